@@ -1,0 +1,67 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { env } from "../env";
+import { PrismaClient } from "./generated/client";
+import { applyMigrations, type SqlRunner } from "./migrate";
+
+/**
+ * One database for the whole process: PostgreSQL through @prisma/adapter-pg when
+ * DATABASE_URL is set, else an embedded PGlite database in PGLITE_DIR. PGlite is
+ * one process's database, so the instance lives on globalThis: `next dev`
+ * reloads and bundled copies of this module all share it.
+ */
+
+export type Db = PrismaClient;
+
+type Holder = { promise?: Promise<PrismaClient> };
+const holder: Holder = ((globalThis as { __idvDb?: Holder }).__idvDb ??= {});
+
+export function getDb(): Promise<PrismaClient> {
+  holder.promise ??= open().catch((err: unknown) => {
+    holder.promise = undefined;
+    throw err;
+  });
+  return holder.promise;
+}
+
+async function open(): Promise<PrismaClient> {
+  const { DATABASE_URL, DATABASE_POOL_MAX, PGLITE_DIR } = env();
+  if (DATABASE_URL) {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      await applyMigrations(pgRunner(client), { lock: true });
+    } finally {
+      await client.end();
+    }
+    return new PrismaClient({ adapter: new PrismaPg({ connectionString: DATABASE_URL, max: DATABASE_POOL_MAX }) });
+  }
+  return openEmbedded(PGLITE_DIR);
+}
+
+export async function openEmbedded(dir: string): Promise<PrismaClient> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  const dataDir = dir.startsWith("memory://") ? dir : path.resolve(dir);
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir);
+  await pglite.waitReady;
+  await applyMigrations({
+    exec: async (sql) => {
+      await pglite.exec(sql);
+    },
+    query: async (sql, params) => (await pglite.query(sql, params)).rows as never,
+  });
+  return new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+}
+
+export function pgRunner(client: pg.ClientBase): SqlRunner {
+  return {
+    exec: async (sql) => {
+      await client.query(sql);
+    },
+    query: async (sql, params) => (await client.query(sql, params)).rows,
+  };
+}

@@ -1,0 +1,110 @@
+import { z } from "zod";
+
+/**
+ * The portal's configuration, parsed once from the environment. Every other
+ * module asks `env()`; nothing reads `process.env` directly.
+ */
+
+const IDME_BASES = {
+  sandbox: "https://api.idmelabs.com",
+  production: "https://api.id.me",
+} as const;
+
+const url = (what: string) =>
+  z
+    .string({ error: `is required (${what})` })
+    .trim()
+    .min(1, `is required (${what})`)
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), `must be an http(s) URL (${what})`)
+    .transform((v) => v.replace(/\/+$/, ""));
+
+const required = (what: string) =>
+  z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`);
+
+const optional = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const scopeList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").split(/[\s,]+/).filter(Boolean));
+
+const schema = z.object({
+  AUTH0_DOMAIN: z
+    .string({ error: "is required (the Auth0 tenant domain or custom domain, e.g. my-tenant.us.auth0.com)" })
+    .trim()
+    .min(1, "is required (the Auth0 tenant domain or custom domain, e.g. my-tenant.us.auth0.com)")
+    .refine(
+      (v) => /^[a-z0-9.-]+(:\d+)?$/i.test(v) || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)),
+      "must be a host name such as my-tenant.us.auth0.com (or an http(s) URL for a local stand-in)",
+    )
+    .transform((v) => v.replace(/\/+$/, "")),
+  AUTH0_TOKEN_SECRET: z
+    .string({ error: "is required (the Token Secret shared with the Auth0 Action)" })
+    .min(16, "must be at least 16 characters (the Token Secret shared with the Auth0 Action)"),
+  PORTAL_URL: url("the public URL of this portal, e.g. https://verify.example.com"),
+  IDME_ENVIRONMENT: z.enum(["sandbox", "production"], { error: "must be sandbox or production" }).default("sandbox"),
+  IDME_BASE_URL: url("overrides the ID.me base URL").optional(),
+  IDME_CLIENT_ID: required("the ID.me client id"),
+  IDME_CLIENT_SECRET: required("the ID.me client secret"),
+  IDME_SCOPES: scopeList,
+  IDV_POLICY: z.enum(["identity", "community"], { error: "must be identity or community" }).default("identity"),
+  IDV_REQUIRED_GROUP: optional,
+  IDV_REVERIFY_INTERVAL_HOURS: z.coerce
+    .number({ error: "must be a whole number of hours" })
+    .int("must be a whole number of hours")
+    .min(0, "must be 0 or more hours")
+    .default(720),
+  IDV_RETURN_METHOD: z.enum(["post", "get"], { error: "must be post or get" }).default("post"),
+  ENCRYPTION_KEY: z
+    .string({ error: "is required (32 bytes as 64 hex characters or base64; e.g. `openssl rand -hex 32`)" })
+    .refine(
+      (v) => /^[0-9a-f]{64}$/i.test(v.trim()) || Buffer.from(v.trim(), "base64").length === 32,
+      "must be 32 bytes, given as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)",
+    ),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL (leave unset for the embedded database)"),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
+  PGLITE_DIR: z.string().trim().default(".data/pglite"),
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Env = z.output<typeof schema> & { idmeBaseUrl: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The portal cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses a given environment; throws ConfigError naming every bad setting. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"} ${issue.message}`);
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const e = result.data;
+  return { ...e, idmeBaseUrl: e.IDME_BASE_URL ?? IDME_BASES[e.IDME_ENVIRONMENT] };
+}
+
+export function idmeBaseFor(environment: "sandbox" | "production", override?: string | null): string {
+  return override ? override.replace(/\/+$/, "") : IDME_BASES[environment];
+}
+
+let cached: Env | undefined;
+
+/** The configuration of this process, parsed on first use. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

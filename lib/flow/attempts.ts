@@ -1,0 +1,117 @@
+import { getDb } from "../db/client";
+import type { Attempt, EventOutcome } from "../db/generated/client";
+import { log } from "../log";
+import { newId, newReferenceCode } from "./reference";
+import { FAILURES, FlowError, canMove, returnStatusFor, type AttemptState, type FailureCode, type Step } from "./states";
+
+/** Attempts and their timelines: the only code that moves an attempt between states. */
+
+export type { Attempt };
+
+export interface OpenAttempt {
+  auth0UserId?: string | null;
+  auth0ClientId?: string | null;
+  auth0State?: string | null;
+  personId?: string | null;
+  provider: string;
+  policy: Attempt["policy"];
+  scopes: string[];
+  requiredGroup?: string | null;
+}
+
+export async function openAttempt(data: OpenAttempt): Promise<Attempt> {
+  const db = await getDb();
+  for (let tries = 0; ; tries++) {
+    try {
+      return await db.attempt.create({
+        data: {
+          id: newId("att"),
+          referenceCode: newReferenceCode(),
+          auth0UserId: data.auth0UserId ?? null,
+          auth0ClientId: data.auth0ClientId ?? null,
+          auth0State: data.auth0State ?? null,
+          personId: data.personId ?? null,
+          provider: data.provider,
+          policy: data.policy,
+          scopes: data.scopes,
+          requiredGroup: data.requiredGroup ?? null,
+        },
+      });
+    } catch (err) {
+      // A reference code collision is astronomically rare; try a fresh one.
+      if ((err as { code?: string }).code === "P2002" && tries < 3) continue;
+      throw err;
+    }
+  }
+}
+
+export async function findAttempt(id: string | undefined | null): Promise<Attempt | null> {
+  if (!id || id.length > 64) return null;
+  const db = await getDb();
+  return db.attempt.findUnique({ where: { id } });
+}
+
+export async function addEvent(
+  attempt: Pick<Attempt, "id" | "referenceCode">,
+  step: Step | "callback_replayed" | "start_repeated",
+  outcome: EventOutcome,
+  detail: { code?: string; description?: string } = {},
+) {
+  const db = await getDb();
+  await db.attemptEvent.create({
+    data: {
+      attemptId: attempt.id,
+      step,
+      outcome,
+      errorCode: detail.code ?? null,
+      errorDescription: detail.description?.slice(0, 500) ?? null,
+    },
+  });
+  log(outcome === "error" ? "warn" : "info", "attempt event", { ref: attempt.referenceCode, step, outcome, code: detail.code });
+}
+
+/**
+ * Moves the attempt from one of `from` to `to`, atomically: when another
+ * request (a reload, a double submit) moved it first, nothing happens and
+ * false is returned.
+ */
+export async function move(
+  attempt: Attempt,
+  to: AttemptState,
+  data: Partial<Pick<Attempt, "oauthState" | "nonce" | "codeVerifier" | "recordId" | "checkedAt" | "failureCode" | "failureStep" | "personId">> = {},
+  from: AttemptState[] = [attempt.status],
+): Promise<boolean> {
+  for (const f of from) if (!canMove(f, to)) throw new Error(`illegal transition ${f} → ${to}`);
+  const db = await getDb();
+  const terminal = to === "verified" || to === "failed" || to === "declined" || to === "error";
+  const { count } = await db.attempt.updateMany({
+    where: { id: attempt.id, status: { in: from } },
+    data: { ...data, status: to, ...(terminal ? { returnStatus: returnStatusFor(to) } : {}) },
+  });
+  if (count === 1) Object.assign(attempt, data, { status: to });
+  return count === 1;
+}
+
+/** Ends the attempt with a failure code; returns false when it had already ended. */
+export async function fail(attempt: Attempt, err: FlowError): Promise<boolean> {
+  const def = FAILURES[err.code];
+  const from = (["started", "at_provider", "returned"] as AttemptState[]).filter((s) => canMove(s, def.state));
+  const moved = await move(attempt, def.state, { failureCode: err.code, failureStep: def.step }, from);
+  if (moved) await addEvent(attempt, def.step, "error", { code: err.code, description: err.description });
+  return moved;
+}
+
+/** A failure before any attempt could be tied to the request (no cookie, unknown state, bad token). */
+export async function openFailedAttempt(data: OpenAttempt, code: FailureCode, description: string): Promise<Attempt> {
+  const attempt = await openAttempt(data);
+  await fail(attempt, new FlowError(code, description));
+  return attempt;
+}
+
+export async function markResumed(attempt: Attempt): Promise<void> {
+  const db = await getDb();
+  const { count } = await db.attempt.updateMany({ where: { id: attempt.id, resumedAt: null }, data: { resumedAt: new Date() } });
+  await addEvent(attempt, "resumed", count === 1 ? "ok" : "info", {
+    description: `returned to Auth0 with status ${attempt.returnStatus ?? returnStatusFor(attempt.status)}${count === 1 ? "" : " (again)"}`,
+  });
+}

@@ -1,0 +1,346 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { startHarness, type Harness } from "../../sandbox/harness";
+import { TestBrowser, forms, text, type Page } from "../../sandbox/harness/browser";
+import { openJson, parseEncryptionKey } from "../crypto/seal";
+
+/**
+ * Whole logins over HTTP: a token made with the shared secret arrives at the
+ * running portal, the person goes through the ID.me stand-in, and the login
+ * resumes at Auth0's /continue. Each case checks what Auth0 receives and what
+ * the database holds (record, sealed personal data, attempt timeline).
+ */
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ slowMs: 6_000 });
+  // Applications with their own requirements (the portal-side IDV_REQUIRED and overrides).
+  await h.db.pool.query(
+    `INSERT INTO application (client_id, name, required, policy, required_group, scopes, reverify_interval_hours, updated_at) VALUES
+     ('app-veterans', 'Veteran Discounts', true, 'community', 'military', '{military}', 24, now()),
+     ('app-bad-scope', 'Misconfigured App', true, 'community', 'military', '{openid,not_a_real_scope}', NULL, now()),
+     ('app-always', 'Always Verify', true, NULL, NULL, '{}', 0, now())`,
+  );
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const newUser = () => `auth0|${randomBytes(6).toString("hex")}`;
+const newState = () => randomBytes(12).toString("base64url");
+
+interface Journey {
+  browser: TestBrowser;
+  state: string;
+  sub: string;
+  entry: Page;
+}
+
+async function arrive(opts: { sub?: string; clientId?: string; state?: string; token?: string; browser?: TestBrowser } = {}): Promise<Journey> {
+  const sub = opts.sub ?? newUser();
+  const state = opts.state ?? newState();
+  const token = opts.token ?? (await h.auth0Token({ sub, ...(opts.clientId ? { client_id: opts.clientId } : {}) }));
+  const browser = opts.browser ?? new TestBrowser();
+  const entry = await browser.go(`${h.portal.url}/id-verification?token=${encodeURIComponent(token)}&state=${encodeURIComponent(state)}`);
+  return { browser, state, sub, entry };
+}
+
+/** Presses "Verify with ID.me", then picks a persona on the stand-in; stops where the portal answers. */
+async function verifyAs(j: Journey, persona: string): Promise<{ atProvider: Page; back: Page }> {
+  const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
+  expect(atProvider.url).toContain("/idme-standin/signin/");
+  const back = await j.browser.submit(atProvider, () => true, { persona }, { stopAt: (u) => u.startsWith(h.auth0.url) });
+  return { atProvider, back };
+}
+
+/** The auto-submitting continue form, submitted to the Auth0 receiver. */
+async function resumeFrom(j: Journey, page: Page) {
+  const before = h.auth0.received.length;
+  const form = forms(page).find((f) => f.action.startsWith(`${h.auth0.url}/continue`));
+  expect(form, `continue form on ${page.url}: ${text(page)}`).toBeTruthy();
+  expect(form!.method).toBe("POST");
+  expect(new URL(form!.action).searchParams.get("state")).toBe(j.state);
+  await j.browser.submit(page, (f) => f === form || f.action === form!.action);
+  expect(h.auth0.received.length).toBe(before + 1);
+  const got = h.auth0.received.at(-1)!;
+  expect(got.error).toBeNull();
+  return got.claims!;
+}
+
+async function attemptsOf(sub: string) {
+  const { rows } = await h.db.pool.query(`SELECT * FROM attempt WHERE auth0_user_id = $1 ORDER BY created_at`, [sub]);
+  return rows;
+}
+
+async function timeline(attemptId: string) {
+  const { rows } = await h.db.pool.query(`SELECT step, outcome, error_code FROM attempt_event WHERE attempt_id = $1 ORDER BY id`, [attemptId]);
+  return rows as { step: string; outcome: string; error_code: string | null }[];
+}
+
+async function recordsOf(sub: string) {
+  const { rows } = await h.db.pool.query(`SELECT * FROM verification_record WHERE auth0_user_id = $1`, [sub]);
+  return rows;
+}
+
+async function attemptByRef(ref: string) {
+  const { rows } = await h.db.pool.query(`SELECT * FROM attempt WHERE reference_code = $1`, [ref]);
+  return rows[0];
+}
+
+const refOn = (page: Page) => /IDV-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(text(page))?.[0];
+
+describe("a whole login through the portal", () => {
+  it("verifies an identity (OIDC with an ID token) and resumes the login with success", async () => {
+    const j = await arrive();
+    expect(j.entry.url).toBe(`${h.portal.url}/id-verification/consent`);
+    expect(text(j.entry)).toContain("confirm your identity");
+    expect(text(j.entry)).toContain("Verify with ID.me");
+
+    const { atProvider, back } = await verifyAs(j, "identity-verified");
+    const authorize = new URL(atProvider.hops.find((x) => x.url.includes("/oauth/authorize"))!.url);
+    expect(authorize.searchParams.get("scope")).toBe("openid http://idmanagement.gov/ns/assurance/ial/2/aal/2");
+    expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(authorize.searchParams.get("nonce")).toBeTruthy();
+    expect(authorize.searchParams.get("state")).not.toBe(j.state); // a fresh state, not Auth0's
+
+    const claims = await resumeFrom(j, back);
+    expect(claims.status).toBe("success");
+    expect(claims.state).toBe(j.state);
+    expect(claims.iss).toBe(h.portal.url);
+
+    const [attempt] = await attemptsOf(j.sub);
+    expect(attempt.status).toBe("verified");
+    expect(claims.sub).toBe(attempt.person_id);
+    expect(claims.iat).toBe(Math.floor(new Date(attempt.checked_at).getTime() / 1000));
+    expect((await timeline(attempt.id)).map((e) => e.step)).toEqual([
+      "token_received", "interval_check", "sent_to_provider", "returned", "token_exchange", "userinfo", "result", "resumed",
+    ]);
+
+    const [record] = await recordsOf(j.sub);
+    expect(record).toMatchObject({ status: "verified", policy: "identity", provider: "idme", person_id: attempt.person_id });
+    expect(record.provider_uuid).toBe("d733a89e2e634f04ac2fe66c97f71612");
+    // Personal data is sealed at rest and opens with the configured key.
+    for (const col of ["attributes_enc", "raw_userinfo_enc", "id_token_claims_enc"]) {
+      expect(record[col]).toMatch(/^v1\./);
+      expect(record[col]).not.toContain("Malcolm");
+    }
+    const key = parseEncryptionKey(h.encryptionKey);
+    const attrs = openJson<Record<string, string>>(record.attributes_enc, key, `verification_record:${record.id}:attributes`);
+    expect(attrs).toMatchObject({ givenName: "Malcolm", familyName: "Murphy", uuid: record.provider_uuid });
+    const idToken = openJson<Record<string, unknown>>(record.id_token_claims_enc, key, `verification_record:${record.id}:id_token_claims`);
+    expect(idToken.sub).toBe(record.provider_uuid);
+    expect(JSON.stringify(await h.db.pool.query(`SELECT * FROM attempt_event`).then((r) => r.rows))).not.toContain("Malcolm");
+  });
+
+  it("verifies a veteran for a community application (plain OAuth, userinfo JSON only)", async () => {
+    const j = await arrive({ clientId: "app-veterans" });
+    expect(text(j.entry)).toContain("Veteran Discounts");
+    expect(text(j.entry)).toContain("military");
+    const { atProvider, back } = await verifyAs(j, "veteran");
+    expect(new URL(atProvider.hops.find((x) => x.url.includes("/oauth/authorize"))!.url).searchParams.get("scope")).toBe("military");
+    const claims = await resumeFrom(j, back);
+    expect(claims).toMatchObject({ status: "success", groups: ["military"], policy: "community" });
+    const [record] = await recordsOf(j.sub);
+    expect(record.status).toBe("verified");
+    expect(record.policy).toBe("community");
+    expect(record.id_token_claims_enc).toBeNull();
+    expect(record.groups).toContainEqual({ group: "military", subgroups: ["veteran"], verified: true });
+    const [attempt] = await attemptsOf(j.sub);
+    expect(attempt.auth0_client_id).toBe("app-veterans");
+    expect((await timeline(attempt.id)).find((e) => e.step === "result")?.outcome).toBe("ok");
+  });
+
+  it("handles awkward data: nulls, booleans, numbers, hyphens and non-ASCII names, shuffled order", async () => {
+    const j = await arrive();
+    const { back } = await verifyAs(j, "awkward");
+    expect((await resumeFrom(j, back)).status).toBe("success");
+    const [record] = await recordsOf(j.sub);
+    const attrs = openJson<Record<string, string>>(record.attributes_enc, parseEncryptionKey(h.encryptionKey), `verification_record:${record.id}:attributes`);
+    expect(attrs.givenName).toBe("Zoë-Anne");
+    expect(attrs.familyName).toBe("Núñez-O'Brien");
+    expect(attrs.street).toBeUndefined();
+  });
+
+  it("a person who is not verified: the login resumes with a failure, the record says not verified", async () => {
+    const j = await arrive({ clientId: "app-veterans" });
+    const { back } = await verifyAs(j, "not-verified");
+    expect(back.url).toBe(`${h.portal.url}/id-verification/outcome`);
+    expect(text(back)).toContain("We couldn't verify you");
+    const ref = refOn(back)!;
+    const attempt = await attemptByRef(ref);
+    expect(attempt).toMatchObject({ status: "failed", failure_code: "group_not_verified", failure_step: "result", return_status: "failed" });
+    const [record] = await recordsOf(j.sub);
+    expect(record.status).toBe("not_verified");
+    const claims = await resumeFrom(j, await j.browser.submit(back, (f) => f.action === "/id-verification/resume"));
+    expect(claims.status).toBe("failed");
+    expect((await timeline(attempt.id)).map((e) => e.step)).toContain("resumed");
+  });
+
+  it("a person who declines at ID.me", async () => {
+    const j = await arrive();
+    const { back } = await verifyAs(j, "declines");
+    expect(text(back)).toContain("Verification cancelled");
+    const attempt = await attemptByRef(refOn(back)!);
+    expect(attempt).toMatchObject({ status: "declined", failure_code: "provider_access_denied", failure_step: "returned" });
+    expect(await recordsOf(j.sub)).toHaveLength(0);
+    const claims = await resumeFrom(j, await j.browser.submit(back, (f) => f.action === "/id-verification/resume"));
+    expect(claims.status).toBe("declined");
+  });
+
+  it("a person who chooses 'Not now' on the portal's page", async () => {
+    const j = await arrive();
+    const back = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/decline"));
+    const attempt = await attemptByRef(refOn(back)!);
+    expect(attempt).toMatchObject({ status: "declined", failure_code: "declined_at_portal" });
+    expect((await timeline(attempt.id)).some((e) => e.step === "sent_to_provider" && e.outcome === "ok")).toBe(false);
+  });
+
+  it("ID.me answers invalid_scope: an error page with a reference code and a way back", async () => {
+    const j = await arrive({ clientId: "app-bad-scope" });
+    const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
+    expect(atProvider.url).toBe(`${h.portal.url}/id-verification/outcome`);
+    expect(text(atProvider)).toContain("Something went wrong");
+    const attempt = await attemptByRef(refOn(atProvider)!);
+    expect(attempt).toMatchObject({ status: "error", failure_code: "provider_invalid_scope", return_status: "error" });
+    const claims = await resumeFrom(j, await j.browser.submit(atProvider, (f) => f.action === "/id-verification/resume"));
+    expect(claims.status).toBe("error");
+  });
+
+  it("a malformed userinfo answer and a provider too slow to answer are errors with their own codes", async () => {
+    for (const [persona, code] of [["malformed", "userinfo_malformed"], ["slow", "userinfo_timeout"]] as const) {
+      const j = await arrive();
+      const { back } = await verifyAs(j, persona);
+      const attempt = await attemptByRef(refOn(back)!);
+      expect(attempt, persona).toMatchObject({ status: "error", failure_code: code, failure_step: "userinfo" });
+      expect(await recordsOf(j.sub)).toHaveLength(0);
+    }
+  });
+
+  it("ID.me unreachable: discovery fails, the person gets the error page", async () => {
+    await h.db.pool.query(`UPDATE settings SET base_url = 'http://127.0.0.1:9' WHERE id = 1`);
+    try {
+      const j = await arrive();
+      const page = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
+      const attempt = await attemptByRef(refOn(page)!);
+      expect(attempt).toMatchObject({ status: "error", failure_code: "provider_unreachable" });
+    } finally {
+      await h.db.pool.query(`UPDATE settings SET base_url = $1 WHERE id = 1`, [h.idme.url]);
+    }
+  });
+
+  it("a callback whose state is not the attempt's is refused", async () => {
+    const j = await arrive();
+    const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
+    const back = await j.browser.submit(atProvider, () => true, { persona: "identity-verified" }, { stopAt: (u) => u.includes("/id-verification/callback") });
+    const forged = new URL(back.url);
+    forged.searchParams.set("state", "forged-state");
+    const page = await j.browser.go(forged.toString());
+    const attempt = await attemptByRef(refOn(page)!);
+    expect(attempt).toMatchObject({ status: "error", failure_code: "state_mismatch" });
+    expect(await recordsOf(j.sub)).toHaveLength(0);
+  });
+
+  it("reloading the callback (a reused code) creates no second record and verifies nothing twice", async () => {
+    const j = await arrive();
+    const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
+    const stop = await j.browser.submit(atProvider, () => true, { persona: "identity-verified" }, { stopAt: (u) => u.includes("/id-verification/callback") });
+    const callbackUrl = stop.url;
+    const first = await j.browser.go(callbackUrl);
+    expect((await resumeFrom(j, first)).status).toBe("success");
+    const again = await j.browser.go(callbackUrl);
+    expect(again.status).toBeLessThan(500);
+    const [attempt] = await attemptsOf(j.sub);
+    const steps = await timeline(attempt.id);
+    expect(steps.filter((e) => e.step === "token_exchange")).toHaveLength(1);
+    expect(steps.filter((e) => e.step === "result")).toHaveLength(1);
+    expect(steps.some((e) => e.step === "callback_replayed")).toBe(true);
+    expect(await recordsOf(j.sub)).toHaveLength(1);
+    // The code itself is single-use at ID.me too.
+    const code = new URL(callbackUrl).searchParams.get("code")!;
+    const r = await fetch(`${h.idme.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, client_id: "portal-test", client_secret: h.clientSecret, redirect_uri: `${h.portal.url}/id-verification/callback` }),
+    });
+    expect((await r.json()).error).toBe("invalid_grant");
+  });
+
+  it("pressing 'Verify' twice sends the person with the same state and nonce", async () => {
+    const j = await arrive();
+    const one = await j.browser.request(`${h.portal.url}/id-verification/start`, { method: "POST", form: {}, headers: { origin: h.portal.url } });
+    const two = await j.browser.request(`${h.portal.url}/id-verification/start`, { method: "POST", form: {}, headers: { origin: h.portal.url } });
+    expect(one.headers.get("location")).toBe(two.headers.get("location"));
+    const [attempt] = await attemptsOf(j.sub);
+    expect((await timeline(attempt.id)).filter((e) => e.step === "sent_to_provider")).toHaveLength(1);
+  });
+
+  it("an expired token: a clear page with a reference code, the attempt recorded, nothing leaked", async () => {
+    const sub = newUser();
+    const token = await h.auth0Token({ sub }, { expiresIn: -120 });
+    const j = await arrive({ sub, token });
+    expect(j.entry.url).toBe(`${h.portal.url}/id-verification/outcome`);
+    expect(text(j.entry)).toContain("not valid or has expired");
+    const attempt = await attemptByRef(refOn(j.entry)!);
+    expect(attempt).toMatchObject({ status: "error", failure_code: "token_expired", failure_step: "token_received", auth0_user_id: null });
+    expect(j.entry.html).not.toContain(token);
+    expect(j.entry.url).not.toContain("token");
+    const claims = await resumeFrom(j, await j.browser.submit(j.entry, (f) => f.action === "/id-verification/resume"));
+    expect(claims.status).toBe("error");
+  });
+
+  it("a token signed with another secret, or with alg none, is refused the same way", async () => {
+    const wrong = await h.auth0Token({ sub: newUser() }, { secret: "not-the-token-secret-at-all" });
+    const a = await arrive({ token: wrong });
+    expect((await attemptByRef(refOn(a.entry)!)).failure_code).toBe("token_signature_invalid");
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ sub: "auth0|x", exp: 9999999999 })).toString("base64url")}.`;
+    const b = await arrive({ token: none });
+    expect((await attemptByRef(refOn(b.entry)!)).failure_code).toBe("token_alg_not_allowed");
+  });
+
+  it("a second login inside the interval goes straight back with success, no trip to ID.me", async () => {
+    const sub = newUser();
+    const first = await arrive({ sub });
+    const { back } = await verifyAs(first, "identity-verified");
+    const firstClaims = await resumeFrom(first, back);
+
+    const second = await arrive({ sub });
+    // The portal answers at once with the continue form: no consent page, no ID.me.
+    expect(second.entry.url).toContain("/id-verification?token=");
+    expect(second.entry.hops.some((x) => x.url.includes(h.idme.url))).toBe(false);
+    const claims = await resumeFrom(second, second.entry);
+    expect(claims.status).toBe("success");
+    expect(claims.sub).toBe(firstClaims.sub);
+    expect(claims.iat).toBe(firstClaims.iat); // the time of the check, not of this login
+    const attempts = await attemptsOf(sub);
+    expect(attempts).toHaveLength(2);
+    const steps = await timeline(attempts[1].id);
+    expect(steps.map((e) => e.step)).toEqual(["token_received", "interval_check", "result", "resumed"]);
+    expect(steps[1]!.outcome).toBe("ok");
+    expect(await recordsOf(sub)).toHaveLength(1);
+  });
+
+  it("an application with a zero interval verifies every time", async () => {
+    const sub = newUser();
+    const first = await arrive({ sub, clientId: "app-always" });
+    await resumeFrom(first, (await verifyAs(first, "identity-verified")).back).catch(() => undefined);
+    const second = await arrive({ sub, clientId: "app-always" });
+    expect(second.entry.url).toBe(`${h.portal.url}/id-verification/consent`);
+  });
+
+  it("a cross-site form post cannot start a verification", async () => {
+    const j = await arrive();
+    const r = await j.browser.request(`${h.portal.url}/id-verification/start`, { method: "POST", form: {}, headers: { origin: "https://evil.example" } });
+    expect(r.status).toBe(403);
+  });
+
+  it("the portal's logs carry reference codes and codes, never tokens, secrets or personal data", () => {
+    const logs = h.portal.logs();
+    expect(logs).toContain('"ref":"IDV-');
+    for (const secret of ["Malcolm", "Murphy", "Zoë", "malcolm.murphy", h.secret, h.clientSecret, h.encryptionKey, "1980-04-12"]) {
+      expect(logs, secret).not.toContain(secret);
+    }
+    expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./); // no JWTs
+  });
+});

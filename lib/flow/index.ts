@@ -1,0 +1,300 @@
+import { env } from "../env";
+import { getDb } from "../db/client";
+import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl } from "../auth0/token";
+import { authorizationUrl, exchangeCode, fetchUserinfo, type IdmeConnection } from "../idme/client";
+import { groupVerified } from "../idme/userinfo";
+import { effectiveSettings, globalSettings, type EffectiveSettings } from "../settings";
+import { ensurePerson, findReusableVerification, saveVerification, LinkedElsewhereError, verifiedGroups } from "../records";
+import { log } from "../log";
+import { addEvent, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
+import { newSecret } from "./reference";
+import { FlowError, TERMINAL, returnStatusFor } from "./states";
+
+/**
+ * The verification flow, step by step. Routes in app/id-verification call these
+ * functions and turn the Outcome into a response; tests drive them over HTTP.
+ *
+ *   begin     GET  /id-verification            token from the Auth0 Action
+ *   start     POST /id-verification/start      "Verify with ID.me"
+ *   decline   POST /id-verification/decline    "Not now"
+ *   callback  GET  /id-verification/callback   back from ID.me
+ *   resume    POST /id-verification/resume     back to Auth0 (/continue)
+ */
+
+export type Outcome =
+  | { kind: "consent"; attempt: Attempt }
+  | { kind: "provider"; attempt: Attempt; url: URL; oauthState: string }
+  | { kind: "resume"; attempt: Attempt }
+  | { kind: "outcome"; attempt: Attempt };
+
+export const CALLBACK_PATH = "/id-verification/callback";
+
+export function callbackUrl(): string {
+  return `${env().PORTAL_URL}${CALLBACK_PATH}`;
+}
+
+function connection(s: EffectiveSettings): IdmeConnection {
+  return { baseUrl: s.baseUrl, clientId: s.clientId, clientSecret: s.clientSecret, timeoutMs: env().PROVIDER_TIMEOUT_MS };
+}
+
+async function defaults() {
+  const g = await globalSettings();
+  return { provider: g.provider, policy: g.verificationType, scopes: g.scopes, requiredGroup: g.requiredGroup };
+}
+
+/** GET /id-verification?token=…&state=… */
+export async function begin(query: URLSearchParams): Promise<Outcome> {
+  const e = env();
+  const state = query.get("state");
+  const token = query.get("token") ?? query.get("session_token");
+  let inbound;
+  try {
+    inbound = await verifyInboundToken({ token, state }, { secret: e.AUTH0_TOKEN_SECRET, auth0Domain: e.AUTH0_DOMAIN });
+  } catch (err) {
+    if (!(err instanceof TokenCheckError)) throw err;
+    // Auth0's state goes back only when present; the token's claims are not trusted.
+    const attempt = await openFailedAttempt({ ...(await defaults()), auth0State: state || null }, err.code, err.message);
+    return { kind: "outcome", attempt };
+  }
+
+  const s = await effectiveSettings(inbound.clientId);
+  const person = await ensurePerson(inbound.sub);
+  const attempt = await openAttempt({
+    auth0UserId: inbound.sub,
+    auth0ClientId: inbound.clientId ?? null,
+    auth0State: state,
+    personId: person.id,
+    provider: s.provider,
+    policy: s.policy,
+    scopes: s.scopes,
+    requiredGroup: s.requiredGroup,
+  });
+  const note = inbound.id && inbound.id !== person.id ? " (the Action sent an id the portal does not know for this user; ignored)" : "";
+  await addEvent(attempt, "token_received", "ok", { description: `token checked${inbound.clientId ? ` for application ${inbound.clientId}` : ""}${note}` });
+
+  const reusable = await findReusableVerification(person.id, s);
+  if (reusable) {
+    await move(attempt, "verified", { recordId: reusable.id, checkedAt: reusable.lastCheckedAt });
+    await addEvent(attempt, "interval_check", "ok", {
+      description: `last successful check ${reusable.lastCheckedAt.toISOString()} is inside the ${s.intervalHours} h interval: no trip to the provider`,
+    });
+    await addEvent(attempt, "result", "ok", { description: "verified (still valid)" });
+    return { kind: "resume", attempt };
+  }
+  await addEvent(attempt, "interval_check", "info", {
+    description: s.intervalHours > 0 ? `no successful check inside the ${s.intervalHours} h interval` : "re-verification interval is 0: verify every time",
+  });
+  return { kind: "consent", attempt };
+}
+
+/** POST /id-verification/start: send the person to the provider (again, on a double submit). */
+export async function start(attemptId: string | undefined): Promise<Outcome> {
+  const attempt = await findAttempt(attemptId);
+  if (!attempt) return { kind: "outcome", attempt: await openFailedAttempt(await defaults(), "session_missing", "the start button was pressed without the portal's attempt cookie") };
+  if (TERMINAL.has(attempt.status) || attempt.status === "returned") return { kind: "outcome", attempt };
+
+  const s = await effectiveSettings(attempt.auth0ClientId);
+  const oauthState = attempt.oauthState ?? newSecret();
+  const nonce = attempt.nonce ?? newSecret();
+  const codeVerifier = attempt.codeVerifier ?? newSecret() + newSecret();
+  let url: URL;
+  try {
+    url = await authorizationUrl(connection(s), { redirectUri: callbackUrl(), scopes: attempt.scopes, state: oauthState, nonce, codeVerifier });
+  } catch (err) {
+    if (!(err instanceof FlowError)) throw err;
+    await fail(attempt, err);
+    return { kind: "outcome", attempt };
+  }
+  if (attempt.status === "started") {
+    const moved = await move(attempt, "at_provider", { oauthState, nonce, codeVerifier }, ["started"]);
+    if (!moved) return start(attempt.id); // a double submit got there first: use its state
+    await addEvent(attempt, "sent_to_provider", "ok", { description: `to ${url.origin} with scopes ${attempt.scopes.join(" ")}` });
+  } else {
+    await addEvent(attempt, "start_repeated", "info", { description: "the start button was pressed again; same state and nonce" });
+  }
+  return { kind: "provider", attempt, url, oauthState };
+}
+
+/** POST /id-verification/decline */
+export async function decline(attemptId: string | undefined): Promise<Outcome> {
+  const attempt = await findAttempt(attemptId);
+  if (!attempt) return { kind: "outcome", attempt: await openFailedAttempt(await defaults(), "session_missing", "decline was pressed without the portal's attempt cookie") };
+  if (attempt.status === "started" || attempt.status === "at_provider") {
+    await fail(attempt, new FlowError("declined_at_portal", "the person chose not to verify on the portal's page"));
+  }
+  return { kind: "outcome", attempt };
+}
+
+const PROVIDER_ERRORS: Record<string, ConstructorParameters<typeof FlowError>[0]> = {
+  access_denied: "provider_access_denied",
+  invalid_scope: "provider_invalid_scope",
+  invalid_client: "provider_invalid_client",
+  invalid_request: "provider_invalid_request",
+  invalid_redirect_uri: "provider_invalid_redirect_uri",
+  unsupported_response_type: "provider_unsupported_response_type",
+};
+
+/** GET /id-verification/callback?code=…&state=… (or ?error=…) */
+export async function callback(attemptId: string | undefined, stateCookie: string | undefined, url: URL): Promise<Outcome> {
+  const q = url.searchParams;
+  const state = q.get("state");
+  let attempt = await findAttempt(attemptId);
+  if (!attempt || (state && attempt.oauthState !== state && !TERMINAL.has(attempt.status))) {
+    const db = await getDb();
+    const owner = state ? await db.attempt.findUnique({ where: { oauthState: state } }) : null;
+    if (owner && owner.id !== attempt?.id && !TERMINAL.has(owner.status)) {
+      await fail(owner, new FlowError("session_missing", "came back from the provider in a browser without this attempt's cookie"));
+      return { kind: "outcome", attempt: owner };
+    }
+    if (!attempt) {
+      const code = state ? "state_mismatch" : "session_missing";
+      return { kind: "outcome", attempt: await openFailedAttempt(await defaults(), code, "a provider callback that matches no attempt of this browser") };
+    }
+  }
+
+  if (attempt.status !== "at_provider") {
+    // A reload or a replayed code: nothing is exchanged or verified again.
+    await addEvent(attempt, "callback_replayed", "info", { description: `callback received again while ${attempt.status}; ignored` });
+    return { kind: attempt.status === "verified" ? "resume" : "outcome", attempt };
+  }
+  if (!state || state !== attempt.oauthState || stateCookie !== attempt.oauthState) {
+    await fail(attempt, new FlowError("state_mismatch", !state ? "the callback has no state" : state !== attempt.oauthState ? "the callback's state is not this attempt's" : "the state cookie does not match"));
+    return { kind: "outcome", attempt };
+  }
+  const error = q.get("error");
+  if (error) {
+    const code = PROVIDER_ERRORS[error] ?? "provider_error";
+    const desc = (q.get("error_description") ?? "").slice(0, 300);
+    await fail(attempt, new FlowError(code, `provider said ${error}${desc ? `: ${desc}` : ""}`));
+    return { kind: "outcome", attempt };
+  }
+  if (!q.get("code")) {
+    await fail(attempt, new FlowError("callback_code_missing", "the callback has neither code nor error"));
+    return { kind: "outcome", attempt };
+  }
+  if (!(await move(attempt, "returned", {}, ["at_provider"]))) {
+    const again = (await findAttempt(attempt.id))!;
+    await addEvent(again, "callback_replayed", "info", { description: "a second callback arrived while the first was being handled" });
+    return { kind: again.status === "verified" ? "resume" : "outcome", attempt: again };
+  }
+  await addEvent(attempt, "returned", "ok", { description: "code received" });
+
+  try {
+    return await finish(attempt, url);
+  } catch (err) {
+    if (err instanceof FlowError) {
+      await fail(attempt, err);
+      return { kind: "outcome", attempt };
+    }
+    throw err;
+  }
+}
+
+async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
+  const s = await effectiveSettings(attempt.auth0ClientId);
+  const conn = connection(s);
+  const openid = attempt.scopes.includes("openid");
+  // The token endpoint must see the redirect_uri that was sent, whatever host the request came in on.
+  const current = new URL(callbackUrl());
+  current.search = url.search;
+
+  const { accessToken, idTokenClaims } = await exchangeCode(conn, current, {
+    state: attempt.oauthState!,
+    nonce: attempt.nonce!,
+    codeVerifier: attempt.codeVerifier!,
+    openid,
+  });
+  await addEvent(attempt, "token_exchange", "ok", { description: idTokenClaims ? "tokens received; ID token signature, iss, aud, exp and nonce checked" : "access token received (OAuth style, no ID token)" });
+
+  const info = await fetchUserinfo(conn, accessToken);
+  if (info.jwtSub && idTokenClaims?.sub && info.jwtSub !== idTokenClaims.sub) {
+    throw new FlowError("subject_mismatch", "the userinfo JWT and the ID token name different subjects");
+  }
+  await addEvent(attempt, "userinfo", "ok", { description: `${info.jwtSub !== null ? "signed JWT" : "JSON"} userinfo with ${Object.keys(info.parsed.attributes).length} attributes and ${info.parsed.groups.length} status entries` });
+
+  const verified = attempt.policy === "identity" ? info.parsed.identityVerified : attempt.requiredGroup !== null && groupVerified(info.parsed, attempt.requiredGroup);
+  const checkedAt = new Date();
+  let record;
+  try {
+    record = await saveVerification({
+      personId: attempt.personId!,
+      auth0UserId: attempt.auth0UserId!,
+      provider: attempt.provider,
+      policy: attempt.policy,
+      intervalHours: s.intervalHours,
+      parsed: info.parsed,
+      rawUserinfo: info.raw,
+      idTokenClaims,
+      verified,
+      checkedAt,
+    });
+  } catch (err) {
+    if (err instanceof LinkedElsewhereError) throw new FlowError("uuid_linked_to_other_user", "this provider identity already verified another Auth0 user");
+    throw err;
+  }
+  if (verified) {
+    await move(attempt, "verified", { recordId: record.id, checkedAt }, ["returned"]);
+    await addEvent(attempt, "result", "ok", {
+      description: attempt.policy === "identity" ? "identity verified" : `community group ${attempt.requiredGroup} verified`,
+    });
+    return { kind: "resume", attempt };
+  }
+  const db = await getDb();
+  await db.attempt.update({ where: { id: attempt.id }, data: { recordId: record.id, checkedAt } });
+  await fail(
+    attempt,
+    attempt.policy === "identity"
+      ? new FlowError("identity_not_verified", "the provider did not report the person's identity as verified")
+      : new FlowError("group_not_verified", `the provider did not report group ${attempt.requiredGroup ?? "(none configured)"} as verified`),
+  );
+  return { kind: "outcome", attempt };
+}
+
+export interface ContinueForm {
+  action: string;
+  token: string;
+  method: "post" | "get";
+}
+
+/** The way back to Auth0 for an ended attempt; null when Auth0's state never arrived. */
+export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
+  if (!attempt.auth0State || !TERMINAL.has(attempt.status)) return null;
+  const e = env();
+  const db = await getDb();
+  const record = attempt.recordId ? await db.verificationRecord.findUnique({ where: { id: attempt.recordId } }) : null;
+  const status = returnStatusFor(attempt.status);
+  const extra: Record<string, unknown> = { ref: attempt.referenceCode, provider: attempt.provider, policy: attempt.policy };
+  if (status === "success" && record) extra.groups = verifiedGroups(record);
+  const token = await signReturnToken(
+    {
+      state: attempt.auth0State,
+      sub: attempt.personId ?? undefined,
+      status,
+      checkedAt: attempt.checkedAt ?? new Date(),
+      extra,
+    },
+    { secret: e.AUTH0_TOKEN_SECRET, issuer: e.PORTAL_URL },
+  );
+  const g = await globalSettings();
+  await markResumed(attempt);
+  log("info", "resuming login", { ref: attempt.referenceCode, status });
+  return { action: auth0ContinueUrl(e.AUTH0_DOMAIN, attempt.auth0State), token, method: g.returnMethod === "get" ? "get" : "post" };
+}
+
+/** Last resort for an unexpected error: record it if the database still answers. */
+export async function recordUnexpected(attempt: Attempt | null, err: unknown): Promise<Attempt | null> {
+  const isDb = /prisma|database|ECONNREFUSED|connect|pglite/i.test(`${(err as Error)?.name} ${(err as Error)?.message}`);
+  log("error", "unexpected error in the verification flow", { ref: attempt?.referenceCode, error: (err as Error)?.name ?? "Error", code: isDb ? "database_error" : "internal_error" });
+  try {
+    const code = isDb ? "database_error" : "internal_error";
+    if (attempt) {
+      await fail(attempt, new FlowError(code, "the portal failed while handling this step; see the server log for this reference code"));
+      return (await findAttempt(attempt.id)) ?? attempt;
+    }
+    return await openFailedAttempt(await defaults(), code, "the portal failed before the attempt could be opened");
+  } catch {
+    return attempt;
+  }
+}
+
+export { findAttempt };

@@ -1,0 +1,74 @@
+import { getDb } from "../db/client";
+import type { Attempt } from "./attempts";
+
+/** What the person's pages say about an attempt. No personal data here. */
+
+const GROUP_WORDS: Record<string, string> = {
+  military: "a member of the military community (service member, veteran or family)",
+  student: "a student",
+  teacher: "a teacher",
+  responder: "a first responder",
+  nurse: "a nurse",
+  medical: "a medical professional",
+  government: "a government employee",
+  hospital_employee: "a hospital employee",
+};
+
+export function purpose(attempt: Pick<Attempt, "policy" | "requiredGroup">): string {
+  if (attempt.policy === "identity") return "confirm your identity";
+  const g = attempt.requiredGroup;
+  return `confirm that you are ${g ? (GROUP_WORDS[g] ?? `part of the “${g}” community`) : "part of an eligible community"}`;
+}
+
+export async function applicationName(attempt: Pick<Attempt, "auth0ClientId">): Promise<string> {
+  if (!attempt.auth0ClientId) return "The application";
+  const db = await getDb();
+  const app = await db.application.findUnique({ where: { clientId: attempt.auth0ClientId } });
+  return app?.name ?? "The application";
+}
+
+export function providerName(provider: string): string {
+  return provider === "idpartner" ? "IDPartner" : "ID.me";
+}
+
+export interface OutcomeText {
+  title: string;
+  body: string;
+  tone: "ok" | "warn" | "error";
+}
+
+export function outcomeText(attempt: Pick<Attempt, "status" | "failureCode" | "provider">): OutcomeText {
+  const p = providerName(attempt.provider);
+  switch (attempt.status) {
+    case "verified":
+      return { title: "You're verified", body: "Your verification is complete. Continue to the application.", tone: "ok" };
+    case "declined":
+      return {
+        title: "Verification cancelled",
+        body: attempt.failureCode === "declined_at_portal"
+          ? "You chose not to verify now. The application may not let you continue without it; you can try again whenever you are ready."
+          : `You chose not to share your information with ${p}. The application may not let you continue without it; you can try again whenever you are ready.`,
+        tone: "warn",
+      };
+    case "failed":
+      return {
+        title: "We couldn't verify you",
+        body: attempt.failureCode === "uuid_linked_to_other_user"
+          ? `This ${p} account is already linked to another account of this application. Contact support with the reference code below.`
+          : `${p} did not confirm what the application needs. If you think this is wrong, contact support with the reference code below.`,
+        tone: "error",
+      };
+    case "error":
+      return {
+        title: "Something went wrong",
+        body: attempt.failureCode?.startsWith("token_") || attempt.failureCode === "state_missing"
+          ? "The sign-in link was not valid or has expired. Go back to the application and sign in again. If it keeps happening, contact support with the reference code below."
+          : attempt.failureCode === "session_missing" || attempt.failureCode === "state_mismatch"
+            ? "This verification could not be matched to your browser session. Go back to the application and sign in again."
+            : `The verification could not be completed${attempt.failureCode?.startsWith("provider_") || attempt.failureCode?.startsWith("userinfo") || attempt.failureCode?.startsWith("token_exchange") ? ` because of a problem talking to ${p}` : ""}. Go back to the application and try again later. If it keeps happening, contact support with the reference code below.`,
+        tone: "error",
+      };
+    default:
+      return { title: "Verification in progress", body: "This verification has not finished yet. Reload this page in a moment.", tone: "warn" };
+  }
+}

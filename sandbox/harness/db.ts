@@ -1,0 +1,64 @@
+import pg from "pg";
+import { randomBytes } from "node:crypto";
+
+/**
+ * A fresh database for one test run: a new database on the PostgreSQL server
+ * of DATABASE_URL (CI), or an in-memory PGlite served over the PostgreSQL wire
+ * protocol (pglite-socket) so that the portal's process and the test's process
+ * can both reach it.
+ */
+
+export interface TestDatabase {
+  url: string;
+  kind: "postgresql" | "pglite";
+  /** The portal's pool size: PGlite's socket server multiplexes one session, so keep it at one. */
+  poolMax?: number;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const base = process.env.DATABASE_URL;
+  if (base) {
+    const name = `idv_test_${randomBytes(5).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+    return {
+      url: url.toString(),
+      kind: "postgresql",
+      pool,
+      close: async () => {
+        await pool.end();
+        const admin2 = new pg.Client({ connectionString: base });
+        await admin2.connect();
+        await admin2.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin2.end();
+      },
+    };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const db = new PGlite();
+  await db.waitReady;
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 8 });
+  await server.start();
+  const conn = server.getServerConn(); // "127.0.0.1:PORT"
+  const url = `postgresql://postgres:postgres@${conn}/postgres`;
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  return {
+    url,
+    kind: "pglite",
+    poolMax: 1,
+    pool,
+    close: async () => {
+      await pool.end();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
