@@ -48,10 +48,11 @@ async function arrive(opts: { sub?: string; clientId?: string; state?: string; t
 }
 
 /** Presses "Verify with ID.me", then picks a persona on the stand-in; stops where the portal answers. */
-async function verifyAs(j: Journey, persona: string): Promise<{ atProvider: Page; back: Page }> {
+/** Each Auth0 user is its own ID.me account unless `account` says otherwise ("" = the persona's usual account). */
+async function verifyAs(j: Journey, persona: string, account: string = j.sub): Promise<{ atProvider: Page; back: Page }> {
   const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
   expect(atProvider.url).toContain("/idme-standin/signin/");
-  const back = await j.browser.submit(atProvider, () => true, { persona }, { stopAt: (u) => u.startsWith(h.auth0.url) });
+  const back = await j.browser.submit(atProvider, () => true, { persona, account }, { stopAt: (u) => u.startsWith(h.auth0.url) });
   return { atProvider, back };
 }
 
@@ -98,7 +99,7 @@ describe("a whole login through the portal", () => {
     expect(text(j.entry)).toContain("confirm your identity");
     expect(text(j.entry)).toContain("Verify with ID.me");
 
-    const { atProvider, back } = await verifyAs(j, "identity-verified");
+    const { atProvider, back } = await verifyAs(j, "identity-verified", "");
     const authorize = new URL(atProvider.hops.find((x) => x.url.includes("/oauth/authorize"))!.url);
     expect(authorize.searchParams.get("scope")).toBe("openid http://idmanagement.gov/ns/assurance/ial/2/aal/2");
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
@@ -233,7 +234,7 @@ describe("a whole login through the portal", () => {
   it("a callback whose state is not the attempt's is refused", async () => {
     const j = await arrive();
     const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
-    const back = await j.browser.submit(atProvider, () => true, { persona: "identity-verified" }, { stopAt: (u) => u.includes("/id-verification/callback") });
+    const back = await j.browser.submit(atProvider, () => true, { persona: "identity-verified", account: j.sub }, { stopAt: (u) => u.includes("/id-verification/callback") });
     const forged = new URL(back.url);
     forged.searchParams.set("state", "forged-state");
     const page = await j.browser.go(forged.toString());
@@ -245,7 +246,7 @@ describe("a whole login through the portal", () => {
   it("reloading the callback (a reused code) creates no second record and verifies nothing twice", async () => {
     const j = await arrive();
     const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
-    const stop = await j.browser.submit(atProvider, () => true, { persona: "identity-verified" }, { stopAt: (u) => u.includes("/id-verification/callback") });
+    const stop = await j.browser.submit(atProvider, () => true, { persona: "identity-verified", account: j.sub }, { stopAt: (u) => u.includes("/id-verification/callback") });
     const callbackUrl = stop.url;
     const first = await j.browser.go(callbackUrl);
     expect((await resumeFrom(j, first)).status).toBe("success");
@@ -327,6 +328,18 @@ describe("a whole login through the portal", () => {
     await resumeFrom(first, (await verifyAs(first, "identity-verified")).back).catch(() => undefined);
     const second = await arrive({ sub, clientId: "app-always" });
     expect(second.entry.url).toBe(`${h.portal.url}/id-verification/consent`);
+  });
+
+  it("one ID.me account cannot verify two Auth0 users", async () => {
+    const first = await arrive();
+    expect((await resumeFrom(first, (await verifyAs(first, "veteran", "shared-account")).back)).status).toBe("success");
+    const second = await arrive();
+    const { back } = await verifyAs(second, "veteran", "shared-account");
+    expect(text(back)).toContain("already linked to another account");
+    const attempt = await attemptByRef(refOn(back)!);
+    expect(attempt).toMatchObject({ status: "failed", failure_code: "uuid_linked_to_other_user" });
+    expect(await recordsOf(second.sub)).toHaveLength(0);
+    expect(await recordsOf(first.sub)).toHaveLength(1);
   });
 
   it("a cross-site form post cannot start a verification", async () => {

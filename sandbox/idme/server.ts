@@ -1,0 +1,686 @@
+/**
+ * A local stand-in for ID.me, for tests and the demo only.
+ *
+ * Built on `oidc-provider` (a real OpenID provider) behind a small node http server
+ * that gives it ID.me's URL layout:
+ *
+ *   <base>/oidc/.well-known/openid-configuration   discovery (issuer = <base>/oidc)
+ *   <base>/oidc/.well-known/jwks                    JWKS (one RSA key, made at start)
+ *   <base>/oauth/authorize                          authorization endpoint
+ *   <base>/oauth/token                              token endpoint
+ *   <base>/api/public/v3/userinfo                   userinfo (served here, not by oidc-provider)
+ *   <base>/idme-standin/signin/<uid>                the persona picker ("sign-in" page)
+ *
+ * Run directly:  tsx sandbox/idme/server.ts --port 4011
+ */
+import { randomBytes } from "node:crypto";
+import { realpathSync } from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
+import Provider, {
+  errors,
+  interactionPolicy,
+  type ClientLike,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from "oidc-provider";
+import { createMemoryAdapterFactory } from "./memory-adapter";
+import {
+  ATTRIBUTE_HANDLES,
+  PERSONAS,
+  SUPPORTED_SCOPES,
+  flatClaims,
+  oauthUserinfo,
+  personaByKey,
+  personaAccount,
+  personaByUuid,
+  statusFor,
+  type Persona,
+} from "./personas";
+
+export interface StandinClient {
+  client_id: string;
+  client_secret: string;
+  redirect_uris: string[];
+}
+
+export interface IdmeStandinOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Registered clients; default one demo client (see DEFAULT_CLIENT). */
+  clients?: StandinClient[];
+  /** How long the `slow` persona's userinfo waits, in ms; default 20000. */
+  slowMs?: number;
+  /**
+   * The base URL to announce (issuer = `<publicUrl>/oidc`). Default
+   * `http://<host>:<port>` (`localhost` when listening on 0.0.0.0 / ::).
+   */
+  publicUrl?: string;
+}
+
+export interface IdmeStandin {
+  /** Base URL, e.g. http://127.0.0.1:4011 (no trailing slash). */
+  url: string;
+  /** `<url>/oidc`: the issuer, and the base for discovery. */
+  issuer: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CLIENT: StandinClient = {
+  client_id: "idv-portal-demo",
+  client_secret: "demo-client-secret",
+  redirect_uris: ["http://localhost:3000/id-verification/callback"],
+};
+
+export const ACCESS_TOKEN_TTL = 300;
+export const REFRESH_TOKEN_TTL = 604_800;
+const ID_TOKEN_TTL = 3600;
+const USERINFO_JWT_TTL = 300;
+
+const PATHS = {
+  discovery: "/oidc/.well-known/openid-configuration",
+  jwks: "/oidc/.well-known/jwks",
+  authorization: "/oauth/authorize",
+  token: "/oauth/token",
+  userinfo: "/api/public/v3/userinfo",
+  signin: "/idme-standin/signin/",
+} as const;
+
+const SESSION_COOKIE = "_session";
+
+export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<IdmeStandin> {
+  const host = opts.host ?? "127.0.0.1";
+  const clients = opts.clients?.length ? opts.clients : [DEFAULT_CLIENT];
+  const slowMs = opts.slowMs ?? 20_000;
+
+  // Listen first (port 0 = random), so the issuer can carry the real port.
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = http.createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = (opts.publicUrl ?? `http://${urlHost(host)}:${port}`).replace(/\/+$/, "");
+  const issuer = `${url}/oidc`;
+
+  // One RSA signing key per start.
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const kid = `idme-standin-${randomBytes(6).toString("hex")}`;
+  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" };
+
+  const provider = new Provider(issuer, buildConfiguration(clients, privateJwk));
+  provider.on("server_error", (_ctx: unknown, err: unknown) => {
+    console.error("[idme-standin] server_error:", err instanceof Error ? err.message : String(err));
+  });
+  provider.use(idmeShapeMiddleware(url, provider));
+
+  // Pending `slow` waits, so close() does not hang on them.
+  const pending = new Set<() => void>();
+  let closed = false;
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        pending.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      pending.add(done);
+    });
+
+  const providerCallback = provider.callback();
+  const ctx: HandlerContext = { provider, issuer, privateKey, kid, slowMs, delay, isClosed: () => closed };
+
+  handler = (req, res) => {
+    route(ctx, providerCallback, req, res).catch((err: unknown) => {
+      console.error("[idme-standin] request failed:", err instanceof Error ? err.message : String(err));
+      if (!res.headersSent) sendJson(res, 500, { error: "server_error", error_description: "internal error" });
+      else res.destroy();
+    });
+  };
+
+  return {
+    url,
+    issuer,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const done of [...pending]) done();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+// ---------------------------------------------------------------------------
+// oidc-provider configuration
+
+function buildConfiguration(clients: StandinClient[], privateJwk: JWK): Configuration {
+  const supported = new Set(SUPPORTED_SCOPES);
+
+  // The stand-in asks for a persona on every authorization request (no SSO session reuse).
+  const policy = interactionPolicy.base();
+  policy.get("login")?.checks.add(
+    new interactionPolicy.Check(
+      "idme_standin_pick_persona",
+      "the ID.me stand-in asks for a persona on every request",
+      (ctx) => !ctx.oidc?.result?.login,
+    ),
+  );
+
+  return {
+    // Per-instance store: instances in one process do not see each other's tokens.
+    adapter: createMemoryAdapterFactory(),
+    clients: clients.map((c) => ({
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      redirect_uris: c.redirect_uris,
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      // ID.me's curl example posts the secret in the form; client_secret_basic works as well
+      // (oidc-provider treats the two as interchangeable for a client registered with either).
+      token_endpoint_auth_method: "client_secret_post",
+    })),
+    clientAuthMethods: ["client_secret_post", "client_secret_basic"],
+    jwks: { keys: [privateJwk as Record<string, unknown>] },
+    responseTypes: ["code"],
+    scopes: [...SUPPORTED_SCOPES],
+    claims: {
+      openid: ["sub", ...ATTRIBUTE_HANDLES],
+      email: ["email"],
+      profile: ["fname", "lname", "birth_date"],
+    },
+    // Put the attribute claims in the ID token even though an access token is issued too.
+    conformIdTokenClaims: false,
+    findAccount: async (_ctx, sub) => {
+      const persona = personaByUuid(sub);
+      if (!persona) return undefined;
+      return {
+        accountId: persona.uuid,
+        claims: () => ({ ...flatClaims(persona), sub: persona.uuid }),
+      };
+    },
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `${PATHS.signin}${interaction.uid}`,
+    },
+    // `op` (signin|signup) and `eid` are ID.me's extra authorize parameters. The `scope`
+    // entry is not a new parameter: it only hooks a validator in after the client and
+    // redirect_uri checks (so the error is redirected back to the client). oidc-provider
+    // itself silently drops scopes it does not know (it treats them as resource-server
+    // scopes) before this runs, while ID.me answers invalid_scope; so the validator looks
+    // at the scope exactly as the request sent it.
+    extraParams: {
+      op: (_ctx, value) => {
+        if (value !== undefined && value !== "signin" && value !== "signup") {
+          throw new errors.InvalidRequest("op must be signin or signup");
+        }
+      },
+      eid: null,
+      scope: (ctx) => {
+        const raw = rawRequestParam(ctx, "scope");
+        const scopes = typeof raw === "string" ? raw.split(" ").filter(Boolean) : [];
+        if (scopes.length === 0) throw new errors.InvalidRequest("missing required parameter 'scope'");
+        const unknown = scopes.filter((s) => !supported.has(s));
+        if (unknown.length) {
+          throw new errors.InvalidScope(`requested scope is not supported: ${unknown.join(" ")}`, unknown.join(" "));
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: true }, // only so discovery lists it; the stand-in serves the route itself
+      jwtUserinfo: { enabled: false },
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      resourceIndicators: { enabled: false },
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      claimsParameter: { enabled: false },
+    },
+    routes: {
+      authorization: PATHS.authorization,
+      token: PATHS.token,
+      userinfo: PATHS.userinfo,
+      jwks: PATHS.jwks,
+    },
+    pkce: { required: () => false },
+    issueRefreshToken: (_ctx, client: ClientLike) => client.grantTypeAllowed("refresh_token"),
+    expiresWithSession: () => false,
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL,
+      AuthorizationCode: 60,
+      IdToken: ID_TOKEN_TTL,
+      RefreshToken: REFRESH_TOKEN_TTL,
+      Interaction: 3600,
+      Session: 3600,
+      Grant: REFRESH_TOKEN_TTL,
+    },
+    cookies: { keys: [randomBytes(32).toString("base64url")] },
+    renderError: (ctx, out) => {
+      ctx.type = "html";
+      ctx.body = page(
+        "Error",
+        `<h2>Something went wrong</h2>${Object.entries(out)
+          .map(([k, v]) => `<p><strong>${esc(k)}</strong>: ${esc(String(v))}</p>`)
+          .join("")}`,
+      );
+    },
+  };
+}
+
+/** A parameter as the authorization request carried it (query, or form body for POST). */
+function rawRequestParam(ctx: KoaContextWithOIDC, name: string): unknown {
+  const source = ctx.method === "POST" ? ctx.oidc?.body : ctx.query;
+  return source?.[name];
+}
+
+/** Discovery URLs fixed to the announced base; token JSON in ID.me's shape. */
+function idmeShapeMiddleware(url: string, provider: Provider) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    const route = ctx.oidc?.route;
+    if (route === "discovery" && isRecord(ctx.body)) {
+      const body: Record<string, unknown> = { ...ctx.body };
+      const base = new URL(url);
+      for (const [key, value] of Object.entries(body)) {
+        if (typeof value === "string" && (key.endsWith("_endpoint") || key === "jwks_uri")) {
+          const u = new URL(value);
+          u.protocol = base.protocol;
+          u.host = base.host;
+          body[key] = u.href;
+        }
+      }
+      // The userinfo endpoint answers a signed JWT when `openid` was granted.
+      body.userinfo_signing_alg_values_supported = ["RS256"];
+      ctx.body = body;
+    } else if (route === "token" && ctx.status === 200 && isRecord(ctx.body)) {
+      const b = ctx.body;
+      const out: Record<string, unknown> = {
+        access_token: b.access_token,
+        token_type: typeof b.token_type === "string" ? b.token_type.toLowerCase() : b.token_type,
+        // ID.me sends these as strings ("300", "604800").
+        expires_in: b.expires_in === undefined ? undefined : String(b.expires_in),
+      };
+      if (typeof b.refresh_token === "string") {
+        out.refresh_token = b.refresh_token;
+        const rt = await provider.RefreshToken.find(b.refresh_token).catch(() => undefined);
+        out.refresh_expires_in = String(rt ? rt.remainingTTL : REFRESH_TOKEN_TTL);
+      }
+      if (b.scope !== undefined) out.scope = b.scope;
+      for (const [k, v] of Object.entries(b)) if (!(k in out)) out[k] = v; // id_token, …
+      ctx.body = out;
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The node http layer
+
+interface HandlerContext {
+  provider: Provider;
+  issuer: string;
+  privateKey: CryptoKey;
+  kid: string;
+  slowMs: number;
+  delay(ms: number): Promise<void>;
+  isClosed(): boolean;
+}
+
+async function route(
+  h: HandlerContext,
+  providerCallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const reqUrl = new URL(req.url ?? "/", "http://stand-in.invalid");
+  const path = reqUrl.pathname;
+
+  if (path === PATHS.userinfo) return userinfo(h, req, res, reqUrl);
+  if (path.startsWith(PATHS.signin)) return signin(h, req, res, path.slice(PATHS.signin.length));
+  if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return index(h, res);
+
+  if (path === PATHS.discovery) {
+    // oidc-provider serves discovery at <mount>/.well-known/…; ID.me has it under /oidc.
+    req.url = `/.well-known/openid-configuration${reqUrl.search}`;
+  } else if (path.startsWith("/.well-known/")) {
+    // Not where ID.me has it (and its issuer would not match there).
+    return sendJson(res, 404, { error: "not_found" });
+  } else if (path === PATHS.authorization || path.startsWith(`${PATHS.authorization}/`)) {
+    // Each authorization starts afresh: no SSO session from an earlier persona, so the
+    // persona picker shows every time and switching persona never needs a logout.
+    stripCookie(req, SESSION_COOKIE);
+  }
+  await providerCallback(req, res);
+}
+
+function stripCookie(req: IncomingMessage, name: string) {
+  const header = req.headers.cookie;
+  if (!header) return;
+  const kept = header
+    .split(";")
+    .map((c) => c.trim())
+    .filter((c) => {
+      const n = c.slice(0, c.indexOf("=") === -1 ? c.length : c.indexOf("="));
+      return n !== name && n !== `${name}.sig` && n !== `${name}.legacy` && n !== `${name}.legacy.sig`;
+    });
+  if (kept.length) req.headers.cookie = kept.join("; ");
+  else delete req.headers.cookie;
+}
+
+// ---------------------------------------------------------------------------
+// Userinfo: ID.me's shapes
+
+async function userinfo(h: HandlerContext, req: IncomingMessage, res: ServerResponse, reqUrl: URL) {
+  if (req.method !== "GET" && req.method !== "POST") {
+    res.setHeader("Allow", "GET, POST");
+    return sendJson(res, 405, { error: "invalid_request", error_description: "method not allowed" });
+  }
+  const auth = req.headers.authorization;
+  let token: string | undefined;
+  if (auth !== undefined) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (!m) return unauthorized(res, "invalid_request", "invalid Authorization header");
+    token = m[1];
+  }
+  const queryToken = reqUrl.searchParams.get("access_token");
+  if (queryToken !== null) {
+    if (token !== undefined) return unauthorized(res, "invalid_request", "access token provided twice");
+    token = queryToken;
+  }
+  if (!token) return unauthorized(res, "invalid_request", "no access token provided");
+
+  const at = await h.provider.AccessToken.find(token).catch(() => undefined);
+  if (!at || at.isExpired) return unauthorized(res, "invalid_token", "invalid or expired access token");
+  const persona = personaByUuid(at.accountId);
+  if (!persona) return unauthorized(res, "invalid_token", "unknown account");
+
+  if (persona.behaviour === "malformed") {
+    return sendRaw(res, 200, "application/json; charset=utf-8", '{"attributes": "oops", "status": 7}');
+  }
+  if (persona.behaviour === "slow") {
+    await h.delay(h.slowMs);
+    if (h.isClosed() || res.destroyed) return;
+  }
+
+  const scopes = new Set((at.scope ?? "").split(" "));
+  if (scopes.has("openid")) {
+    const jwt = await userinfoJwt(h, persona, at.clientId, at.scope);
+    return sendRaw(res, 200, "application/jwt; charset=utf-8", jwt);
+  }
+  return sendJson(res, 200, oauthUserinfo(persona, at.scope));
+}
+
+async function userinfoJwt(h: HandlerContext, persona: Persona, clientId: string, scope: string | undefined) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ ...flatClaims(persona), status: statusFor(persona, scope) })
+    .setProtectedHeader({ alg: "RS256", kid: h.kid, typ: "JWT" })
+    .setIssuer(h.issuer)
+    .setAudience(clientId)
+    .setSubject(persona.uuid)
+    .setIssuedAt(now)
+    .setExpirationTime(now + USERINFO_JWT_TTL)
+    .sign(h.privateKey);
+}
+
+function unauthorized(res: ServerResponse, error: string, description: string) {
+  res.setHeader("WWW-Authenticate", `Bearer error="${error}", error_description="${description}"`);
+  return sendJson(res, 401, { error, error_description: description });
+}
+
+// ---------------------------------------------------------------------------
+// The sign-in page (persona picker)
+
+async function signin(h: HandlerContext, req: IncomingMessage, res: ServerResponse, uid: string) {
+  if (req.method !== "GET" && req.method !== "POST") {
+    res.setHeader("Allow", "GET, POST");
+    return sendHtml(res, 405, page("Method not allowed", "<p>Method not allowed.</p>"));
+  }
+  let details;
+  try {
+    details = await h.provider.interactionDetails(req, res);
+  } catch {
+    return sendHtml(
+      res,
+      400,
+      page("Sign-in expired", "<h2>This sign-in request has expired or is unknown.</h2><p>Start again from the application.</p>"),
+    );
+  }
+  if (details.uid !== uid) {
+    return sendHtml(res, 400, page("Sign-in mismatch", "<h2>This sign-in request does not match your browser session.</h2>"));
+  }
+
+  if (req.method === "GET") {
+    return sendHtml(res, 200, pickerPage(details.params, uid));
+  }
+
+  const form = new URLSearchParams(await readBody(req, 16 * 1024));
+  const action = form.get("action");
+  const chosen = personaByKey(form.get("persona") ?? "");
+  const persona = chosen ? personaAccount(chosen, form.get("account")) : undefined;
+  if (action === "deny" || persona?.behaviour === "deny") {
+    return h.provider.interactionFinished(
+      req,
+      res,
+      {
+        error: "access_denied",
+        error_description:
+          action === "deny" ? "The user denied the request" : "The user declined to share their information",
+      },
+      { mergeWithLastSubmission: false },
+    );
+  }
+  if (!persona) {
+    return sendHtml(res, 400, pickerPage(details.params, uid, "Choose one of the test personas."));
+  }
+  const clientId = String(details.params.client_id ?? "");
+  const grant = new h.provider.Grant({ accountId: persona.uuid, clientId });
+  if (typeof details.params.scope === "string" && details.params.scope) grant.addOIDCScope(details.params.scope);
+  const grantId = await grant.save();
+  return h.provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: persona.uuid, remember: false }, consent: { grantId } },
+    { mergeWithLastSubmission: false },
+  );
+}
+
+function pickerPage(params: Record<string, unknown>, uid: string, notice?: string): string {
+  const scopes = typeof params.scope === "string" ? params.scope.split(" ").filter(Boolean) : [];
+  const op = typeof params.op === "string" ? params.op : undefined;
+  const action = `${PATHS.signin}${encodeURIComponent(uid)}`;
+  const buttons = PERSONAS.map(
+    (p) => `
+      <button type="submit" name="persona" value="${esc(p.key)}" class="persona">
+        <span class="name">${esc(p.label)}</span>
+        <span class="key">${esc(p.key)}</span>
+        <span class="desc">${esc(p.description)}</span>
+      </button>`,
+  ).join("");
+  return page(
+    "Sign in",
+    `
+    <p class="banner">ID.me sandbox (local stand-in) &mdash; test data only, not the real ID.me</p>
+    <h2>${op === "signup" ? "Create an account" : "Sign in"} as a test persona</h2>
+    <p class="meta">Application <code>${esc(String(params.client_id ?? ""))}</code> asks for:
+      ${scopes.map((s) => `<code>${esc(s)}</code>`).join(" ") || "<em>no scope</em>"}</p>
+    ${notice ? `<p class="notice">${esc(notice)}</p>` : ""}
+    <form method="post" action="${esc(action)}">
+      <p class="meta"><label for="account">ID.me account (optional): </label>
+        <input id="account" name="account" autocomplete="off" placeholder="e.g. 2" size="12">
+        <br><small>Leave empty for the persona's usual account; any other value acts as a separate ID.me account with the same data.</small></p>
+      <div class="personas">${buttons}</div>
+      <div class="deny"><button type="submit" name="action" value="deny" class="deny-btn">Deny</button></div>
+    </form>`,
+  );
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · ID.me sandbox (local stand-in)</title>
+<style>
+  body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f4f6f8; color: #1b2733; margin: 0; }
+  main { max-width: 44rem; margin: 2rem auto; background: #fff; border-radius: 10px; padding: 1.5rem 2rem; box-shadow: 0 2px 10px rgba(0,0,0,.08); }
+  h1 { font-size: 1.1rem; color: #2e7d32; margin: 0 0 .5rem; }
+  h2 { font-size: 1.3rem; margin: .5rem 0 1rem; }
+  .banner { background: #fff4d6; border: 1px solid #e8c15a; padding: .5rem .75rem; border-radius: 6px; font-weight: 600; }
+  .meta code { background: #eef1f4; padding: .1rem .35rem; border-radius: 4px; margin-right: .2rem; word-break: break-all; }
+  .notice { color: #a12622; font-weight: 600; }
+  .personas { display: grid; gap: .6rem; }
+  .persona { display: grid; grid-template-columns: 1fr auto; text-align: left; gap: .15rem .75rem; padding: .75rem 1rem;
+    border: 1px solid #c9d3dc; border-radius: 8px; background: #fafcfd; cursor: pointer; font: inherit; }
+  .persona:hover, .persona:focus { border-color: #2e7d32; background: #f1f8f2; }
+  .persona .name { font-weight: 700; }
+  .persona .key { font-family: ui-monospace, monospace; font-size: .8rem; color: #5a6b7b; }
+  .persona .desc { grid-column: 1 / -1; font-size: .9rem; color: #3d4d5c; }
+  .deny { margin-top: 1rem; text-align: right; }
+  .deny-btn { padding: .55rem 1.4rem; border: 1px solid #a12622; color: #a12622; background: #fff; border-radius: 6px; cursor: pointer; font: inherit; }
+  .deny-btn:hover { background: #fbeaea; }
+</style></head>
+<body><main><h1>ID.me sandbox (local stand-in)</h1>${body}</main></body></html>`;
+}
+
+function index(h: HandlerContext, res: ServerResponse) {
+  return sendHtml(
+    res,
+    200,
+    page(
+      "ID.me sandbox (local stand-in)",
+      `<p class="banner">ID.me sandbox (local stand-in) &mdash; for tests and demos only.</p>
+       <p>Discovery: <a href="${esc(PATHS.discovery)}">${esc(h.issuer)}/.well-known/openid-configuration</a></p>
+       <ul>${PERSONAS.map((p) => `<li><strong>${esc(p.label)}</strong> (<code>${esc(p.key)}</code>): ${esc(p.description)}</li>`).join("")}</ul>`,
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// helpers
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function sendRaw(res: ServerResponse, status: number, contentType: string, body: string) {
+  res.statusCode = status;
+  res.setHeader("Content-Type", contentType);
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  sendRaw(res, status, "application/json; charset=utf-8", JSON.stringify(body));
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string) {
+  sendRaw(res, status, "text/html; charset=utf-8", html);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > limit) throw new Error("request body too large");
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+// ---------------------------------------------------------------------------
+// CLI: tsx sandbox/idme/server.ts --port 4011
+
+function optionsFromCli(argv: string[], env: NodeJS.ProcessEnv): IdmeStandinOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "client-id": { type: "string" },
+      "client-secret": { type: "string" },
+      "redirect-uri": { type: "string", multiple: true },
+      "slow-ms": { type: "string" },
+      "public-url": { type: "string" },
+    },
+    strict: true,
+  });
+  const int = (v: string | undefined, name: string): number | undefined => {
+    if (v === undefined || v === "") return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+    return n;
+  };
+  const redirectUris =
+    values["redirect-uri"] ??
+    (env.IDME_STANDIN_REDIRECT_URIS ? env.IDME_STANDIN_REDIRECT_URIS.split(/[\s,]+/).filter(Boolean) : undefined);
+  const client: StandinClient = {
+    client_id: values["client-id"] ?? env.IDME_STANDIN_CLIENT_ID ?? DEFAULT_CLIENT.client_id,
+    client_secret: values["client-secret"] ?? env.IDME_STANDIN_CLIENT_SECRET ?? DEFAULT_CLIENT.client_secret,
+    redirect_uris: redirectUris?.length ? redirectUris : DEFAULT_CLIENT.redirect_uris,
+  };
+  return {
+    port: int(values.port ?? env.IDME_STANDIN_PORT, "port") ?? 4011,
+    host: values.host ?? env.IDME_STANDIN_HOST ?? "127.0.0.1",
+    clients: [client],
+    slowMs: int(values["slow-ms"] ?? env.IDME_STANDIN_SLOW_MS, "slow-ms"),
+    publicUrl: values["public-url"] ?? env.IDME_STANDIN_PUBLIC_URL ?? undefined,
+  };
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const options = optionsFromCli(process.argv.slice(2), process.env);
+  const standin = await startIdmeStandin(options);
+  const clientIds = (options.clients ?? []).map((c) => c.client_id).join(", ");
+  console.log(`ID.me stand-in listening at ${standin.url}`);
+  console.log(`  discovery: ${standin.issuer}/.well-known/openid-configuration`);
+  console.log(`  client(s): ${clientIds}`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`ID.me stand-in: ${signal}, stopping`);
+    standin.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
