@@ -20,11 +20,12 @@ export function purpose(attempt: Pick<Attempt, "policy" | "requiredGroup">): str
   return `confirm that you are ${g ? (GROUP_WORDS[g] ?? `part of the “${g}” community`) : "part of an eligible community"}`;
 }
 
-export async function applicationName(attempt: Pick<Attempt, "auth0ClientId">): Promise<string> {
-  if (!attempt.auth0ClientId) return "The application";
+/** The application's name from its requirements row, or null when the portal does not know it. */
+export async function applicationName(attempt: Pick<Attempt, "auth0ClientId">): Promise<string | null> {
+  if (!attempt.auth0ClientId) return null;
   const db = await getDb();
   const app = await db.application.findUnique({ where: { clientId: attempt.auth0ClientId } });
-  return app?.name ?? "The application";
+  return app?.name ?? null;
 }
 
 export function providerName(provider: string): string {

@@ -12,19 +12,19 @@ export default async function ConsentPage() {
   const { attemptId } = await readFlowCookies();
   const attempt = await findAttempt(attemptId);
   if (!attempt || attempt.status !== "started") redirect("/id-verification/outcome");
-  const app = await applicationName(attempt);
+  const name = await applicationName(attempt);
   const provider = providerName(attempt.provider);
   return (
     <Shell reference={attempt.referenceCode}>
       <h1 className="text-2xl font-semibold tracking-tight">Verify to continue</h1>
       <p className="mt-3 leading-relaxed text-slate-700">
-        <strong>{app}</strong> asks you to {purpose(attempt)} before you continue. {provider} does the check; this portal keeps
+        <strong>{name ?? "The application"}</strong> asks you to {purpose(attempt)} before you continue. {provider} does the check; this portal keeps
         the result so you are not asked again every time.
       </p>
       <ul className="mt-4 list-disc space-y-1 pl-5 text-sm text-slate-600">
         <li>You will sign in to {provider} (or create an account) in this window.</li>
         <li>{provider} asks you before it shares anything with the application.</li>
-        <li>Afterwards you come straight back to {app}.</li>
+        <li>Afterwards you come straight back to {name ?? "the application"}.</li>
       </ul>
       <form method="post" action="/id-verification/start" className="mt-6">
         <button type="submit" className={buttonPrimary} autoFocus>

@@ -38,7 +38,7 @@ export default async function OutcomePage() {
       {canReturn ? (
         <form method="post" action="/id-verification/resume" className="mt-6">
           <button type="submit" className={buttonPrimary} autoFocus>
-            Back to {app === "The application" ? "the application" : app}
+            Back to {app ?? "the application"}
           </button>
         </form>
       ) : attempt.status !== "started" && TERMINAL.has(attempt.status) ? (
