@@ -68,7 +68,8 @@ describe("sealJson / openJson", () => {
   it("does not contain the plaintext nor its base64", () => {
     const sealed = sealJson(person, KEY);
     const json = JSON.stringify(person);
-    for (const needle of ["Zoë", "Zo", "Núñez", "O'Brien", "d733a89e", "uuid", "Zürich"]) {
+    // Needles long enough (or with characters outside base64url) that random ciphertext cannot hold them by chance.
+    for (const needle of ["Zoë", "Núñez", "O'Brien", "d733a89e", "Zürich"]) {
       expect(sealed).not.toContain(needle);
     }
     for (const enc of ["base64", "base64url"] as const) {
