@@ -23,12 +23,13 @@ export function continueResponse(form: ContinueForm, opts: { status: string; ref
     return new Response(null, { status: 303, headers });
   }
   const nonce = randomBytes(16).toString("base64");
-  const target = new URL(form.action);
   const text = opts.status === "success" ? TEXT.success : TEXT.other;
   headers.set("content-type", "text/html; charset=utf-8");
   headers.set(
     "content-security-policy",
-    `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action ${target.origin}; base-uri 'none'; frame-ancestors 'none'`,
+    // No form-action: Chrome applies it to the redirects that follow the POST
+    // (Auth0 → the application's callback), which would stall the login.
+    `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`,
   );
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -108,7 +108,10 @@ export const PATHS = {
   continue: "/continue",
 } as const;
 
-const SESSION_COOKIE = "_session";
+// Own cookie names: the sample app, the portal and the tenant share the host 127.0.0.1 in
+// the demo, and browsers do not separate cookies by port.
+const COOKIE_NAMES = { session: "auth0_standin_session", interaction: "auth0_standin_interaction", resume: "auth0_standin_resume" };
+const SESSION_COOKIE = COOKIE_NAMES.session;
 const ACCESS_TOKEN_TTL = 86_400; // Auth0's default
 const ID_TOKEN_TTL = 36_000; // Auth0's default
 const REFRESH_TOKEN_TTL = 30 * 86_400;
@@ -369,7 +372,7 @@ function buildConfiguration(t: TenantState, privateJwk: JWK): Configuration {
       Session: 3600,
       Grant: REFRESH_TOKEN_TTL,
     },
-    cookies: { keys: [randomBytes(32).toString("base64url")] },
+    cookies: { keys: [randomBytes(32).toString("base64url")], names: COOKIE_NAMES },
     renderError: (ctx, out) => {
       ctx.type = "html";
       ctx.body = page(
@@ -563,7 +566,7 @@ async function signIn(t: TenantState, req: IncomingMessage, res: ServerResponse,
   }
 
   if (skipsAction(client)) {
-    t.loginClaims.delete(claimsKey(user.user_id, client.client_id));
+    // The staff sign-in: no Action, so no verification claims.
     return finishLogin(t, res, uid, user.user_id, client.client_id, {});
   }
   const state = randomToken();

@@ -35,18 +35,31 @@ export interface RunningPortal {
   stop(): Promise<void>;
 }
 
-export async function startPortal(port: number, env: Record<string, string>): Promise<RunningPortal> {
-  ensureBuild();
+export async function startPortal(
+  port: number,
+  env: Record<string, string>,
+  opts: { mode?: "start" | "dev"; echo?: boolean } = {},
+): Promise<RunningPortal> {
+  const mode = opts.mode ?? "start";
+  if (mode === "start") ensureBuild();
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
-    { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] },
+    [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), mode, "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: mode === "start" ? "production" : "development", NEXT_TELEMETRY_DISABLED: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
+  const take = (d: Buffer) => {
+    output += d;
+    if (opts.echo) process.stdout.write(d);
+  };
+  child.stdout!.on("data", take);
+  child.stderr!.on("data", take);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the portal exited (${child.exitCode}):\n${output}`);
     try {

@@ -1,0 +1,135 @@
+import { randomBytes } from "node:crypto";
+import { startIdmeStandin, type IdmeStandin } from "./idme/server";
+import { startAuth0Tenant, defaultClients, type Auth0Tenant, type TenantUser } from "./auth0/tenant";
+import { startSampleApp } from "./auth0/sample-app";
+import { freePort, startPortal, type RunningPortal } from "./harness/portal";
+
+/**
+ * The whole system on one machine: the Auth0 tenant stand-in (running the
+ * repo's Action), the sample application, the ID.me stand-in and the portal.
+ * Used by `npm run demo` and by the browser tests.
+ */
+
+export const IDENTITY_SCOPE = "http://idmanagement.gov/ns/assurance/ial/2/aal/2";
+
+export interface StackSecrets {
+  tokenSecret: string;
+  encryptionKey: string;
+  idmeClientSecret: string;
+}
+
+export function newSecrets(): StackSecrets {
+  return {
+    tokenSecret: randomBytes(24).toString("base64url"),
+    encryptionKey: randomBytes(32).toString("hex"),
+    idmeClientSecret: randomBytes(16).toString("hex"),
+  };
+}
+
+export interface StackOptions {
+  ports?: { portal?: number; auth0?: number; idme?: number; sample?: number };
+  /** A PostgreSQL URL (PGlite over the wire counts), or an embedded PGlite folder for the portal's own process. */
+  database: { url: string; poolMax?: number } | { embeddedDir: string };
+  portalMode?: "start" | "dev";
+  secrets?: StackSecrets;
+  /** The Action's "Verification Expires In Seconds". */
+  verificationExpiresInSeconds?: number;
+  /** The portal's re-verification interval. */
+  reverifyIntervalHours?: number;
+  providerTimeoutMs?: number;
+  idmeSlowMs?: number;
+  echoPortal?: boolean;
+  /** The tenant's users (default: the demo users). */
+  users?: TenantUser[];
+  /** The post-login Action the tenant runs (default: the repo's own). */
+  actionFile?: string;
+}
+
+export interface Stack {
+  portalUrl: string;
+  sampleUrl: string;
+  secrets: StackSecrets;
+  auth0: Auth0Tenant;
+  idme: IdmeStandin;
+  portal: RunningPortal;
+  close(): Promise<void>;
+}
+
+/** The applications the demo and the browser tests know, as the portal's per-application requirements. */
+export const DEMO_APPLICATIONS = [
+  { clientId: "sample-app", name: "Sample App", required: false, policy: null, requiredGroup: null, scopes: [] as string[] },
+  { clientId: "sample-bank", name: "Sample Bank", required: true, policy: "identity", requiredGroup: null, scopes: ["openid", IDENTITY_SCOPE] },
+  { clientId: "sample-veterans", name: "Veteran Discounts", required: true, policy: "community", requiredGroup: "military", scopes: ["military"] },
+] as const;
+
+export const DEMO_APPLICATIONS_SQL = `INSERT INTO application (client_id, name, required, policy, required_group, scopes, updated_at) VALUES
+${DEMO_APPLICATIONS.map((a) => `('${a.clientId}', '${a.name}', ${a.required}, ${a.policy ? `'${a.policy}'` : "NULL"}, ${a.requiredGroup ? `'${a.requiredGroup}'` : "NULL"}, '{${a.scopes.join(",")}}', now())`).join(",\n")}
+ON CONFLICT (client_id) DO NOTHING`;
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const secrets = opts.secrets ?? newSecrets();
+  const portalPort = opts.ports?.portal || (await freePort());
+  const samplePort = opts.ports?.sample || (await freePort());
+  const portalUrl = `http://127.0.0.1:${portalPort}`;
+  const sampleUrl = `http://127.0.0.1:${samplePort}`;
+  const idmeClientId = "idv-portal";
+
+  const idme = await startIdmeStandin({
+    port: opts.ports?.idme ?? 0,
+    slowMs: opts.idmeSlowMs,
+    clients: [{ client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
+  });
+  const clients = defaultClients({ sampleAppUrl: sampleUrl, portalUrl });
+  const auth0 = await startAuth0Tenant({
+    port: opts.ports?.auth0 ?? 0,
+    actionFile: opts.actionFile,
+    users: opts.users,
+    secrets: { TOKEN_SECRET: secrets.tokenSecret },
+    configuration: {
+      PORTAL_DOMAIN: portalUrl,
+      SERVICE_TENANT_DOMAIN: portalUrl, // the Marketplace-style Action's name for it
+      VERIFICATION_EXPIRES_IN_SECONDS: String(opts.verificationExpiresInSeconds ?? 86_400),
+    },
+    clients,
+  });
+  const sample = await startSampleApp({
+    port: samplePort,
+    tenantUrl: auth0.url,
+    clients: clients.filter((c) => c.client_id.startsWith("sample-")).map((c) => ({ client_id: c.client_id, client_secret: c.client_secret, name: c.name })),
+  });
+
+  const db = opts.database;
+  const portal = await startPortal(
+    portalPort,
+    {
+      AUTH0_DOMAIN: auth0.url,
+      AUTH0_TOKEN_SECRET: secrets.tokenSecret,
+      PORTAL_URL: portalUrl,
+      IDME_BASE_URL: idme.url,
+      IDME_CLIENT_ID: idmeClientId,
+      IDME_CLIENT_SECRET: secrets.idmeClientSecret,
+      IDME_SCOPES: `openid ${IDENTITY_SCOPE}`,
+      IDV_POLICY: "identity",
+      IDV_REVERIFY_INTERVAL_HOURS: String(opts.reverifyIntervalHours ?? 24),
+      ENCRYPTION_KEY: secrets.encryptionKey,
+      PROVIDER_TIMEOUT_MS: String(opts.providerTimeoutMs ?? 10_000),
+      ...("url" in db ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) } : { PGLITE_DIR: db.embeddedDir }),
+    },
+    { mode: opts.portalMode ?? "start", echo: opts.echoPortal },
+  );
+
+  return {
+    portalUrl,
+    sampleUrl: sample.url,
+    secrets,
+    auth0,
+    idme,
+    portal,
+    close: async () => {
+      await portal.stop();
+      await sample.close();
+      await auth0.close();
+      await idme.close();
+    },
+  };
+}

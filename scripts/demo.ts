@@ -1,0 +1,73 @@
+// `npm run demo`: the portal on the embedded database, with local stand-ins for
+// Auth0 (running the repo's Action) and ID.me, and a sample application.
+// Nothing to install or configure; Ctrl-C stops all of it.
+//
+// Options (environment): DEMO_PORTAL_PORT (3000), DEMO_SAMPLE_PORT (3001),
+// DEMO_AUTH0_PORT (4000), DEMO_IDME_PORT (4011), DEMO_DATA_DIR (.data/demo),
+// DEMO_PORTAL_MODE (dev | start; default dev).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { applyMigrations } from "../lib/db/migrate";
+import { DEMO_APPLICATIONS_SQL, newSecrets, startStack, type StackSecrets } from "../sandbox/stack";
+import { DEFAULT_USERS, DEMO_PASSWORD } from "../sandbox/auth0/tenant";
+
+const root = path.resolve(import.meta.dirname, "..");
+const dataDir = path.resolve(root, process.env.DEMO_DATA_DIR ?? ".data/demo");
+const dbDir = path.join(dataDir, "pglite");
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+mkdirSync(dataDir, { recursive: true });
+
+// Secrets live beside the demo database, so a restarted demo can still open its sealed records.
+const secretsFile = path.join(dataDir, "secrets.json");
+let secrets: StackSecrets;
+if (existsSync(secretsFile)) secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as StackSecrets;
+else {
+  secrets = newSecrets();
+  writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+}
+
+// The demo configuration: the applications of the Auth0 stand-in and their requirements.
+process.chdir(root);
+const pglite = new PGlite(dbDir);
+await applyMigrations({ exec: async (sql) => void (await pglite.exec(sql)), query: async (sql, params) => (await pglite.query(sql, params)).rows as never });
+await pglite.exec(DEMO_APPLICATIONS_SQL);
+await pglite.close();
+
+console.log("Starting the demo (the first start compiles the portal; give it a minute)…");
+const stack = await startStack({
+  ports: { portal: port("DEMO_PORTAL_PORT", 3000), sample: port("DEMO_SAMPLE_PORT", 3001), auth0: port("DEMO_AUTH0_PORT", 4000), idme: port("DEMO_IDME_PORT", 4011) },
+  database: { embeddedDir: dbDir },
+  portalMode: process.env.DEMO_PORTAL_MODE === "start" ? "start" : "dev",
+  secrets,
+});
+
+const users = DEFAULT_USERS.filter((u) => !u.roles).map((u) => u.email).join(", ");
+console.log(`
+  Identity Verification Portal — demo
+
+  1. Open the sample application:   ${stack.sampleUrl}
+     Pick "Sample Bank" (identity required), "Veteran Discounts" (military community required)
+     or "Sample App" (verification asked, not required), and log in.
+  2. Auth0 tenant (stand-in):        ${stack.auth0.url}
+     users: ${users}; password: ${DEMO_PASSWORD}
+  3. The portal asks to verify:      ${stack.portalUrl}
+  4. ID.me (stand-in):               ${stack.idme.url}
+     personas: identity-verified, veteran, not-verified, declines, awkward, malformed, slow
+
+  The application shows the ID token claims (https://id-verification/status …) or the error
+  (idv_verification_failed …). Data: ${path.relative(root, dataDir)}/ (delete it to start afresh).
+  Ctrl-C stops everything.
+`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nStopping…");
+  await stack.close();
+  process.exit(0);
+}
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
