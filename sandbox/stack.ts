@@ -70,8 +70,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const secrets = opts.secrets ?? newSecrets();
   const portalPort = opts.ports?.portal || (await freePort());
   const samplePort = opts.ports?.sample || (await freePort());
-  const portalUrl = `http://127.0.0.1:${portalPort}`;
-  const sampleUrl = `http://127.0.0.1:${samplePort}`;
+  // Everything a browser sees is on "localhost": one site for cookies (as a portal
+  // and its Auth0 custom domain would be), and a host name @auth0/nextjs-auth0 accepts.
+  const portalUrl = `http://localhost:${portalPort}`;
+  const sampleUrl = `http://localhost:${samplePort}`;
   const idmeClientId = "idv-portal";
 
   const idme = await startIdmeStandin({

@@ -20,7 +20,7 @@ const samples = {
     id: "r_1", provider: "idme", providerUuid: "u1", personId: "p_1", auth0UserId: "auth0|1",
     status: "verified", policy: "community",
     groups: [{ group: "military", subgroups: ["veteran"], verified: true }],
-    attributesEnc: "v1.a", rawUserinfoEnc: "v1.b", idTokenEnc: "v1.c",
+    attributesEnc: "v1.a", rawUserinfoEnc: "v1.b", idTokenEnc: "v1.c", emailLookup: "e", lastClientId: "app1",
     lastCheckedAt: at, expiresAt: at, createdAt: at, updatedAt: at,
   },
   Attempt: {
@@ -42,6 +42,10 @@ const samples = {
     clientId: "app1", name: "App", required: true, policy: "identity", requiredGroup: "military",
     scopes: ["openid"], reverifyIntervalHours: 2, createdAt: at, updatedAt: at,
   },
+  AuditEvent: {
+    id: 1n, at, actorId: "auth0|admin", actorEmail: "admin@example.test", actorRole: "admin", action: "settings.update",
+    target: "settings", reason: "r", details: { changed: ["scopes"] },
+  },
 } as const;
 
 const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
@@ -51,6 +55,7 @@ const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
   AttemptEvent: Prisma.AttemptEventScalarFieldEnum,
   Settings: Prisma.SettingsScalarFieldEnum,
   Application: Prisma.ApplicationScalarFieldEnum,
+  AuditEvent: Prisma.AuditEventScalarFieldEnum,
 };
 
 async function roundTrip(db: PrismaClient) {

@@ -75,6 +75,27 @@ const schema = z.object({
   PGLITE_DIR: z.string().trim().default(".data/pglite"),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Staff sign-in (admin pages) with @auth0/nextjs-auth0. Optional: without it the
+  // verification flow runs and the admin pages say sign-in is not configured.
+  STAFF_AUTH0_DOMAIN: optional,
+  STAFF_CLIENT_ID: optional,
+  STAFF_CLIENT_SECRET: optional,
+  STAFF_SESSION_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === "" || v.length >= 32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)"),
+  STAFF_ROLES_CLAIM: z.string().trim().default("https://idv-portal/roles"),
+  STAFF_ADMIN_EMAILS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(/[\s,]+/).map((e) => e.trim().toLowerCase()).filter(Boolean)),
+}).superRefine((e, ctx) => {
+  const staff = [e.STAFF_CLIENT_ID, e.STAFF_CLIENT_SECRET, e.STAFF_SESSION_SECRET].filter(Boolean).length;
+  if (staff > 0 && staff < 3) {
+    for (const key of ["STAFF_CLIENT_ID", "STAFF_CLIENT_SECRET", "STAFF_SESSION_SECRET"] as const) {
+      if (!e[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when staff sign-in is configured (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET and STAFF_SESSION_SECRET go together)" });
+    }
+  }
 });
 
 export type Env = z.output<typeof schema> & { idmeBaseUrl: string };

@@ -219,6 +219,7 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
     record = await saveVerification({
       personId: attempt.personId!,
       auth0UserId: attempt.auth0UserId!,
+      auth0ClientId: attempt.auth0ClientId,
       provider: attempt.provider,
       policy: attempt.policy,
       intervalHours: s.intervalHours,

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { getDb } from "../db/client";
 import { Prisma, type VerificationRecord } from "../db/generated/client";
 import { openJson, sealJson } from "../crypto/seal";
@@ -13,6 +14,11 @@ import type { GroupStatus, NormalizedAttributes, ParsedUserinfo } from "../idme/
  */
 
 const aad = (recordId: string, field: string) => `verification_record:${recordId}:${field}`;
+
+/** A keyed hash of an email address, so records can be found by email without storing it in clear. */
+export function emailLookup(email: string): string {
+  return createHmac("sha256", encryptionKey()).update(`email:${email.trim().toLowerCase()}`).digest("hex");
+}
 
 export async function ensurePerson(auth0UserId: string) {
   const db = await getDb();
@@ -59,6 +65,7 @@ export async function findReusableVerification(personId: string, s: EffectiveSet
 export interface SaveInput {
   personId: string;
   auth0UserId: string;
+  auth0ClientId: string | null;
   provider: string;
   policy: EffectiveSettings["policy"];
   intervalHours: number;
@@ -92,6 +99,8 @@ export async function saveVerification(input: SaveInput): Promise<VerificationRe
     attributesEnc: sealJson(input.parsed.normalized, key, aad(id, "attributes")),
     rawUserinfoEnc: sealJson(input.rawUserinfo, key, aad(id, "raw_userinfo")),
     idTokenEnc: input.idTokenClaims ? sealJson(input.idTokenClaims, key, aad(id, "id_token_claims")) : null,
+    emailLookup: input.parsed.normalized.email ? emailLookup(input.parsed.normalized.email) : null,
+    lastClientId: input.auth0ClientId,
     lastCheckedAt: input.checkedAt,
     expiresAt: new Date(input.checkedAt.getTime() + input.intervalHours * 3_600_000),
   };

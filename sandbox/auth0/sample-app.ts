@@ -85,7 +85,8 @@ export async function startSampleApp(opts: SampleAppOptions): Promise<SampleApp>
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host === "0.0.0.0" || host === "::" ? "localhost" : host}:${port}`;
+  // Announced as localhost, like the tenant stand-in, so the whole demo is one site for cookies.
+  const url = `http://${host === "0.0.0.0" || host === "::" || host === "127.0.0.1" ? "localhost" : host}:${port}`;
 
   const configs = new Map<string, Promise<oidc.Configuration>>();
   const app: AppState = {

@@ -57,6 +57,8 @@ export interface TenantOptions {
   port?: number;
   /** Interface to listen on; default 127.0.0.1. */
   host?: string;
+  /** Host name in the issuer and every URL the tenant announces; default `localhost`. */
+  publicHost?: string;
   /** The post-login Action to run; default the repo's auth0/actions/id-verification.js. */
   actionFile?: string;
   /** Action secrets, e.g. { TOKEN_SECRET }. */
@@ -160,7 +162,9 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${urlHost(host)}:${port}`;
+  // The announced host: `localhost` by default, because @auth0/nextjs-auth0 (the
+  // portal's staff sign-in) refuses IP addresses as an Auth0 domain.
+  const url = `http://${opts.publicHost ?? urlHost(host === "127.0.0.1" ? "localhost" : host)}:${port}`;
   const issuer = `${url}/`;
   const domain = new URL(url).host;
 
