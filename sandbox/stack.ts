@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { startIdmeStandin, type IdmeStandin } from "./idme/server";
 import { startAuth0Tenant, defaultClients, type Auth0Tenant, type TenantUser } from "./auth0/tenant";
+import { STAFF_CLIENT_ID } from "./auth0/tenant-data";
 import { startSampleApp } from "./auth0/sample-app";
 import { freePort, startPortal, type RunningPortal } from "./harness/portal";
 
@@ -16,6 +17,7 @@ export interface StackSecrets {
   tokenSecret: string;
   encryptionKey: string;
   idmeClientSecret: string;
+  staffSessionSecret?: string;
 }
 
 export function newSecrets(): StackSecrets {
@@ -23,6 +25,7 @@ export function newSecrets(): StackSecrets {
     tokenSecret: randomBytes(24).toString("base64url"),
     encryptionKey: randomBytes(32).toString("hex"),
     idmeClientSecret: randomBytes(16).toString("hex"),
+    staffSessionSecret: randomBytes(32).toString("hex"),
   };
 }
 
@@ -82,6 +85,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     clients: [{ client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
   });
   const clients = defaultClients({ sampleAppUrl: sampleUrl, portalUrl });
+  const STAFF_CLIENT = clients.find((c) => c.client_id === STAFF_CLIENT_ID)!;
   const auth0 = await startAuth0Tenant({
     port: opts.ports?.auth0 ?? 0,
     actionFile: opts.actionFile,
@@ -115,6 +119,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       IDV_REVERIFY_INTERVAL_HOURS: String(opts.reverifyIntervalHours ?? 24),
       ENCRYPTION_KEY: secrets.encryptionKey,
       PROVIDER_TIMEOUT_MS: String(opts.providerTimeoutMs ?? 10_000),
+      // Staff sign-in through the same tenant stand-in (its idv-portal-staff client).
+      STAFF_CLIENT_ID: STAFF_CLIENT.client_id,
+      STAFF_CLIENT_SECRET: STAFF_CLIENT.client_secret,
+      STAFF_SESSION_SECRET: secrets.staffSessionSecret ?? secrets.encryptionKey,
       ...("url" in db ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) } : { PGLITE_DIR: db.embeddedDir }),
     },
     { mode: opts.portalMode ?? "start", echo: opts.echoPortal },

@@ -1,0 +1,75 @@
+import { getDb } from "../db/client";
+import { Prisma } from "../db/generated/client";
+import type { SignedIn } from "../staff/guard";
+
+/**
+ * The audit log: every settings change, role-relevant action and reveal of
+ * personal data, with who and when. Callers pass what changed by name; secret
+ * values are never given to this module (say `clientSecret: "replaced"`).
+ */
+
+export type AuditAction =
+  | "settings.update"
+  | "application.create"
+  | "application.update"
+  | "application.delete"
+  | "record.reveal"
+  | "record.revoke"
+  | "attempt.summary_copied"
+  | "staff.sign_in";
+
+export async function audit(
+  staff: Pick<SignedIn, "id" | "email" | "role">,
+  action: AuditAction,
+  entry: { target?: string | null; reason?: string | null; details?: Record<string, unknown> } = {},
+): Promise<void> {
+  const db = await getDb();
+  await db.auditEvent.create({
+    data: {
+      actorId: staff.id,
+      actorEmail: staff.email,
+      actorRole: staff.role,
+      action,
+      target: entry.target ?? null,
+      reason: entry.reason ?? null,
+      details: (entry.details ?? {}) as Prisma.InputJsonValue,
+    },
+  });
+}
+
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  target?: string;
+  from?: Date;
+  to?: Date;
+  /** keyset: events older than this id */
+  before?: bigint;
+  limit?: number;
+}
+
+export async function listAudit(f: AuditFilter = {}) {
+  const db = await getDb();
+  const limit = Math.min(f.limit ?? 50, 200);
+  const rows = await db.auditEvent.findMany({
+    where: {
+      ...(f.action ? { action: f.action } : {}),
+      ...(f.actor ? { OR: [{ actorEmail: { contains: f.actor, mode: "insensitive" } }, { actorId: f.actor }] } : {}),
+      ...(f.target ? { target: f.target } : {}),
+      ...(f.from || f.to ? { at: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lt: f.to } : {}) } } : {}),
+      ...(f.before ? { id: { lt: f.before } } : {}),
+    },
+    orderBy: { id: "desc" },
+    take: limit + 1,
+  });
+  return { events: rows.slice(0, limit), next: rows.length > limit ? rows[limit - 1]!.id : null };
+}
+
+/** Field-by-field difference of two flat objects, for "what changed" (secrets given as markers only). */
+export function changes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out[key] = { from: before[key] ?? null, to: after[key] ?? null };
+  }
+  return out;
+}

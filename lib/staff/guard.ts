@@ -1,0 +1,146 @@
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { log } from "../log";
+import { currentStaff, type Role, type Staff } from "./session";
+import { staffSignInConfigured } from "./auth0";
+
+/**
+ * The one place where admin pages, server actions and API routes check who is
+ * asking. Every admin entry point goes through `guardPage`, `staffAction`,
+ * `staffFormAction` or `staffRoute`; e2e and unit tests prove each refuses
+ * anonymous visitors and support staff where it should.
+ */
+
+export type SignedIn = Staff & { role: Role };
+
+export type AccessProblem = "anonymous" | "no_role" | "forbidden";
+
+export class AccessError extends Error {
+  constructor(readonly problem: AccessProblem) {
+    super(problem === "anonymous" ? "sign in first" : problem === "no_role" ? "no role in this portal" : "your role may not do this");
+    this.name = "AccessError";
+  }
+}
+
+const RANK: Record<Role, number> = { support: 1, admin: 2 };
+
+export function allows(staff: Staff | null, need: Role): AccessProblem | null {
+  if (!staff) return "anonymous";
+  if (!staff.role) return "no_role";
+  return RANK[staff.role] >= RANK[need] ? null : "forbidden";
+}
+
+export async function requireStaff(need: Role): Promise<SignedIn> {
+  const staff = await currentStaff();
+  const problem = allows(staff, need);
+  if (problem) throw new AccessError(problem);
+  return staff as SignedIn;
+}
+
+/** For server-rendered admin pages: anonymous → sign in; no role → "no access"; too little → "forbidden". */
+export async function guardPage(need: Role, returnTo: string): Promise<SignedIn> {
+  if (!staffSignInConfigured()) redirect("/admin/no-access");
+  const staff = await currentStaff();
+  const problem = allows(staff, need);
+  if (problem === "anonymous") redirect(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
+  if (problem === "no_role") redirect("/admin/no-access");
+  if (problem === "forbidden") redirect(`/admin/forbidden?from=${encodeURIComponent(returnTo)}`);
+  return staff as SignedIn;
+}
+
+export interface ActionError {
+  code: "anonymous" | "no_role" | "forbidden" | "invalid" | "not_found" | "conflict" | "failed";
+  message: string;
+  fieldErrors?: Record<string, string[]>;
+}
+
+export type ActionResult<T> = { ok: true; data: T } | { ok: false; error: ActionError };
+
+/** Thrown inside an action body for an expected failure with a message for the form. */
+export class ActionFailure extends Error {
+  constructor(
+    readonly code: ActionError["code"],
+    message: string,
+    readonly fieldErrors?: Record<string, string[]>,
+  ) {
+    super(message);
+  }
+}
+
+const ACTIONS = new Map<string, Role>();
+/** Every guarded action registers here; a test checks all of them. */
+export function guardedActions(): ReadonlyMap<string, Role> {
+  return ACTIONS;
+}
+
+function fieldErrors(error: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join(".") || "_";
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+/**
+ * A server action that checks the role, then validates its input with the
+ * same zod schema the form uses. Next.js refuses server actions whose Origin
+ * does not match the host, which protects them against cross-site requests.
+ */
+export function staffAction<S extends z.ZodType, R>(name: string, need: Role, schema: S, body: (staff: SignedIn, input: z.output<S>) => Promise<R>) {
+  ACTIONS.set(name, need);
+  return async (input: unknown): Promise<ActionResult<R>> => {
+    const staff = await currentStaff();
+    const problem = allows(staff, need);
+    if (problem) {
+      log("warn", "admin action refused", { step: name, code: problem });
+      return { ok: false, error: { code: problem, message: new AccessError(problem).message } };
+    }
+    const parsed = schema.safeParse(input);
+    if (!parsed.success) return { ok: false, error: { code: "invalid", message: "Some fields need attention.", fieldErrors: fieldErrors(parsed.error) } };
+    try {
+      return { ok: true, data: await body(staff as SignedIn, parsed.data) };
+    } catch (err) {
+      if (err instanceof ActionFailure) return { ok: false, error: { code: err.code, message: err.message, fieldErrors: err.fieldErrors } };
+      log("error", "admin action failed", { step: name, error: (err as Error)?.name });
+      return { ok: false, error: { code: "failed", message: "The change could not be saved. Try again; nothing was changed." } };
+    }
+  };
+}
+
+/** Turns a form's FormData into a plain object (repeated names become arrays). */
+export function formObject(form: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of form.entries()) {
+    if (typeof v !== "string") continue;
+    if (k.startsWith("$ACTION")) continue;
+    if (k in out) out[k] = ([] as unknown[]).concat(out[k], v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+export type FormState<T = unknown> = (ActionResult<T> & { values?: Record<string, unknown> }) | null;
+
+/** A staffAction for `useActionState` forms: (previous state, FormData) → state, keeping what was typed. */
+export function staffFormAction<S extends z.ZodType, R>(name: string, need: Role, schema: S, body: (staff: SignedIn, input: z.output<S>) => Promise<R>) {
+  const action = staffAction(name, need, schema, body);
+  return async (_prev: FormState<R>, form: FormData): Promise<FormState<R>> => {
+    const values = formObject(form);
+    const result = await action(values);
+    return { ...result, values };
+  };
+}
+
+/** An admin API route: 401 for anonymous, 403 for too little. */
+export function staffRoute(name: string, need: Role, handler: (request: Request, staff: SignedIn) => Promise<Response>) {
+  ACTIONS.set(name, need);
+  return async (request: Request): Promise<Response> => {
+    const staff = await currentStaff();
+    const problem = allows(staff, need);
+    if (problem) {
+      return Response.json({ error: problem, message: new AccessError(problem).message }, { status: problem === "anonymous" ? 401 : 403 });
+    }
+    return handler(request, staff as SignedIn);
+  };
+}
