@@ -3,6 +3,9 @@ import type { Metadata } from "next";
 import { currentStaff } from "@/lib/staff/session";
 import { staffSignInConfigured } from "@/lib/staff/auth0";
 
+// Staff pages depend on the session and the database: never prerendered.
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = { title: { default: "Admin", template: "%s · Admin · Identity Verification Portal" } };
 
 const NAV = [

@@ -226,9 +226,23 @@ describe("a whole login through the portal", () => {
       const page = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
       const attempt = await attemptByRef(refOn(page)!);
       expect(attempt).toMatchObject({ status: "error", failure_code: "provider_unreachable" });
+      // The health endpoint says so too.
+      const health = await fetch(`${h.portal.url}/api/health`);
+      expect(health.status).toBe(503);
+      const report = await health.json();
+      expect(report.checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, provider: { ok: false } });
     } finally {
       await h.db.pool.query(`UPDATE settings SET base_url = $1 WHERE id = 1`, [h.idme.url]);
     }
+  });
+
+  it("the health endpoint reports the database, the migrations and the provider", async () => {
+    const r = await fetch(`${h.portal.url}/api/health`);
+    expect(r.status).toBe(200);
+    const report = await r.json();
+    expect(report.ok).toBe(true);
+    expect(Object.keys(report.checks)).toEqual(["database", "migrations", "provider"]);
+    expect(JSON.stringify(report)).not.toContain(h.clientSecret);
   });
 
   it("a callback whose state is not the attempt's is refused", async () => {

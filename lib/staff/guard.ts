@@ -87,9 +87,17 @@ function fieldErrors(error: z.ZodError): Record<string, string[]> {
  * same zod schema the form uses. Next.js refuses server actions whose Origin
  * does not match the host, which protects them against cross-site requests.
  */
+export interface Guarded {
+  guard: { name: string; need: Role };
+}
+
+function tag<F extends (...args: never[]) => unknown>(fn: F, name: string, need: Role): F & Guarded {
+  return Object.assign(fn, { guard: { name, need } });
+}
+
 export function staffAction<S extends z.ZodType, R>(name: string, need: Role, schema: S, body: (staff: SignedIn, input: z.output<S>) => Promise<R>) {
   ACTIONS.set(name, need);
-  return async (input: unknown): Promise<ActionResult<R>> => {
+  return tag(async (input: unknown): Promise<ActionResult<R>> => {
     const staff = await currentStaff();
     const problem = allows(staff, need);
     if (problem) {
@@ -105,7 +113,7 @@ export function staffAction<S extends z.ZodType, R>(name: string, need: Role, sc
       log("error", "admin action failed", { step: name, error: (err as Error)?.name });
       return { ok: false, error: { code: "failed", message: "The change could not be saved. Try again; nothing was changed." } };
     }
-  };
+  }, name, need);
 }
 
 /** Turns a form's FormData into a plain object (repeated names become arrays). */
@@ -125,22 +133,22 @@ export type FormState<T = unknown> = (ActionResult<T> & { values?: Record<string
 /** A staffAction for `useActionState` forms: (previous state, FormData) → state, keeping what was typed. */
 export function staffFormAction<S extends z.ZodType, R>(name: string, need: Role, schema: S, body: (staff: SignedIn, input: z.output<S>) => Promise<R>) {
   const action = staffAction(name, need, schema, body);
-  return async (_prev: FormState<R>, form: FormData): Promise<FormState<R>> => {
-    const values = formObject(form);
+  return tag(async (_prev: FormState<R>, form: FormData): Promise<FormState<R>> => {
+    const values = form instanceof FormData ? formObject(form) : {};
     const result = await action(values);
     return { ...result, values };
-  };
+  }, name, need);
 }
 
 /** An admin API route: 401 for anonymous, 403 for too little. */
 export function staffRoute(name: string, need: Role, handler: (request: Request, staff: SignedIn) => Promise<Response>) {
   ACTIONS.set(name, need);
-  return async (request: Request): Promise<Response> => {
+  return tag(async (request: Request): Promise<Response> => {
     const staff = await currentStaff();
     const problem = allows(staff, need);
     if (problem) {
       return Response.json({ error: problem, message: new AccessError(problem).message }, { status: problem === "anonymous" ? 401 : 403 });
     }
     return handler(request, staff as SignedIn);
-  };
+  }, name, need);
 }

@@ -1,0 +1,115 @@
+import Link from "next/link";
+import { guardPage } from "@/lib/staff/guard";
+import { listAudit } from "@/lib/audit";
+import { PageHeader, btn, input, fmtDate } from "../_ui/kit";
+
+export const metadata = { title: "Audit log" };
+
+const ACTIONS = ["settings.update", "application.create", "application.update", "application.delete", "record.reveal", "record.revoke", "attempt.summary_copied"];
+
+type Search = { action?: string; actor?: string; target?: string; from?: string; to?: string; before?: string };
+
+function parseDate(v?: string): Date | undefined {
+  if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
+  const d = new Date(`${v}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+// Who changed what, and who looked at personal data and why. Admins only.
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Search> }) {
+  await guardPage("admin", "/admin/audit");
+  const sp = await searchParams;
+  const to = parseDate(sp.to);
+  const { events, next } = await listAudit({
+    action: sp.action && ACTIONS.includes(sp.action) ? sp.action : undefined,
+    actor: sp.actor?.trim() || undefined,
+    target: sp.target?.trim() || undefined,
+    from: parseDate(sp.from),
+    to: to ? new Date(to.getTime() + 86_400_000) : undefined,
+    before: sp.before && /^\d+$/.test(sp.before) ? BigInt(sp.before) : undefined,
+  });
+  const keep = new URLSearchParams(Object.entries(sp).filter(([k, v]) => k !== "before" && v) as [string, string][]);
+  return (
+    <>
+      <PageHeader title="Audit log" description="Settings changes, reveals of personal data and other staff actions. Secret values are never written here." />
+      <form method="get" className="mb-4 grid grid-cols-1 gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6">
+        <label className="text-sm">
+          Action
+          <select name="action" defaultValue={sp.action ?? ""} className={input}>
+            <option value="">Any</option>
+            {ACTIONS.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          Who (email)
+          <input name="actor" defaultValue={sp.actor ?? ""} className={input} />
+        </label>
+        <label className="text-sm">
+          Target
+          <input name="target" defaultValue={sp.target ?? ""} className={input} />
+        </label>
+        <label className="text-sm">
+          From
+          <input type="date" name="from" defaultValue={sp.from ?? ""} className={input} />
+        </label>
+        <label className="text-sm">
+          To
+          <input type="date" name="to" defaultValue={sp.to ?? ""} className={input} />
+        </label>
+        <div className="flex items-end">
+          <button className={btn.primary}>Filter</button>
+        </div>
+      </form>
+      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+        <table className="min-w-full text-left text-sm" data-testid="audit-table">
+          <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+            <tr>
+              <th className="px-3 py-2">When</th>
+              <th className="px-3 py-2">Who</th>
+              <th className="px-3 py-2">Action</th>
+              <th className="px-3 py-2">Target</th>
+              <th className="px-3 py-2">Reason</th>
+              <th className="px-3 py-2">What changed</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {events.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="px-3 py-6 text-center text-slate-500">
+                  Nothing matches these filters.
+                </td>
+              </tr>
+            ) : (
+              events.map((e) => (
+                <tr key={String(e.id)} className="align-top">
+                  <td className="whitespace-nowrap px-3 py-2">{fmtDate(e.at)}</td>
+                  <td className="px-3 py-2">
+                    {e.actorEmail ?? e.actorId}
+                    <span className="block text-xs text-slate-500">{e.actorRole}</span>
+                  </td>
+                  <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
+                  <td className="px-3 py-2 font-mono text-xs">
+                    {e.target && e.action.startsWith("record.") ? <Link className="underline" href={`/admin/records/${e.target}`}>{e.target}</Link> : e.target ?? "—"}
+                  </td>
+                  <td className="px-3 py-2">{e.reason ?? "—"}</td>
+                  <td className="px-3 py-2">
+                    <pre className="max-w-md whitespace-pre-wrap break-words text-xs text-slate-700">{JSON.stringify(e.details, null, 1)}</pre>
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+      {next ? (
+        <p className="mt-4">
+          <Link className={btn.secondary} href={`/admin/audit?${new URLSearchParams([...keep, ["before", String(next)]])}`}>
+            Older entries
+          </Link>
+        </p>
+      ) : null}
+    </>
+  );
+}
