@@ -72,6 +72,12 @@
  *                             (non-interactive flow such as a refresh-token exchange).
  *   idv_configuration_error   the Action is missing a setting or a setting is invalid.
  *
+ * REVOCATION
+ *   While a stored check is still valid, the Action asks the portal
+ *   (GET <portal>/api/verification/status, Bearer token made with the Token Secret,
+ *   3-second timeout) whether it still stands. "revoked" clears the stored check and
+ *   the user verifies again; if the portal cannot be reached the stored check is used.
+ *
  * TOKENS
  *   To the portal (query parameter "token", 10 minutes, made by api.redirect.encodeToken):
  *     iss = Auth0 domain, sub = Auth0 user id, iat, exp, plus
@@ -88,6 +94,8 @@ const METADATA_KEY = "id_verification";
 const PORTAL_PATH = "/id-verification";
 const TOKEN_PARAMETER = "token";
 const REDIRECT_TOKEN_EXPIRES_IN_SECONDS = 600;
+const STATUS_PATH = "/api/verification/status";
+const STATUS_TIMEOUT_MS = 3000;
 /** A stored check further in the future than this is not trusted. */
 const CLOCK_SKEW_MS = 60 * 1000;
 
@@ -243,6 +251,43 @@ function configurationProblem(api, required, problems) {
   if (required) api.access.deny(ERROR_CONFIGURATION);
 }
 
+/**
+ * Asks the portal (server to server) whether a stored verification still stands:
+ * support may have revoked it since. "valid" | "revoked" | "unknown". When the
+ * portal cannot be asked, the stored check is used ("unknown"), so an outage of
+ * the portal does not lock everyone out.
+ */
+async function portalStatus(api, settings, stored) {
+  if (typeof fetch !== "function") return "unknown";
+  try {
+    const token = api.redirect.encodeToken({
+      secret: settings.secret,
+      expiresInSeconds: 60,
+      payload: { id: stored.id, purpose: "status" },
+    });
+    const response = await fetch(settings.portalOrigin + STATUS_PATH, {
+      headers: { authorization: "Bearer " + token, accept: "application/json" },
+      signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
+    });
+    if (!response.ok) return "unknown";
+    const body = await response.json();
+    return body && body.status === "revoked" ? "revoked" : body && body.status === "valid" ? "valid" : "unknown";
+  } catch (err) {
+    console.log("id-verification: the portal's status could not be read; using the stored check");
+    return "unknown";
+  }
+}
+
+function clearCheck(api, stored) {
+  const cleared = {};
+  for (const key of Object.keys(stored)) {
+    if (key !== "lastSuccessfulCheck" && key !== "groups") cleared[key] = stored[key];
+  }
+  cleared.groups = [];
+  api.user.setAppMetadata(METADATA_KEY, cleared);
+  return cleared;
+}
+
 // ---------------------------------------------------------------------------
 // Handlers
 
@@ -254,11 +299,15 @@ exports.onExecutePostLogin = async (event, api) => {
     return;
   }
   const ns = settings.claimNamespace;
-  const stored = readStored(event);
+  let stored = readStored(event);
 
   if (invalidReason(stored, settings.expiresInSeconds, requiredGroup(event), Date.now()) === null) {
-    setValidClaims(api, ns, stored);
-    return;
+    if ((await portalStatus(api, settings, stored)) !== "revoked") {
+      setValidClaims(api, ns, stored);
+      return;
+    }
+    // Revoked at the portal: forget the check and verify again.
+    stored = clearCheck(api, stored);
   }
 
   const canRedirect = typeof api.redirect.canRedirect === "function" ? api.redirect.canRedirect() : true;
@@ -327,14 +376,7 @@ exports.onContinuePostLogin = async (event, api) => {
 
   if (status === "revoked") {
     const stored = readStored(event);
-    if (stored) {
-      const cleared = {};
-      for (const key of Object.keys(stored)) {
-        if (key !== "lastSuccessfulCheck" && key !== "groups") cleared[key] = stored[key];
-      }
-      cleared.groups = [];
-      api.user.setAppMetadata(METADATA_KEY, cleared);
-    }
+    if (stored) clearCheck(api, stored);
     notVerified(api, required, ns, "revoked");
     return;
   }

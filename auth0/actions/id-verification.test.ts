@@ -516,3 +516,53 @@ describe("a whole round trip", () => {
     expectValidClaims(refresh, "prs_NEW");
   });
 });
+
+describe("onExecutePostLogin: asks the portal whether a still-valid check was revoked", () => {
+  function portalAnswers(body: unknown, status = 200) {
+    const calls: { url: string; auth: string | null }[] = [];
+    vi.stubGlobal("fetch", async (url: string, init?: RequestInit) => {
+      calls.push({ url: String(url), auth: new Headers(init?.headers).get("authorization") });
+      return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+    });
+    return calls;
+  }
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("valid: the stored check stands; the call carries a status token the portal accepts", async () => {
+    const calls = portalAnswers({ status: "valid" });
+    const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60) }));
+    expect(r.idTokenClaims[`${NS}status`]).toBe("valid");
+    expect(r.redirect).toBeNull();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.url).toBe("https://verify.example.com/api/verification/status");
+    const token = calls[0]!.auth!.replace(/^Bearer /, "");
+    const checked = await verifyInboundToken({ token, state: null }, { secret: SECRET, auth0Domain: TENANT, requireState: false });
+    expect(checked).toMatchObject({ sub: USER_ID, id: PERSON });
+    expect(checked.claims.purpose).toBe("status");
+  });
+
+  it("revoked: the stored check is cleared and the person is sent to verify again", async () => {
+    portalAnswers({ status: "revoked" });
+    const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60) }));
+    expect(r.idTokenClaims[`${NS}status`]).toBeUndefined();
+    expect(r.redirect?.url).toMatch(/^https:\/\/verify\.example\.com\/id-verification\?token=/);
+    const stored = r.appMetadata.id_verification as Record<string, unknown>;
+    expect(stored.lastSuccessfulCheck).toBeUndefined();
+    expect(stored.id).toBe(PERSON);
+  });
+
+  it("revoked on a refresh-token exchange of a required application: idv_interaction_required", async () => {
+    portalAnswers({ status: "revoked" });
+    const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60), canRedirect: false }));
+    expect(r.denied?.reason).toBe("idv_interaction_required");
+  });
+
+  it("the portal unreachable or answering an error: the stored check is used", async () => {
+    vi.stubGlobal("fetch", async () => {
+      throw new TypeError("fetch failed");
+    });
+    expect((await runPostLogin(act, input({ required: true, stored: storedCheck(60) }))).idTokenClaims[`${NS}status`]).toBe("valid");
+    portalAnswers({ error: "invalid_token" }, 401);
+    expect((await runPostLogin(act, input({ required: true, stored: storedCheck(60) }))).idTokenClaims[`${NS}status`]).toBe("valid");
+  });
+});

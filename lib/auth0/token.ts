@@ -54,6 +54,11 @@ export interface VerifyInboundTokenOptions {
   now?: Date;
   /** Allowed clock skew in seconds for `exp`/`nbf`. Default 60, at most 60 (PROTOCOLS §1). */
   clockToleranceSec?: number;
+  /**
+   * Whether `state` must accompany the token (default true: the redirect of a login).
+   * The Action's server-to-server status check has no login transaction, hence no state.
+   */
+  requireState?: boolean;
 }
 
 export interface ReturnTokenClaims {
@@ -181,7 +186,7 @@ export async function verifyInboundToken(
   epochSeconds(now, "now");
 
   // 1. state_missing
-  if (!isNonEmptyString(input.state)) {
+  if (opts.requireState !== false && !isNonEmptyString(input.state)) {
     throw new TokenCheckError("state_missing", "the state parameter is missing or empty");
   }
 

@@ -336,6 +336,25 @@ describe("a whole login through the portal", () => {
     expect(await recordsOf(sub)).toHaveLength(1);
   });
 
+  it("the Action's status check: valid, then revoked; a revoked person verifies again", async () => {
+    const sub = newUser();
+    const first = await arrive({ sub });
+    const claims = await resumeFrom(first, (await verifyAs(first, "identity-verified")).back);
+    const ask = async (token: string) => fetch(`${h.portal.url}/api/verification/status`, { headers: { authorization: `Bearer ${token}` } });
+    const statusToken = await h.auth0Token({ sub, id: claims.sub, purpose: "status" }, { expiresIn: 60 });
+    expect(await (await ask(statusToken)).json()).toEqual({ status: "valid" });
+    // A login token is not a status token, and a wrong secret is refused.
+    expect((await ask(await h.auth0Token({ sub }))).status).toBe(401);
+    expect((await ask(await h.auth0Token({ sub, purpose: "status" }, { secret: "another-secret-entirely-x" }))).status).toBe(401);
+
+    await h.db.pool.query(`UPDATE verification_record SET status = 'revoked', updated_at = now() WHERE auth0_user_id = $1`, [sub]);
+    expect(await (await ask(statusToken)).json()).toEqual({ status: "revoked" });
+    const again = await arrive({ sub });
+    expect(again.entry.url).toBe(`${h.portal.url}/id-verification/consent`);
+    expect((await resumeFrom(again, (await verifyAs(again, "identity-verified")).back)).status).toBe("success");
+    expect(await (await ask(statusToken)).json()).toEqual({ status: "valid" });
+  });
+
   it("an application with a zero interval verifies every time", async () => {
     const sub = newUser();
     const first = await arrive({ sub, clientId: "app-always" });

@@ -194,7 +194,7 @@ beforeAll(async () => {
   );
   // The tenant must know the sample app's redirect URI, and the sample app the tenant's URL.
   const samplePort = await freePort();
-  clients = defaultClients({ sampleAppUrl: `http://127.0.0.1:${samplePort}`, portalUrl: portal.url });
+  clients = defaultClients({ sampleAppUrl: `http://localhost:${samplePort}`, portalUrl: portal.url });
   tenant = await startAuth0Tenant({
     port: 0,
     secrets: { TOKEN_SECRET: SECRET },
