@@ -42,7 +42,9 @@ export async function configuration(c: IdmeConnection): Promise<oidc.Configurati
   try {
     const config = await oidc.discovery(issuer, c.clientId, { client_secret: c.clientSecret }, oidc.ClientSecretPost(c.clientSecret), {
       timeout: Math.ceil(c.timeoutMs / 1000),
-      execute: isLoopback(issuer) ? [oidc.allowInsecureRequests] : [],
+      // openid-client checks an ID token's claims but not its signature unless asked:
+      // enableNonRepudiationChecks makes it verify RS256 against the JWKS from discovery.
+      execute: [...(isLoopback(issuer) ? [oidc.allowInsecureRequests] : []), oidc.enableNonRepudiationChecks],
     });
     configurations.set(key, { at: Date.now(), config });
     return config;
@@ -101,8 +103,10 @@ export async function exchangeCode(
     }
     if (isTimeout(err)) throw new FlowError("provider_timeout", "the token endpoint did not answer in time");
     const code = (err as { code?: string }).code ?? "";
-    if (/JWT|JWS|ID_TOKEN|CLAIM|SIGNATURE|JWKS/i.test(code) || /id_token|signature|nonce|"aud"|"iss"|"exp"/i.test(String((err as Error).message))) {
-      throw new FlowError("id_token_invalid", describe(err));
+    const cause = (err as { cause?: unknown }).cause;
+    const text = `${(err as Error).message} ${cause instanceof Error ? cause.message : ""}`;
+    if (/JWT|JWS|ID_TOKEN|CLAIM|SIGNATURE|JWKS/i.test(code) || /id.?token|signature|nonce|"aud"|"iss"|"exp"|JWT/i.test(text)) {
+      throw new FlowError("id_token_invalid", `${describe(err)}${cause instanceof Error ? ` (${cause.message.slice(0, 120)})` : ""}`);
     }
     if (err instanceof TypeError) throw new FlowError("provider_unreachable", `token endpoint: ${describe(err)}`);
     throw new FlowError("token_exchange_failed", describe(err));
