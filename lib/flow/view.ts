@@ -62,7 +62,7 @@ export function outcomeText(attempt: Pick<Attempt, "status" | "failureCode" | "p
     case "error":
       return {
         title: "Something went wrong",
-        body: attempt.failureCode?.startsWith("token_") || attempt.failureCode === "state_missing"
+        body: (attempt.failureCode?.startsWith("token_") && !attempt.failureCode.startsWith("token_exchange")) || attempt.failureCode === "state_missing"
           ? "The sign-in link was not valid or has expired. Go back to the application and sign in again. If it keeps happening, contact support with the reference code below."
           : attempt.failureCode === "session_missing" || attempt.failureCode === "state_mismatch"
             ? "This verification could not be matched to your browser session. Go back to the application and sign in again."

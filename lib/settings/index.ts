@@ -2,14 +2,15 @@ import { env, idmeBaseFor } from "../env";
 import { getDb } from "../db/client";
 import { openString, parseEncryptionKey, sealString } from "../crypto/seal";
 import type { Policy } from "../db/generated/client";
+import { defaultScopes, groupFromScopes, IDENTITY_SCOPE, resolveRequirements } from "./schema";
+
+export { defaultScopes, groupFromScopes, IDENTITY_SCOPE };
 
 /**
  * What applies to one login: the global settings row (seeded from the
  * environment on first use, then edited by admins) overlaid with the
  * per-application requirements of the Auth0 client id, if any.
  */
-
-export const IDENTITY_SCOPE = "http://idmanagement.gov/ns/assurance/ial/2/aal/2";
 
 export interface EffectiveSettings {
   provider: string;
@@ -31,13 +32,9 @@ export function encryptionKey(): Buffer {
 
 const SECRET_AAD = "settings.client_secret";
 
-export function defaultScopes(policy: Policy): string[] {
-  return policy === "identity" ? ["openid", IDENTITY_SCOPE] : ["openid", "military"];
-}
-
-/** The community group a set of scopes asks for: the first scope that names a group. */
-export function groupFromScopes(scopes: string[]): string | null {
-  return scopes.find((s) => s !== "openid" && !s.includes("/") && !s.includes(":")) ?? null;
+/** Seals an ID.me client secret for the settings row (only this module opens it). */
+export function sealClientSecret(secret: string): string {
+  return sealString(secret, encryptionKey(), SECRET_AAD);
 }
 
 export async function globalSettings() {
@@ -56,7 +53,7 @@ export async function globalSettings() {
       environment: e.IDME_ENVIRONMENT,
       baseUrl: e.IDME_BASE_URL ?? null,
       clientId: e.IDME_CLIENT_ID,
-      clientSecretEnc: sealString(e.IDME_CLIENT_SECRET, encryptionKey(), SECRET_AAD),
+      clientSecretEnc: sealClientSecret(e.IDME_CLIENT_SECRET),
       scopes,
       requiredGroup: e.IDV_REQUIRED_GROUP ?? (e.IDV_POLICY === "community" ? groupFromScopes(scopes) : null),
       reverifyIntervalHours: e.IDV_REVERIFY_INTERVAL_HOURS,
@@ -67,23 +64,26 @@ export async function globalSettings() {
 
 export async function effectiveSettings(auth0ClientId: string | null | undefined): Promise<EffectiveSettings> {
   const db = await getDb();
+  // Read on every login (no cache): an admin's change applies to the next login.
   const g = await globalSettings();
   const app = auth0ClientId ? await db.application.findUnique({ where: { clientId: auth0ClientId } }) : null;
-  const policy = app?.policy ?? g.verificationType;
-  const scopes = app?.scopes.length ? app.scopes : g.scopes.length ? g.scopes : defaultScopes(policy);
-  const requiredGroup =
-    policy === "community" ? (app?.requiredGroup ?? g.requiredGroup ?? groupFromScopes(scopes)) : null;
   return {
     provider: g.provider,
-    policy,
-    scopes,
-    requiredGroup,
-    intervalHours: app?.reverifyIntervalHours ?? g.reverifyIntervalHours,
-    required: app?.required ?? false,
-    applicationName: app?.name ?? null,
+    ...resolveRequirements(g, app),
     baseUrl: idmeBaseFor(g.environment as "sandbox" | "production", g.baseUrl),
     clientId: g.clientId,
     clientSecret: openString(g.clientSecretEnc, encryptionKey(), SECRET_AAD),
     returnMethod: g.returnMethod === "get" ? "get" : "post",
   };
+}
+
+/** The registered applications, by name, for the admin pages. */
+export async function listApplications() {
+  const db = await getDb();
+  return db.application.findMany({ orderBy: [{ name: "asc" }, { clientId: "asc" }] });
+}
+
+export async function findApplication(clientId: string) {
+  const db = await getDb();
+  return db.application.findUnique({ where: { clientId } });
 }

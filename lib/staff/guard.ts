@@ -136,7 +136,9 @@ export function staffFormAction<S extends z.ZodType, R>(name: string, need: Role
   return tag(async (_prev: FormState<R>, form: FormData): Promise<FormState<R>> => {
     const values = form instanceof FormData ? formObject(form) : {};
     const result = await action(values);
-    return { ...result, values };
+    // What was typed goes back to the form, except anything secret.
+    const echo = Object.fromEntries(Object.entries(values).filter(([k]) => !/secret|password|token/i.test(k)));
+    return { ...result, values: echo };
   }, name, need);
 }
 

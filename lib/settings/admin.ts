@@ -1,0 +1,181 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { getDb } from "../db/client";
+import { Prisma } from "../db/generated/client";
+import { audit, changes } from "../audit";
+import { ActionFailure, staffFormAction, type FormState } from "../staff/guard";
+import { globalSettings, sealClientSecret } from ".";
+import {
+  applicationSchema,
+  deleteApplicationSchema,
+  requirementProblems,
+  resolveRequirements,
+  settingsSchema,
+  type ApplicationRequirements,
+  type GlobalRequirements,
+  type ResolvedRequirements,
+} from "./schema";
+
+/**
+ * The admin's changes to the global settings and to per-application
+ * requirements. Each action is admin-only (lib/staff/guard), validates with the
+ * form's own schema, and writes what changed to the audit log (the client
+ * secret only as "replaced"). lib/settings reads the database at every login,
+ * so a saved change applies to the next login without a restart.
+ */
+
+export interface SettingsSaved {
+  /** The names of the fields that changed (clientSecret when it was replaced). */
+  changed: string[];
+  /** Registered applications whose effective requirements cannot succeed with the new settings. */
+  warnings: string[];
+}
+
+export interface ApplicationSaved {
+  clientId: string;
+  created: boolean;
+  changed: string[];
+  effective: ResolvedRequirements;
+}
+
+export interface ApplicationDeleted {
+  clientId: string;
+  name: string;
+}
+
+/** The settings row as the audit log shows it: no secret, only whether it was replaced. */
+function settingsView(s: GlobalRequirements & { environment: string; baseUrl: string | null; clientId: string; returnMethod: string }) {
+  return {
+    verificationType: s.verificationType,
+    environment: s.environment,
+    baseUrl: s.baseUrl,
+    clientId: s.clientId,
+    scopes: [...s.scopes],
+    requiredGroup: s.requiredGroup,
+    reverifyIntervalHours: s.reverifyIntervalHours,
+    returnMethod: s.returnMethod,
+  };
+}
+
+function applicationView(a: ApplicationRequirements) {
+  return {
+    name: a.name,
+    required: a.required,
+    policy: a.policy,
+    requiredGroup: a.requiredGroup,
+    scopes: [...a.scopes],
+    reverifyIntervalHours: a.reverifyIntervalHours,
+  };
+}
+
+/** The "before" of a created application and the "after" of a deleted one: every field empty. */
+function none(view: Record<string, unknown>): Record<string, null> {
+  return Object.fromEntries(Object.keys(view).map((k) => [k, null]));
+}
+
+/** Applications that would fail every login under these global settings. */
+async function applicationWarnings(g: GlobalRequirements): Promise<string[]> {
+  const db = await getDb();
+  const apps = await db.application.findMany({ orderBy: { name: "asc" } });
+  return apps.flatMap((app) => requirementProblems(resolveRequirements(g, app)).map((p) => `${app.name} (${app.clientId}): ${p.message}`));
+}
+
+const saveSettingsAction = staffFormAction("settings.save", "admin", settingsSchema, async (staff, input): Promise<SettingsSaved> => {
+  const db = await getDb();
+  const before = await globalSettings();
+  const { clientSecret, ...fields } = input;
+  const diff = changes(
+    { ...settingsView(before), clientSecret: "set" },
+    { ...settingsView(fields), clientSecret: clientSecret ? "replaced" : "set" },
+  );
+  if (Object.keys(diff).length) {
+    await db.settings.update({
+      where: { id: 1 },
+      data: { ...fields, ...(clientSecret ? { clientSecretEnc: sealClientSecret(clientSecret) } : {}) },
+    });
+    await audit(staff, "settings.update", { target: "settings", details: diff });
+  }
+  return { changed: Object.keys(diff), warnings: await applicationWarnings(fields) };
+});
+
+/** Keeps the guard's marks on a wrapper of a guarded action. */
+function sameGuard<F extends object>(wrapper: F, guarded: object): F {
+  const mark = Object.getOwnPropertyDescriptor(guarded, "guard");
+  if (mark) Object.defineProperty(wrapper, "guard", mark);
+  return wrapper;
+}
+
+/**
+ * Saves the global settings. The client secret is write-only: an empty field
+ * keeps the stored one, and what was typed is never sent back to the browser.
+ */
+export const saveSettings = sameGuard(async (prev: FormState<SettingsSaved>, form: FormData): Promise<FormState<SettingsSaved>> => {
+  const state = await saveSettingsAction(prev, form);
+  if (state?.values) delete state.values.clientSecret;
+  return state;
+}, saveSettingsAction);
+
+function inheritedNote(field: "scopes" | "requiredGroup", app: ApplicationRequirements, g: GlobalRequirements): string {
+  if (field === "scopes" && !app.scopes.length) return ` This application uses the global scopes (${g.scopes.join(" ")}): give it its own scopes, or change its policy.`;
+  if (field === "requiredGroup" && !app.requiredGroup) return ` This application uses the global required group “${g.requiredGroup}”: give it its own.`;
+  return "";
+}
+
+export const saveApplication = staffFormAction("application.save", "admin", applicationSchema, async (staff, input): Promise<ApplicationSaved> => {
+  const db = await getDb();
+  const { intent, clientId, ...fields } = input;
+  const g = await globalSettings();
+  const effective = resolveRequirements(g, fields);
+  const problems = requirementProblems(effective);
+  if (problems.length) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const p of problems) (fieldErrors[p.field] ??= []).push(p.message + inheritedNote(p.field, fields, g));
+    throw new ActionFailure("invalid", "With these settings every login to this application would fail.", fieldErrors);
+  }
+
+  const existing = await db.application.findUnique({ where: { clientId } });
+  if (intent === "create") {
+    if (existing) throw new ActionFailure("conflict", "This client id is already registered.", { clientId: [`${existing.name} already uses this client id: edit it instead.`] });
+    try {
+      await db.application.create({ data: { clientId, ...fields } });
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+        throw new ActionFailure("conflict", "This client id is already registered.", { clientId: ["Someone registered this client id a moment ago: edit it instead."] });
+      }
+      throw err;
+    }
+    const view = applicationView(fields);
+    await audit(staff, "application.create", { target: clientId, details: changes(none(view), view) });
+    return { clientId, created: true, changed: Object.keys(applicationView(fields)), effective };
+  }
+
+  if (!existing) throw new ActionFailure("not_found", "This application is not registered (any more): nothing was changed.");
+  const diff = changes(applicationView(existing), applicationView(fields));
+  if (Object.keys(diff).length) {
+    await db.application.update({ where: { clientId }, data: fields });
+    await audit(staff, "application.update", { target: clientId, details: diff });
+  }
+  return { clientId, created: false, changed: Object.keys(diff), effective };
+});
+
+const deleteApplicationAction = staffFormAction("application.delete", "admin", deleteApplicationSchema, async (staff, { clientId }): Promise<ApplicationDeleted> => {
+  const db = await getDb();
+  const existing = await db.application.findUnique({ where: { clientId } });
+  if (!existing) throw new ActionFailure("not_found", "This application is not registered (any more): nothing was deleted.");
+  const { count } = await db.application.deleteMany({ where: { clientId } });
+  if (!count) throw new ActionFailure("not_found", "This application was deleted a moment ago.");
+  const view = applicationView(existing);
+  await audit(staff, "application.delete", { target: clientId, details: changes(view, none(view)) });
+  return { clientId, name: existing.name };
+});
+
+/**
+ * Deletes an application, then goes to the list (its own page no longer
+ * exists), which says what was deleted. A refusal or an error stays on the form.
+ */
+export const deleteApplication = sameGuard(async (prev: FormState<ApplicationDeleted>, form: FormData): Promise<FormState<ApplicationDeleted>> => {
+  const state = await deleteApplicationAction(prev, form);
+  if (state?.ok) redirect(`/admin/applications?deleted=${encodeURIComponent(state.data.clientId)}`);
+  return state;
+}, deleteApplicationAction);

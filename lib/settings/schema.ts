@@ -1,0 +1,373 @@
+import { z } from "zod";
+
+/**
+ * What an admin may save as the global settings and as one application's
+ * requirements: one zod schema per entity, used by the browser form (to show
+ * errors before a round trip) and by the server action (which decides).
+ *
+ * Input is FormData-shaped (lib/staff/guard `formObject`): strings, checkboxes
+ * as "on" or absent, repeated names as arrays. Scopes come as repeated checkbox
+ * values (`scopes`) and/or a textarea with one scope per line (`scopesOther`).
+ *
+ * No server imports here: this module is bundled into the admin pages.
+ */
+
+export type Policy = "identity" | "community";
+
+/** ID.me's identity-proofing policy (IAL2 / AAL2). */
+export const IDENTITY_SCOPE = "http://idmanagement.gov/ns/assurance/ial/2/aal/2";
+
+/** Community groups ID.me verifies (one scope per group). */
+export const COMMUNITY_SCOPES = ["military", "student", "teacher", "responder", "nurse", "government", "hospital_employee"] as const;
+
+/** The COVID-19 policies of ID.me's OAuth guide (seed 004). */
+export const COVID_SCOPES = [
+  "kba_replacement/covid/questionnaire",
+  "kba_replacement/covid/verify",
+  "fortified/covid/questionnaire",
+  "fortified/covid/verify",
+  `${IDENTITY_SCOPE}/covid/questionnaire`,
+  `${IDENTITY_SCOPE}/covid/verify`,
+] as const;
+
+export interface KnownScope {
+  scope: string;
+  label: string;
+  kind: "oidc" | "identity" | "community" | "covid";
+}
+
+const GROUP_LABELS: Record<(typeof COMMUNITY_SCOPES)[number], string> = {
+  military: "Military (service members, veterans, families)",
+  student: "Students",
+  teacher: "Teachers",
+  responder: "First responders",
+  nurse: "Nurses",
+  government: "Government employees",
+  hospital_employee: "Hospital employees",
+};
+
+/** The scopes the admin forms offer as checkboxes; anything else goes in the free-text field. */
+export const KNOWN_SCOPES: readonly KnownScope[] = [
+  { scope: "openid", label: "OpenID Connect (ID token; without it the plain OAuth flow is used)", kind: "oidc" },
+  { scope: IDENTITY_SCOPE, label: "Identity verification (IAL2 / AAL2)", kind: "identity" },
+  ...COMMUNITY_SCOPES.map((scope) => ({ scope, label: GROUP_LABELS[scope], kind: "community" as const })),
+  ...COVID_SCOPES.map((scope) => ({ scope, label: "COVID-19 vaccination", kind: "covid" as const })),
+];
+
+export const IDME_BASE_URLS = { sandbox: "https://api.idmelabs.com", production: "https://api.id.me" } as const;
+
+export const MAX_INTERVAL_HOURS = 8760; // one year
+export const MAX_SCOPE_LENGTH = 200;
+const MAX_SCOPES = 50;
+
+/** Standard OpenID Connect / OAuth scopes: they ask for data, never for a community group. */
+const OIDC_SCOPES = new Set(["openid", "email", "profile", "address", "phone", "offline_access"]);
+
+/** A scope that names a community group (military, student, …): no path, no URN, not a standard OIDC scope. */
+export function isGroupScope(scope: string): boolean {
+  return !OIDC_SCOPES.has(scope) && !scope.includes("/") && !scope.includes(":");
+}
+
+export function defaultScopes(policy: Policy): string[] {
+  return policy === "identity" ? ["openid", IDENTITY_SCOPE] : ["openid", "military"];
+}
+
+/** The community group a set of scopes asks for: the first scope that names a group. */
+export function groupFromScopes(scopes: readonly string[]): string | null {
+  return scopes.find(isGroupScope) ?? null;
+}
+
+// RFC 6749 §3.3 scope-token (visible ASCII except space, `"` and `\`), and no `'` either.
+const SCOPE_TOKEN = /^[\x21\x23-\x26\x28-\x5B\x5D-\x7E]+$/;
+
+/** Why a scope cannot be sent to ID.me, or null when it can. */
+export function scopeProblem(scope: string): string | null {
+  if (scope.length > MAX_SCOPE_LENGTH) return `“${scope.slice(0, 40)}…” is longer than ${MAX_SCOPE_LENGTH} characters.`;
+  if (/\s/.test(scope)) return `“${scope}” contains a space: put one scope per line.`;
+  if (!SCOPE_TOKEN.test(scope)) return `“${scope}” contains a character a scope cannot have (quotes, backslashes or non-ASCII).`;
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// What the effective requirements must satisfy, whoever checks them.
+
+export interface Requirements {
+  policy: Policy;
+  scopes: readonly string[];
+  /** null: the first group scope. */
+  requiredGroup: string | null;
+}
+
+export interface RequirementProblem {
+  field: "scopes" | "requiredGroup";
+  message: string;
+}
+
+export const IDENTITY_RULE =
+  "Identity verification needs the IAL2 scope (http://idmanagement.gov/ns/assurance/ial/2/aal/2): only with it does ID.me prove who the person is and report the identity group the portal checks. openid alone signs the person in without verifying them, so every login would fail.";
+export const COMMUNITY_RULE =
+  "Community verification needs a group scope such as military, student or teacher: ID.me only verifies the groups it is asked for, so every login would fail.";
+
+/**
+ * Identity needs the IAL2 scope; community needs a group scope, and the
+ * required group (when named) must be one of the requested groups. Either
+ * mistake would make every login fail at ID.me or at the portal's check.
+ */
+export function requirementProblems(r: Requirements): RequirementProblem[] {
+  if (r.policy === "identity") {
+    return r.scopes.includes(IDENTITY_SCOPE) ? [] : [{ field: "scopes", message: IDENTITY_RULE }];
+  }
+  const groups = r.scopes.filter(isGroupScope);
+  if (!groups.length) return [{ field: "scopes", message: COMMUNITY_RULE }];
+  if (r.requiredGroup && !groups.includes(r.requiredGroup)) {
+    return [
+      {
+        field: "requiredGroup",
+        message: `“${r.requiredGroup}” is not among the requested scopes, so ID.me would never report it: add it to the scopes or choose ${groups.map((g) => `“${g}”`).join(" or ")}.`,
+      },
+    ];
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------------------
+// The settings and application rows as they decide one login.
+
+export interface GlobalRequirements {
+  verificationType: Policy;
+  scopes: readonly string[];
+  requiredGroup: string | null;
+  reverifyIntervalHours: number;
+}
+
+export interface ApplicationRequirements {
+  name: string;
+  required: boolean;
+  policy: Policy | null;
+  requiredGroup: string | null;
+  scopes: readonly string[];
+  reverifyIntervalHours: number | null;
+}
+
+export interface ResolvedRequirements {
+  policy: Policy;
+  scopes: string[];
+  requiredGroup: string | null;
+  intervalHours: number;
+  required: boolean;
+  applicationName: string | null;
+}
+
+/** The global settings overlaid with one application's overrides (none for an unregistered client id). */
+export function resolveRequirements(g: GlobalRequirements, app: ApplicationRequirements | null): ResolvedRequirements {
+  const policy = app?.policy ?? g.verificationType;
+  const scopes = [...(app?.scopes.length ? app.scopes : g.scopes.length ? g.scopes : defaultScopes(policy))];
+  const requiredGroup = policy === "community" ? (app?.requiredGroup ?? g.requiredGroup ?? groupFromScopes(scopes)) : null;
+  return {
+    policy,
+    scopes,
+    requiredGroup,
+    intervalHours: app?.reverifyIntervalHours ?? g.reverifyIntervalHours,
+    required: app?.required ?? false,
+    applicationName: app?.name ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// FormData-shaped input
+
+/** A form's FormData as a plain object (repeated names become arrays), as lib/staff/guard's formObject makes it. */
+export function formValues(form: FormData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of form.entries()) {
+    if (typeof v !== "string" || k.startsWith("$ACTION")) continue;
+    out[k] = k in out ? ([] as unknown[]).concat(out[k], v) : v;
+  }
+  return out;
+}
+
+/** Field errors keyed by field name, as the server action reports them. */
+export function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) (out[issue.path.join(".") || "_"] ??= []).push(issue.message);
+  return out;
+}
+
+/** One value of a single-valued field: the last one when repeated, trimmed. */
+function text(v: unknown): string {
+  if (Array.isArray(v)) return text(v[v.length - 1]);
+  if (typeof v === "string") return v.trim();
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return "";
+}
+
+/** Every scope given in a field: repeated values and/or lines of a textarea. */
+function scopeEntries(v: unknown): string[] {
+  const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+  return list.flatMap((item) => (typeof item === "string" ? item.split(/\r\n|\r|\n/) : [String(item)])).map((s) => s.trim()).filter(Boolean);
+}
+
+/** Merges the checkbox (`scopes`) and free-text (`scopesOther`) fields into one list. */
+function withScopeList(raw: unknown): unknown {
+  if (!raw || typeof raw !== "object") return raw;
+  const { scopesOther, ...rest } = raw as Record<string, unknown>;
+  return { ...rest, scopes: [...scopeEntries(rest.scopes), ...scopeEntries(scopesOther)] };
+}
+
+const field = <T extends z.ZodType>(schema: T) => z.preprocess(text, schema);
+
+const TRUTHY = ["on", "true", "1", "yes"];
+const checkbox = z
+  .preprocess((v) => text(v).toLowerCase(), z.enum([...TRUTHY, "", "off", "false", "0", "no"], { error: "Must be ticked or not." }))
+  .transform((v) => TRUTHY.includes(v));
+
+/** A scope list: each one a plausible scope token, duplicates dropped, order kept. */
+const scopeList = (min: 0 | 1) =>
+  z.array(z.string()).transform((list, ctx) => {
+    const bad = list.map(scopeProblem).filter((p): p is string => p !== null);
+    for (const message of bad) ctx.addIssue({ code: "custom", message });
+    const unique = [...new Set(list)];
+    if (unique.length > MAX_SCOPES) ctx.addIssue({ code: "custom", message: `At most ${MAX_SCOPES} scopes.` });
+    if (min && !unique.length) ctx.addIssue({ code: "custom", message: "Choose at least one scope." });
+    return unique;
+  });
+
+/** Hours as a whole number 0–8760; empty is `empty` (an error message, or null for "inherit"). */
+const hours = (whenEmpty: { error: string } | null) =>
+  field(
+    z.string().transform((v, ctx) => {
+      if (v === "") {
+        if (whenEmpty) ctx.addIssue({ code: "custom", message: whenEmpty.error });
+        return null;
+      }
+      if (!/^\d{1,7}$/.test(v)) {
+        ctx.addIssue({ code: "custom", message: "Enter a whole number of hours (0 or more)." });
+        return null;
+      }
+      const n = Number(v);
+      if (n > MAX_INTERVAL_HOURS) ctx.addIssue({ code: "custom", message: `At most ${MAX_INTERVAL_HOURS} hours (one year).` });
+      return n;
+    }),
+  );
+
+/** A community group name (empty = automatic / inherit). */
+const groupName = field(
+  z.string().transform((v, ctx) => {
+    if (!v) return null;
+    const problem = scopeProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    else if (!isGroupScope(v)) ctx.addIssue({ code: "custom", message: `“${v}” is not a community group (groups look like military or student).` });
+    return v;
+  }),
+);
+
+function isHttpUrl(v: string): boolean {
+  if (!URL.canParse(v)) return false;
+  const u = new URL(v);
+  return /^https?:$/.test(u.protocol) && !u.username && !u.password && !u.search && !u.hash;
+}
+
+/** Runs a cross-field check only when the fields it reads parsed (their own errors are shown already). */
+function whenValid(...keys: string[]) {
+  return {
+    when: (payload: z.core.ParsePayload) =>
+      !payload.issues.some((issue) => keys.includes(String(issue.path?.[0]))) && typeof payload.value === "object" && payload.value !== null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Global settings
+
+export const settingsSchema = z.preprocess(
+  withScopeList,
+  z
+    .object({
+      verificationType: field(z.enum(["identity", "community"], { error: "Choose identity or community verification." })),
+      environment: field(z.enum(["sandbox", "production"], { error: "Choose sandbox or production." })),
+      baseUrl: field(
+        z
+          .string()
+          .max(500, "At most 500 characters.")
+          .refine((v) => v === "" || isHttpUrl(v), "Enter an http(s) URL without query or credentials, e.g. https://api.idmelabs.com, or leave it empty.")
+          .transform((v) => (v ? v.replace(/\/+$/, "") : null)),
+      ),
+      clientId: field(z.string().min(1, "Enter the client id from the ID.me developer portal.").max(200, "At most 200 characters.").regex(/^\S*$/, "A client id has no spaces.")),
+      /** Write-only: empty keeps the stored secret. */
+      clientSecret: field(
+        z
+          .string()
+          .max(500, "At most 500 characters.")
+          .regex(/^\S*$/, "A client secret has no spaces.")
+          .transform((v) => (v ? v : null)),
+      ),
+      scopes: scopeList(1),
+      requiredGroup: groupName,
+      reverifyIntervalHours: hours({ error: "Enter a number of hours (0 = verify at every login)." }),
+      returnMethod: field(z.enum(["post", "get"], { error: "Choose POST or GET." })),
+    })
+    .superRefine((s, ctx) => {
+      if (s.verificationType !== "community") return; // the group is ignored for identity
+      for (const p of requirementProblems({ policy: "community", scopes: s.scopes, requiredGroup: s.requiredGroup })) {
+        ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
+      }
+    }, whenValid("verificationType", "scopes", "requiredGroup"))
+    .superRefine((s, ctx) => {
+      if (s.verificationType !== "identity") return;
+      for (const p of requirementProblems({ policy: "identity", scopes: s.scopes, requiredGroup: null })) {
+        ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
+      }
+    }, whenValid("verificationType", "scopes"))
+    .transform((s) => ({
+      ...s,
+      requiredGroup: s.verificationType === "community" ? s.requiredGroup : null,
+      reverifyIntervalHours: s.reverifyIntervalHours as number,
+    })),
+);
+
+export type SettingsInput = z.output<typeof settingsSchema>;
+
+// ---------------------------------------------------------------------------
+// One application (Auth0 client id)
+
+export const applicationSchema = z.preprocess(
+  withScopeList,
+  z
+    .object({
+      /** "create" refuses an existing client id; "update" refuses a missing one. */
+      intent: z.preprocess((v) => text(v) || "create", z.enum(["create", "update"], { error: "Unknown form." })),
+      clientId: field(
+        z
+          .string()
+          .min(1, "Enter the application's Auth0 client id (Applications → your app → Settings → Client ID).")
+          .max(128, "At most 128 characters.")
+          .regex(/^\S*$/, "A client id has no spaces.")
+          .regex(/^[\s\x21-\x7E]*$/, "A client id has only visible ASCII characters."),
+      ),
+      name: field(z.string().min(1, "Enter a name staff will recognise.").max(100, "At most 100 characters.")),
+      required: checkbox,
+      policy: z
+        .preprocess((v) => text(v) || "inherit", z.enum(["inherit", "identity", "community"], { error: "Choose the global policy, identity or community." }))
+        .transform((v) => (v === "inherit" ? null : v)),
+      requiredGroup: groupName,
+      scopes: scopeList(0),
+      reverifyIntervalHours: hours(null),
+    })
+    .superRefine((a, ctx) => {
+      if (a.policy === "identity" && a.requiredGroup) {
+        ctx.addIssue({ code: "custom", path: ["requiredGroup"], message: "A required group applies to community verification only: leave it empty or choose community." });
+        return;
+      }
+      // With its own scopes and policy the application can be checked alone; the
+      // server checks what it inherits against the global settings.
+      if (!a.policy || !a.scopes.length) return;
+      for (const p of requirementProblems({ policy: a.policy, scopes: a.scopes, requiredGroup: a.requiredGroup })) {
+        ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
+      }
+    }, whenValid("policy", "scopes", "requiredGroup")),
+);
+
+export type ApplicationInput = z.output<typeof applicationSchema>;
+
+export const deleteApplicationSchema = z.object({
+  clientId: field(z.string().min(1, "Which application?").max(128)),
+});
