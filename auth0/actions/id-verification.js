@@ -86,6 +86,8 @@
  *   From the portal (form field "token" on /continue, read by api.redirect.validateToken):
  *     state, sub (the portal's id), status ("success" | "failed" | "declined" | "error" |
  *     "revoked"), iat (time of the check), exp, iss, and on success groups, provider, policy.
+ *     required: true when the portal's own settings require verification for this
+ *     application; the login is then treated as IDV_REQUIRED=true.
  */
 "use strict";
 
@@ -330,7 +332,7 @@ exports.onExecutePostLogin = async (event, api) => {
 };
 
 exports.onContinuePostLogin = async (event, api) => {
-  const required = isRequired(event);
+  let required = isRequired(event);
   const settings = readSettings(event);
   if (!settings.ok) {
     configurationProblem(api, required, settings.problems);
@@ -348,6 +350,8 @@ exports.onContinuePostLogin = async (event, api) => {
     return;
   }
   payload = payload && typeof payload === "object" ? payload : {};
+  // The portal can require verification for this application too (its own setting).
+  if (payload.required === true) required = true;
   const status = payload.status;
 
   if (status === "success") {

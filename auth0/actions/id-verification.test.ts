@@ -566,3 +566,23 @@ describe("onExecutePostLogin: asks the portal whether a still-valid check was re
     expect((await runPostLogin(act, input({ required: true, stored: storedCheck(60) }))).idTokenClaims[`${NS}status`]).toBe("valid");
   });
 });
+
+describe("onContinuePostLogin: the portal's own requirement", () => {
+  it("a failure from the portal with required: true denies even without IDV_REQUIRED in Auth0", async () => {
+    const token = await signReturnToken(
+      { state: STATE, sub: PERSON, status: "declined", checkedAt: new Date(), extra: { required: true } },
+      { secret: SECRET, issuer: PORTAL_ISSUER },
+    );
+    const r = await runContinuePostLogin(act, input({ token }));
+    expect(r.denied?.reason).toBe("idv_verification_failed");
+  });
+
+  it("required: false from the portal does not lift IDV_REQUIRED", async () => {
+    const token = await signReturnToken(
+      { state: STATE, sub: PERSON, status: "failed", checkedAt: new Date(), extra: { required: false } },
+      { secret: SECRET, issuer: PORTAL_ISSUER },
+    );
+    const r = await runContinuePostLogin(act, input({ token, required: true }));
+    expect(r.denied?.reason).toBe("idv_verification_failed");
+  });
+});

@@ -264,7 +264,9 @@ export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
   const db = await getDb();
   const record = attempt.recordId ? await db.verificationRecord.findUnique({ where: { id: attempt.recordId } }) : null;
   const status = returnStatusFor(attempt.status);
-  const extra: Record<string, unknown> = { ref: attempt.referenceCode, provider: attempt.provider, policy: attempt.policy };
+  const s = await effectiveSettings(attempt.auth0ClientId);
+  // `required`: the portal-side equivalent of IDV_REQUIRED, so the Action refuses a failed login even if Auth0's metadata lacks it.
+  const extra: Record<string, unknown> = { ref: attempt.referenceCode, provider: attempt.provider, policy: attempt.policy, required: s.required };
   if (status === "success" && record) extra.groups = verifiedGroups(record);
   const token = await signReturnToken(
     {
@@ -276,10 +278,9 @@ export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
     },
     { secret: e.AUTH0_TOKEN_SECRET, issuer: e.PORTAL_URL },
   );
-  const g = await globalSettings();
   await markResumed(attempt);
   log("info", "resuming login", { ref: attempt.referenceCode, status });
-  return { action: auth0ContinueUrl(e.AUTH0_DOMAIN, attempt.auth0State), token, method: g.returnMethod === "get" ? "get" : "post" };
+  return { action: auth0ContinueUrl(e.AUTH0_DOMAIN, attempt.auth0State), token, method: s.returnMethod };
 }
 
 /** Last resort for an unexpected error: record it if the database still answers. */
