@@ -9,7 +9,10 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: { default: "Admin", template: "%s · Admin · Identity Verification Portal" } };
 
 const NAV = [
+  { href: "/admin/dashboard", label: "Dashboard", role: "support" },
+  { href: "/admin/failures", label: "Failures", role: "support" },
   { href: "/admin/records", label: "Records", role: "support" },
+  { href: "/admin/people", label: "People", role: "support" },
   { href: "/admin/applications", label: "Applications", role: "admin" },
   { href: "/admin/settings", label: "Settings", role: "admin" },
   { href: "/admin/audit", label: "Audit log", role: "admin" },

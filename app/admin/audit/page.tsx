@@ -91,7 +91,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   </td>
                   <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
                   <td className="px-3 py-2 font-mono text-xs">
-                    {e.target && e.action.startsWith("record.") ? <Link className="underline" href={`/admin/records/${e.target}`}>{e.target}</Link> : e.target ?? "—"}
+                    {e.target && e.action.startsWith("record.") && e.target !== "export" ? <Link className="underline" href={`/admin/records/${e.target}`}>{e.target}</Link> : e.target ?? "—"}
                   </td>
                   <td className="px-3 py-2">{e.reason ?? "—"}</td>
                   <td className="px-3 py-2">

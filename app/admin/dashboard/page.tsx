@@ -1,0 +1,208 @@
+import Link from "next/link";
+import { guardPage } from "@/lib/staff/guard";
+import { dashboardInsight, fmtDuration, fmtPercent, type DashboardFilter, type Funnel } from "@/lib/insight/dashboard";
+import { NONE } from "@/lib/insight/attempts";
+import { OUTCOME_COLORS } from "@/lib/insight/chart";
+import { RANGE_LABELS, bucketTitle, parseRange, type RangeKey } from "@/lib/insight/range";
+import { query } from "@/lib/insight/links";
+import { applicationNames } from "@/lib/records/query";
+import { Card, PageHeader, btn, input } from "../_ui/kit";
+import { CellBar, LineChart, StackedBarChart } from "../_support/charts";
+import { RangeNav, Stat } from "../_support/RangeNav";
+
+export const metadata = { title: "Dashboard" };
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
+
+const OUTCOMES = [
+  { key: "verified", label: "verified" },
+  { key: "failed", label: "failed" },
+  { key: "declined", label: "declined" },
+  { key: "error", label: "error" },
+  { key: "unfinished", label: "unfinished" },
+] as const;
+
+// Verifications started, completed, failed and declined over time; conversion; time at the provider.
+export default async function DashboardPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await guardPage("support", "/admin/dashboard");
+  const raw = await searchParams;
+  const range = parseRange(one(raw.range), "30d");
+  const app = one(raw.app)?.slice(0, 128);
+  const policyParam = one(raw.policy);
+  const policy = policyParam === "identity" || policyParam === "community" ? policyParam : undefined;
+  const filter: DashboardFilter = { application: app === NONE ? null : app, policy };
+  const d = await dashboardInsight(range, filter);
+  const names = await applicationNames();
+
+  const state = { range: range.key, app, policy };
+  const href = (over: Partial<Record<"range" | "app" | "policy", string | undefined>>) => `/admin/dashboard${query({ ...state, ...over })}`;
+  const appName = (clientId: string | null) => (clientId === null ? "(no application)" : (names.get(clientId) ?? clientId));
+  const unit = range.bucket === "hour" ? "hour" : "day";
+  const t = d.totals;
+  const rangeText = RANGE_LABELS[range.key].toLowerCase();
+  const best = d.perBucket.reduce((b, f, i) => (f.started > (d.perBucket[b]?.started ?? 0) ? i : b), 0);
+
+  return (
+    <>
+      <PageHeader title="Dashboard" description="Verifications by the day they started (UTC), with the outcome they have now.">
+        <RangeNav current={range.key} keys={["24h", "7d", "30d", "90d"]} hrefFor={(k: RangeKey) => href({ range: k })} />
+      </PageHeader>
+
+      <form method="get" action="/admin/dashboard" className="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-3 sm:p-4">
+        <input type="hidden" name="range" value={range.key} />
+        <label className="text-sm">
+          Application
+          <select name="app" defaultValue={app ?? ""} className={`${input} min-w-48`}>
+            <option value="">All</option>
+            {[...names.entries()].map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
+            ))}
+            {app && app !== NONE && !names.has(app) ? <option value={app}>{app}</option> : null}
+            <option value={NONE}>(no application)</option>
+          </select>
+        </label>
+        <label className="text-sm">
+          Policy
+          <select name="policy" defaultValue={policy ?? ""} className={`${input} min-w-36`}>
+            <option value="">All</option>
+            <option value="identity">identity</option>
+            <option value="community">community</option>
+          </select>
+        </label>
+        <button className={btn.primary}>Show</button>
+        {app || policy ? (
+          <Link href={`/admin/dashboard${query({ range: range.key })}`} className={btn.secondary}>
+            Clear filters
+          </Link>
+        ) : null}
+        <Link href={`/admin/failures${query({ range: range.key === "90d" ? "30d" : range.key, app })}`} className={`${btn.secondary} ml-auto`}>
+          See the failures
+        </Link>
+      </form>
+
+      <dl className="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
+        <Stat label="Started" value={t.started} note={`${t.sentToProvider} sent to the provider`} />
+        <Stat label="Verified" value={t.verified} tone="good" note={`${t.reused} still valid, no trip to the provider`} />
+        <Stat label="Conversion" value={fmtPercent(t.conversion)} note="verified ÷ started" />
+        <Stat label="Failed" value={t.failed} tone={t.failed ? "bad" : undefined} note={`${t.error} errors`} />
+        <Stat label="Declined" value={t.declined} tone={t.declined ? "warn" : undefined} note={`${t.unfinished} unfinished`} />
+        <Stat label="Median time at provider" value={fmtDuration(t.medianSecondsAtProvider)} note={`over ${t.measured} returns`} />
+      </dl>
+
+      <div className="space-y-4">
+        <Card title={`Verifications per ${unit}, by outcome`}>
+          {t.started ? (
+            <StackedBarChart
+              id="outcomes-chart"
+              title={`Verifications per ${unit}, ${rangeText}, stacked by outcome`}
+              summary={`${t.started} started, ${t.verified} verified, ${t.failed} failed, ${t.declined} declined, ${t.error} errors, ${t.unfinished} unfinished. Busiest ${unit}: ${bucketTitle(range.bucket, range.buckets[best]!)} with ${d.perBucket[best]?.started ?? 0} started.`}
+              bucket={range.bucket}
+              buckets={range.buckets}
+              unit="started"
+              series={OUTCOMES.map((o) => ({ key: o.key, label: o.label, color: OUTCOME_COLORS[o.key], values: d.perBucket.map((f) => f[o.key]) }))}
+            />
+          ) : (
+            <p className="text-sm text-slate-600">No verification started in this range{app || policy ? " with these filters" : ""}.</p>
+          )}
+        </Card>
+
+        {t.started ? (
+          <div className="space-y-4">
+            <Card title={`Conversion per ${unit}`}>
+              <LineChart
+                id="conversion-chart"
+                title={`Conversion from start to success per ${unit}, ${rangeText}`}
+                summary={`Overall ${fmtPercent(t.conversion)}. ${unit === "day" ? "Days" : "Hours"} without any start have no point.`}
+                bucket={range.bucket}
+                buckets={range.buckets}
+                values={d.perBucket.map((f) => f.conversion)}
+                max={1}
+                format={(v) => `${Math.round(v * 100)}%`}
+                color="#059669"
+                label="conversion"
+              />
+            </Card>
+            <Card title={`Median time at the provider per ${unit}`}>
+              <LineChart
+                id="provider-time-chart"
+                title={`Median time at the provider per ${unit}, ${rangeText}`}
+                summary={`From being sent to the provider to coming back. Overall median ${fmtDuration(t.medianSecondsAtProvider)} over ${t.measured} returns.`}
+                bucket={range.bucket}
+                buckets={range.buckets}
+                values={d.perBucket.map((f) => f.medianSecondsAtProvider)}
+                format={fmtDuration}
+                minTop={10}
+                color="#0072B2"
+                label="median time at provider"
+              />
+            </Card>
+          </div>
+        ) : null}
+
+        <Card title="By application">
+          <SplitTable
+            label="Application"
+            rows={d.byApplication.map((a) => ({ key: a.clientId ?? NONE, label: appName(a.clientId), href: href({ app: a.clientId ?? NONE }), f: a }))}
+          />
+        </Card>
+        <Card title="By policy">
+          <SplitTable label="Policy" rows={d.byPolicy.map((p) => ({ key: p.policy, label: p.policy, href: href({ policy: p.policy }), f: p }))} />
+        </Card>
+      </div>
+    </>
+  );
+}
+
+function SplitTable({ label, rows }: { label: string; rows: { key: string; label: string; href: string; f: Funnel }[] }) {
+  if (!rows.length) return <p className="text-sm text-slate-600">Nothing in this range.</p>;
+  const maxMedian = Math.max(0, ...rows.map((r) => r.f.medianSecondsAtProvider ?? 0));
+  return (
+    <div className="-mx-4 overflow-x-auto sm:mx-0">
+      <table className="min-w-full text-left text-sm">
+        <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+          <tr>
+            <th scope="col" className="px-3 py-2">{label}</th>
+            <th scope="col" className="px-3 py-2 text-right">Started</th>
+            <th scope="col" className="px-3 py-2 text-right">Verified</th>
+            <th scope="col" className="px-3 py-2 text-right">Failed</th>
+            <th scope="col" className="px-3 py-2 text-right">Declined</th>
+            <th scope="col" className="px-3 py-2 text-right">Errors</th>
+            <th scope="col" className="px-3 py-2">Conversion</th>
+            <th scope="col" className="px-3 py-2">Median at provider</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {rows.map(({ key, label: name, href, f }) => (
+            <tr key={key}>
+              <td className="px-3 py-2">
+                <Link href={href} className="text-brand-700 underline">
+                  {name}
+                </Link>
+              </td>
+              <td className="px-3 py-2 text-right tabular-nums">{f.started}</td>
+              <td className="px-3 py-2 text-right tabular-nums">{f.verified}</td>
+              <td className="px-3 py-2 text-right tabular-nums">{f.failed}</td>
+              <td className="px-3 py-2 text-right tabular-nums">{f.declined}</td>
+              <td className="px-3 py-2 text-right tabular-nums">{f.error}</td>
+              <td className="whitespace-nowrap px-3 py-2">
+                <span className="flex items-center gap-2">
+                  <CellBar value={f.conversion ?? 0} max={1} color="#059669" />
+                  <span className="tabular-nums">{fmtPercent(f.conversion)}</span>
+                </span>
+              </td>
+              <td className="whitespace-nowrap px-3 py-2">
+                <span className="flex items-center gap-2">
+                  <CellBar value={f.medianSecondsAtProvider ?? 0} max={maxMedian} color="#0072B2" />
+                  <span className="tabular-nums">{fmtDuration(f.medianSecondsAtProvider)}</span>
+                  <span className="text-xs text-slate-500">({f.measured})</span>
+                </span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,302 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { guardPage } from "@/lib/staff/guard";
+import { personView } from "@/lib/insight/person";
+import { InvalidAttemptCursorError, listAttempts } from "@/lib/insight/attempts";
+import { attemptHref, personHref, query, recordHref, segment } from "@/lib/insight/links";
+import { applicationNames, findAttemptByReference } from "@/lib/records/query";
+import { explain } from "@/lib/support/explanations";
+import { headline } from "@/lib/insight/failures";
+import { Badge, Card, PageHeader, btn, fmtDate } from "../../_ui/kit";
+import { CopySummary } from "../../_support/CopySummary";
+import { RevokeForm } from "../../_support/RevokeForm";
+
+export const metadata = { title: "Person" };
+
+const ACTION_STATUS: Record<string, { label: string; tone: string; note: string }> = {
+  valid: { label: "valid", tone: "bg-emerald-50 text-emerald-800 ring-emerald-200", note: "The Auth0 Action's status check answers “valid”: a verified record is the newest change." },
+  revoked: { label: "revoked", tone: "bg-slate-100 text-slate-700 ring-slate-300", note: "The Auth0 Action's status check answers “revoked”: the person is sent to verify again at their next login." },
+  none: { label: "none", tone: "bg-slate-50 text-slate-700 ring-slate-200", note: "The Auth0 Action's status check answers “none”: no verified or revoked record." },
+};
+
+// Everything about one Auth0 user, without personal data (no attributes for any role here).
+export default async function PersonPage({ params, searchParams }: { params: Promise<{ auth0UserId: string }>; searchParams: Promise<{ before?: string | string[] }> }) {
+  const { auth0UserId: rawId } = await params;
+  const id = segment(rawId);
+  const staff = await guardPage("support", personHref(id));
+  const view = await personView(id);
+  // Never seen: the search page says so, with the id in the box.
+  if (!view) redirect(`/admin/people${query({ id })}`);
+  const rawBefore = (await searchParams).before;
+  const before = (Array.isArray(rawBefore) ? rawBefore[0] : rawBefore) || null;
+
+  // Older attempts: the next keyset page after the newest 50.
+  let attempts = view.attempts;
+  let next = view.olderAttempts;
+  if (before) {
+    try {
+      const names = await applicationNames();
+      const page = await listAttempts({ auth0UserId: view.auth0UserId }, { cursor: before, size: 50 });
+      attempts = page.rows.map((a) => ({
+        ...a,
+        applicationName: a.auth0ClientId ? (names.get(a.auth0ClientId) ?? null) : null,
+        headline: a.failureCode ? headline(explain(a.failureCode)?.what) || null : null,
+      }));
+      next = page.nextCursor;
+    } catch (err) {
+      if (!(err instanceof InvalidAttemptCursorError)) throw err;
+    }
+  }
+  const action = ACTION_STATUS[view.actionStatus]!;
+  // The newest attempt, when it failed: what a caller is most likely ringing about.
+  const latest = view.attempts[0];
+  const problem = latest && ["failed", "declined", "error"].includes(latest.status) ? await findAttemptByReference(latest.referenceCode) : null;
+  const problemExplanation = problem ? explain(problem.failureCode) : null;
+  const verified = view.records.filter((r) => r.status === "verified");
+  const names = new Map(view.applications.filter((a) => a.clientId).map((a) => [a.clientId!, a.name]));
+  const appName = (clientId: string | null) => (clientId ? (names.get(clientId) ?? clientId) : "—");
+
+  return (
+    <>
+      <PageHeader title="Person" description="Records, attempts and the current status for every application. No personal data is shown here.">
+        <Link href="/admin/people" className={btn.secondary}>
+          Find someone else
+        </Link>
+      </PageHeader>
+
+      <div className="space-y-4">
+        <Card>
+          <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-4">
+            <div>
+              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Auth0 user id</dt>
+              <dd className="mt-0.5 break-all font-mono" data-testid="person-auth0-id">
+                {view.auth0UserId}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Portal id</dt>
+              <dd className="mt-0.5 break-all font-mono" data-testid="person-portal-id">
+                {view.person?.id ?? "— (never reached the portal with a valid token)"}
+              </dd>
+              {view.person ? <dd className="text-xs text-slate-500">first seen {fmtDate(view.person.createdAt)}</dd> : null}
+            </div>
+            <div>
+              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Status check (Auth0 Action)</dt>
+              <dd className="mt-0.5">
+                <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${action.tone}`}>{action.label}</span>
+              </dd>
+              <dd className="text-xs text-slate-500">{action.note}</dd>
+            </div>
+            <div>
+              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Re-verification due</dt>
+              <dd className="mt-0.5 font-medium" data-testid="person-next-due">
+                {view.nextDue ? fmtDate(view.nextDue) : view.globalIntervalHours <= 0 ? "at every login" : "— (no successful check)"}
+              </dd>
+              <dd className="text-xs text-slate-500">
+                {view.lastSuccessfulCheck
+                  ? `last successful check ${fmtDate(view.lastSuccessfulCheck)} + ${view.globalIntervalHours} h (global interval; applications may differ, below)`
+                  : "after the next successful check"}
+              </dd>
+            </div>
+          </dl>
+        </Card>
+
+        {problem ? (
+          <Card title="Latest attempt failed">
+            <p className="text-sm">
+              <Link href={attemptHref(problem.referenceCode)} className="font-mono text-brand-700 underline">
+                {problem.referenceCode}
+              </Link>{" "}
+              · {fmtDate(problem.createdAt)} · <Badge value={problem.status} /> · <span className="font-mono">{problem.failureCode ?? "no code"}</span>
+              {latest?.applicationName ? ` · ${latest.applicationName}` : ""}
+            </p>
+            {problemExplanation ? (
+              <dl className="my-3 grid gap-2 rounded-lg bg-slate-50 p-3 text-sm sm:grid-cols-[8rem_1fr]">
+                <dt className="font-medium text-slate-600">What happened</dt>
+                <dd>{problemExplanation.what}</dd>
+                <dt className="font-medium text-slate-600">Next step</dt>
+                <dd>{problemExplanation.next}</dd>
+              </dl>
+            ) : null}
+            <CopySummary attempt={{ ...problem, applicationName: latest?.applicationName ?? null }} role={staff.role} />
+          </Card>
+        ) : null}
+
+        <Card title="Would they pass now?">
+          <p className="mb-3 text-sm text-slate-600">
+            For every registered application, the same rule as the login: a verified record of the provider, inside the application&apos;s interval, that fits its policy.
+          </p>
+          <div className="-mx-4 overflow-x-auto sm:mx-0">
+            <table className="min-w-full text-left text-sm" data-testid="person-applications">
+              <caption className="sr-only">Status of this person for each application</caption>
+              <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+                <tr>
+                  <th scope="col" className="px-3 py-2">Application</th>
+                  <th scope="col" className="px-3 py-2">Asks for</th>
+                  <th scope="col" className="px-3 py-2">Now</th>
+                  <th scope="col" className="px-3 py-2">Why</th>
+                  <th scope="col" className="px-3 py-2">Next due</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {view.applications.map((a) => (
+                  <tr key={a.clientId ?? "(global)"} className="align-top">
+                    <td className="px-3 py-2">
+                      <span className="font-medium">{a.name}</span>
+                      {a.clientId ? <span className="block font-mono text-xs text-slate-500">{a.clientId}</span> : <span className="block text-xs text-slate-500">global settings</span>}
+                    </td>
+                    <td className="px-3 py-2">
+                      {a.policy}
+                      {a.requiredGroup ? ` (${a.requiredGroup})` : ""}
+                      <span className="block text-xs text-slate-500">
+                        {a.required ? "required" : "optional"} · every {a.intervalHours} h
+                      </span>
+                    </td>
+                    <td className="px-3 py-2">
+                      {a.decision.passes ? (
+                        <span className="inline-flex rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 ring-1 ring-emerald-200">passes</span>
+                      ) : (
+                        <span className="inline-flex rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-200">
+                          {a.required ? "must verify" : "asked to verify"}
+                        </span>
+                      )}
+                    </td>
+                    <td className="max-w-md px-3 py-2 text-slate-700">
+                      {a.decision.reason}
+                      {a.decision.record ? (
+                        <>
+                          {" "}
+                          <Link href={recordHref(a.decision.record.id)} className="text-brand-700 underline">
+                            record
+                          </Link>
+                        </>
+                      ) : null}
+                    </td>
+                    <td className="whitespace-nowrap px-3 py-2">
+                      {a.decision.passes ? fmtDate(a.decision.nextDue) : a.decision.overdueSince ? <span className="text-rose-700">overdue since {fmtDate(a.decision.overdueSince)}</span> : "at next login"}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+
+        <Card title={`Verification records (${view.records.length})`}>
+          {view.records.length ? (
+            <div className="-mx-4 overflow-x-auto sm:mx-0">
+              <table className="min-w-full text-left text-sm" data-testid="person-records">
+                <caption className="sr-only">Verification records of this person, newest check first</caption>
+                <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+                  <tr>
+                    <th scope="col" className="px-3 py-2">Record</th>
+                    <th scope="col" className="px-3 py-2">Status</th>
+                    <th scope="col" className="px-3 py-2">Provider</th>
+                    <th scope="col" className="px-3 py-2">Policy</th>
+                    <th scope="col" className="px-3 py-2">Groups</th>
+                    <th scope="col" className="px-3 py-2">Last check</th>
+                    <th scope="col" className="px-3 py-2">Expires</th>
+                    <th scope="col" className="px-3 py-2">Application</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {view.records.map((r) => (
+                    <tr key={r.id}>
+                      <td className="px-3 py-2">
+                        <Link href={recordHref(r.id)} className="font-mono text-xs text-brand-700 underline">
+                          {r.id}
+                        </Link>
+                      </td>
+                      <td className="px-3 py-2">
+                        <Badge value={r.status} />
+                        {r.status === "revoked" ? <span className="block text-xs text-slate-500">{fmtDate(r.updatedAt)}</span> : null}
+                      </td>
+                      <td className="px-3 py-2">{r.provider}</td>
+                      <td className="px-3 py-2">{r.policy}</td>
+                      <td className="px-3 py-2">{r.groups.length ? r.groups.join(", ") : "—"}</td>
+                      <td className="whitespace-nowrap px-3 py-2">{fmtDate(r.lastCheckedAt)}</td>
+                      <td className="whitespace-nowrap px-3 py-2">{fmtDate(r.expiresAt)}</td>
+                      <td className="px-3 py-2">{appName(r.lastClientId)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <p className="text-sm text-slate-600">No verification record yet.</p>
+          )}
+          {/* Every record keeps its place (a stable key), so the "Revoked." message survives the refresh. */}
+          <div className={verified.length ? "mt-4 space-y-2" : "mt-2 space-y-2"}>
+            {view.records.map((r) => (
+              <RevokeForm key={r.id} recordId={r.id} status={r.status} quiet label={`Revoke the ${r.policy} verification ${r.id}…`} />
+            ))}
+          </div>
+        </Card>
+
+        <Card title="Attempts">
+          {attempts.length ? (
+            <div className="-mx-4 overflow-x-auto sm:mx-0">
+              <table className="min-w-full text-left text-sm" data-testid="person-attempts">
+                <caption className="sr-only">Attempts of this person, newest first</caption>
+                <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+                  <tr>
+                    <th scope="col" className="px-3 py-2">Reference</th>
+                    <th scope="col" className="px-3 py-2">Started</th>
+                    <th scope="col" className="px-3 py-2">Status</th>
+                    <th scope="col" className="px-3 py-2">Failure</th>
+                    <th scope="col" className="px-3 py-2">Application</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {attempts.map((a) => (
+                    <tr key={a.id} className="align-top">
+                      <td className="whitespace-nowrap px-3 py-2">
+                        <Link href={attemptHref(a.referenceCode)} className="font-mono text-brand-700 underline">
+                          {a.referenceCode}
+                        </Link>
+                      </td>
+                      <td className="whitespace-nowrap px-3 py-2">{fmtDate(a.createdAt)}</td>
+                      <td className="px-3 py-2">
+                        <Badge value={a.status} />
+                      </td>
+                      <td className="px-3 py-2">
+                        {a.failureCode ? (
+                          <>
+                            <Link href={`/admin/failures${query({ range: "30d", code: a.failureCode })}`} className="font-mono text-xs underline">
+                              {a.failureCode}
+                            </Link>
+                            {a.headline ? <span className="block text-xs text-slate-600">{a.headline}</span> : null}
+                          </>
+                        ) : (
+                          "—"
+                        )}
+                      </td>
+                      <td className="px-3 py-2">{a.applicationName ?? a.auth0ClientId ?? "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <p className="text-sm text-slate-600">No attempts.</p>
+          )}
+          <div className="mt-3 flex flex-wrap gap-2">
+            {next ? (
+              <Link href={`${personHref(view.auth0UserId)}${query({ before: next })}`} className={btn.secondary}>
+                Older attempts
+              </Link>
+            ) : null}
+            {before ? (
+              <Link href={personHref(view.auth0UserId)} className={btn.secondary}>
+                Newest attempts
+              </Link>
+            ) : null}
+            <a href={`/api/admin/export${query({ kind: "attempts", user: view.auth0UserId })}`} className={btn.secondary} download>
+              Download attempts (CSV)
+            </a>
+          </div>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,191 @@
+import { getDb } from "../db/client";
+import { Prisma } from "../db/generated/client";
+import { FAILURES, isFailureCode } from "../flow/states";
+import { explain, type Explanation } from "../support/explanations";
+import { applicationNames } from "../records/query";
+import { FAILED_STATUSES, NONE, attemptConditions, type AttemptFilter } from "./attempts";
+import { previousRange, type InsightRange } from "./range";
+import { bucketKey, num } from "./sql";
+
+/**
+ * The failures view: failed, declined and errored attempts of a time range,
+ * counted by cause (failure code), provider and application, per hour or per
+ * day. Counting happens in one GROUP BY on the database (PostgreSQL or
+ * PGlite); the page's rollups are sums of those rows, so every number on the
+ * page adds up to the same total.
+ */
+
+export type FailedStatus = (typeof FAILED_STATUSES)[number];
+
+export interface FailureFilter {
+  /** An Auth0 client id; null: attempts that never named an application. */
+  application?: string | null;
+  provider?: string;
+  /** A failure code; null: failed attempts without a code. */
+  code?: string | null;
+}
+
+export interface Spike {
+  /** Bucket index of the peak. */
+  index: number;
+  count: number;
+  /** Average of the other buckets. */
+  baseline: number;
+}
+
+export interface CauseSummary {
+  /** The failure code; null when the attempt recorded none. */
+  code: string | null;
+  count: number;
+  /** Share of all failures in the range, 0–1. */
+  share: number;
+  /** The step of the flow the code belongs to. */
+  step: string | null;
+  explanation: Explanation | null;
+  /** The first words of the plain explanation, for lists and legends. */
+  headline: string;
+  /** Count per bucket of the range. */
+  series: number[];
+  /** The busiest bucket when it stands far above the rest (a spike), else null. */
+  spike: Spike | null;
+}
+
+export interface ChartSeries {
+  key: string;
+  label: string;
+  values: number[];
+}
+
+export interface FailureInsight {
+  range: InsightRange;
+  filter: FailureFilter;
+  total: number;
+  /** Failures in the same-length window before the range. */
+  previousTotal: number;
+  byStatus: Record<FailedStatus, number>;
+  /** Every cause, most frequent first. */
+  causes: CauseSummary[];
+  /** Failures per bucket (all causes). */
+  perBucket: number[];
+  /** The chart's stacks: the top causes, then "other" when there are more. */
+  chart: ChartSeries[];
+  byProvider: { provider: string; count: number }[];
+  byApplication: { clientId: string | null; name: string | null; count: number }[];
+}
+
+export const TOP_CAUSES = 5;
+export const OTHER = "other";
+
+/** The first words of a sentence: up to the first full stop, at most `max` words. */
+export function headline(text: string | null | undefined, max = 9): string {
+  if (!text) return "";
+  const sentence = text.replace(/`/g, "").split(/(?<=[.!?])\s/)[0]!.replace(/[.!?]$/, "");
+  const words = sentence.split(/\s+/).filter(Boolean);
+  return words.length > max ? `${words.slice(0, max).join(" ").replace(/[,;:]$/, "")}…` : words.join(" ");
+}
+
+/**
+ * The peak of a series when it is a spike: at least 3 and at least four times
+ * the average of the other buckets (a quiet cause that suddenly fires).
+ */
+export function spikeOf(values: readonly number[]): Spike | null {
+  if (values.length < 2) return null;
+  let index = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[index]!) index = i;
+  const count = values[index]!;
+  const others = values.reduce((s, v) => s + v, 0) - count;
+  const baseline = others / (values.length - 1);
+  return count >= 3 && count >= 4 * baseline ? { index, count, baseline } : null;
+}
+
+export function toAttemptFilter(range: { from: Date; to: Date }, f: FailureFilter): AttemptFilter {
+  return { statuses: FAILED_STATUSES, from: range.from, to: range.to, application: f.application, provider: f.provider, code: f.code };
+}
+
+interface Row {
+  bucket: string;
+  code: string | null;
+  status: FailedStatus;
+  provider: string;
+  client: string | null;
+  n: unknown;
+}
+
+export async function failureInsight(range: InsightRange, filter: FailureFilter = {}): Promise<FailureInsight> {
+  const db = await getDb();
+  const conds = attemptConditions(toAttemptFilter(range, filter));
+  const rows = await db.$queryRaw<Row[]>(Prisma.sql`SELECT ${bucketKey(range.bucket, Prisma.sql`a.created_at`)} AS bucket,
+      a.failure_code AS code, a.status::text AS status, a.provider, a.auth0_client_id AS client, count(*)::int AS n
+    FROM attempt a WHERE ${Prisma.join(conds, " AND ")}
+    GROUP BY 1, 2, 3, 4, 5`);
+  const prev = previousRange(range);
+  const [prevRow] = await db.$queryRaw<{ n: unknown }[]>(
+    Prisma.sql`SELECT count(*)::int AS n FROM attempt a WHERE ${Prisma.join(attemptConditions(toAttemptFilter(prev, filter)), " AND ")}`,
+  );
+
+  const index = new Map(range.buckets.map((b, i) => [b.toISOString(), i]));
+  const size = range.buckets.length;
+  const perBucket = new Array<number>(size).fill(0);
+  const byCause = new Map<string | null, number[]>();
+  const byStatus: Record<FailedStatus, number> = { failed: 0, declined: 0, error: 0 };
+  const byProvider = new Map<string, number>();
+  const byApp = new Map<string | null, number>();
+  let total = 0;
+  for (const r of rows) {
+    const i = index.get(r.bucket);
+    if (i === undefined) continue; // cannot happen: the range is whole buckets
+    const n = num(r.n);
+    total += n;
+    perBucket[i]! += n;
+    const series = byCause.get(r.code) ?? new Array<number>(size).fill(0);
+    series[i]! += n;
+    byCause.set(r.code, series);
+    byStatus[r.status] += n;
+    byProvider.set(r.provider, (byProvider.get(r.provider) ?? 0) + n);
+    byApp.set(r.client, (byApp.get(r.client) ?? 0) + n);
+  }
+
+  const causes: CauseSummary[] = [...byCause.entries()]
+    .map(([code, series]) => {
+      const count = series.reduce((s, v) => s + v, 0);
+      const explanation = explain(code);
+      return {
+        code,
+        count,
+        share: total ? count / total : 0,
+        step: code && isFailureCode(code) ? FAILURES[code].step : null,
+        explanation,
+        headline: explanation ? headline(explanation.what) : code ? "Unknown code" : "No failure code recorded",
+        series,
+        spike: spikeOf(series),
+      };
+    })
+    .sort((a, b) => b.count - a.count || String(a.code).localeCompare(String(b.code)));
+
+  const top = causes.slice(0, TOP_CAUSES);
+  const rest = causes.slice(TOP_CAUSES);
+  const chart: ChartSeries[] = top.map((c) => ({ key: c.code ?? NONE, label: c.code ?? "(no code)", values: c.series }));
+  if (rest.length) {
+    chart.push({
+      key: OTHER,
+      label: `other (${rest.length} causes)`,
+      values: range.buckets.map((_, i) => rest.reduce((s, c) => s + c.series[i]!, 0)),
+    });
+  }
+
+  const names = await applicationNames();
+  return {
+    range,
+    filter,
+    total,
+    previousTotal: num(prevRow?.n),
+    byStatus,
+    causes,
+    perBucket,
+    chart,
+    byProvider: [...byProvider.entries()].map(([provider, count]) => ({ provider, count })).sort((a, b) => b.count - a.count || a.provider.localeCompare(b.provider)),
+    byApplication: [...byApp.entries()]
+      .map(([clientId, count]) => ({ clientId, name: clientId ? (names.get(clientId) ?? null) : null, count }))
+      .sort((a, b) => b.count - a.count || String(a.clientId).localeCompare(String(b.clientId))),
+  };
+}

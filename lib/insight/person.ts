@@ -1,0 +1,177 @@
+import { getDb } from "../db/client";
+import type { Policy, RecordStatus } from "../db/generated/client";
+import { satisfies, verifiedGroups } from "../records";
+import { applicationNames } from "../records/query";
+import { statusFor, type PortalStatus } from "../records/status";
+import { effectiveSettings, listApplications, type EffectiveSettings } from "../settings";
+import { explain } from "../support/explanations";
+import { listAttempts, type AttemptRow } from "./attempts";
+import { headline } from "./failures";
+
+/**
+ * Everything the portal knows about one Auth0 user, without personal data:
+ * the portal's id for them, their verification records (no sealed fields),
+ * their attempts, and for every registered application whether they would
+ * pass now — the flow's own rule (lib/records `findReusableVerification`:
+ * a verified record of the provider, inside the application's interval, that
+ * `satisfies` its policy) — and when re-verification is next due.
+ */
+
+const HOUR = 3_600_000;
+
+export interface PersonRecord {
+  id: string;
+  provider: string;
+  status: RecordStatus;
+  policy: Policy;
+  /** Groups the provider reported as verified. */
+  groups: string[];
+  lastClientId: string | null;
+  lastCheckedAt: Date;
+  expiresAt: Date;
+  updatedAt: Date;
+}
+
+export interface PersonAttempt extends AttemptRow {
+  applicationName: string | null;
+  /** First words of the failure's plain explanation. */
+  headline: string | null;
+}
+
+export type Decision =
+  | { passes: true; record: PersonRecord; nextDue: Date; reason: string }
+  | { passes: false; record: PersonRecord | null; nextDue: null; overdueSince: Date | null; reason: string };
+
+export interface ApplicationStatus {
+  /** null: any application that is not registered (the global settings). */
+  clientId: string | null;
+  name: string;
+  required: boolean;
+  policy: Policy;
+  requiredGroup: string | null;
+  intervalHours: number;
+  decision: Decision;
+}
+
+export interface PersonView {
+  auth0UserId: string;
+  person: { id: string; createdAt: Date } | null;
+  records: PersonRecord[];
+  attempts: PersonAttempt[];
+  /** Cursor of older attempts (for listAttempts), null when all are shown. */
+  olderAttempts: string | null;
+  applications: ApplicationStatus[];
+  /** What the Auth0 Action's status check (GET /api/verification/status) answers now. */
+  actionStatus: PortalStatus;
+  /** The newest check of a record that is still verified. */
+  lastSuccessfulCheck: Date | null;
+  /** lastSuccessfulCheck + the global interval (null without one, or with interval 0). */
+  nextDue: Date | null;
+  globalIntervalHours: number;
+}
+
+const fmt = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+
+/**
+ * Would this person pass the application's check now, without going to the
+ * provider? The same rule as the flow (findReusableVerification), plus why not.
+ */
+export function decide(records: readonly PersonRecord[], s: Pick<EffectiveSettings, "provider" | "policy" | "requiredGroup" | "intervalHours">, now: Date = new Date()): Decision {
+  const byNewest = [...records].sort((a, b) => b.lastCheckedAt.getTime() - a.lastCheckedAt.getTime());
+  const fits = byNewest.filter((r) => r.provider === s.provider && satisfies({ ...r, status: "verified", groups: groupEntries(r) }, s));
+  const verifiedFits = fits.filter((r) => r.status === "verified");
+  if (s.intervalHours <= 0) {
+    return { passes: false, record: verifiedFits[0] ?? null, nextDue: null, overdueSince: null, reason: "The interval is 0 hours: this application verifies at every login." };
+  }
+  const since = now.getTime() - s.intervalHours * HOUR;
+  const reusable = verifiedFits.find((r) => r.lastCheckedAt.getTime() > since);
+  if (reusable) {
+    const nextDue = new Date(reusable.lastCheckedAt.getTime() + s.intervalHours * HOUR);
+    return { passes: true, record: reusable, nextDue, reason: `Verified ${fmt(reusable.lastCheckedAt)}, inside the ${s.intervalHours} h interval.` };
+  }
+  const newest = verifiedFits[0];
+  if (newest) {
+    const due = new Date(newest.lastCheckedAt.getTime() + s.intervalHours * HOUR);
+    return { passes: false, record: newest, nextDue: null, overdueSince: due, reason: `The last successful check (${fmt(newest.lastCheckedAt)}) is older than the ${s.intervalHours} h interval: due since ${fmt(due)}.` };
+  }
+  const other = fits[0];
+  if (other) {
+    const reason = other.status === "revoked" ? `The verification was revoked (${fmt(other.updatedAt)}).` : `The provider did not verify the person at the last check (${fmt(other.lastCheckedAt)}).`;
+    return { passes: false, record: other, nextDue: null, overdueSince: null, reason };
+  }
+  if (!records.length) return { passes: false, record: null, nextDue: null, overdueSince: null, reason: "No verification yet." };
+  const need = s.policy === "identity" ? "an identity verification" : s.requiredGroup ? `a verified “${s.requiredGroup}” group` : "a community group (none is configured)";
+  const refused = byNewest.find((r) => r.provider === s.provider && r.policy === s.policy && r.status === "not_verified");
+  if (refused) {
+    const what = s.policy === "identity" ? "the person's identity" : s.requiredGroup ? `the “${s.requiredGroup}” group` : "a community group";
+    return { passes: false, record: refused, nextDue: null, overdueSince: null, reason: `The provider did not verify ${what} at the last check (${fmt(refused.lastCheckedAt)}).` };
+  }
+  const provider = records.some((r) => r.provider === s.provider) ? "" : ` with ${s.provider}`;
+  return { passes: false, record: null, nextDue: null, overdueSince: null, reason: `No record has ${need}${provider}.` };
+}
+
+/** `satisfies` reads the provider's group entries; a PersonRecord keeps the verified group names. */
+function groupEntries(r: PersonRecord) {
+  return r.groups.map((group) => ({ group, subgroups: [], verified: true }));
+}
+
+export async function personView(auth0UserId: string, now: Date = new Date()): Promise<PersonView | null> {
+  const id = auth0UserId.trim();
+  if (!id || id.length > 320) return null;
+  const db = await getDb();
+  const person = await db.person.findUnique({ where: { auth0UserId: id }, select: { id: true, createdAt: true } });
+  const rows = person
+    ? await db.verificationRecord.findMany({
+        where: { personId: person.id },
+        select: { id: true, provider: true, status: true, policy: true, groups: true, lastClientId: true, lastCheckedAt: true, expiresAt: true, updatedAt: true },
+        orderBy: [{ lastCheckedAt: "desc" }, { id: "desc" }],
+      })
+    : [];
+  const page = await listAttempts({ auth0UserId: id }, { size: 50 });
+  if (!person && !page.rows.length) return null;
+
+  const records: PersonRecord[] = rows.map((r) => ({ ...r, groups: verifiedGroups(r) }));
+  const names = await applicationNames();
+  const attempts: PersonAttempt[] = page.rows.map((a) => ({
+    ...a,
+    applicationName: a.auth0ClientId ? (names.get(a.auth0ClientId) ?? null) : null,
+    headline: a.failureCode ? headline(explain(a.failureCode)?.what) || null : null,
+  }));
+
+  const applications: ApplicationStatus[] = [];
+  for (const app of await listApplications()) {
+    const s = await effectiveSettings(app.clientId);
+    applications.push({ clientId: app.clientId, name: app.name, required: s.required, policy: s.policy, requiredGroup: s.requiredGroup, intervalHours: s.intervalHours, decision: decide(records, s, now) });
+  }
+  const g = await effectiveSettings(null);
+  applications.push({ clientId: null, name: "Any other application", required: g.required, policy: g.policy, requiredGroup: g.requiredGroup, intervalHours: g.intervalHours, decision: decide(records, g, now) });
+
+  const lastSuccessfulCheck = records.filter((r) => r.status === "verified").reduce<Date | null>((m, r) => (!m || r.lastCheckedAt > m ? r.lastCheckedAt : m), null);
+  return {
+    auth0UserId: id,
+    person,
+    records,
+    attempts,
+    olderAttempts: page.nextCursor,
+    applications,
+    actionStatus: await statusFor(id, undefined),
+    lastSuccessfulCheck,
+    nextDue: lastSuccessfulCheck && g.intervalHours > 0 ? new Date(lastSuccessfulCheck.getTime() + g.intervalHours * HOUR) : null,
+    globalIntervalHours: g.intervalHours,
+  };
+}
+
+/**
+ * The Auth0 user id a lookup term names: an Auth0 user id the portal has seen
+ * (a person, or attempts), or the portal's own id for a person (the
+ * `https://id-verification/id` claim applications receive). Null when none.
+ */
+export async function findAuth0UserId(term: string): Promise<string | null> {
+  const t = term.trim();
+  if (!t || t.length > 320) return null;
+  const db = await getDb();
+  const person = await db.person.findFirst({ where: { OR: [{ auth0UserId: t }, { id: t }] }, select: { auth0UserId: true } });
+  if (person) return person.auth0UserId;
+  const attempt = await db.attempt.findFirst({ where: { auth0UserId: t }, select: { auth0UserId: true } });
+  return attempt?.auth0UserId ?? null;
+}
