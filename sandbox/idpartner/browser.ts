@@ -1,0 +1,95 @@
+/**
+ * A tiny scripted browser for the IDPartner stand-in (tests only): a cookie jar, manual
+ * redirects, and `signInAtStandin` that plays the person on the "choose your bank" and
+ * persona pages. No test-framework imports, so any test file can use it.
+ */
+
+export class CookieJar {
+  private readonly cookies = new Map<string, string>();
+
+  store(res: Response) {
+    for (const setCookie of res.headers.getSetCookie()) {
+      const [pair = "", ...attrs] = setCookie.split(";");
+      const i = pair.indexOf("=");
+      if (i === -1) continue;
+      const name = pair.slice(0, i).trim();
+      const value = pair.slice(i + 1).trim();
+      const expired = attrs.some((a) => /^\s*expires=.*1970/i.test(a) || /^\s*max-age=0\b/i.test(a));
+      if (expired || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+}
+
+export async function browserGet(url: URL, jar: CookieJar): Promise<Response> {
+  const res = await fetch(url, { redirect: "manual", headers: { cookie: jar.header() } });
+  jar.store(res);
+  return res;
+}
+
+export async function browserPost(url: URL, form: Record<string, string>, jar: CookieJar): Promise<Response> {
+  const res = await fetch(url, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: jar.header(), "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(form),
+  });
+  jar.store(res);
+  return res;
+}
+
+export function locationOf(res: Response, base: URL): URL {
+  if (![302, 303].includes(res.status)) throw new Error(`expected a redirect, got HTTP ${res.status}`);
+  const loc = res.headers.get("location");
+  if (!loc) throw new Error("redirect without a location");
+  return new URL(loc, base);
+}
+
+export type SignInChoice = { bank: string; persona: string; account?: string } | { action: "deny" };
+
+export interface SignInTrace {
+  /** Where the stand-in finally sent the browser: the client's redirect_uri with code or error. */
+  callback: URL;
+  /** The HTML of the bank page and the persona page, as shown. */
+  pages: string[];
+}
+
+/**
+ * Open `authUrl`, choose the bank (GET ?bank=…), then submit the persona form; follow the
+ * stand-in's redirects until the browser leaves it. An error redirected straight back to
+ * the client (bad scope, …) returns at once.
+ */
+export async function signInAtStandin(authUrl: URL, choice: SignInChoice, jar = new CookieJar()): Promise<SignInTrace> {
+  const origin = authUrl.origin;
+  const pages: string[] = [];
+  let loc = locationOf(await browserGet(authUrl, jar), authUrl);
+  if (loc.origin !== origin) return { callback: loc, pages };
+  if (!loc.pathname.startsWith("/idpartner-standin/signin/")) throw new Error(`unexpected sign-in page ${loc.pathname}`);
+
+  const bankPage = await browserGet(loc, jar);
+  if (bankPage.status !== 200) throw new Error(`bank page answered HTTP ${bankPage.status}`);
+  pages.push(await bankPage.text());
+
+  let form: Record<string, string>;
+  if ("action" in choice) {
+    form = { action: choice.action };
+  } else {
+    const personaUrl = new URL(loc);
+    personaUrl.searchParams.set("bank", choice.bank);
+    const personaPage = await browserGet(personaUrl, jar);
+    if (personaPage.status !== 200) throw new Error(`persona page answered HTTP ${personaPage.status}`);
+    pages.push(await personaPage.text());
+    form = { bank: choice.bank, persona: choice.persona, account: choice.account ?? "" };
+  }
+
+  loc = locationOf(await browserPost(loc, form, jar), loc);
+  for (let hops = 0; loc.origin === origin; hops++) {
+    if (hops >= 5) throw new Error("too many redirects inside the stand-in");
+    loc = locationOf(await browserGet(loc, jar), loc);
+  }
+  return { callback: loc, pages };
+}

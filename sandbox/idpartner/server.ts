@@ -1,0 +1,617 @@
+/**
+ * A local stand-in for IDPartner, for tests and the demo only.
+ *
+ * Built on `oidc-provider` (a real OpenID provider) behind a small node http server
+ * that gives it IDPartner's proxy URL layout (seed 003, PROTOCOLS §5):
+ *
+ *   <base>/oidc-proxy/.well-known/openid-configuration   discovery (issuer = <base>/oidc-proxy)
+ *   <base>/oidc-proxy/jwks                               JWKS (one RSA key, made at start)
+ *   <base>/oidc-proxy/proxy/auth0/auth                   authorization endpoint
+ *   <base>/oidc-proxy/proxy/auth0/token                  token endpoint (client_secret_basic only)
+ *   <base>/oidc-proxy/proxy/auth0/userinfo               userinfo (standard OIDC JSON)
+ *   <base>/idpartner-standin/signin/<uid>                "choose your bank", then the persona picker
+ *
+ * ID tokens are RS256 and carry the profile claims, including `verified_claims`
+ * (OpenID Connect for Identity Assurance; our reading of IDPartner's bank identity
+ * data, see lib/idpartner/profile.ts); userinfo returns the same claims.
+ *
+ * Run directly:  tsx sandbox/idpartner/server.ts --port 4021
+ */
+import { randomBytes } from "node:crypto";
+import { realpathSync } from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import { createMemoryAdapterFactory } from "./memory-adapter";
+import {
+  BANKS,
+  PERSONAS,
+  SCOPE_CLAIMS,
+  SUPPORTED_SCOPES,
+  TRUST_FRAMEWORK,
+  accountFor,
+  bankByKey,
+  claimsFor,
+  personaByKey,
+  type Bank,
+  type StandinAccount,
+} from "./personas";
+
+export interface StandinClient {
+  client_id: string;
+  client_secret: string;
+  redirect_uris: string[];
+}
+
+export interface IdpartnerStandinOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Registered clients; default one demo client (see DEFAULT_CLIENT). */
+  clients?: StandinClient[];
+  /**
+   * The base URL to announce (issuer = `<publicUrl>/oidc-proxy`). Default
+   * `http://<host>:<port>` (`localhost` when listening on 0.0.0.0 / ::).
+   */
+  publicUrl?: string;
+}
+
+export interface IdpartnerStandin {
+  /** Base URL, e.g. http://127.0.0.1:4021 (no trailing slash): the `baseUrl` of lib/idpartner. */
+  url: string;
+  /** `<url>/oidc-proxy`: the issuer, and the base for discovery. */
+  issuer: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CLIENT: StandinClient = {
+  client_id: "idv-portal-demo",
+  client_secret: "demo-client-secret",
+  redirect_uris: ["http://localhost:3000/id-verification/callback"],
+};
+
+export const ACCESS_TOKEN_TTL = 300;
+const ID_TOKEN_TTL = 3600;
+
+export const PATHS = {
+  discovery: "/oidc-proxy/.well-known/openid-configuration",
+  jwks: "/oidc-proxy/jwks",
+  authorization: "/oidc-proxy/proxy/auth0/auth",
+  token: "/oidc-proxy/proxy/auth0/token",
+  userinfo: "/oidc-proxy/proxy/auth0/userinfo",
+  signin: "/idpartner-standin/signin/",
+} as const;
+
+const SESSION_COOKIE = "_session";
+const LABEL = "IDPartner (local stand-in)";
+
+export async function startIdpartnerStandin(opts: IdpartnerStandinOptions = {}): Promise<IdpartnerStandin> {
+  const host = opts.host ?? "127.0.0.1";
+  const clients = opts.clients?.length ? opts.clients : [DEFAULT_CLIENT];
+
+  // Listen first (port 0 = random), so the issuer can carry the real port.
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = http.createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = (opts.publicUrl ?? `http://${urlHost(host)}:${port}`).replace(/\/+$/, "");
+  const issuer = `${url}/oidc-proxy`;
+
+  // One RSA signing key per start.
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const kid = `idpartner-standin-${randomBytes(6).toString("hex")}`;
+  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" };
+
+  // Who signed in as what, for this instance: sub → (persona, bank, account).
+  const accounts = new Map<string, StandinAccount>();
+
+  const provider = new Provider(issuer, buildConfiguration(clients, privateJwk, accounts));
+  provider.on("server_error", (_ctx: unknown, err: unknown) => {
+    console.error("[idpartner-standin] server_error:", err instanceof Error ? err.message : String(err));
+  });
+  provider.use(discoveryShapeMiddleware(url));
+
+  const providerCallback = provider.callback();
+  const ctx: HandlerContext = { provider, issuer, accounts };
+
+  handler = (req, res) => {
+    route(ctx, providerCallback, req, res).catch((err: unknown) => {
+      console.error("[idpartner-standin] request failed:", err instanceof Error ? err.message : String(err));
+      if (!res.headersSent) sendJson(res, 500, { error: "server_error", error_description: "internal error" });
+      else res.destroy();
+    });
+  };
+
+  let closed = false;
+  return {
+    url,
+    issuer,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+// ---------------------------------------------------------------------------
+// oidc-provider configuration
+
+function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts: Map<string, StandinAccount>): Configuration {
+  const supported = new Set(SUPPORTED_SCOPES);
+
+  // The stand-in asks for a bank and persona on every authorization request (no SSO reuse).
+  const policy = interactionPolicy.base();
+  policy.get("login")?.checks.add(
+    new interactionPolicy.Check(
+      "idpartner_standin_pick_persona",
+      "the IDPartner stand-in asks for a bank and persona on every request",
+      (ctx) => !ctx.oidc?.result?.login,
+    ),
+  );
+
+  return {
+    // Per-instance store: instances in one process do not see each other's codes and tokens.
+    adapter: createMemoryAdapterFactory(),
+    clients: clients.map((c) => ({
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      redirect_uris: c.redirect_uris,
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      // Seed 003: the IDPartner application is created with "client_secret_basic". oidc-provider
+      // would also take the secret in the form for such a client; the http layer refuses that.
+      token_endpoint_auth_method: "client_secret_basic",
+      id_token_signed_response_alg: "RS256",
+    })),
+    clientAuthMethods: ["client_secret_basic"],
+    jwks: { keys: [privateJwk as Record<string, unknown>] },
+    responseTypes: ["code"],
+    scopes: [...SUPPORTED_SCOPES],
+    claims: { ...SCOPE_CLAIMS },
+    // Put the profile claims (incl. verified_claims) in the ID token even though an
+    // access token is issued too: an Auth0 custom social connection reads the ID token.
+    conformIdTokenClaims: false,
+    findAccount: async (_ctx, sub) => {
+      const account = accounts.get(sub);
+      if (!account) return undefined;
+      return { accountId: account.sub, claims: () => ({ ...claimsFor(account), sub: account.sub }) as { sub: string } };
+    },
+    interactions: {
+      policy,
+      url: (_ctx, interaction) => `${PATHS.signin}${interaction.uid}`,
+    },
+    // Not a new parameter: hooks a validator in after the client and redirect_uri checks,
+    // so an unknown scope is redirected back as invalid_scope (oidc-provider would drop it).
+    extraParams: {
+      scope: (ctx) => {
+        const raw = rawRequestParam(ctx, "scope");
+        const scopes = typeof raw === "string" ? raw.split(" ").filter(Boolean) : [];
+        if (!scopes.includes("openid")) throw new errors.InvalidRequest("the openid scope is required");
+        const unknown = scopes.filter((s) => !supported.has(s));
+        if (unknown.length) {
+          throw new errors.InvalidScope(`requested scope is not supported: ${unknown.join(" ")}`, unknown.join(" "));
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: true },
+      jwtUserinfo: { enabled: false },
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      resourceIndicators: { enabled: false },
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      claimsParameter: { enabled: false },
+    },
+    routes: {
+      authorization: PATHS.authorization,
+      token: PATHS.token,
+      userinfo: PATHS.userinfo,
+      jwks: PATHS.jwks,
+    },
+    // Auth0's custom social connection may not send PKCE; openid-client does.
+    pkce: { required: () => false },
+    issueRefreshToken: () => false,
+    expiresWithSession: () => false,
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL,
+      AuthorizationCode: 60,
+      IdToken: ID_TOKEN_TTL,
+      Interaction: 3600,
+      Session: 3600,
+      Grant: 3600,
+    },
+    cookies: { keys: [randomBytes(32).toString("base64url")] },
+    renderError: (ctx, out) => {
+      ctx.type = "html";
+      ctx.body = page(
+        "Error",
+        `<h2>Something went wrong</h2>${Object.entries(out)
+          .map(([k, v]) => `<p><strong>${esc(k)}</strong>: ${esc(String(v))}</p>`)
+          .join("")}`,
+      );
+    },
+  };
+}
+
+/** A parameter as the authorization request carried it (query, or form body for POST). */
+function rawRequestParam(ctx: KoaContextWithOIDC, name: string): unknown {
+  const source = ctx.method === "POST" ? ctx.oidc?.body : ctx.query;
+  return source?.[name];
+}
+
+/** Discovery URLs fixed to the announced base, plus the Identity Assurance metadata. */
+function discoveryShapeMiddleware(url: string) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    await next();
+    if (ctx.oidc?.route !== "discovery" || !isRecord(ctx.body)) return;
+    const body: Record<string, unknown> = { ...ctx.body };
+    const base = new URL(url);
+    for (const [key, value] of Object.entries(body)) {
+      if (typeof value === "string" && (key.endsWith("_endpoint") || key === "jwks_uri")) {
+        const u = new URL(value);
+        u.protocol = base.protocol;
+        u.host = base.host;
+        body[key] = u.href;
+      }
+    }
+    // OpenID Connect for Identity Assurance 1.0, section 9 (OP metadata).
+    body.verified_claims_supported = true;
+    body.trust_frameworks_supported = [TRUST_FRAMEWORK];
+    body.evidence_supported = ["electronic_record"];
+    body.electronic_records_supported = ["bank_account"];
+    body.claims_in_verified_claims_supported = ["given_name", "family_name", "birthdate", "address"];
+    ctx.body = body;
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The node http layer
+
+interface HandlerContext {
+  provider: Provider;
+  issuer: string;
+  accounts: Map<string, StandinAccount>;
+}
+
+async function route(
+  h: HandlerContext,
+  providerCallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const reqUrl = new URL(req.url ?? "/", "http://stand-in.invalid");
+  const path = reqUrl.pathname;
+
+  if (path.startsWith(PATHS.signin)) return signin(h, req, res, path.slice(PATHS.signin.length), reqUrl);
+  if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return index(h, res);
+
+  if (path === PATHS.discovery) {
+    // oidc-provider serves discovery at <mount>/.well-known/…; IDPartner's is under /oidc-proxy.
+    req.url = `/.well-known/openid-configuration${reqUrl.search}`;
+  } else if (path.startsWith("/.well-known/")) {
+    // Not where IDPartner has it (and its issuer would not match there).
+    return sendJson(res, 404, { error: "not_found" });
+  } else if (path === PATHS.token && req.method === "POST") {
+    // client_secret_basic only: without an HTTP Basic header (e.g. the secret in the form,
+    // client_secret_post) the client is not authenticated.
+    if (!/^Basic\s+\S/i.test(req.headers.authorization ?? "")) {
+      res.setHeader("WWW-Authenticate", 'Basic realm="idpartner-standin"');
+      return sendJson(res, 401, {
+        error: "invalid_client",
+        error_description: "client authentication must use HTTP Basic (client_secret_basic)",
+      });
+    }
+  } else if (path === PATHS.authorization || path.startsWith(`${PATHS.authorization}/`)) {
+    // Each authorization starts afresh: no SSO session from an earlier persona.
+    stripCookie(req, SESSION_COOKIE);
+  }
+  await providerCallback(req, res);
+}
+
+function stripCookie(req: IncomingMessage, name: string) {
+  const header = req.headers.cookie;
+  if (!header) return;
+  const kept = header
+    .split(";")
+    .map((c) => c.trim())
+    .filter((c) => {
+      const n = c.slice(0, c.indexOf("=") === -1 ? c.length : c.indexOf("="));
+      return n !== name && n !== `${name}.sig` && n !== `${name}.legacy` && n !== `${name}.legacy.sig`;
+    });
+  if (kept.length) req.headers.cookie = kept.join("; ");
+  else delete req.headers.cookie;
+}
+
+// ---------------------------------------------------------------------------
+// The sign-in pages: choose your bank, then a persona
+
+async function signin(h: HandlerContext, req: IncomingMessage, res: ServerResponse, uid: string, reqUrl: URL) {
+  if (req.method !== "GET" && req.method !== "POST") {
+    res.setHeader("Allow", "GET, POST");
+    return sendHtml(res, 405, page("Method not allowed", "<p>Method not allowed.</p>"));
+  }
+  let details;
+  try {
+    details = await h.provider.interactionDetails(req, res);
+  } catch {
+    return sendHtml(
+      res,
+      400,
+      page("Sign-in expired", "<h2>This sign-in request has expired or is unknown.</h2><p>Start again from the application.</p>"),
+    );
+  }
+  if (details.uid !== uid) {
+    return sendHtml(res, 400, page("Sign-in mismatch", "<h2>This sign-in request does not match your browser session.</h2>"));
+  }
+
+  if (req.method === "GET") {
+    const bank = bankByKey(reqUrl.searchParams.get("bank") ?? "");
+    return sendHtml(res, 200, bank ? personaPage(details.params, uid, bank) : bankPage(details.params, uid));
+  }
+
+  const form = new URLSearchParams(await readBody(req, 16 * 1024));
+  const action = form.get("action");
+  const bank = bankByKey(form.get("bank") ?? "");
+  const persona = personaByKey(form.get("persona") ?? "");
+  if (action === "deny" || persona?.behaviour === "deny") {
+    return h.provider.interactionFinished(
+      req,
+      res,
+      {
+        error: "access_denied",
+        error_description: action === "deny" ? "The user cancelled the sign-in" : "The user declined to share their bank identity",
+      },
+      { mergeWithLastSubmission: false },
+    );
+  }
+  if (!bank) return sendHtml(res, 400, bankPage(details.params, uid, "Choose your bank first."));
+  if (!persona) return sendHtml(res, 400, personaPage(details.params, uid, bank, "Choose one of the test personas."));
+
+  const account = accountFor(persona, bank, form.get("account") ?? "");
+  h.accounts.set(account.sub, account);
+  const clientId = String(details.params.client_id ?? "");
+  const grant = new h.provider.Grant({ accountId: account.sub, clientId });
+  if (typeof details.params.scope === "string" && details.params.scope) grant.addOIDCScope(details.params.scope);
+  const grantId = await grant.save();
+  return h.provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: account.sub, remember: false }, consent: { grantId } },
+    { mergeWithLastSubmission: false },
+  );
+}
+
+function requestSummary(params: Record<string, unknown>): string {
+  const scopes = typeof params.scope === "string" ? params.scope.split(" ").filter(Boolean) : [];
+  return `<p class="meta">Application <code>${esc(String(params.client_id ?? ""))}</code> asks for:
+      ${scopes.map((s) => `<code>${esc(s)}</code>`).join(" ") || "<em>no scope</em>"}</p>`;
+}
+
+function bankPage(params: Record<string, unknown>, uid: string, notice?: string): string {
+  const base = `${PATHS.signin}${encodeURIComponent(uid)}`;
+  const banks = BANKS.map(
+    (b) => `
+      <a class="choice" href="${esc(`${base}?bank=${encodeURIComponent(b.key)}`)}">
+        <span class="name">${esc(b.name)}</span>
+        <span class="key">${esc(b.key)}</span>
+        <span class="desc">${esc(b.description)}</span>
+      </a>`,
+  ).join("");
+  return page(
+    "Choose your bank",
+    `
+    <p class="banner">${LABEL} &mdash; test data only, not the real IDPartner or any real bank</p>
+    <h2>Choose your bank</h2>
+    ${requestSummary(params)}
+    ${notice ? `<p class="notice">${esc(notice)}</p>` : ""}
+    <div class="choices">${banks}</div>
+    <form method="post" action="${esc(base)}" class="deny">
+      <button type="submit" name="action" value="deny" class="deny-btn">Cancel</button>
+    </form>`,
+  );
+}
+
+function personaPage(params: Record<string, unknown>, uid: string, bank: Bank, notice?: string): string {
+  const action = `${PATHS.signin}${encodeURIComponent(uid)}`;
+  const buttons = PERSONAS.map(
+    (p) => `
+      <button type="submit" name="persona" value="${esc(p.key)}" class="choice">
+        <span class="name">${esc(p.label)}</span>
+        <span class="key">${esc(p.key)}</span>
+        <span class="desc">${esc(p.description)}</span>
+      </button>`,
+  ).join("");
+  return page(
+    "Sign in",
+    `
+    <p class="banner">${LABEL} &mdash; test data only, not the real IDPartner or any real bank</p>
+    <h2>Sign in at ${esc(bank.name)} as a test persona</h2>
+    ${requestSummary(params)}
+    <p class="meta"><a href="${esc(action)}">&larr; choose another bank</a></p>
+    ${notice ? `<p class="notice">${esc(notice)}</p>` : ""}
+    <form method="post" action="${esc(action)}">
+      <input type="hidden" name="bank" value="${esc(bank.key)}">
+      <p class="meta"><label for="account">Bank account (optional): </label>
+        <input id="account" name="account" autocomplete="off" placeholder="e.g. 2" size="12">
+        <br><small>Leave empty for the persona's usual account; any other value acts as a separate person (another <code>sub</code>) with the same data.</small></p>
+      <div class="choices">${buttons}</div>
+      <div class="deny"><button type="submit" name="action" value="deny" class="deny-btn">Cancel</button></div>
+    </form>`,
+  );
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · ${LABEL}</title>
+<style>
+  body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f3f5fa; color: #1b2333; margin: 0; }
+  main { max-width: 44rem; margin: 2rem auto; background: #fff; border-radius: 10px; padding: 1.5rem 2rem; box-shadow: 0 2px 10px rgba(0,0,0,.08); }
+  h1 { font-size: 1.1rem; color: #3949ab; margin: 0 0 .5rem; }
+  h2 { font-size: 1.3rem; margin: .5rem 0 1rem; }
+  .banner { background: #fff4d6; border: 1px solid #e8c15a; padding: .5rem .75rem; border-radius: 6px; font-weight: 600; }
+  .meta code { background: #eef0f6; padding: .1rem .35rem; border-radius: 4px; margin-right: .2rem; word-break: break-all; }
+  .notice { color: #a12622; font-weight: 600; }
+  .choices { display: grid; gap: .6rem; }
+  .choice { display: grid; grid-template-columns: 1fr auto; text-align: left; gap: .15rem .75rem; padding: .75rem 1rem;
+    border: 1px solid #c9cfe0; border-radius: 8px; background: #fafbfe; cursor: pointer; font: inherit; color: inherit; text-decoration: none; }
+  .choice:hover, .choice:focus { border-color: #3949ab; background: #f0f2fb; }
+  .choice .name { font-weight: 700; }
+  .choice .key { font-family: ui-monospace, monospace; font-size: .8rem; color: #5a6377; }
+  .choice .desc { grid-column: 1 / -1; font-size: .9rem; color: #3d4558; }
+  .deny { margin-top: 1rem; text-align: right; }
+  .deny-btn { padding: .55rem 1.4rem; border: 1px solid #a12622; color: #a12622; background: #fff; border-radius: 6px; cursor: pointer; font: inherit; }
+  .deny-btn:hover { background: #fbeaea; }
+</style></head>
+<body><main><h1>${LABEL}</h1>${body}</main></body></html>`;
+}
+
+function index(h: HandlerContext, res: ServerResponse) {
+  return sendHtml(
+    res,
+    200,
+    page(
+      LABEL,
+      `<p class="banner">${LABEL} &mdash; for tests and demos only.</p>
+       <p>Discovery: <a href="${esc(PATHS.discovery)}">${esc(h.issuer)}/.well-known/openid-configuration</a></p>
+       <h2>Banks</h2>
+       <ul>${BANKS.map((b) => `<li><strong>${esc(b.name)}</strong> (<code>${esc(b.key)}</code>)</li>`).join("")}</ul>
+       <h2>Personas</h2>
+       <ul>${PERSONAS.map((p) => `<li><strong>${esc(p.label)}</strong> (<code>${esc(p.key)}</code>): ${esc(p.description)}</li>`).join("")}</ul>`,
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// helpers
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function sendRaw(res: ServerResponse, status: number, contentType: string, body: string) {
+  res.statusCode = status;
+  res.setHeader("Content-Type", contentType);
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  sendRaw(res, status, "application/json; charset=utf-8", JSON.stringify(body));
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string) {
+  sendRaw(res, status, "text/html; charset=utf-8", html);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > limit) throw new Error("request body too large");
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+// ---------------------------------------------------------------------------
+// CLI: tsx sandbox/idpartner/server.ts --port 4021
+
+function optionsFromCli(argv: string[], env: NodeJS.ProcessEnv): IdpartnerStandinOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "client-id": { type: "string" },
+      "client-secret": { type: "string" },
+      "redirect-uri": { type: "string", multiple: true },
+      "public-url": { type: "string" },
+    },
+    strict: true,
+  });
+  const int = (v: string | undefined, name: string): number | undefined => {
+    if (v === undefined || v === "") return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+    return n;
+  };
+  const redirectUris =
+    values["redirect-uri"] ??
+    (env.IDPARTNER_STANDIN_REDIRECT_URIS ? env.IDPARTNER_STANDIN_REDIRECT_URIS.split(/[\s,]+/).filter(Boolean) : undefined);
+  const client: StandinClient = {
+    client_id: values["client-id"] ?? env.IDPARTNER_STANDIN_CLIENT_ID ?? DEFAULT_CLIENT.client_id,
+    client_secret: values["client-secret"] ?? env.IDPARTNER_STANDIN_CLIENT_SECRET ?? DEFAULT_CLIENT.client_secret,
+    redirect_uris: redirectUris?.length ? redirectUris : DEFAULT_CLIENT.redirect_uris,
+  };
+  return {
+    port: int(values.port ?? env.IDPARTNER_STANDIN_PORT, "port") ?? 4021,
+    host: values.host ?? env.IDPARTNER_STANDIN_HOST ?? "127.0.0.1",
+    clients: [client],
+    publicUrl: values["public-url"] ?? env.IDPARTNER_STANDIN_PUBLIC_URL ?? undefined,
+  };
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const options = optionsFromCli(process.argv.slice(2), process.env);
+  const standin = await startIdpartnerStandin(options);
+  const clientIds = (options.clients ?? []).map((c) => c.client_id).join(", ");
+  console.log(`IDPartner stand-in listening at ${standin.url}`);
+  console.log(`  discovery: ${standin.issuer}/.well-known/openid-configuration`);
+  console.log(`  client(s): ${clientIds} (client_secret_basic)`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`IDPartner stand-in: ${signal}, stopping`);
+    standin.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
