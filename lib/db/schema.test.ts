@@ -39,13 +39,14 @@ const samples = {
     reverifyIntervalHours: 24, returnMethod: "post", updatedAt: at,
   },
   Application: {
-    clientId: "app1", name: "App", required: true, policy: "identity", requiredGroup: "military",
+    clientId: "app1", name: "App", required: true, provider: "idpartner", policy: "identity", requiredGroup: "military",
     scopes: ["openid"], reverifyIntervalHours: 2, createdAt: at, updatedAt: at,
   },
   AuditEvent: {
     id: 1n, at, actorId: "auth0|admin", actorEmail: "admin@example.test", actorRole: "admin", action: "settings.update",
     target: "settings", reason: "r", details: { changed: ["scopes"] },
   },
+  ProviderSetting: { provider: "idpartner", baseUrl: "http://x", clientId: "c", clientSecretEnc: "v1.s", updatedAt: at },
 } as const;
 
 const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
@@ -56,6 +57,7 @@ const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
   Settings: Prisma.SettingsScalarFieldEnum,
   Application: Prisma.ApplicationScalarFieldEnum,
   AuditEvent: Prisma.AuditEventScalarFieldEnum,
+  ProviderSetting: Prisma.ProviderSettingScalarFieldEnum,
 };
 
 async function roundTrip(db: PrismaClient) {

@@ -51,6 +51,9 @@ const schema = z.object({
   IDME_CLIENT_ID: required("the ID.me client id"),
   IDME_CLIENT_SECRET: required("the ID.me client secret"),
   IDME_SCOPES: scopeList,
+  IDPARTNER_BASE_URL: url("overrides the IDPartner base URL").optional(),
+  IDPARTNER_CLIENT_ID: optional,
+  IDPARTNER_CLIENT_SECRET: optional,
   IDV_POLICY: z.enum(["identity", "community"], { error: "must be identity or community" }).default("identity"),
   IDV_REQUIRED_GROUP: optional,
   IDV_REVERIFY_INTERVAL_HOURS: z.coerce

@@ -22,6 +22,9 @@ beforeAll(async () => {
      ('app-bad-scope', 'Misconfigured App', true, 'community', 'military', '{openid,not_a_real_scope}', NULL, now()),
      ('app-always', 'Always Verify', true, NULL, NULL, '{}', 0, now())`,
   );
+  await h.db.pool.query(
+    `INSERT INTO application (client_id, name, required, provider, scopes, updated_at) VALUES ('app-credit', 'Credit Union', true, 'idpartner', '{}', now())`,
+  );
 });
 
 afterAll(async () => {
@@ -388,5 +391,71 @@ describe("a whole login through the portal", () => {
       expect(logs, secret).not.toContain(secret);
     }
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./); // no JWTs
+  });
+});
+
+describe("a whole login through IDPartner (bank identity)", () => {
+  /** "Verify" on the portal, the bank, then the persona at the IDPartner stand-in. */
+  async function verifyAtBank(j: Journey, persona: string, account: string = j.sub) {
+    const bankPage = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
+    expect(text(bankPage)).toContain("IDPartner (local stand-in)");
+    const personaUrl = new URL(bankPage.url);
+    personaUrl.searchParams.set("bank", "harbor-trust");
+    const personaPage = await j.browser.go(personaUrl.toString());
+    return j.browser.submit(personaPage, (f) => "persona" in f.fields || f.method === "POST", { bank: "harbor-trust", persona, account }, { stopAt: (u) => u.startsWith(h.auth0.url) });
+  }
+
+  it("a person verified through their bank: success, with IDPartner's attributes sealed in the record", async () => {
+    const j = await arrive({ clientId: "app-credit" });
+    expect(text(j.entry)).toContain("through your bank");
+    expect(text(j.entry)).toContain("Verify with IDPartner");
+    const back = await verifyAtBank(j, "bank-verified");
+    const claims = await resumeFrom(j, back);
+    expect(claims).toMatchObject({ status: "success", provider: "idpartner", policy: "identity" });
+    const [record] = await recordsOf(j.sub);
+    expect(record).toMatchObject({ provider: "idpartner", status: "verified", policy: "identity" });
+    const attrs = openJson<Record<string, string>>(record.attributes_enc, parseEncryptionKey(h.encryptionKey), `verification_record:${record.id}:attributes`);
+    expect(attrs.givenName).toBeTruthy();
+    expect(attrs.familyName).toBeTruthy();
+    const [attempt] = await attemptsOf(j.sub);
+    expect((await timeline(attempt.id)).map((e) => e.step)).toEqual(["token_received", "interval_check", "sent_to_provider", "returned", "token_exchange", "userinfo", "result", "resumed"]);
+  });
+
+  it("the bank could not vouch for the person: not verified", async () => {
+    const j = await arrive({ clientId: "app-credit" });
+    const back = await verifyAtBank(j, "no-bank-match");
+    expect(text(back)).toContain("We couldn't verify you");
+    expect(await attemptByRef(refOn(back)!)).toMatchObject({ status: "failed", failure_code: "identity_not_verified", provider: "idpartner" });
+  });
+
+  it("a person who declines at IDPartner", async () => {
+    const j = await arrive({ clientId: "app-credit" });
+    const back = await verifyAtBank(j, "declines");
+    expect(await attemptByRef(refOn(back)!)).toMatchObject({ status: "declined", failure_code: "provider_access_denied" });
+  });
+
+  it("IDPartner unreachable: an error page with a reference code", async () => {
+    const { rows } = await h.db.pool.query(`SELECT base_url FROM provider_setting WHERE provider = 'idpartner'`);
+    await h.db.pool.query(`UPDATE provider_setting SET base_url = 'http://127.0.0.1:9' WHERE provider = 'idpartner'`);
+    try {
+      const j = await arrive({ clientId: "app-credit" });
+      const page = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
+      expect(await attemptByRef(refOn(page)!)).toMatchObject({ status: "error", failure_code: "provider_unreachable", provider: "idpartner" });
+    } finally {
+      await h.db.pool.query(`UPDATE provider_setting SET base_url = $1 WHERE provider = 'idpartner'`, [rows[0].base_url]);
+    }
+  });
+
+  it("an application switched from ID.me to IDPartner uses it on the next login", async () => {
+    const before = await arrive({ clientId: "app-veterans" });
+    expect(text(before.entry)).toContain("Verify with ID.me");
+    await h.db.pool.query(`UPDATE application SET provider = 'idpartner', policy = 'identity', scopes = '{}' WHERE client_id = 'app-veterans'`);
+    try {
+      const after = await arrive({ clientId: "app-veterans" });
+      expect(text(after.entry)).toContain("Verify with IDPartner");
+      expect((await resumeFrom(after, await verifyAtBank(after, "bank-verified"))).status).toBe("success");
+    } finally {
+      await h.db.pool.query(`UPDATE application SET provider = NULL, policy = 'community', scopes = '{military}' WHERE client_id = 'app-veterans'`);
+    }
   });
 });

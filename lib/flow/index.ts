@@ -1,8 +1,8 @@
 import { env } from "../env";
 import { getDb } from "../db/client";
 import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl } from "../auth0/token";
-import { authorizationUrl, exchangeCode, fetchUserinfo, type IdmeConnection } from "../idme/client";
-import { groupVerified } from "../idme/userinfo";
+import { providerFor } from "../providers";
+import type { ProviderConnection } from "../providers/types";
 import { effectiveSettings, globalSettings, type EffectiveSettings } from "../settings";
 import { ensurePerson, findReusableVerification, saveVerification, LinkedElsewhereError, verifiedGroups } from "../records";
 import { log } from "../log";
@@ -33,7 +33,16 @@ export function callbackUrl(): string {
   return `${env().PORTAL_URL}${CALLBACK_PATH}`;
 }
 
-function connection(s: EffectiveSettings): IdmeConnection {
+/** The connection of the attempt's provider (which may differ from today's settings only if an admin switched it mid-login). */
+function connectionOf(s: EffectiveSettings, attempt: Attempt): ProviderConnection {
+  if (s.provider !== attempt.provider) throw new FlowError("configuration_error", `the application now uses ${s.provider}, not ${attempt.provider}`);
+  return connection(s);
+}
+
+function connection(s: EffectiveSettings): ProviderConnection {
+  if (!s.clientId || !s.clientSecret || !s.baseUrl) {
+    throw new FlowError("configuration_error", `no client is configured for provider ${s.provider}`);
+  }
   return { baseUrl: s.baseUrl, clientId: s.clientId, clientSecret: s.clientSecret, timeoutMs: env().PROVIDER_TIMEOUT_MS };
 }
 
@@ -99,7 +108,8 @@ export async function start(attemptId: string | undefined): Promise<Outcome> {
   const codeVerifier = attempt.codeVerifier ?? newSecret() + newSecret();
   let url: URL;
   try {
-    url = await authorizationUrl(connection(s), { redirectUri: callbackUrl(), scopes: attempt.scopes, state: oauthState, nonce, codeVerifier });
+    const provider = providerFor(attempt.provider);
+    url = await provider.authorizationUrl(connectionOf(s, attempt), { redirectUri: callbackUrl(), scopes: attempt.scopes, state: oauthState, nonce, codeVerifier });
   } catch (err) {
     if (!(err instanceof FlowError)) throw err;
     await fail(attempt, err);
@@ -192,27 +202,26 @@ export async function callback(attemptId: string | undefined, stateCookie: strin
 
 async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
   const s = await effectiveSettings(attempt.auth0ClientId);
-  const conn = connection(s);
-  const openid = attempt.scopes.includes("openid");
+  const provider = providerFor(attempt.provider);
   // The token endpoint must see the redirect_uri that was sent, whatever host the request came in on.
   const current = new URL(callbackUrl());
   current.search = url.search;
 
-  const { accessToken, idTokenClaims } = await exchangeCode(conn, current, {
+  const answer = await provider.complete(connectionOf(s, attempt), current, {
     state: attempt.oauthState!,
     nonce: attempt.nonce!,
     codeVerifier: attempt.codeVerifier!,
-    openid,
+    scopes: attempt.scopes,
   });
-  await addEvent(attempt, "token_exchange", "ok", { description: idTokenClaims ? "tokens received; ID token signature, iss, aud, exp and nonce checked" : "access token received (OAuth style, no ID token)" });
+  await addEvent(attempt, "token_exchange", "ok", {
+    description: answer.idTokenClaims ? "tokens received; ID token signature, iss, aud, exp and nonce checked" : "access token received (OAuth style, no ID token)",
+  });
+  await addEvent(attempt, "userinfo", "ok", { description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries` });
 
-  const info = await fetchUserinfo(conn, accessToken);
-  if (info.jwtSub && idTokenClaims?.sub && info.jwtSub !== idTokenClaims.sub) {
-    throw new FlowError("subject_mismatch", "the userinfo JWT and the ID token name different subjects");
-  }
-  await addEvent(attempt, "userinfo", "ok", { description: `${info.jwtSub !== null ? "signed JWT" : "JSON"} userinfo with ${Object.keys(info.parsed.attributes).length} attributes and ${info.parsed.groups.length} status entries` });
-
-  const verified = attempt.policy === "identity" ? info.parsed.identityVerified : attempt.requiredGroup !== null && groupVerified(info.parsed, attempt.requiredGroup);
+  const verified =
+    attempt.policy === "identity"
+      ? answer.identityVerified
+      : attempt.requiredGroup !== null && answer.groups.some((g) => g.group === attempt.requiredGroup && g.verified === true);
   const checkedAt = new Date();
   let record;
   try {
@@ -223,9 +232,9 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
       provider: attempt.provider,
       policy: attempt.policy,
       intervalHours: s.intervalHours,
-      parsed: info.parsed,
-      rawUserinfo: info.raw,
-      idTokenClaims,
+      parsed: { uuid: answer.uuid, normalized: answer.normalized, groups: answer.groups },
+      rawUserinfo: answer.raw,
+      idTokenClaims: answer.idTokenClaims,
       verified,
       checkedAt,
     });

@@ -1,4 +1,5 @@
 import { getDb } from "../db/client";
+import { isProviderId, providerFor } from "../providers";
 import type { Attempt } from "./attempts";
 
 /** What the person's pages say about an attempt. No personal data here. */
@@ -14,8 +15,8 @@ const GROUP_WORDS: Record<string, string> = {
   hospital_employee: "a hospital employee",
 };
 
-export function purpose(attempt: Pick<Attempt, "policy" | "requiredGroup">): string {
-  if (attempt.policy === "identity") return "confirm your identity";
+export function purpose(attempt: Pick<Attempt, "policy" | "requiredGroup"> & { provider?: string }): string {
+  if (attempt.policy === "identity") return attempt.provider === "idpartner" ? "confirm your identity through your bank" : "confirm your identity";
   const g = attempt.requiredGroup;
   return `confirm that you are ${g ? (GROUP_WORDS[g] ?? `part of the “${g}” community`) : "part of an eligible community"}`;
 }
@@ -29,7 +30,7 @@ export async function applicationName(attempt: Pick<Attempt, "auth0ClientId">): 
 }
 
 export function providerName(provider: string): string {
-  return provider === "idpartner" ? "IDPartner" : "ID.me";
+  return isProviderId(provider) ? providerFor(provider).displayName : provider;
 }
 
 export interface OutcomeText {

@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import { readMigrations } from "../db/migrate";
-import { configuration } from "../idme/client";
+import { providerFor } from "../providers";
 import { effectiveSettings } from "../settings";
 import { env } from "../env";
 
@@ -40,8 +40,7 @@ export async function health(): Promise<{ ok: boolean; checks: Record<string, Ch
   });
   const provider = await timed(async () => {
     const s = await effectiveSettings(null);
-    const config = await configuration({ baseUrl: s.baseUrl, clientId: s.clientId, clientSecret: s.clientSecret, timeoutMs: Math.min(env().PROVIDER_TIMEOUT_MS, 5_000) });
-    return `discovery at ${new URL(config.serverMetadata().issuer).origin} reachable`;
+    return providerFor(s.provider).check({ baseUrl: s.baseUrl, clientId: s.clientId, clientSecret: s.clientSecret, timeoutMs: Math.min(env().PROVIDER_TIMEOUT_MS, 5_000) });
   });
   const checks = { database, migrations, provider };
   return { ok: Object.values(checks).every((c) => c.ok), checks };

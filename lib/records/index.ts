@@ -69,7 +69,7 @@ export interface SaveInput {
   provider: string;
   policy: EffectiveSettings["policy"];
   intervalHours: number;
-  parsed: ParsedUserinfo;
+  parsed: Pick<ParsedUserinfo, "uuid" | "normalized" | "groups"> & Partial<ParsedUserinfo>;
   rawUserinfo: unknown;
   idTokenClaims: Record<string, unknown> | null;
   verified: boolean;

@@ -62,17 +62,66 @@ export async function globalSettings() {
   });
 }
 
+const providerSecretAad = (provider: string) => `provider_setting.${provider}.client_secret`;
+
+export function sealProviderSecret(provider: string, secret: string): string {
+  return sealString(secret, encryptionKey(), providerSecretAad(provider));
+}
+
+export interface Connection {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * How to reach a provider. ID.me's connection is the settings row's; any other
+ * provider's is its provider_setting row (seeded from IDPARTNER_* on first use).
+ * Null when the provider has no client configured.
+ */
+export async function connectionFor(providerId: string, g?: Awaited<ReturnType<typeof globalSettings>>): Promise<Connection | null> {
+  if (providerId === "idme") {
+    const s = g ?? (await globalSettings());
+    return { baseUrl: idmeBaseFor(s.environment as "sandbox" | "production", s.baseUrl), clientId: s.clientId, clientSecret: openString(s.clientSecretEnc, encryptionKey(), SECRET_AAD) };
+  }
+  const db = await getDb();
+  let row = await db.providerSetting.findUnique({ where: { provider: providerId } });
+  const e = env();
+  if (!row && providerId === "idpartner" && e.IDPARTNER_CLIENT_ID && e.IDPARTNER_CLIENT_SECRET) {
+    row = await db.providerSetting.upsert({
+      where: { provider: providerId },
+      update: {},
+      create: { provider: providerId, baseUrl: e.IDPARTNER_BASE_URL ?? null, clientId: e.IDPARTNER_CLIENT_ID, clientSecretEnc: sealProviderSecret(providerId, e.IDPARTNER_CLIENT_SECRET) },
+    });
+  }
+  if (!row) return null;
+  const { DEFAULT_BASE_URL } = await import("../idpartner");
+  return { baseUrl: (row.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ""), clientId: row.clientId, clientSecret: openString(row.clientSecretEnc, encryptionKey(), providerSecretAad(providerId)) };
+}
+
 export async function effectiveSettings(auth0ClientId: string | null | undefined): Promise<EffectiveSettings> {
   const db = await getDb();
   // Read on every login (no cache): an admin's change applies to the next login.
   const g = await globalSettings();
   const app = auth0ClientId ? await db.application.findUnique({ where: { clientId: auth0ClientId } }) : null;
+  const provider = app?.provider ?? g.provider;
+  const requirements = resolveRequirements(g, app);
+  if (provider !== g.provider) {
+    // Another provider than the global one: its own policies and default scopes.
+    const { providerFor } = await import("../providers");
+    const p = providerFor(provider);
+    const policy = p.policies.includes(requirements.policy) ? requirements.policy : p.policies[0]!;
+    requirements.policy = policy;
+    requirements.scopes = app?.scopes.length ? [...app.scopes] : p.defaultScopes(policy);
+    if (policy !== "community") requirements.requiredGroup = null;
+  }
+  const conn = await connectionFor(provider, g);
   return {
-    provider: g.provider,
-    ...resolveRequirements(g, app),
-    baseUrl: idmeBaseFor(g.environment as "sandbox" | "production", g.baseUrl),
-    clientId: g.clientId,
-    clientSecret: openString(g.clientSecretEnc, encryptionKey(), SECRET_AAD),
+    provider,
+    ...requirements,
+    baseUrl: conn?.baseUrl ?? "",
+    clientId: conn?.clientId ?? "",
+    clientSecret: conn?.clientSecret ?? "",
     returnMethod: g.returnMethod === "get" ? "get" : "post",
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { startIdmeStandin, type IdmeStandin } from "../idme/server";
+import { startIdpartnerStandin } from "../idpartner/server";
 import { createTestDatabase, type TestDatabase } from "./db";
 import { startContinueReceiver, type ContinueReceiver } from "./continue-receiver";
 import { freePort, startPortal, type RunningPortal } from "./portal";
@@ -15,6 +16,7 @@ export const IDENTITY_SCOPE = "http://idmanagement.gov/ns/assurance/ial/2/aal/2"
 export interface Harness {
   portal: RunningPortal;
   idme: IdmeStandin;
+  idpartner: { url: string; close(): Promise<void> };
   auth0: ContinueReceiver;
   db: TestDatabase;
   secret: string;
@@ -38,7 +40,14 @@ export async function startHarness(opts: { env?: Record<string, string>; slowMs?
     slowMs: opts.slowMs ?? 8_000,
     clients: [{ client_id: "portal-test", client_secret: clientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
   });
+  const idpartner = await startIdpartnerStandin({
+    port: 0,
+    clients: [{ client_id: "portal-test-idp", client_secret: clientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
+  });
   const portal = await startPortal(port, {
+    IDPARTNER_BASE_URL: idpartner.url,
+    IDPARTNER_CLIENT_ID: "portal-test-idp",
+    IDPARTNER_CLIENT_SECRET: clientSecret,
     AUTH0_DOMAIN: auth0.url,
     AUTH0_TOKEN_SECRET: secret,
     PORTAL_URL: portalUrl,
@@ -58,6 +67,7 @@ export async function startHarness(opts: { env?: Record<string, string>; slowMs?
   return {
     portal,
     idme,
+    idpartner,
     auth0,
     db,
     secret,
@@ -75,6 +85,7 @@ export async function startHarness(opts: { env?: Record<string, string>; slowMs?
     close: async () => {
       await portal.stop();
       await idme.close();
+      await idpartner.close();
       await auth0.close();
       await db.close();
     },
