@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { startIdmeStandin, type IdmeStandin } from "./idme/server";
+import { startIdpartnerStandin, type IdpartnerStandin } from "./idpartner/server";
 import { startAuth0Tenant, defaultClients, type Auth0Tenant, type TenantUser } from "./auth0/tenant";
 import { STAFF_CLIENT_ID } from "./auth0/tenant-data";
 import { startSampleApp } from "./auth0/sample-app";
@@ -30,7 +31,7 @@ export function newSecrets(): StackSecrets {
 }
 
 export interface StackOptions {
-  ports?: { portal?: number; auth0?: number; idme?: number; sample?: number };
+  ports?: { portal?: number; auth0?: number; idme?: number; idpartner?: number; sample?: number };
   /** A PostgreSQL URL (PGlite over the wire counts), or an embedded PGlite folder for the portal's own process. */
   database: { url: string; poolMax?: number } | { embeddedDir: string };
   portalMode?: "start" | "dev";
@@ -54,6 +55,7 @@ export interface Stack {
   secrets: StackSecrets;
   auth0: Auth0Tenant;
   idme: IdmeStandin;
+  idpartner: IdpartnerStandin;
   portal: RunningPortal;
   close(): Promise<void>;
 }
@@ -63,10 +65,11 @@ export const DEMO_APPLICATIONS = [
   { clientId: "sample-app", name: "Sample App", required: false, policy: null, requiredGroup: null, scopes: [] as string[] },
   { clientId: "sample-bank", name: "Sample Bank", required: true, policy: "identity", requiredGroup: null, scopes: ["openid", IDENTITY_SCOPE] },
   { clientId: "sample-veterans", name: "Veteran Discounts", required: true, policy: "community", requiredGroup: "military", scopes: ["military"] },
+  { clientId: "sample-credit", name: "Sample Credit Union", required: true, policy: "identity", requiredGroup: null, scopes: [] as string[], provider: "idpartner" },
 ] as const;
 
-export const DEMO_APPLICATIONS_SQL = `INSERT INTO application (client_id, name, required, policy, required_group, scopes, updated_at) VALUES
-${DEMO_APPLICATIONS.map((a) => `('${a.clientId}', '${a.name}', ${a.required}, ${a.policy ? `'${a.policy}'` : "NULL"}, ${a.requiredGroup ? `'${a.requiredGroup}'` : "NULL"}, '{${a.scopes.join(",")}}', now())`).join(",\n")}
+export const DEMO_APPLICATIONS_SQL = `INSERT INTO application (client_id, name, required, provider, policy, required_group, scopes, updated_at) VALUES
+${DEMO_APPLICATIONS.map((a) => `('${a.clientId}', '${a.name}', ${a.required}, ${"provider" in a ? `'${a.provider}'` : "NULL"}, ${a.policy ? `'${a.policy}'` : "NULL"}, ${a.requiredGroup ? `'${a.requiredGroup}'` : "NULL"}, '{${a.scopes.join(",")}}', now())`).join(",\n")}
 ON CONFLICT (client_id) DO NOTHING`;
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -82,6 +85,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const idme = await startIdmeStandin({
     port: opts.ports?.idme ?? 0,
     slowMs: opts.idmeSlowMs,
+    clients: [{ client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
+  });
+  const idpartner = await startIdpartnerStandin({
+    port: opts.ports?.idpartner ?? 0,
     clients: [{ client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
   });
   const clients = defaultClients({ sampleAppUrl: sampleUrl, portalUrl });
@@ -114,6 +121,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       IDME_BASE_URL: idme.url,
       IDME_CLIENT_ID: idmeClientId,
       IDME_CLIENT_SECRET: secrets.idmeClientSecret,
+      IDPARTNER_BASE_URL: idpartner.url,
+      IDPARTNER_CLIENT_ID: idmeClientId,
+      IDPARTNER_CLIENT_SECRET: secrets.idmeClientSecret,
       IDME_SCOPES: `openid ${IDENTITY_SCOPE}`,
       IDV_POLICY: "identity",
       IDV_REVERIFY_INTERVAL_HOURS: String(opts.reverifyIntervalHours ?? 24),
@@ -134,12 +144,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     secrets,
     auth0,
     idme,
+    idpartner,
     portal,
     close: async () => {
       await portal.stop();
       await sample.close();
       await auth0.close();
       await idme.close();
+      await idpartner.close();
     },
   };
 }

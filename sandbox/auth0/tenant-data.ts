@@ -57,7 +57,7 @@ export const SAMPLE_APP_CALLBACK_PATH = "/callback";
 /** Where the portal's staff sign-in receives its authorization response. */
 export const PORTAL_STAFF_CALLBACK_PATH = "/auth/callback";
 
-export const SAMPLE_CLIENT_IDS = ["sample-app", "sample-bank", "sample-veterans"] as const;
+export const SAMPLE_CLIENT_IDS = ["sample-app", "sample-bank", "sample-veterans", "sample-credit"] as const;
 export const STAFF_CLIENT_ID = "idv-portal-staff";
 
 /**
@@ -79,6 +79,7 @@ export function defaultClients(urls: { sampleAppUrl: string; portalUrl: string }
     sampleClient("sample-app", "Sample App", {}),
     sampleClient("sample-bank", "Sample Bank", { IDV_REQUIRED: "true" }),
     sampleClient("sample-veterans", "Veteran Discounts", { IDV_REQUIRED: "true", IDV_GROUP: "military" }),
+    sampleClient("sample-credit", "Sample Credit Union", { IDV_REQUIRED: "true" }),
     {
       client_id: STAFF_CLIENT_ID,
       client_secret: `${STAFF_CLIENT_ID}-demo-secret`,

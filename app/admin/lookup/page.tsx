@@ -1,0 +1,62 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import type { Metadata } from "next";
+import { guardPage } from "@/lib/staff/guard";
+import { resolveLookup } from "@/lib/records/query";
+import { PageHeader } from "../_ui/kit";
+import { LookupForm } from "./lookup-form";
+
+export const metadata: Metadata = { title: "Look up" };
+
+/**
+ * The header's search box: a reference code read out by a person goes to its
+ * attempt; a record id, Auth0 user id, email, provider uuid or person id goes
+ * to the records list searched for it; anything else says so plainly.
+ */
+export default async function LookupPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const raw = params.ref;
+  const term = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? "";
+  await guardPage("support", term ? `/admin/lookup?ref=${encodeURIComponent(term)}` : "/admin/lookup");
+
+  if (!term) {
+    return (
+      <div className="mx-auto max-w-lg">
+        <PageHeader title="Look up" description="Find an attempt by the reference code a person reads out, or a record by an identifier." />
+        <LookupForm />
+      </div>
+    );
+  }
+
+  const target = await resolveLookup(term);
+  if (target.kind === "attempt") redirect(`/admin/attempts/${target.referenceCode}`);
+  if (target.kind === "search") redirect(`/admin/records?q=${encodeURIComponent(target.q)}`);
+
+  return (
+    <div className="mx-auto max-w-lg rounded-xl border border-slate-200 bg-white p-6" data-testid="lookup-not-found">
+      <h1 className="text-xl font-semibold">{target.referenceCode ? "No attempt with that reference code" : "Nothing found"}</h1>
+      <p className="mt-2 text-slate-700">
+        {target.referenceCode ? (
+          <>
+            No attempt has the reference code <code className="font-mono font-semibold">{target.referenceCode}</code>
+            {target.referenceCode !== term.toUpperCase() ? <> (read from “{term}”)</> : null}. Check it with the person: codes are shown on the page where their
+            verification stopped.
+          </>
+        ) : (
+          <>
+            “{term}” is not a reference code (they look like <code className="font-mono">IDV-7K3M-Q9XZ</code>), and no record has it as its id, Auth0 user id, email,
+            provider uuid or person id.
+          </>
+        )}
+      </p>
+      <div className="mt-5">
+        <LookupForm value={term} />
+      </div>
+      <p className="mt-4 text-sm">
+        <Link href="/admin/records" className="underline">
+          Browse the records
+        </Link>
+      </p>
+    </div>
+  );
+}

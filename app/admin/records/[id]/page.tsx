@@ -1,0 +1,172 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import type { Metadata } from "next";
+import { guardPage } from "@/lib/staff/guard";
+import { RevokeForm } from "@/app/admin/_support/RevokeForm";
+import { personHref } from "@/lib/insight/links";
+import { applicationNames, getRecordDetail, openRecordAttributes } from "@/lib/records/query";
+import { attributesForRole } from "@/lib/records/mask";
+import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
+import { AttemptCard, Facts, Mono } from "../../attempts/_components/attempt-parts";
+import { RevealForm } from "./reveal-form";
+
+export const metadata: Metadata = { title: "Record" };
+
+const ATTRIBUTE_LABELS: [string, string][] = [
+  ["givenName", "Given name"],
+  ["familyName", "Family name"],
+  ["email", "Email"],
+  ["birthDate", "Birth date"],
+  ["phone", "Phone"],
+  ["street", "Street"],
+  ["city", "City"],
+  ["state", "State"],
+  ["zip", "ZIP code"],
+  ["country", "Country"],
+  ["uuid", "Provider uuid"],
+];
+
+export default async function RecordPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id: rawId } = await params;
+  const id = safeDecode(rawId);
+  const staff = await guardPage("support", `/admin/records/${encodeURIComponent(id)}`);
+  const record = await getRecordDetail(id);
+  if (!record) notFound();
+  const [apps, opened] = await Promise.all([applicationNames(), openRecordAttributes(record.id)]);
+  const shown = opened.ok ? attributesForRole(staff.role, opened.attributes) : null;
+  const expired = record.expiresAt.getTime() < Date.now();
+  const appName = record.lastClientId ? apps.get(record.lastClientId) : undefined;
+
+  return (
+    <div className="space-y-6">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <Link href="/admin/records" className="text-brand-700 underline">
+          ← Records
+        </Link>
+      </nav>
+      <PageHeader title="Verification record" description={record.id}>
+        <div className="flex flex-wrap items-center gap-3">
+          <Badge value={record.status} />
+          <Link href={personHref(record.auth0UserId)} className="text-sm text-brand-700 underline">
+            Everything about this person
+          </Link>
+        </div>
+      </PageHeader>
+      <RevokeForm recordId={record.id} status={record.status} />
+
+      <Card title="Summary">
+        <Facts
+          items={[
+            ["Status", <Badge key="s" value={record.status} />],
+            ["Policy", record.policy],
+            [
+              "Groups",
+              record.groupEntries.length ? (
+                <ul className="space-y-0.5">
+                  {record.groupEntries.map((g, i) => (
+                    <li key={`${g.group}-${i}`}>
+                      {g.group}
+                      {g.subgroups.length ? <span className="text-slate-500"> ({g.subgroups.join(", ")})</span> : null}{" "}
+                      <span className={g.verified ? "text-emerald-700" : "text-rose-700"}>{g.verified ? "verified" : "not verified"}</span>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                "—"
+              ),
+            ],
+            ["Provider", record.provider === "idme" ? "ID.me" : record.provider],
+            ["Provider uuid", <Mono key="u">{record.providerUuid}</Mono>],
+            ["Last check", fmtDate(record.lastCheckedAt)],
+            ["Expires", <span key="e">{fmtDate(record.expiresAt)}{expired ? " (expired)" : ""}</span>],
+            [
+              "Application of the last check",
+              record.lastClientId ? (
+                <span key="a">
+                  {appName ? `${appName} · ` : ""}
+                  <Mono>{record.lastClientId}</Mono>
+                </span>
+              ) : (
+                "—"
+              ),
+            ],
+            ["Created", fmtDate(record.createdAt)],
+            [
+              "Person id (sent to Auth0)",
+              <Link key="p" href={`/admin/records?q=${encodeURIComponent(record.personId)}`} className="text-brand-700 underline" title="All records of this person">
+                <Mono>{record.personId}</Mono>
+              </Link>,
+            ],
+            [
+              "Auth0 user id",
+              <Link key="au" href={`/admin/records?q=${encodeURIComponent(record.auth0UserId)}`} className="text-brand-700 underline" title="All records of this Auth0 user">
+                <Mono>{record.auth0UserId}</Mono>
+              </Link>,
+            ],
+          ]}
+        />
+      </Card>
+
+      <Card title="Attributes">
+        {shown ? (
+          <>
+            {staff.role !== "admin" ? (
+              <p className="mb-3 text-sm text-slate-600" data-testid="attributes-masked">
+                Masked for your role. To see them, reveal the personal data below and give a reason.
+              </p>
+            ) : null}
+            <dl className="grid grid-cols-1 gap-x-6 gap-y-2 sm:grid-cols-2" data-testid="attributes">
+              {ATTRIBUTE_LABELS.filter(([k]) => shown[k] !== undefined).map(([k, label]) => (
+                <div key={k} className="min-w-0">
+                  <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+                  <dd className="break-words text-sm">{shown[k] || <span className="text-slate-500">(empty)</span>}</dd>
+                </div>
+              ))}
+            </dl>
+          </>
+        ) : (
+          <p className="text-sm text-rose-700" role="status">
+            The sealed attributes of this record cannot be opened with the portal&apos;s ENCRYPTION_KEY.
+          </p>
+        )}
+      </Card>
+
+      <Card title="Personal data from the provider">
+        <p className="mb-3 text-sm text-slate-600">
+          The userinfo answer{record.hasIdTokenClaims ? " and ID token claims" : ""} stay sealed until someone asks to see them. Every reveal is written to the audit log.
+        </p>
+        <RevealForm recordId={record.id} role={staff.role} />
+      </Card>
+
+      <section aria-labelledby="attempts-heading" className="space-y-3">
+        <h2 id="attempts-heading" className="text-lg font-semibold">
+          Attempts for this record <span className="text-sm font-normal text-slate-500">(newest first)</span>
+        </h2>
+        {record.attempts.length ? (
+          record.attempts.map((a) => <AttemptCard key={a.id} attempt={a} applications={apps} />)
+        ) : (
+          <p className="text-sm text-slate-600">No attempts are tied to this record.</p>
+        )}
+      </section>
+
+      {record.otherAttempts.length ? (
+        <section aria-labelledby="other-attempts-heading" className="space-y-3">
+          <h2 id="other-attempts-heading" className="text-lg font-semibold">
+            Other attempts of this Auth0 user <span className="text-sm font-normal text-slate-500">(ended before the provider answered)</span>
+          </h2>
+          {record.otherAttempts.map((a) => (
+            <AttemptCard key={a.id} attempt={a} applications={apps} />
+          ))}
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
