@@ -32,7 +32,7 @@ test("an admin changes scopes, interval and an application's requirement; the ne
   // Global settings: plain OAuth (no openid), interval 12 hours.
   await page.locator('input[name="scopes"][value="openid"]').uncheck();
   await page.getByLabel(/Re-verification interval/).fill("12");
-  await page.getByRole("button", { name: /Save/ }).click();
+  await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByText(/Saved\. The next login uses these settings/)).toBeVisible();
   await shot("admin-settings-saved");
   const { rows: settings } = await system.db.pool.query(`SELECT scopes, reverify_interval_hours FROM settings WHERE id = 1`);
@@ -40,9 +40,9 @@ test("an admin changes scopes, interval and an application's requirement; the ne
 
   // The application "Sample App" becomes required on the portal's side.
   await page.goto(`${system.portalUrl}/admin/applications/sample-app`);
-  await page.getByRole("checkbox", { name: /Required/ }).check();
-  await page.getByRole("button", { name: /Save/ }).click();
-  await expect(page.getByText("Saved.")).toBeVisible();
+  await page.getByRole("checkbox", { name: /Verification required/ }).check();
+  await page.getByRole("button", { name: "Save application" }).click();
+  await expect(page.getByText("Saved.", { exact: true })).toBeVisible();
   await shot("admin-application-saved");
 
   // A person logging in now: ID.me is asked for the new scopes…
@@ -87,9 +87,9 @@ test("support finds a failed attempt by its reference code, but cannot open sett
   // A failed login to find.
   const person = await browser.newContext();
   const p = await person.newPage();
-  const user = "auth0|e2e-notverified";
+  const user = "auth0|e2e-support";
   await logIn(p, system, "sample-bank", user);
-  await verifyAtIdme(p, "not-verified", `${user}-support`);
+  await verifyAtIdme(p, "not-verified", user);
   const ref = (await p.getByTestId("reference-code").textContent())!.trim();
   await person.close();
 

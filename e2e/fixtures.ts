@@ -11,7 +11,7 @@ import { DEFAULT_USERS, DEMO_PASSWORD } from "../sandbox/auth0/tenant";
  * the ID.me stand-in and the portal's production build.
  */
 
-export const E2E_USERS = ["identity", "veteran", "notverified", "declines", "interval", "reverify", "refresh", "keyboard", "optional"].map((k) => ({
+export const E2E_USERS = ["identity", "veteran", "notverified", "declines", "interval", "reverify", "refresh", "keyboard", "optional", "support", "credit", "switch"].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,
   name: `E2E ${k}`,
