@@ -62,6 +62,7 @@ function applicationView(a: ApplicationRequirements) {
   return {
     name: a.name,
     required: a.required,
+    provider: a.provider ?? null,
     policy: a.policy,
     requiredGroup: a.requiredGroup,
     scopes: [...a.scopes],
@@ -127,7 +128,8 @@ export const saveApplication = staffFormAction("application.save", "admin", appl
   const { intent, clientId, ...fields } = input;
   const g = await globalSettings();
   const effective = resolveRequirements(g, fields);
-  const problems = requirementProblems(effective);
+  // The ID.me scope rules only apply to applications verified by ID.me.
+  const problems = fields.provider && fields.provider !== "idme" ? [] : requirementProblems(effective);
   if (problems.length) {
     const fieldErrors: Record<string, string[]> = {};
     for (const p of problems) (fieldErrors[p.field] ??= []).push(p.message + inheritedNote(p.field, fields, g));

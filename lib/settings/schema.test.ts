@@ -186,7 +186,14 @@ const goodApp: Entries = { intent: "create", clientId: "AbC123xyz", name: "Sampl
 describe("applicationSchema", () => {
   it("an application that inherits everything", () => {
     const r = parse(applicationSchema, goodApp);
-    expect(r.data).toEqual({ intent: "create", clientId: "AbC123xyz", name: "Sample Bank", required: false, policy: null, requiredGroup: null, scopes: [], reverifyIntervalHours: null });
+    expect(r.data).toEqual({ intent: "create", clientId: "AbC123xyz", name: "Sample Bank", required: false, provider: null, policy: null, requiredGroup: null, scopes: [], reverifyIntervalHours: null });
+  });
+
+  it("provider: the global one, ID.me or IDPartner; IDPartner verifies identity only", () => {
+    expect(parse(applicationSchema, { ...goodApp, provider: "idpartner" }).data?.provider).toBe("idpartner");
+    expect(parse(applicationSchema, { ...goodApp, provider: "inherit" }).data?.provider).toBeNull();
+    expect(errorsOf(parse(applicationSchema, { ...goodApp, provider: "okta" })).provider).toHaveLength(1);
+    expect(errorsOf(parse(applicationSchema, { ...goodApp, provider: "idpartner", policy: "community", scopes: ["military"] })).policy![0]).toContain("IDPartner");
   });
 
   it("intent: create (default) or update", () => {

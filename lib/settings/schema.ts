@@ -143,6 +143,8 @@ export interface GlobalRequirements {
 export interface ApplicationRequirements {
   name: string;
   required: boolean;
+  /** null: the global provider */
+  provider?: string | null;
   policy: Policy | null;
   requiredGroup: string | null;
   scopes: readonly string[];
@@ -345,6 +347,9 @@ export const applicationSchema = z.preprocess(
       ),
       name: field(z.string().min(1, "Enter a name staff will recognise.").max(100, "At most 100 characters.")),
       required: checkbox,
+      provider: z
+        .preprocess((v) => text(v) || "inherit", z.enum(["inherit", "idme", "idpartner"], { error: "Choose the global provider, ID.me or IDPartner." }))
+        .transform((v) => (v === "inherit" ? null : v)),
       policy: z
         .preprocess((v) => text(v) || "inherit", z.enum(["inherit", "identity", "community"], { error: "Choose the global policy, identity or community." }))
         .transform((v) => (v === "inherit" ? null : v)),
@@ -353,6 +358,10 @@ export const applicationSchema = z.preprocess(
       reverifyIntervalHours: hours(null),
     })
     .superRefine((a, ctx) => {
+      if (a.provider === "idpartner" && a.policy === "community") {
+        ctx.addIssue({ code: "custom", path: ["policy"], message: "IDPartner verifies identity through the person's bank; community groups need ID.me." });
+        return;
+      }
       if (a.policy === "identity" && a.requiredGroup) {
         ctx.addIssue({ code: "custom", path: ["requiredGroup"], message: "A required group applies to community verification only: leave it empty or choose community." });
         return;

@@ -63,7 +63,7 @@ export default async function ApplicationsPage({ searchParams }: { searchParams:
                 </td>
                 <td className={cell}>
                   <span className={label}>Effectively gets</span>
-                  <Effective r={resolveRequirements(g, app)} />
+                  <Effective r={resolveRequirements(g, app.provider === "idpartner" && !app.scopes.length ? { ...app, scopes: ["openid", "email", "profile"] } : app)} provider={app.provider} />
                 </td>
               </tr>
             ))}

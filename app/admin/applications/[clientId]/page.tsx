@@ -44,6 +44,7 @@ export default async function ApplicationPage({ params }: { params: Promise<{ cl
               clientId: app.clientId,
               name: app.name,
               required: app.required,
+              provider: app.provider,
               policy: app.policy,
               requiredGroup: app.requiredGroup,
               scopes: app.scopes,

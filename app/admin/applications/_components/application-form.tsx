@@ -12,6 +12,7 @@ export interface ApplicationFormInitial {
   clientId: string;
   name: string;
   required: boolean;
+  provider: string | null;
   policy: Policy | null;
   requiredGroup: string | null;
   scopes: string[];
@@ -25,7 +26,7 @@ export interface GlobalSummary {
   intervalHours: number;
 }
 
-const EMPTY: ApplicationFormInitial = { clientId: "", name: "", required: false, policy: null, requiredGroup: null, scopes: [], reverifyIntervalHours: null };
+const EMPTY: ApplicationFormInitial = { clientId: "", name: "", required: false, provider: null, policy: null, requiredGroup: null, scopes: [], reverifyIntervalHours: null };
 
 /** Adds an application (intent "create") or edits one (intent "update"; the client id is its key and stays). */
 export function ApplicationForm({ intent, initial = EMPTY, global }: { intent: "create" | "update"; initial?: ApplicationFormInitial; global: GlobalSummary }) {
@@ -37,6 +38,7 @@ export function ApplicationForm({ intent, initial = EMPTY, global }: { intent: "
     clientId: v ? textOf(v, "clientId") : initial.clientId,
     name: v ? textOf(v, "name") : initial.name,
     required: v ? listOf(v, "required").includes("on") : initial.required,
+    provider: v ? textOf(v, "provider", "inherit") : (initial.provider ?? "inherit"),
     policy: v ? textOf(v, "policy", "inherit") : (initial.policy ?? "inherit"),
     requiredGroup: v ? textOf(v, "requiredGroup") : (initial.requiredGroup ?? ""),
     reverifyIntervalHours: v ? textOf(v, "reverifyIntervalHours") : initial.reverifyIntervalHours === null ? "" : String(initial.reverifyIntervalHours),
@@ -77,6 +79,7 @@ interface Defaults {
   clientId: string;
   name: string;
   required: boolean;
+  provider: string;
   policy: string;
   requiredGroup: string;
   reverifyIntervalHours: string;
@@ -123,6 +126,18 @@ function ApplicationFields({ intent, d, errors, global }: { intent: "create" | "
         </label>
         {errors.required ? <p className="text-sm text-rose-700">{errors.required.join(" ")}</p> : null}
       </div>
+
+      <Choice
+        name="provider"
+        legend="Provider"
+        value={d.provider}
+        errors={errors}
+        options={[
+          { value: "inherit", label: "Global setting", description: "ID.me, as in Settings." },
+          { value: "idme", label: "ID.me", description: "Identity (IAL2) or community groups." },
+          { value: "idpartner", label: "IDPartner", description: "Identity through the person's bank (identity policy only)." },
+        ]}
+      />
 
       <Choice
         name="policy"

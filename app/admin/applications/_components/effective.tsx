@@ -3,11 +3,18 @@ import { Badge } from "../../_ui/kit";
 import { hoursText, policyText, scopeText } from "../../settings/_components/format";
 
 /** What a login from one client id gets, with a warning when that cannot succeed. */
-export function Effective({ r }: { r: ResolvedRequirements }) {
-  const problems = requirementProblems(r);
+export function Effective({ r: resolved, provider }: { r: ResolvedRequirements; provider?: string | null }) {
+  // IDPartner: identity through the bank, with its own scopes (lib/settings effectiveSettings does the same).
+  const idpartner = provider === "idpartner";
+  const r: ResolvedRequirements = idpartner
+    ? { ...resolved, policy: "identity", requiredGroup: null }
+    : resolved;
+  const problems = idpartner ? [] : requirementProblems(r);
   return (
     <div className="space-y-1 text-sm">
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5">
+        <dt className="text-slate-500">Provider</dt>
+        <dd data-testid="effective-provider">{idpartner ? "IDPartner" : "ID.me"}</dd>
         <dt className="text-slate-500">Policy</dt>
         <dd>
           {policyText(r.policy)}
