@@ -22,8 +22,9 @@ function decoded(segment: string): string | null {
 
 // One application's requirements: edit them, see what its logins get, or delete it.
 export default async function ApplicationPage({ params }: { params: Promise<{ clientId: string }> }) {
-  await guardPage("admin", "/admin/applications");
-  const clientId = decoded((await params).clientId);
+  const raw = (await params).clientId;
+  await guardPage("admin", `/admin/applications/${raw}`);
+  const clientId = decoded(raw);
 
   const [app, g] = await Promise.all([clientId ? findApplication(clientId) : null, globalSettings()]);
   if (!app) notFound();
