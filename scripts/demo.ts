@@ -3,7 +3,7 @@
 // Nothing to install or configure; Ctrl-C stops all of it.
 //
 // Options (environment): DEMO_PORTAL_PORT (3000), DEMO_SAMPLE_PORT (3001),
-// DEMO_AUTH0_PORT (4000), DEMO_IDME_PORT (4011), DEMO_DATA_DIR (.data/demo),
+// DEMO_AUTH0_PORT (4000), DEMO_IDME_PORT (4011), DEMO_IDPARTNER_PORT (4021), DEMO_DATA_DIR (.data/demo),
 // DEMO_PORTAL_MODE (dev | start; default dev).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -37,7 +37,7 @@ await pglite.close();
 
 console.log("Starting the demo (the first start compiles the portal; give it a minute)…");
 const stack = await startStack({
-  ports: { portal: port("DEMO_PORTAL_PORT", 3000), sample: port("DEMO_SAMPLE_PORT", 3001), auth0: port("DEMO_AUTH0_PORT", 4000), idme: port("DEMO_IDME_PORT", 4011) },
+  ports: { portal: port("DEMO_PORTAL_PORT", 3000), sample: port("DEMO_SAMPLE_PORT", 3001), auth0: port("DEMO_AUTH0_PORT", 4000), idme: port("DEMO_IDME_PORT", 4011), idpartner: port("DEMO_IDPARTNER_PORT", 4021) },
   database: { embeddedDir: dbDir },
   portalMode: process.env.DEMO_PORTAL_MODE === "start" ? "start" : "dev",
   secrets,
@@ -48,13 +48,16 @@ console.log(`
   Identity Verification Portal — demo
 
   1. Open the sample application:   ${stack.sampleUrl}
-     Pick "Sample Bank" (identity required), "Veteran Discounts" (military community required)
-     or "Sample App" (verification asked, not required), and log in.
+     Pick "Sample Bank" (identity required), "Veteran Discounts" (military community required),
+     "Sample Credit Union" (IDPartner, bank identity) or "Sample App" (asked, not required), and log in.
   2. Auth0 tenant (stand-in):        ${stack.auth0.url}
      users: ${users}; password: ${DEMO_PASSWORD}
   3. The portal asks to verify:      ${stack.portalUrl}
   4. ID.me (stand-in):               ${stack.idme.url}
      personas: identity-verified, veteran, not-verified, declines, awkward, malformed, slow
+  5. IDPartner (stand-in, "Sample Credit Union"): ${stack.idpartner.url}
+  6. Staff pages:                    ${stack.portalUrl}/admin
+     admin@example.test (admin) or support@example.test (support); password: ${DEMO_PASSWORD}
 
   The application shows the ID token claims (https://id-verification/status …) or the error
   (idv_verification_failed …). Data: ${path.relative(root, dataDir)}/ (delete it to start afresh).
