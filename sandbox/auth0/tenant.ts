@@ -36,7 +36,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type InteractionResults, type KoaContextWithOIDC } from "oidc-provider";
-import { createMemoryAdapterFactory } from "../idme/memory-adapter";
+import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
 import {
   DEFAULT_ACTION_FILE,
   loadAction,

@@ -27,7 +27,7 @@ import Provider, {
   type Configuration,
   type KoaContextWithOIDC,
 } from "oidc-provider";
-import { createMemoryAdapterFactory } from "./memory-adapter";
+import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
 import {
   ATTRIBUTE_HANDLES,
   PERSONAS,

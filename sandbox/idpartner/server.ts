@@ -25,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
-import { createMemoryAdapterFactory } from "./memory-adapter";
+import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
 import {
   BANKS,
   PERSONAS,
