@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Staff } from "../staff/session";
 import { IDENTITY_RULE, IDENTITY_SCOPE } from "./schema";
@@ -107,8 +107,9 @@ async function auditRows(action?: string) {
 async function snapshot() {
   const s = await tdb.pool.query(`SELECT * FROM settings`);
   const a = await tdb.pool.query(`SELECT * FROM application ORDER BY client_id`);
+  const p = await tdb.pool.query(`SELECT * FROM provider_setting ORDER BY provider`);
   const e = await tdb.pool.query(`SELECT count(*)::int AS n FROM audit_event`);
-  return { settings: s.rows, applications: a.rows, audit: e.rows[0].n as number };
+  return { settings: s.rows, applications: a.rows, providers: p.rows, audit: e.rows[0].n as number };
 }
 
 describe("global settings", () => {
@@ -314,12 +315,122 @@ describe("applications", () => {
   });
 });
 
+const IDP_SECRET = "idp-secret-Hq3Vn8Rt";
+const IDP_SECRET_2 = "idp-secret-2-Wd5Ls0Jy";
+const connectionForm = (over: Entries = {}): Entries => ({ clientId: "idp-client", clientSecret: "", baseUrl: "", ...over });
+
+describe("IDPartner connection", () => {
+  it("without a stored connection the secret is required, and nothing is saved", async () => {
+    expect(await settings.connectionFor("idpartner")).toBeNull();
+    const before = await snapshot();
+    const state = await actions.saveProviderConnection(null, form(connectionForm()));
+    expect(state).toMatchObject({ ok: false, error: { code: "invalid", fieldErrors: { clientSecret: [expect.stringContaining("none is stored")] } } });
+    expect(state?.values).toMatchObject({ clientId: "idp-client" });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("an admin's save is the connection the next IDPartner login uses, audited without the secret", async () => {
+    const state = await actions.saveProviderConnection(null, form(connectionForm({ clientSecret: IDP_SECRET, baseUrl: "http://127.0.0.1:4012/" })));
+    expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { changed: ["baseUrl", "clientId", "clientSecret"] } });
+    expect(state?.values).not.toHaveProperty("clientSecret");
+    expect(JSON.stringify(state)).not.toContain(IDP_SECRET);
+    expect(await settings.connectionFor("idpartner")).toEqual({ baseUrl: "http://127.0.0.1:4012", clientId: "idp-client", clientSecret: IDP_SECRET });
+
+    const [entry] = (await auditRows("settings.update")).slice(-1);
+    expect(entry).toMatchObject({ actor_id: "auth0|admin", actor_role: "admin", target: "provider:idpartner" });
+    expect(entry!.details).toEqual({
+      baseUrl: { from: null, to: "http://127.0.0.1:4012" },
+      clientId: { from: null, to: "idp-client" },
+      clientSecret: { from: null, to: "set" },
+    });
+    // Stored sealed, not in clear; the ID.me settings are untouched.
+    expect(JSON.stringify((await tdb.pool.query(`SELECT * FROM provider_setting`)).rows)).not.toContain(IDP_SECRET);
+    expect((await settings.effectiveSettings(null)).clientId).toBe("env-client");
+  });
+
+  it("an empty secret keeps the stored one; an empty base URL means IDPartner's default", async () => {
+    const state = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2" })));
+    expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { changed: ["baseUrl", "clientId"] } });
+    expect(await settings.connectionFor("idpartner")).toEqual({ baseUrl: "https://auth-api.idpartner.com", clientId: "idp-client-2", clientSecret: IDP_SECRET });
+    const [entry] = (await auditRows("settings.update")).slice(-1);
+    expect(entry!.details).toEqual({ baseUrl: { from: "http://127.0.0.1:4012", to: null }, clientId: { from: "idp-client", to: "idp-client-2" } });
+  });
+
+  it("saving the same values changes nothing and writes no audit entry", async () => {
+    const before = await snapshot();
+    expect(await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2" })))).toMatchObject({ ok: true, data: { changed: [] } });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("a replaced secret is audited as replaced, never by value", async () => {
+    const state = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2", clientSecret: IDP_SECRET_2 })));
+    expect(state).toMatchObject({ ok: true, data: { changed: ["clientSecret"] } });
+    expect(JSON.stringify(state)).not.toContain(IDP_SECRET_2);
+    expect((await settings.connectionFor("idpartner"))?.clientSecret).toBe(IDP_SECRET_2);
+    const [entry] = (await auditRows("settings.update")).slice(-1);
+    expect(entry!.details).toEqual({ clientSecret: { from: "set", to: "replaced" } });
+    const everything = JSON.stringify((await tdb.pool.query(`SELECT * FROM audit_event`)).rows);
+    expect(everything).not.toContain(IDP_SECRET);
+    expect(everything).not.toContain(IDP_SECRET_2);
+    expect(JSON.stringify((await tdb.pool.query(`SELECT * FROM provider_setting`)).rows)).not.toContain(IDP_SECRET_2);
+  });
+
+  it("invalid input returns an error under each field, keeps what was typed except the secret, and changes nothing", async () => {
+    const before = await snapshot();
+    const state = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "has space", clientSecret: "typed-secret-777", baseUrl: "https://auth-api.idpartner.com/oidc-proxy/proxy/auth0/auth" })));
+    expect(state?.ok).toBe(false);
+    if (state?.ok !== false) return;
+    expect(state.error.code).toBe("invalid");
+    expect(Object.keys(state.error.fieldErrors ?? {}).sort()).toEqual(["baseUrl", "clientId"]);
+    expect(state.values).toMatchObject({ clientId: "has space", baseUrl: "https://auth-api.idpartner.com/oidc-proxy/proxy/auth0/auth" });
+    expect(state.values).not.toHaveProperty("clientSecret");
+    expect(JSON.stringify(state)).not.toContain("typed-secret-777");
+
+    const spaced = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2", clientSecret: "typed secret", baseUrl: "ftp://x" })));
+    expect(spaced?.ok === false && Object.keys(spaced.error.fieldErrors ?? {}).sort()).toEqual(["baseUrl", "clientSecret"]);
+    expect(JSON.stringify(spaced)).not.toContain("typed secret");
+    expect(await snapshot()).toEqual(before);
+    expect((await settings.connectionFor("idpartner"))?.clientSecret).toBe(IDP_SECRET_2);
+  });
+
+  it("a connection given in IDPARTNER_* becomes the row first, so saving without a secret keeps the environment's", async () => {
+    const saved = (await tdb.pool.query(`SELECT * FROM provider_setting`)).rows;
+    await tdb.pool.query(`DELETE FROM provider_setting`);
+    Object.assign(process.env, { IDPARTNER_CLIENT_ID: "env-idp-client", IDPARTNER_CLIENT_SECRET: "env-idp-secret-Tz4" });
+    try {
+      vi.resetModules(); // the environment is read once per module instance
+      const fresh = { actions: await import("./admin"), settings: await import(".") };
+      const state = await fresh.actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-3" })));
+      expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { changed: ["clientId"] } });
+      expect(await fresh.settings.connectionFor("idpartner")).toEqual({ baseUrl: "https://auth-api.idpartner.com", clientId: "idp-client-3", clientSecret: "env-idp-secret-Tz4" });
+      const [entry] = (await auditRows("settings.update")).slice(-1);
+      expect(entry!.details).toEqual({ clientId: { from: "env-idp-client", to: "idp-client-3" } });
+      expect(JSON.stringify(await auditRows())).not.toContain("env-idp-secret-Tz4");
+    } finally {
+      delete process.env.IDPARTNER_CLIENT_ID;
+      delete process.env.IDPARTNER_CLIENT_SECRET;
+      await tdb.pool.query(`DELETE FROM provider_setting`);
+      for (const row of saved) {
+        await tdb.pool.query(`INSERT INTO provider_setting (provider, base_url, client_id, client_secret_enc, updated_at) VALUES ($1, $2, $3, $4, $5)`, [
+          row.provider,
+          row.base_url,
+          row.client_id,
+          row.client_secret_enc,
+          row.updated_at,
+        ]);
+      }
+    }
+    expect((await settings.connectionFor("idpartner"))?.clientSecret).toBe(IDP_SECRET_2);
+  });
+});
+
 describe("only admins change settings", () => {
   const attempts: [string, () => Promise<{ ok: boolean; error?: { code: string } } | null>][] = [
     ["saveSettings", () => actions.saveSettings(null, form(settingsForm({ clientSecret: "stolen-secret-999", reverifyIntervalHours: "1" })))],
     ["saveApplication (create)", () => actions.saveApplication(null, form(appForm({ clientId: "sneaky", name: "Sneaky" })))],
     ["saveApplication (update)", () => actions.saveApplication(null, form(appForm({ intent: "update", clientId: "kept", name: "Renamed" })))],
     ["deleteApplication", () => actions.deleteApplication(null, form({ clientId: "kept" }))],
+    ["saveProviderConnection", () => actions.saveProviderConnection(null, form(connectionForm({ clientId: "sneaky", clientSecret: "stolen-secret-999", baseUrl: "https://evil.example" })))],
   ];
 
   it.each([
@@ -340,5 +451,6 @@ describe("only admins change settings", () => {
     expect(await snapshot()).toEqual(before);
     act("admin");
     expect((await settings.effectiveSettings(null)).clientSecret).not.toBe("stolen-secret-999");
+    expect(await settings.connectionFor("idpartner")).toMatchObject({ clientId: "idp-client-2", clientSecret: IDP_SECRET_2, baseUrl: "https://auth-api.idpartner.com" });
   });
 });

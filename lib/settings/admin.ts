@@ -5,10 +5,12 @@ import { getDb } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { audit, changes } from "../audit";
 import { ActionFailure, staffFormAction, type FormState } from "../staff/guard";
-import { globalSettings, sealClientSecret } from ".";
+import { connectionFor, globalSettings, sealClientSecret, sealProviderSecret } from ".";
 import {
   applicationSchema,
   deleteApplicationSchema,
+  PROVIDER_SECRET_REQUIRED,
+  providerConnectionSchema,
   requirementProblems,
   resolveRequirements,
   settingsSchema,
@@ -30,6 +32,11 @@ export interface SettingsSaved {
   changed: string[];
   /** Registered applications whose effective requirements cannot succeed with the new settings. */
   warnings: string[];
+}
+
+export interface ProviderConnectionSaved {
+  /** The names of the fields that changed (clientSecret when it was set or replaced). */
+  changed: string[];
 }
 
 export interface ApplicationSaved {
@@ -116,6 +123,51 @@ export const saveSettings = sameGuard(async (prev: FormState<SettingsSaved>, for
   if (state?.values) delete state.values.clientSecret;
   return state;
 }, saveSettingsAction);
+
+const IDPARTNER = "idpartner";
+
+/** A provider_setting row as the audit log shows it: the secret only as "set" (or null when there is no row). */
+function connectionView(row: { baseUrl: string | null; clientId: string } | null) {
+  return { baseUrl: row?.baseUrl ?? null, clientId: row?.clientId ?? null, clientSecret: row ? "set" : null };
+}
+
+const saveProviderConnectionAction = staffFormAction("provider.save", "admin", providerConnectionSchema, async (staff, input): Promise<ProviderConnectionSaved> => {
+  const db = await getDb();
+  const where = { provider: IDPARTNER };
+  const select = { baseUrl: true, clientId: true } as const;
+  let before = await db.providerSetting.findUnique({ where, select });
+  if (!before) {
+    // As the page does: a connection given in IDPARTNER_* becomes the row first, so an empty secret keeps it.
+    await connectionFor(IDPARTNER);
+    before = await db.providerSetting.findUnique({ where, select });
+  }
+  const { clientSecret, ...fields } = input;
+  if (!before && !clientSecret) throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
+
+  // The secret only as "set" (a first one) or "replaced", never its value.
+  const diff = changes(connectionView(before), { ...fields, clientSecret: clientSecret && before ? "replaced" : "set" });
+  if (Object.keys(diff).length) {
+    if (clientSecret) {
+      const clientSecretEnc = sealProviderSecret(IDPARTNER, clientSecret);
+      await db.providerSetting.upsert({ where, create: { ...where, ...fields, clientSecretEnc }, update: { ...fields, clientSecretEnc } });
+    } else {
+      await db.providerSetting.update({ where, data: fields });
+    }
+    await audit(staff, "settings.update", { target: `provider:${IDPARTNER}`, details: diff });
+  }
+  return { changed: Object.keys(diff) };
+});
+
+/**
+ * Saves IDPartner's connection (the provider_setting row). As for ID.me, the
+ * client secret is write-only: an empty field keeps the stored one (one is
+ * required when none is stored), and what was typed is never sent back.
+ */
+export const saveProviderConnection = sameGuard(async (prev: FormState<ProviderConnectionSaved>, form: FormData): Promise<FormState<ProviderConnectionSaved>> => {
+  const state = await saveProviderConnectionAction(prev, form);
+  if (state?.values) delete state.values.clientSecret;
+  return state;
+}, saveProviderConnectionAction);
 
 function inheritedNote(field: "scopes" | "requiredGroup", app: ApplicationRequirements, g: GlobalRequirements): string {
   if (field === "scopes" && !app.scopes.length) return ` This application uses the global scopes (${g.scopes.join(" ")}): give it its own scopes, or change its policy.`;

@@ -12,6 +12,9 @@ import {
   IDENTITY_RULE,
   IDENTITY_SCOPE,
   KNOWN_SCOPES,
+  PROVIDER_SECRET_REQUIRED,
+  providerConnectionSchema,
+  providerConnectionSchemaFor,
   requirementProblems,
   resolveRequirements,
   settingsSchema,
@@ -259,6 +262,61 @@ describe("deleteApplicationSchema", () => {
   it("needs the client id", () => {
     expect(deleteApplicationSchema.safeParse(formObject(form({ clientId: " app-1 " }))).data).toEqual({ clientId: "app-1" });
     expect(deleteApplicationSchema.safeParse(formObject(form({}))).success).toBe(false);
+  });
+});
+
+const goodConnection: Entries = { clientId: "idp-client-1", clientSecret: "", baseUrl: "" };
+
+describe("providerConnectionSchema (IDPartner)", () => {
+  it("accepts the connection form as submitted: empty secret and base URL are null", () => {
+    expect(parse(providerConnectionSchema, goodConnection).data).toEqual({ clientId: "idp-client-1", clientSecret: null, baseUrl: null });
+    expect(parse(providerConnectionSchema, { clientId: " idp-client-1 " }).data).toEqual({ clientId: "idp-client-1", clientSecret: null, baseUrl: null });
+  });
+
+  it("client id: required, trimmed, no spaces, at most 200 characters", () => {
+    expect(errorsOf(parse(providerConnectionSchema, { ...goodConnection, clientId: "  " })).clientId).toEqual(["Enter the client id IDPartner gave you."]);
+    expect(errorsOf(parse(providerConnectionSchema, {})).clientId).toHaveLength(1);
+    expect(errorsOf(parse(providerConnectionSchema, { ...goodConnection, clientId: "ab cd" })).clientId).toEqual(["A client id has no spaces."]);
+    expect(errorsOf(parse(providerConnectionSchema, { ...goodConnection, clientId: "a".repeat(201) })).clientId).toEqual(["At most 200 characters."]);
+  });
+
+  it("client secret: write-only like ID.me's; empty keeps the stored one, a new one is taken as typed and never echoed in errors", () => {
+    expect(parse(providerConnectionSchema, { ...goodConnection, clientSecret: "n3w-$ecret" }).data?.clientSecret).toBe("n3w-$ecret");
+    expect(parse(providerConnectionSchema, { ...goodConnection, clientSecret: undefined }).data?.clientSecret).toBeNull();
+    const errors = errorsOf(parse(providerConnectionSchema, { ...goodConnection, clientSecret: "has space" }));
+    expect(errors.clientSecret).toEqual(["A client secret has no spaces."]);
+    expect(JSON.stringify(errors)).not.toContain("has space");
+    expect(errorsOf(parse(providerConnectionSchema, { ...goodConnection, clientSecret: "s".repeat(501) })).clientSecret).toEqual(["At most 500 characters."]);
+  });
+
+  it("client secret: required when none is stored yet", () => {
+    expect(errorsOf(parse(providerConnectionSchemaFor(false), goodConnection)).clientSecret).toEqual([PROVIDER_SECRET_REQUIRED]);
+    expect(parse(providerConnectionSchemaFor(false), { ...goodConnection, clientSecret: "first-secret" }).data?.clientSecret).toBe("first-secret");
+    expect(parse(providerConnectionSchemaFor(true), goodConnection).success).toBe(true);
+    // Reported with the other fields' errors, once.
+    expect(errorsOf(parse(providerConnectionSchemaFor(false), { ...goodConnection, clientId: "", baseUrl: "nope" }))).toEqual({
+      clientId: [expect.any(String)],
+      baseUrl: [expect.any(String)],
+      clientSecret: [PROVIDER_SECRET_REQUIRED],
+    });
+    expect(errorsOf(parse(providerConnectionSchemaFor(false), { ...goodConnection, clientSecret: "a b" })).clientSecret).toEqual(["A client secret has no spaces."]);
+  });
+
+  it("base URL: optional http(s) URL, trailing slash dropped; anything else refused", () => {
+    expect(parse(providerConnectionSchema, { ...goodConnection, baseUrl: " http://127.0.0.1:4012/ " }).data?.baseUrl).toBe("http://127.0.0.1:4012");
+    expect(parse(providerConnectionSchema, { ...goodConnection, baseUrl: "https://auth-api.idpartner.com" }).data?.baseUrl).toBe("https://auth-api.idpartner.com");
+    expect(parse(providerConnectionSchema, { ...goodConnection, baseUrl: "https://proxy.example.com/idpartner/" }).data?.baseUrl).toBe("https://proxy.example.com/idpartner");
+    expect(parse(providerConnectionSchema, { ...goodConnection, baseUrl: "   " }).data?.baseUrl).toBeNull();
+    for (const bad of ["ftp://auth-api.idpartner.com", "auth-api.idpartner.com", "javascript:alert(1)", "https://u:p@auth-api.idpartner.com", "https://x.test/?a=1", "https://x.test/#a", `https://x.test/${"a".repeat(500)}`]) {
+      expect(errorsOf(parse(providerConnectionSchema, { ...goodConnection, baseUrl: bad })).baseUrl, bad).toHaveLength(1);
+    }
+  });
+
+  it("base URL: the proxy paths are the portal's to append, not part of the base", () => {
+    for (const bad of ["https://auth-api.idpartner.com/oidc-proxy", "https://auth-api.idpartner.com/oidc-proxy/proxy/auth0/auth", "https://auth-api.idpartner.com/oidc-proxy/proxy/auth0/token"]) {
+      expect(errorsOf(parse(providerConnectionSchema, { ...goodConnection, baseUrl: bad })).baseUrl![0], bad).toContain("/oidc-proxy/proxy/auth0/auth");
+    }
+    expect(parse(providerConnectionSchema, { ...goodConnection, baseUrl: "https://x.test/oidc-proxyish" }).success).toBe(true);
   });
 });
 

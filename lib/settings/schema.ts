@@ -380,3 +380,44 @@ export type ApplicationInput = z.output<typeof applicationSchema>;
 export const deleteApplicationSchema = z.object({
   clientId: field(z.string().min(1, "Which application?").max(128)),
 });
+
+// ---------------------------------------------------------------------------
+// Another provider's connection (IDPartner: the provider_setting row)
+
+/** What the portal appends to IDPartner's base URL (lib/idpartner). */
+export const IDPARTNER_PROXY_PATHS = ["/oidc-proxy/proxy/auth0/auth", "/oidc-proxy/proxy/auth0/token"] as const;
+
+export const PROVIDER_SECRET_REQUIRED = "Enter the client secret: none is stored yet.";
+
+export const providerConnectionSchema = z.object({
+  clientId: field(z.string().min(1, "Enter the client id IDPartner gave you.").max(200, "At most 200 characters.").regex(/^\S*$/, "A client id has no spaces.")),
+  /** Write-only: empty keeps the stored secret (null); required when none is stored (see `providerConnectionSchemaFor`). */
+  clientSecret: field(
+    z
+      .string()
+      .max(500, "At most 500 characters.")
+      .regex(/^\S*$/, "A client secret has no spaces.")
+      .transform((v) => (v ? v : null)),
+  ),
+  /** Empty: IDPartner's default (null). */
+  baseUrl: field(
+    z.string().transform((v, ctx) => {
+      if (!v) return null;
+      if (v.length > 500) ctx.addIssue({ code: "custom", message: "At most 500 characters." });
+      else if (!isHttpUrl(v)) ctx.addIssue({ code: "custom", message: "Enter an http(s) URL without query or credentials, e.g. https://auth-api.idpartner.com, or leave it empty for the default." });
+      else if (/\/oidc-proxy(\/|$)/i.test(new URL(v).pathname)) {
+        ctx.addIssue({ code: "custom", message: `Enter the base URL only: the portal appends ${IDPARTNER_PROXY_PATHS.join(" and ")} itself.` });
+      }
+      return v.replace(/\/+$/, "");
+    }),
+  ),
+});
+
+export type ProviderConnectionInput = z.output<typeof providerConnectionSchema>;
+
+/** The connection schema knowing whether a secret is stored: without one, the secret is required. */
+export function providerConnectionSchemaFor(secretStored: boolean) {
+  return providerConnectionSchema.superRefine((c, ctx) => {
+    if (!secretStored && !c.clientSecret) ctx.addIssue({ code: "custom", path: ["clientSecret"], message: PROVIDER_SECRET_REQUIRED });
+  }, whenValid("clientSecret"));
+}

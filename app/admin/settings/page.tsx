@@ -1,10 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
-import { globalSettings } from "@/lib/settings";
+import { connectionFor, globalSettings } from "@/lib/settings";
+import { getDb } from "@/lib/db/client";
 import { callbackUrl } from "@/lib/flow";
+import { DEFAULT_BASE_URL as IDPARTNER_DEFAULT_BASE_URL } from "@/lib/idpartner";
+import { log } from "@/lib/log";
 import { Card, fmtDate, PageHeader } from "../_ui/kit";
 import { SettingsForm } from "./settings-form";
+import { ProviderConnectionForm } from "./provider-form";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -13,6 +17,7 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage() {
   await guardPage("admin", "/admin/settings");
   const s = await globalSettings();
+  const idpartner = await idpartnerRow();
   return (
     <div className="mx-auto max-w-3xl">
       <PageHeader title="Settings" description="How the portal verifies people with ID.me, for every login. Applications can override the policy, scopes, group and interval." />
@@ -39,6 +44,49 @@ export default async function SettingsPage() {
           }}
         />
       </Card>
+
+      <div className="mt-8">
+        <Card title="IDPartner connection">
+          <p className="mb-6 text-sm text-slate-600">
+            Used by applications set to IDPartner on the{" "}
+            <Link href="/admin/applications" className="underline">
+              Applications
+            </Link>{" "}
+            page. {idpartner.row ? `Last changed ${fmtDate(idpartner.row.updatedAt)}.` : "Not configured yet."} Redirect URI to register at IDPartner:{" "}
+            <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>.
+          </p>
+          {idpartner.unreadable ? (
+            <p role="alert" className="mb-6 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+              The stored IDPartner secret cannot be opened (was ENCRYPTION_KEY changed?): IDPartner logins fail until you enter the secret again below.
+            </p>
+          ) : null}
+          <ProviderConnectionForm
+            defaultBaseUrl={IDPARTNER_DEFAULT_BASE_URL}
+            initial={{ clientId: idpartner.row?.clientId ?? "", baseUrl: idpartner.row?.baseUrl ?? null, secretSet: Boolean(idpartner.row?.clientSecretEnc) }}
+          />
+        </Card>
+      </div>
     </div>
   );
+}
+
+/**
+ * IDPartner's provider_setting row, without opening its secret. connectionFor
+ * first, so that a connection given in IDPARTNER_* exists as the row (as at the
+ * first login); a secret it cannot open is reported, not a broken page.
+ */
+async function idpartnerRow() {
+  let unreadable = false;
+  try {
+    await connectionFor("idpartner");
+  } catch (err) {
+    unreadable = true;
+    log("warn", "IDPartner connection unreadable", { step: "admin.settings", error: (err as Error)?.name });
+  }
+  const db = await getDb();
+  const row = await db.providerSetting.findUnique({
+    where: { provider: "idpartner" },
+    select: { clientId: true, baseUrl: true, clientSecretEnc: true, updatedAt: true },
+  });
+  return { row, unreadable: unreadable && Boolean(row) };
 }

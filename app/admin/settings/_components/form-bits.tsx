@@ -47,18 +47,54 @@ export function useSchemaForm<R>(action: Action<R>, schema: z.ZodType) {
   return { state, formAction, pending, errors, clientBlocked: clientErrors !== null, onSubmit, formRef };
 }
 
-/** aria props tying an input to its hint and error (ids as kit's Field makes them). */
-export function aria(name: string, errors: Record<string, string[]>, hint = false) {
-  const ids = [hint ? `${name}-hint` : null, errors[name]?.length ? `${name}-error` : null].filter(Boolean).join(" ");
-  return { id: name, name, "aria-invalid": errors[name]?.length ? true : undefined, "aria-describedby": ids || undefined } as const;
+/**
+ * aria props tying an input to its hint and error (ids as kit's Field makes them).
+ * `idPrefix` keeps the ids apart when two forms on one page share field names.
+ */
+export function aria(name: string, errors: Record<string, string[]>, hint = false, idPrefix = "") {
+  const id = `${idPrefix}${name}`;
+  const ids = [hint ? `${id}-hint` : null, errors[name]?.length ? `${id}-error` : null].filter(Boolean).join(" ");
+  return { id, name, "aria-invalid": errors[name]?.length ? true : undefined, "aria-describedby": ids || undefined } as const;
 }
 
-export function FieldError({ name, errors }: { name: string; errors: Record<string, string[]> }) {
+export function FieldError({ name, errors, idPrefix = "" }: { name: string; errors: Record<string, string[]>; idPrefix?: string }) {
   return errors[name]?.length ? (
-    <p id={`${name}-error`} role="alert" className="text-sm text-rose-700">
+    <p id={`${idPrefix}${name}-error`} role="alert" className="text-sm text-rose-700">
       {errors[name]!.join(" ")}
     </p>
   ) : null;
+}
+
+/** kit's Field for a form whose ids carry a prefix (pair it with `aria(name, errors, hint, idPrefix)`). */
+export function PrefixedField({
+  idPrefix,
+  name,
+  label,
+  hint,
+  errors,
+  children,
+}: {
+  idPrefix: string;
+  name: string;
+  label: React.ReactNode;
+  hint?: React.ReactNode;
+  errors: Record<string, string[]>;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={`${idPrefix}${name}`} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      {children}
+      {hint ? (
+        <p id={`${idPrefix}${name}-hint`} className="text-xs text-slate-500">
+          {hint}
+        </p>
+      ) : null}
+      <FieldError name={name} errors={errors} idPrefix={idPrefix} />
+    </div>
+  );
 }
 
 /** The form's outcome above its fields: errors as an alert, success as a status. */
