@@ -19,7 +19,8 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import * as oidc from "openid-client";
-import { DEFAULT_CLAIM_NAMESPACE, esc, isMain, readBody, sendHtml } from "./tenant";
+import { DEFAULT_CLAIM_NAMESPACE } from "./tenant";
+import { esc, isMain, readBody, sendHtml } from "../shared/http";
 import { SAMPLE_APP_CALLBACK_PATH, SAMPLE_CLIENT_IDS, defaultClients } from "./tenant-data";
 
 export interface SampleAppClient {

@@ -29,10 +29,8 @@
  * Run directly:  tsx sandbox/auth0/tenant.ts --port 4000
  */
 import { randomBytes } from "node:crypto";
-import { realpathSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type InteractionResults, type KoaContextWithOIDC } from "oidc-provider";
@@ -48,6 +46,7 @@ import {
   type RunResult,
 } from "./runtime";
 import { DEFAULT_USERS, defaultClients, type TenantClient, type TenantUser } from "./tenant-data";
+import { esc, isMain, readBody, sendHtml } from "../shared/http";
 
 export type { TenantClient, TenantUser } from "./tenant-data";
 export { DEFAULT_USERS, DEMO_PASSWORD, defaultClients } from "./tenant-data";
@@ -786,47 +785,10 @@ function page(title: string, body: string): string {
 <body><main><p class="banner">Auth0 tenant (local stand-in) &mdash; test data only</p>${body}</main></body></html>`;
 }
 
-// ---------------------------------------------------------------------------
-// Small http helpers (also used by sample-app.ts)
 
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
-export function sendRaw(res: ServerResponse, status: number, contentType: string, body: string) {
-  res.statusCode = status;
-  res.setHeader("Content-Type", contentType);
-  res.setHeader("Cache-Control", "no-store");
-  res.setHeader("Content-Length", Buffer.byteLength(body));
-  res.end(body);
-}
 
-export function sendHtml(res: ServerResponse, status: number, html: string) {
-  sendRaw(res, status, "text/html; charset=utf-8", html);
-}
 
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > limit) throw new Error("request body too large");
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** True when this module is the entry point (`tsx <this file>`). */
-export function isMain(moduleUrl: string): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
-  } catch {
-    return false;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // CLI: tsx sandbox/auth0/tenant.ts --port 4000

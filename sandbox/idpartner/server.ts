@@ -18,10 +18,8 @@
  * Run directly:  tsx sandbox/idpartner/server.ts --port 4021
  */
 import { randomBytes } from "node:crypto";
-import { realpathSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
@@ -39,6 +37,7 @@ import {
   type Bank,
   type StandinAccount,
 } from "./personas";
+import { esc, isMain, isRecord, readBody, sendHtml, sendJson } from "../shared/http";
 
 export interface StandinClient {
   client_id: string;
@@ -508,44 +507,11 @@ function index(h: HandlerContext, res: ServerResponse) {
   );
 }
 
-// ---------------------------------------------------------------------------
-// helpers
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
-}
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
-function sendRaw(res: ServerResponse, status: number, contentType: string, body: string) {
-  res.statusCode = status;
-  res.setHeader("Content-Type", contentType);
-  res.setHeader("Cache-Control", "no-store");
-  res.setHeader("Content-Length", Buffer.byteLength(body));
-  res.end(body);
-}
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
-  sendRaw(res, status, "application/json; charset=utf-8", JSON.stringify(body));
-}
 
-function sendHtml(res: ServerResponse, status: number, html: string) {
-  sendRaw(res, status, "text/html; charset=utf-8", html);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > limit) throw new Error("request body too large");
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 // ---------------------------------------------------------------------------
 // CLI: tsx sandbox/idpartner/server.ts --port 4021
@@ -585,17 +551,8 @@ function optionsFromCli(argv: string[], env: NodeJS.ProcessEnv): IdpartnerStandi
   };
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const options = optionsFromCli(process.argv.slice(2), process.env);
   const standin = await startIdpartnerStandin(options);
   const clientIds = (options.clients ?? []).map((c) => c.client_id).join(", ");
