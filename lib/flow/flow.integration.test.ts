@@ -233,7 +233,7 @@ describe("a whole login through the portal", () => {
       const health = await fetch(`${h.portal.url}/api/health`);
       expect(health.status).toBe(503);
       const report = await health.json();
-      expect(report.checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, provider: { ok: false } });
+      expect(report.checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, "provider:idme": { ok: false }, "provider:idpartner": { ok: true } });
     } finally {
       await h.db.pool.query(`UPDATE settings SET base_url = $1 WHERE id = 1`, [h.idme.url]);
     }
@@ -244,7 +244,8 @@ describe("a whole login through the portal", () => {
     expect(r.status).toBe(200);
     const report = await r.json();
     expect(report.ok).toBe(true);
-    expect(Object.keys(report.checks)).toEqual(["database", "migrations", "provider"]);
+    // ID.me (the global provider) and IDPartner (used by one application) are both checked.
+    expect(Object.keys(report.checks)).toEqual(["database", "migrations", "provider:idme", "provider:idpartner"]);
     expect(JSON.stringify(report)).not.toContain(h.clientSecret);
   });
 

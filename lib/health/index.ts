@@ -1,7 +1,7 @@
 import { getDb } from "../db/client";
 import { readMigrations } from "../db/migrate";
 import { providerFor } from "../providers";
-import { effectiveSettings } from "../settings";
+import { connectionFor, globalSettings } from "../settings";
 import { env } from "../env";
 
 /** What /api/health reports: each check with its outcome, nothing secret. */
@@ -38,10 +38,22 @@ export async function health(): Promise<{ ok: boolean; checks: Record<string, Ch
     if (missing.length) throw new Error(`not applied: ${missing.join(", ")}`);
     return `${applied.size} applied`;
   });
-  const provider = await timed(async () => {
-    const s = await effectiveSettings(null);
-    return providerFor(s.provider).check({ baseUrl: s.baseUrl, clientId: s.clientId, clientSecret: s.clientSecret, timeoutMs: Math.min(env().PROVIDER_TIMEOUT_MS, 5_000) });
-  });
-  const checks = { database, migrations, provider };
+  // Every provider in use: the global one and any an application overrides it with.
+  const providers: Record<string, Check> = {};
+  try {
+    const db = await getDb();
+    const g = await globalSettings();
+    const apps = await db.application.findMany({ where: { provider: { not: null } }, select: { provider: true }, distinct: ["provider"] });
+    for (const id of new Set([g.provider, ...apps.map((a) => a.provider!)])) {
+      providers[`provider:${id}`] = await timed(async () => {
+        const conn = await connectionFor(id, g);
+        if (!conn) throw new Error("no client configured");
+        return providerFor(id).check({ ...conn, timeoutMs: Math.min(env().PROVIDER_TIMEOUT_MS, 5_000) });
+      });
+    }
+  } catch (err) {
+    providers.provider = { ok: false, detail: (err as Error)?.message?.slice(0, 200) ?? "failed", ms: 0 };
+  }
+  const checks = { database, migrations, ...providers };
   return { ok: Object.values(checks).every((c) => c.ok), checks };
 }
