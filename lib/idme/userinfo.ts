@@ -13,6 +13,7 @@
  *
  * Error messages never contain attribute values.
  */
+import { OIDC_PROTOCOL_CLAIMS } from "../providers/claims";
 
 export type AttributeValue = string | number | boolean | null;
 
@@ -80,25 +81,7 @@ const NUMERIC_STRING_HANDLES: ReadonlySet<string> = new Set(["zip"]);
  * JWT / OIDC protocol claims: not ID.me attributes, so they stay out of the
  * attribute map in the claims style (`sub` is still the uuid fallback).
  */
-const PROTOCOL_CLAIMS: ReadonlySet<string> = new Set([
-  "iss",
-  "sub",
-  "aud",
-  "exp",
-  "nbf",
-  "iat",
-  "jti",
-  "nonce",
-  "auth_time",
-  "acr",
-  "amr",
-  "azp",
-  "at_hash",
-  "c_hash",
-  "s_hash",
-  "sid",
-  "status",
-]);
+const PROTOCOL_CLAIMS: ReadonlySet<string> = new Set([...OIDC_PROTOCOL_CLAIMS, "status"]);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

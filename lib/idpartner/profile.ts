@@ -35,6 +35,7 @@ import type { NormalizedAttributes } from "../idme/userinfo";
  *
  * Error messages never contain claim values.
  */
+import { OIDC_PROTOCOL_CLAIMS } from "../providers/claims";
 
 /** `record.type` values that mean "the bank's own customer record". */
 export const BANK_RECORD_TYPES: ReadonlySet<string> = new Set(["bank_account"]);
@@ -76,27 +77,7 @@ export class ProfileError extends Error {
 }
 
 /** JWT / OIDC protocol claims: about the token, not the person. */
-const PROTOCOL_CLAIMS: ReadonlySet<string> = new Set([
-  "iss",
-  "sub",
-  "aud",
-  "exp",
-  "nbf",
-  "iat",
-  "jti",
-  "nonce",
-  "auth_time",
-  "acr",
-  "amr",
-  "azp",
-  "at_hash",
-  "c_hash",
-  "s_hash",
-  "sid",
-  "updated_at",
-  "_claim_names",
-  "_claim_sources",
-]);
+const PROTOCOL_CLAIMS: ReadonlySet<string> = new Set([...OIDC_PROTOCOL_CLAIMS, "updated_at", "_claim_names", "_claim_sources"]);
 
 type Claims = Record<string, unknown>;
 

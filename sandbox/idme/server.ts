@@ -16,7 +16,6 @@
 import { randomBytes } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import Provider, {
   errors,
@@ -39,6 +38,7 @@ import {
   type Persona,
 } from "./personas";
 import { esc, isMain, isRecord, readBody, sendHtml, sendJson, sendRaw } from "../shared/http";
+import { nonNegativeInt, standinCli } from "../shared/cli";
 
 export interface StandinClient {
   client_id: string;
@@ -574,52 +574,13 @@ function index(h: HandlerContext, res: ServerResponse) {
   );
 }
 
-
-
-
-
-
-
 // ---------------------------------------------------------------------------
 // CLI: tsx sandbox/idme/server.ts --port 4011
 
 function optionsFromCli(argv: string[], env: NodeJS.ProcessEnv): IdmeStandinOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "client-id": { type: "string" },
-      "client-secret": { type: "string" },
-      "redirect-uri": { type: "string", multiple: true },
-      "slow-ms": { type: "string" },
-      "public-url": { type: "string" },
-    },
-    strict: true,
-  });
-  const int = (v: string | undefined, name: string): number | undefined => {
-    if (v === undefined || v === "") return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-    return n;
-  };
-  const redirectUris =
-    values["redirect-uri"] ??
-    (env.IDME_STANDIN_REDIRECT_URIS ? env.IDME_STANDIN_REDIRECT_URIS.split(/[\s,]+/).filter(Boolean) : undefined);
-  const client: StandinClient = {
-    client_id: values["client-id"] ?? env.IDME_STANDIN_CLIENT_ID ?? DEFAULT_CLIENT.client_id,
-    client_secret: values["client-secret"] ?? env.IDME_STANDIN_CLIENT_SECRET ?? DEFAULT_CLIENT.client_secret,
-    redirect_uris: redirectUris?.length ? redirectUris : DEFAULT_CLIENT.redirect_uris,
-  };
-  return {
-    port: int(values.port ?? env.IDME_STANDIN_PORT, "port") ?? 4011,
-    host: values.host ?? env.IDME_STANDIN_HOST ?? "127.0.0.1",
-    clients: [client],
-    slowMs: int(values["slow-ms"] ?? env.IDME_STANDIN_SLOW_MS, "slow-ms"),
-    publicUrl: values["public-url"] ?? env.IDME_STANDIN_PUBLIC_URL ?? undefined,
-  };
+  const { option, ...options } = standinCli(argv, env, "IDME_STANDIN", { port: 4011, client: DEFAULT_CLIENT }, ["slow-ms"]);
+  return { ...options, slowMs: nonNegativeInt(option("slow-ms"), "slow-ms") };
 }
-
 
 if (isMain(import.meta.url)) {
   const options = optionsFromCli(process.argv.slice(2), process.env);

@@ -20,7 +20,6 @@
 import { randomBytes } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
@@ -38,6 +37,7 @@ import {
   type StandinAccount,
 } from "./personas";
 import { esc, isMain, isRecord, readBody, sendHtml, sendJson } from "../shared/http";
+import { standinCli } from "../shared/cli";
 
 export interface StandinClient {
   client_id: string;
@@ -507,50 +507,13 @@ function index(h: HandlerContext, res: ServerResponse) {
   );
 }
 
-
-
-
-
-
-
 // ---------------------------------------------------------------------------
 // CLI: tsx sandbox/idpartner/server.ts --port 4021
 
 function optionsFromCli(argv: string[], env: NodeJS.ProcessEnv): IdpartnerStandinOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "client-id": { type: "string" },
-      "client-secret": { type: "string" },
-      "redirect-uri": { type: "string", multiple: true },
-      "public-url": { type: "string" },
-    },
-    strict: true,
-  });
-  const int = (v: string | undefined, name: string): number | undefined => {
-    if (v === undefined || v === "") return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-    return n;
-  };
-  const redirectUris =
-    values["redirect-uri"] ??
-    (env.IDPARTNER_STANDIN_REDIRECT_URIS ? env.IDPARTNER_STANDIN_REDIRECT_URIS.split(/[\s,]+/).filter(Boolean) : undefined);
-  const client: StandinClient = {
-    client_id: values["client-id"] ?? env.IDPARTNER_STANDIN_CLIENT_ID ?? DEFAULT_CLIENT.client_id,
-    client_secret: values["client-secret"] ?? env.IDPARTNER_STANDIN_CLIENT_SECRET ?? DEFAULT_CLIENT.client_secret,
-    redirect_uris: redirectUris?.length ? redirectUris : DEFAULT_CLIENT.redirect_uris,
-  };
-  return {
-    port: int(values.port ?? env.IDPARTNER_STANDIN_PORT, "port") ?? 4021,
-    host: values.host ?? env.IDPARTNER_STANDIN_HOST ?? "127.0.0.1",
-    clients: [client],
-    publicUrl: values["public-url"] ?? env.IDPARTNER_STANDIN_PUBLIC_URL ?? undefined,
-  };
+  const { option: _option, ...options } = standinCli(argv, env, "IDPARTNER_STANDIN", { port: 4021, client: DEFAULT_CLIENT });
+  return options;
 }
-
 
 if (isMain(import.meta.url)) {
   const options = optionsFromCli(process.argv.slice(2), process.env);
