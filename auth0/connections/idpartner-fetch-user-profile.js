@@ -55,6 +55,7 @@
  *   minutes ago: callback(new Error(…)), and Auth0 fails the login. Messages carry no
  *   personal data.
  */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- Auth0 calls this function by name
 function fetchUserProfile(accessToken, context, callback) {
   var BANK_RECORD_TYPES = ["bank_account"];
   var CLOCK_SKEW_SECONDS = 300;

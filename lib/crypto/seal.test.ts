@@ -121,7 +121,7 @@ describe("sealJson / openJson", () => {
   it("refuses truncated and malformed strings", () => {
     const sealed = sealJson(person, KEY);
     for (const cut of [1, 5, 20, sealed.length - 1]) expectSealError(() => openJson(sealed.slice(0, cut), KEY));
-    const [v, iv, tag, ct] = parts(sealed);
+    const [, iv, tag, ct] = parts(sealed);
     for (const bad of [
       "",
       "v1",

@@ -148,7 +148,7 @@ const PROVIDER_ERRORS: Record<string, ConstructorParameters<typeof FlowError>[0]
 export async function callback(attemptId: string | undefined, stateCookie: string | undefined, url: URL): Promise<Outcome> {
   const q = url.searchParams;
   const state = q.get("state");
-  let attempt = await findAttempt(attemptId);
+  const attempt = await findAttempt(attemptId);
   if (!attempt || (state && attempt.oauthState !== state && !TERMINAL.has(attempt.status))) {
     const db = await getDb();
     const owner = state ? await db.attempt.findUnique({ where: { oauthState: state } }) : null;

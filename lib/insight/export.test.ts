@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Staff } from "../staff/session";
+import { parseCsv } from "@/sandbox/harness/csv";
 
 /**
  * GET /api/admin/export on a real database, called as the route handler:
@@ -30,24 +31,6 @@ const BASE = Date.parse("2026-03-01T12:00:00.000Z");
 const pad = (n: number) => String(n).padStart(4, "0");
 const STATUSES = ["verified", "verified", "not_verified", "revoked"] as const;
 
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(cell), (cell = "");
-    else if (c === "\r" && text[i + 1] === "\n") row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
-    else cell += c;
-  }
-  return rows;
-}
 
 async function download(query: string) {
   const res = await route.GET(new Request(`https://verify.example.test/api/admin/export?${query}`));

@@ -1,27 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { attemptCells, attemptHeader, csvCell, csvLine, recordCells, recordHeader, type RecordCsvRow } from "./csv";
+import { parseCsv } from "@/sandbox/harness/csv";
 
 /** CSV cells per RFC 4180, formula injection neutralized, and the columns each role takes away. */
 
-/** A small RFC 4180 parser, to prove that what is written reads back as it was meant. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(cell), (cell = "");
-    else if (c === "\r" && text[i + 1] === "\n") row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
-    else cell += c;
-  }
-  return rows;
-}
 
 describe("csv cells", () => {
   it("quotes cells with quotes, commas and line breaks, doubling quotes", () => {

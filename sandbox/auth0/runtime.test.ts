@@ -29,7 +29,8 @@ function baseInput(over: Partial<RunInput> = {}): RunInput {
   };
 }
 
-/** An Action written inline for the test. */
+/** An Action written inline for the test (event and api are the untyped objects an Action gets). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function action(onExecute: (event: any, api: any) => unknown, onContinue?: (event: any, api: any) => unknown): ActionModule {
   return {
     onExecutePostLogin: async (e, a) => {
@@ -257,6 +258,7 @@ describe("event, claims and metadata", () => {
       client: { client_id: "client-1", name: "App", metadata: { IDV_REQUIRED: "true" } },
       request: { ip: "198.51.100.7", query: { a: "1" } },
     });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     let seen: any;
     const r = await runPostLogin(
       action((event, api) => {

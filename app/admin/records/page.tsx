@@ -262,6 +262,8 @@ function appLabel(apps: Map<string, string>, clientId: string | null) {
 }
 
 function Expiry({ at }: { at: Date }) {
+  // Rendered on the server once per request: reading the clock here is intended.
+  // eslint-disable-next-line react-hooks/purity
   const expired = at.getTime() < Date.now();
   return (
     <span className={expired ? "text-slate-500" : undefined}>

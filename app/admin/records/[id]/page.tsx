@@ -34,6 +34,8 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
   if (!record) notFound();
   const [apps, opened] = await Promise.all([applicationNames(), openRecordAttributes(record.id)]);
   const shown = opened.ok ? attributesForRole(staff.role, opened.attributes) : null;
+  // A server component renders once per request: reading the clock here is intended.
+  // eslint-disable-next-line react-hooks/purity
   const expired = record.expiresAt.getTime() < Date.now();
   const appName = record.lastClientId ? apps.get(record.lastClientId) : undefined;
 

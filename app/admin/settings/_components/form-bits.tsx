@@ -35,7 +35,6 @@ export function useSchemaForm<R>(action: Action<R>, schema: z.ZodType) {
 
   // After a check with errors, the keyboard lands on the first field to fix.
   useEffect(() => {
-    if (!Object.keys(errors).length) return;
     formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [checks, state]);
 
