@@ -17,7 +17,14 @@ async function staffSignIn(page: Page, system: E2E, path: string, userId: "auth0
 }
 
 test("an anonymous visitor is sent to sign in, whatever admin page they open", async ({ page, system, shot }) => {
-  for (const path of ["/admin", "/admin/records", "/admin/settings", "/admin/applications", "/admin/audit", "/admin/attempts/IDV-0000-0000"]) {
+  for (const path of [
+    "/admin",
+    "/admin/records",
+    "/admin/settings",
+    "/admin/applications",
+    "/admin/audit",
+    "/admin/attempts/IDV-0000-0000",
+  ]) {
     await page.context().clearCookies();
     await page.goto(`${system.portalUrl}${path}`);
     await expect(page, path).toHaveURL(/\/u\/login\//);
@@ -25,7 +32,12 @@ test("an anonymous visitor is sent to sign in, whatever admin page they open", a
   await shot("sign-in-required");
 });
 
-test("an admin changes scopes, interval and an application's requirement; the next logins follow", async ({ page, browser, system, shot }) => {
+test("an admin changes scopes, interval and an application's requirement; the next logins follow", async ({
+  page,
+  browser,
+  system,
+  shot,
+}) => {
   await staffSignIn(page, system, "/admin/settings", "auth0|admin");
   await shot("admin-settings");
 
@@ -67,7 +79,9 @@ test("an admin changes scopes, interval and an application's requirement; the ne
   await logIn(q, system, "sample-app", user);
   await verifyAtIdme(q, "identity-verified", user);
   expect(await resultOf(q)).toBe("signed-in");
-  const { rows } = await system.db.pool.query(`SELECT last_checked_at, expires_at FROM verification_record WHERE auth0_user_id = $1`, [user]);
+  const { rows } = await system.db.pool.query(`SELECT last_checked_at, expires_at FROM verification_record WHERE auth0_user_id = $1`, [
+    user,
+  ]);
   expect(new Date(rows[0].expires_at).getTime() - new Date(rows[0].last_checked_at).getTime()).toBe(12 * 3_600_000);
   await again.close();
 
@@ -79,7 +93,9 @@ test("an admin changes scopes, interval and an application's requirement; the ne
   await shot("admin-audit");
 
   // Put the global settings back for the other journeys.
-  await system.db.pool.query(`UPDATE settings SET scopes = '{openid,http://idmanagement.gov/ns/assurance/ial/2/aal/2}', reverify_interval_hours = 24 WHERE id = 1`);
+  await system.db.pool.query(
+    `UPDATE settings SET scopes = '{openid,http://idmanagement.gov/ns/assurance/ial/2/aal/2}', reverify_interval_hours = 24 WHERE id = 1`,
+  );
   await system.db.pool.query(`UPDATE application SET required = false WHERE client_id = 'sample-app'`);
 });
 

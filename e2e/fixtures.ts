@@ -11,7 +11,20 @@ import { DEFAULT_USERS, DEMO_PASSWORD } from "../sandbox/auth0/tenant";
  * the ID.me stand-in and the portal's production build.
  */
 
-export const E2E_USERS = ["identity", "veteran", "notverified", "declines", "interval", "reverify", "refresh", "keyboard", "optional", "support", "credit", "switch"].map((k) => ({
+export const E2E_USERS = [
+  "identity",
+  "veteran",
+  "notverified",
+  "declines",
+  "interval",
+  "reverify",
+  "refresh",
+  "keyboard",
+  "optional",
+  "support",
+  "credit",
+  "switch",
+].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,
   name: `E2E ${k}`,
@@ -46,7 +59,11 @@ export const test = base.extend<{ shot: (name: string) => Promise<void> }, { sys
   // Saves a screenshot of the page as a person sees it, numbered in journey order.
   shot: async ({ page }, use, testInfo) => {
     let n = 0;
-    const slug = testInfo.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 60);
+    const slug = testInfo.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 60);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await use(async (name) => {
       n += 1;

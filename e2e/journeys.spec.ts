@@ -38,7 +38,16 @@ test("identity verified on a bank application: the app gets status valid", async
   expect(await claim(page, LAST_CHECK)).toBeTruthy();
   const [attempt] = await attempts(system, user);
   expect(attempt).toMatchObject({ status: "verified", auth0_client_id: "sample-bank" });
-  expect(await steps(system, attempt.id)).toEqual(["token_received", "interval_check", "sent_to_provider", "returned", "token_exchange", "userinfo", "result", "resumed"]);
+  expect(await steps(system, attempt.id)).toEqual([
+    "token_received",
+    "interval_check",
+    "sent_to_provider",
+    "returned",
+    "token_exchange",
+    "userinfo",
+    "result",
+    "resumed",
+  ]);
   expect(system.auth0.appMetadata(user).id_verification).toMatchObject({ id: record.person_id });
 });
 
@@ -114,7 +123,10 @@ test("a second login inside the interval goes straight through; after the interv
   // Two days later: the Action's expiry and the portal's interval have both passed.
   const meta = system.auth0.appMetadata(user);
   const old = new Date(Date.now() - 2 * 86_400_000);
-  system.auth0.setAppMetadata(user, { ...meta, id_verification: { ...(meta.id_verification as object), lastSuccessfulCheck: old.toISOString() } });
+  system.auth0.setAppMetadata(user, {
+    ...meta,
+    id_verification: { ...(meta.id_verification as object), lastSuccessfulCheck: old.toISOString() },
+  });
   await system.db.pool.query(`UPDATE verification_record SET last_checked_at = $2 WHERE auth0_user_id = $1`, [user, old]);
   await logIn(page, system, "sample-bank", user);
   await expect(page.getByRole("heading", { name: "Verify to continue" })).toBeVisible();
@@ -128,7 +140,13 @@ test("a second login inside the interval goes straight through; after the interv
 test("a tampered or expired token arriving at the portal: the error page with a reference code", async ({ page, system, shot }) => {
   const secret = new TextEncoder().encode(system.secrets.tokenSecret);
   const now = Math.floor(Date.now() / 1000);
-  const expired = await new SignJWT({ client_id: "sample-bank" }).setProtectedHeader({ alg: "HS256" }).setSubject("auth0|e2e-x").setIssuer(system.auth0.domain).setIssuedAt(now - 1200).setExpirationTime(now - 600).sign(secret);
+  const expired = await new SignJWT({ client_id: "sample-bank" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("auth0|e2e-x")
+    .setIssuer(system.auth0.domain)
+    .setIssuedAt(now - 1200)
+    .setExpirationTime(now - 600)
+    .sign(secret);
   await page.goto(`${system.portalUrl}/id-verification?token=${expired}&state=some-state`);
   await expect(page.getByRole("heading", { name: "Something went wrong" })).toBeVisible();
   await expect(page.getByText("not valid or has expired")).toBeVisible();
@@ -138,8 +156,17 @@ test("a tampered or expired token arriving at the portal: the error page with a 
   const { rows } = await system.db.pool.query(`SELECT status, failure_code FROM attempt WHERE reference_code = $1`, [ref]);
   expect(rows[0]).toEqual({ status: "error", failure_code: "token_expired" });
 
-  const [h, p, s] = (await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("auth0|e2e-x").setIssuer(system.auth0.domain).setExpirationTime(now + 600).sign(secret)).split(".");
-  const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, "base64url").toString()), sub: "auth0|someone-else" })).toString("base64url");
+  const [h, p, s] = (
+    await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("auth0|e2e-x")
+      .setIssuer(system.auth0.domain)
+      .setExpirationTime(now + 600)
+      .sign(secret)
+  ).split(".");
+  const forgedPayload = Buffer.from(
+    JSON.stringify({ ...JSON.parse(Buffer.from(p!, "base64url").toString()), sub: "auth0|someone-else" }),
+  ).toString("base64url");
   await page.goto(`${system.portalUrl}/id-verification?token=${h}.${forgedPayload}.${s}&state=some-state`);
   const ref2 = (await page.getByTestId("reference-code").textContent())!.trim();
   await shot("portal-tampered-token");
@@ -147,13 +174,20 @@ test("a tampered or expired token arriving at the portal: the error page with a 
   expect(r2.rows[0].failure_code).toBe("token_signature_invalid");
 });
 
-test("a refresh-token exchange on an IDV_REQUIRED application after the check expired: idv_interaction_required", async ({ page, system, shot }) => {
+test("a refresh-token exchange on an IDV_REQUIRED application after the check expired: idv_interaction_required", async ({
+  page,
+  system,
+  shot,
+}) => {
   const user = "auth0|e2e-refresh";
   await logIn(page, system, "sample-bank", user);
   await verifyAtIdme(page, "identity-verified", user);
   expect(await claim(page, STATUS)).toBe("valid");
   const meta = system.auth0.appMetadata(user);
-  system.auth0.setAppMetadata(user, { ...meta, id_verification: { ...(meta.id_verification as object), lastSuccessfulCheck: new Date(Date.now() - 3 * 86_400_000).toISOString() } });
+  system.auth0.setAppMetadata(user, {
+    ...meta,
+    id_verification: { ...(meta.id_verification as object), lastSuccessfulCheck: new Date(Date.now() - 3 * 86_400_000).toISOString() },
+  });
   const before = (await attempts(system, user)).length;
   await page.getByTestId("refresh").click();
   expect(await resultOf(page)).toBe("error");

@@ -15,7 +15,12 @@ async function staff(page: Page, system: E2E, path: string, userId: "auth0|admin
   await expect(page.getByTestId("staff-identity")).toBeVisible();
 }
 
-test("support pastes a reference code from a failed login, sees the right explanation, and the failures chart shows it", async ({ page, browser, system, shot }) => {
+test("support pastes a reference code from a failed login, sees the right explanation, and the failures chart shows it", async ({
+  page,
+  browser,
+  system,
+  shot,
+}) => {
   const person = await browser.newContext();
   const p = await person.newPage();
   const user = "auth0|e2e-declines";
@@ -27,7 +32,9 @@ test("support pastes a reference code from a failed login, sees the right explan
   await staff(page, system, "/admin/failures?range=24h", "auth0|support");
   const row = page.locator("tr", { has: page.getByRole("link", { name: "provider_access_denied" }) });
   await expect(row).toBeVisible();
-  const { rows } = await system.db.pool.query(`SELECT count(*)::int AS n FROM attempt WHERE failure_code = 'provider_access_denied' AND created_at > now() - interval '24 hours'`);
+  const { rows } = await system.db.pool.query(
+    `SELECT count(*)::int AS n FROM attempt WHERE failure_code = 'provider_access_denied' AND created_at > now() - interval '24 hours'`,
+  );
   await expect(row.locator("td").nth(2)).toHaveText(String(rows[0].n));
   await shot("support-failures");
 
@@ -53,7 +60,9 @@ test("a verification revoked by support sends the person back to ID.me on the ne
   await page.getByRole("button", { name: "Revoke verification" }).click();
   await expect(page.getByText("revoked").first()).toBeVisible();
   await shot("support-revoked");
-  const audit = await system.db.pool.query(`SELECT actor_email, reason FROM audit_event WHERE action = 'record.revoke' AND target = $1`, [rows[0].id]);
+  const audit = await system.db.pool.query(`SELECT actor_email, reason FROM audit_event WHERE action = 'record.revoke' AND target = $1`, [
+    rows[0].id,
+  ]);
   expect(audit.rows[0]).toEqual({ actor_email: "support@example.test", reason: "Ticket 4711: the person reported a stolen phone" });
 
   // Still inside the Action's interval, yet the Action learns of the revocation from the portal.
@@ -73,7 +82,11 @@ test("IDPartner: a person verified through their bank on the credit union applic
   await page.getByRole("button", { name: "Verify with IDPartner" }).click();
   await expect(page.getByText("IDPartner (local stand-in)").first()).toBeVisible();
   await shot("idpartner-choose-bank");
-  await page.getByRole("link", { name: /Harbor Trust Bank/ }).or(page.getByRole("button", { name: /Harbor Trust Bank/ })).first().click();
+  await page
+    .getByRole("link", { name: /Harbor Trust Bank/ })
+    .or(page.getByRole("button", { name: /Harbor Trust Bank/ }))
+    .first()
+    .click();
   await page.locator('input[name="account"]').fill(user);
   await shot("idpartner-persona");
   await page.locator('button[name="persona"][value="bank-verified"]').click();
@@ -84,7 +97,12 @@ test("IDPartner: a person verified through their bank on the credit union applic
   expect(rows).toEqual([{ provider: "idpartner", status: "verified" }]);
 });
 
-test("an application switched from ID.me to IDPartner in the admin pages uses it on the next login", async ({ page, browser, system, shot }) => {
+test("an application switched from ID.me to IDPartner in the admin pages uses it on the next login", async ({
+  page,
+  browser,
+  system,
+  shot,
+}) => {
   await staff(page, system, "/admin/applications", "auth0|admin");
   await page.goto(`${system.portalUrl}/admin/applications/sample-bank`);
   await expect(page.getByLabel("Name")).toHaveValue("Sample Bank");

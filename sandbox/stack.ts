@@ -63,9 +63,31 @@ export interface Stack {
 /** The applications the demo and the browser tests know, as the portal's per-application requirements. */
 export const DEMO_APPLICATIONS = [
   { clientId: "sample-app", name: "Sample App", required: false, policy: null, requiredGroup: null, scopes: [] as string[] },
-  { clientId: "sample-bank", name: "Sample Bank", required: true, policy: "identity", requiredGroup: null, scopes: ["openid", IDENTITY_SCOPE] },
-  { clientId: "sample-veterans", name: "Veteran Discounts", required: true, policy: "community", requiredGroup: "military", scopes: ["military"] },
-  { clientId: "sample-credit", name: "Sample Credit Union", required: true, policy: "identity", requiredGroup: null, scopes: [] as string[], provider: "idpartner" },
+  {
+    clientId: "sample-bank",
+    name: "Sample Bank",
+    required: true,
+    policy: "identity",
+    requiredGroup: null,
+    scopes: ["openid", IDENTITY_SCOPE],
+  },
+  {
+    clientId: "sample-veterans",
+    name: "Veteran Discounts",
+    required: true,
+    policy: "community",
+    requiredGroup: "military",
+    scopes: ["military"],
+  },
+  {
+    clientId: "sample-credit",
+    name: "Sample Credit Union",
+    required: true,
+    policy: "identity",
+    requiredGroup: null,
+    scopes: [] as string[],
+    provider: "idpartner",
+  },
 ] as const;
 
 export const DEMO_APPLICATIONS_SQL = `INSERT INTO application (client_id, name, required, provider, policy, required_group, scopes, updated_at) VALUES
@@ -85,11 +107,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const idme = await startIdmeStandin({
     port: opts.ports?.idme ?? 0,
     slowMs: opts.idmeSlowMs,
-    clients: [{ client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
+    clients: [
+      { client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] },
+    ],
   });
   const idpartner = await startIdpartnerStandin({
     port: opts.ports?.idpartner ?? 0,
-    clients: [{ client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
+    clients: [
+      { client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] },
+    ],
   });
   const clients = defaultClients({ sampleAppUrl: sampleUrl, portalUrl });
   const STAFF_CLIENT = clients.find((c) => c.client_id === STAFF_CLIENT_ID)!;
@@ -108,7 +134,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const sample = await startSampleApp({
     port: samplePort,
     tenantUrl: auth0.url,
-    clients: clients.filter((c) => c.client_id.startsWith("sample-")).map((c) => ({ client_id: c.client_id, client_secret: c.client_secret, name: c.name })),
+    clients: clients
+      .filter((c) => c.client_id.startsWith("sample-"))
+      .map((c) => ({ client_id: c.client_id, client_secret: c.client_secret, name: c.name })),
   });
 
   const db = opts.database;
@@ -133,7 +161,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       STAFF_CLIENT_ID: STAFF_CLIENT.client_id,
       STAFF_CLIENT_SECRET: STAFF_CLIENT.client_secret,
       STAFF_SESSION_SECRET: secrets.staffSessionSecret ?? secrets.encryptionKey,
-      ...("url" in db ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) } : { PGLITE_DIR: db.embeddedDir }),
+      ...("url" in db
+        ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) }
+        : { PGLITE_DIR: db.embeddedDir }),
     },
     { mode: opts.portalMode ?? "start", echo: opts.echoPortal },
   );

@@ -98,7 +98,8 @@ async function main() {
     await client.query(`SELECT r.id, r.provider_uuid, r.auth0_user_id, r.person_id FROM verification_record r
       WHERE r.attributes_enc LIKE 'v1.seed%' ORDER BY r.last_checked_at DESC OFFSET 5000 LIMIT 1`)
   ).rows[0] as { id: string; provider_uuid: string; auth0_user_id: string; person_id: string };
-  const ref = (await client.query(`SELECT reference_code FROM attempt WHERE record_id = $1 LIMIT 1`, [sample.id])).rows[0]?.reference_code as string;
+  const ref = (await client.query(`SELECT reference_code FROM attempt WHERE record_id = $1 LIMIT 1`, [sample.id])).rows[0]
+    ?.reference_code as string;
   const email = seedEmail(seeded.firstIndex + 6);
   const first = await q.listRecords({});
   const militaryFirst = await q.listRecords({ group: "military" });
@@ -135,7 +136,10 @@ async function main() {
     { name: "status = revoked + group = military", filter: { status: "revoked", group: "military" } },
     { name: "status = not_verified + app-campus", filter: { status: "not_verified", application: "app-campus" } },
     { name: "policy = community + status = revoked", filter: { policy: "community", status: "revoked" } },
-    { name: "provider = idpartner + revoked + app-travel", filter: { provider: "idpartner", status: "revoked", application: "app-travel" } },
+    {
+      name: "provider = idpartner + revoked + app-travel",
+      filter: { provider: "idpartner", status: "revoked", application: "app-travel" },
+    },
     { name: "group = student + application = app-campus", filter: { group: "student", application: "app-campus" } },
     { name: "group = nurse + application = sample-app", filter: { group: "nurse", application: "sample-app" } },
     // Contradictions: each filter matches 100,000s of rows, together none (proved through the indexes).
@@ -143,8 +147,14 @@ async function main() {
     { name: "contradiction: sample-bank + group military", filter: { application: "sample-bank", group: "military" } },
     { name: "contradiction: sample-veterans + identity", filter: { application: "sample-veterans", policy: "identity" } },
     { name: "contradiction: app-campus + identity + idme", filter: { application: "app-campus", policy: "identity", provider: "idme" } },
-    { name: "group = military + app-travel + 90 days", filter: { group: "military", application: "app-travel", from: midnight(now - 90 * day) } },
-    { name: "policy = identity + one day 1y ago", filter: { policy: "identity", from: midnight(now - 365 * day), to: midnight(now - 364 * day) } },
+    {
+      name: "group = military + app-travel + 90 days",
+      filter: { group: "military", application: "app-travel", from: midnight(now - 90 * day) },
+    },
+    {
+      name: "policy = identity + one day 1y ago",
+      filter: { policy: "identity", from: midnight(now - 365 * day), to: midnight(now - 364 * day) },
+    },
     { name: "all filters at once", filter: allFilters },
     { name: "all filters at once, page 2", filter: allFilters, page: { cursor: allFirst.nextCursor } },
     { name: "search: provider uuid", filter: { q: sample.provider_uuid } },
@@ -179,8 +189,16 @@ async function main() {
       page.strategy === "direct" ? ["direct"] : page.strategy === "window" ? ["window"] : ["window", "sorted"];
     const plans = [];
     const lead = await q.chooseLead(c.filter);
-    for (const mode of modes) plans.push(await explain(client, q.buildListQuery(c.filter, c.page ?? {}, mode, { lead, facets }) as unknown as { text: string; values: unknown[] }));
-    const indexes = [...new Set(plans.flatMap((p) => p.indexes))].map((i) => i.replace(/^verification_record_/, "").replace(/_idx$|_key$/, ""));
+    for (const mode of modes)
+      plans.push(
+        await explain(
+          client,
+          q.buildListQuery(c.filter, c.page ?? {}, mode, { lead, facets }) as unknown as { text: string; values: unknown[] },
+        ),
+      );
+    const indexes = [...new Set(plans.flatMap((p) => p.indexes))].map((i) =>
+      i.replace(/^verification_record_/, "").replace(/_idx$|_key$/, ""),
+    );
     const seq = plans.flatMap((p) => p.seqScans).filter((t) => t !== "providers");
     const nodes = plans.flatMap((p) => p.nodes);
     results.push({
@@ -202,7 +220,10 @@ async function main() {
         text: `SELECT * FROM attempt WHERE auth0_user_id = $1 AND (record_id = $2 OR record_id IS NULL) ORDER BY created_at DESC, id DESC LIMIT 200`,
         values: [sample.auth0_user_id, sample.id],
       }),
-      await explain(client, { text: `SELECT * FROM attempt_event WHERE attempt_id = ANY($1) ORDER BY at, id`, values: [["att_x", "att_y"]] }),
+      await explain(client, {
+        text: `SELECT * FROM attempt_event WHERE attempt_id = ANY($1) ORDER BY at, id`,
+        values: [["att_x", "att_y"]],
+      }),
     ];
     const seq = plans.flatMap((p) => p.seqScans);
     results.push({
@@ -217,11 +238,25 @@ async function main() {
   {
     const { ms, out } = await time(() => q.findAttemptByReference(ref.toLowerCase()));
     const plan = await explain(client, { text: `SELECT * FROM attempt WHERE reference_code = $1`, values: [ref] });
-    results.push({ name: "attempt by reference code", median: median(ms), max: Math.max(...ms), rows: out ? 1 : 0, plan: plan.indexes.join(", "), ok: plan.seqScans.length === 0 });
+    results.push({
+      name: "attempt by reference code",
+      median: median(ms),
+      max: Math.max(...ms),
+      rows: out ? 1 : 0,
+      plan: plan.indexes.join(", "),
+      ok: plan.seqScans.length === 0,
+    });
   }
   {
     const { ms } = await time(() => q.recordProviders());
-    results.push({ name: "providers (filter menu)", median: median(ms), max: Math.max(...ms), rows: (await q.recordProviders()).length, plan: "loose index scan", ok: true });
+    results.push({
+      name: "providers (filter menu)",
+      median: median(ms),
+      max: Math.max(...ms),
+      rows: (await q.recordProviders()).length,
+      plan: "loose index scan",
+      ok: true,
+    });
   }
 
   const w = Math.max(...results.map((r) => r.name.length));
@@ -232,7 +267,9 @@ async function main() {
   console.log(`${"-".repeat(w)}  -------  -------  ----  ------  ----`);
   for (const r of results) {
     const flag = r.median > 50 ? " SLOW" : "";
-    console.log(`${r.name.padEnd(w)}  ${r.median.toFixed(1).padStart(7)}  ${r.max.toFixed(1).padStart(7)}  ${String(r.rows).padStart(4)}  ${(r.ok ? "yes" : "NO").padEnd(6)}  ${r.plan}${flag}`);
+    console.log(
+      `${r.name.padEnd(w)}  ${r.median.toFixed(1).padStart(7)}  ${r.max.toFixed(1).padStart(7)}  ${String(r.rows).padStart(4)}  ${(r.ok ? "yes" : "NO").padEnd(6)}  ${r.plan}${flag}`,
+    );
   }
   await client.end();
   await db.$disconnect();

@@ -31,19 +31,30 @@ else {
 // The demo configuration: the applications of the Auth0 stand-in and their requirements.
 process.chdir(root);
 const pglite = new PGlite(dbDir);
-await applyMigrations({ exec: async (sql) => void (await pglite.exec(sql)), query: async (sql, params) => (await pglite.query(sql, params)).rows as never });
+await applyMigrations({
+  exec: async (sql) => void (await pglite.exec(sql)),
+  query: async (sql, params) => (await pglite.query(sql, params)).rows as never,
+});
 await pglite.exec(DEMO_APPLICATIONS_SQL);
 await pglite.close();
 
 console.log("Starting the demo (the first start compiles the portal; give it a minute)…");
 const stack = await startStack({
-  ports: { portal: port("DEMO_PORTAL_PORT", 3000), sample: port("DEMO_SAMPLE_PORT", 3001), auth0: port("DEMO_AUTH0_PORT", 4000), idme: port("DEMO_IDME_PORT", 4011), idpartner: port("DEMO_IDPARTNER_PORT", 4021) },
+  ports: {
+    portal: port("DEMO_PORTAL_PORT", 3000),
+    sample: port("DEMO_SAMPLE_PORT", 3001),
+    auth0: port("DEMO_AUTH0_PORT", 4000),
+    idme: port("DEMO_IDME_PORT", 4011),
+    idpartner: port("DEMO_IDPARTNER_PORT", 4021),
+  },
   database: { embeddedDir: dbDir },
   portalMode: process.env.DEMO_PORTAL_MODE === "start" ? "start" : "dev",
   secrets,
 });
 
-const users = DEFAULT_USERS.filter((u) => !u.roles).map((u) => u.email).join(", ");
+const users = DEFAULT_USERS.filter((u) => !u.roles)
+  .map((u) => u.email)
+  .join(", ");
 console.log(`
   Identity Verification Portal — demo
 

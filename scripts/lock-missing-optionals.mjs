@@ -9,9 +9,20 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 const PLATFORM = [
-  [/android/, "android"], [/darwin/, "darwin"], [/freebsd/, "freebsd"], [/win32/, "win32"], [/linux/, "linux"], [/wasm32|wasi/, null],
+  [/android/, "android"],
+  [/darwin/, "darwin"],
+  [/freebsd/, "freebsd"],
+  [/win32/, "win32"],
+  [/linux/, "linux"],
+  [/wasm32|wasi/, null],
 ];
-const CPU = [[/arm64|aarch64/, "arm64"], [/x64/, "x64"], [/arm(?!64)/, "arm"], [/ia32/, "ia32"], [/wasm32/, "wasm32"]];
+const CPU = [
+  [/arm64|aarch64/, "arm64"],
+  [/x64/, "x64"],
+  [/arm(?!64)/, "arm"],
+  [/ia32/, "ia32"],
+  [/wasm32/, "wasm32"],
+];
 
 const lock = JSON.parse(readFileSync("package-lock.json", "utf8"));
 const pkgs = lock.packages;

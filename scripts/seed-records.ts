@@ -174,7 +174,9 @@ export async function seedRecords(opts: SeedOptions): Promise<SeedResult> {
     await applyMigrations(pgRunner(client), { lock: true });
     const existing = Number((await client.query(`SELECT count(*)::bigint AS n FROM verification_record`)).rows[0].n);
     if (existing >= opts.count && !opts.force) {
-      log(`verification_record already holds ${existing.toLocaleString("en")} rows (≥ ${opts.count.toLocaleString("en")}); not seeding (--force adds more).`);
+      log(
+        `verification_record already holds ${existing.toLocaleString("en")} rows (≥ ${opts.count.toLocaleString("en")}); not seeding (--force adds more).`,
+      );
       return { seeded: 0, skipped: true, existing, firstIndex: 1, ms: performance.now() - started };
     }
     // Indexes continue after what earlier runs seeded, so ids and reference codes stay unique.
@@ -263,7 +265,13 @@ async function main() {
   const emailLookup = await portalEmailLookup();
   if (!emailLookup) console.log("(the portal's environment is incomplete: seeded emails will not be searchable)");
   console.log(`Seeding ${count.toLocaleString("en")} records into ${new URL(url).pathname.slice(1)} …`);
-  const result = await seedRecords({ url, count, force: process.argv.includes("--force"), batch: arg("batch") ? Number(arg("batch")) : undefined, emailLookup });
+  const result = await seedRecords({
+    url,
+    count,
+    force: process.argv.includes("--force"),
+    batch: arg("batch") ? Number(arg("batch")) : undefined,
+    emailLookup,
+  });
   if (!result.skipped) console.log(`Seeded ${result.seeded.toLocaleString("en")} records in ${(result.ms / 1000).toFixed(1)} s.`);
 }
 

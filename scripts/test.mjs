@@ -30,7 +30,11 @@ run("next build", bin("next"), ["build"]);
 
 mkdirSync(path.join(root, "test-results"), { recursive: true });
 const vitestReport = path.join(root, "test-results", "vitest.json");
-const v = spawnSync(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`], { cwd: root, stdio: "inherit", env });
+const v = spawnSync(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`], {
+  cwd: root,
+  stdio: "inherit",
+  env,
+});
 
 let passed = 0;
 let failed = 0;

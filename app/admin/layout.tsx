@@ -45,7 +45,12 @@ export default async function AdminLayout({ children }: { children: React.ReactN
               <label htmlFor="ref-search" className="sr-only">
                 Reference code
               </label>
-              <input id="ref-search" name="ref" placeholder="Reference code, e.g. IDV-7K3M-Q9XZ" className="w-56 rounded-md border border-slate-300 px-2.5 py-1.5 text-sm" />
+              <input
+                id="ref-search"
+                name="ref"
+                placeholder="Reference code, e.g. IDV-7K3M-Q9XZ"
+                className="w-56 rounded-md border border-slate-300 px-2.5 py-1.5 text-sm"
+              />
               <button className="rounded-md border border-slate-300 px-2.5 py-1.5 text-sm hover:bg-slate-50">Find</button>
             </form>
           ) : null}

@@ -83,7 +83,15 @@ function storedCheck(ageSec: number, over: Record<string, unknown> = {}): Record
 /** A return token exactly as the portal signs it. */
 async function portalAnswer(
   status: string,
-  o: { sub?: string | null; checkedAt?: Date; extra?: Record<string, unknown>; state?: string; secret?: string; lifetimeSec?: number; now?: Date } = {},
+  o: {
+    sub?: string | null;
+    checkedAt?: Date;
+    extra?: Record<string, unknown>;
+    state?: string;
+    secret?: string;
+    lifetimeSec?: number;
+    now?: Date;
+  } = {},
 ): Promise<string> {
   const sub = o.sub === null ? undefined : (o.sub ?? PERSON);
   return signReturnToken(
@@ -94,7 +102,12 @@ async function portalAnswer(
       checkedAt: o.checkedAt ?? new Date(),
       extra: o.extra ?? { ref: "IDV-7K2M-9QXD", provider: "idme", policy: "identity" },
     },
-    { secret: o.secret ?? SECRET, issuer: PORTAL_ISSUER, ...(o.lifetimeSec ? { lifetimeSec: o.lifetimeSec } : {}), ...(o.now ? { now: o.now } : {}) },
+    {
+      secret: o.secret ?? SECRET,
+      issuer: PORTAL_ISSUER,
+      ...(o.lifetimeSec ? { lifetimeSec: o.lifetimeSec } : {}),
+      ...(o.now ? { now: o.now } : {}),
+    },
   );
 }
 
@@ -243,7 +256,10 @@ describe("onExecutePostLogin: settings", () => {
 
     r = await runPostLogin(
       act,
-      input({ secrets: { TOKEN_SECRET: SECRET }, configuration: { PORTAL_DOMAIN: "other.example.com", VERIFICATION_EXPIRES_IN_SECONDS: "60" } }),
+      input({
+        secrets: { TOKEN_SECRET: SECRET },
+        configuration: { PORTAL_DOMAIN: "other.example.com", VERIFICATION_EXPIRES_IN_SECONDS: "60" },
+      }),
     );
     expect(r.redirect?.url).toMatch(/^https:\/\/other\.example\.com\/id-verification\?/);
 
@@ -308,7 +324,10 @@ describe("onExecutePostLogin: the redirect to the portal", () => {
 describe("onContinuePostLogin: the portal's answer", () => {
   it("success stores app_metadata and sets the three claims", async () => {
     const checkedAt = new Date(Date.now() - 30_000);
-    const token = await portalAnswer("success", { checkedAt, extra: { ref: "IDV-1", provider: "idme", policy: "community", groups: ["military"] } });
+    const token = await portalAnswer("success", {
+      checkedAt,
+      extra: { ref: "IDV-1", provider: "idme", policy: "community", groups: ["military"] },
+    });
     for (const required of [true, false]) {
       const r = await runContinuePostLogin(act, input({ required, token, stored: storedCheck(EXPIRES * 5, { id: "old-id" }) }));
       const iso = new Date(Math.floor(checkedAt.getTime() / 1000) * 1000).toISOString();
@@ -375,7 +394,11 @@ describe("onContinuePostLogin: the portal's answer", () => {
       },
     ],
     ["signed with another secret", () => portalAnswer("success", { secret: "not-the-token-secret-0123456789" })],
-    ["expired", () => portalAnswer("success", { now: new Date(Date.now() - 3_600_000), checkedAt: new Date(Date.now() - 3_700_000), lifetimeSec: 300 })],
+    [
+      "expired",
+      () =>
+        portalAnswer("success", { now: new Date(Date.now() - 3_600_000), checkedAt: new Date(Date.now() - 3_700_000), lifetimeSec: 300 }),
+    ],
     ["for another state", () => portalAnswer("success", { state: "another-transaction-state" })],
     ["missing", async () => ""],
   ];
@@ -500,13 +523,22 @@ describe("a whole round trip", () => {
     expect(inbound.id).toBeUndefined();
 
     const answer = await signReturnToken(
-      { state: STATE, sub: "prs_NEW", status: "success", checkedAt: new Date(), extra: { ref: "IDV-2", provider: "idme", policy: "identity", groups: [] } },
+      {
+        state: STATE,
+        sub: "prs_NEW",
+        status: "success",
+        checkedAt: new Date(),
+        extra: { ref: "IDV-2", provider: "idme", policy: "identity", groups: [] },
+      },
       { secret: SECRET, issuer: PORTAL_ISSUER },
     );
     const back = await runContinuePostLogin(act, input({ required: true, token: answer }));
     expectValidClaims(back, "prs_NEW");
 
-    const again = await runPostLogin(act, input({ required: true, stored: back.appMetadata["id_verification"] as Record<string, unknown> }));
+    const again = await runPostLogin(
+      act,
+      input({ required: true, stored: back.appMetadata["id_verification"] as Record<string, unknown> }),
+    );
     expectValidClaims(again, "prs_NEW");
     // A refresh-token exchange is fine too.
     const refresh = await runPostLogin(

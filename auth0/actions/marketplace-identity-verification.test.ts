@@ -6,7 +6,14 @@ import path from "node:path";
 import { decodeJwt } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { signReturnToken, verifyInboundToken } from "../../lib/auth0/token";
-import { DEFAULT_ACTION_FILE, loadAction, runContinuePostLogin, runPostLogin, type ActionModule, type RunInput } from "../../sandbox/auth0/runtime";
+import {
+  DEFAULT_ACTION_FILE,
+  loadAction,
+  runContinuePostLogin,
+  runPostLogin,
+  type ActionModule,
+  type RunInput,
+} from "../../sandbox/auth0/runtime";
 
 const FILE = path.join(path.dirname(DEFAULT_ACTION_FILE), "marketplace-identity-verification.js");
 const SECRET = "marketplace-test-secret-0123456789abcdef";
@@ -19,7 +26,9 @@ beforeEach(() => {
   act = loadAction(FILE);
 });
 
-function input(o: { required?: boolean; canRedirect?: boolean; stored?: Record<string, unknown>; token?: string; secrets?: Record<string, string> } = {}): RunInput {
+function input(
+  o: { required?: boolean; canRedirect?: boolean; stored?: Record<string, unknown>; token?: string; secrets?: Record<string, string> } = {},
+): RunInput {
   return {
     tenantDomain: TENANT,
     user: { user_id: "auth0|abc", app_metadata: o.stored ? { identity_verification_service: o.stored } : {}, user_metadata: {} },
@@ -34,7 +43,13 @@ function input(o: { required?: boolean; canRedirect?: boolean; stored?: Record<s
 
 function answer(status: string, sub = "prs_42"): Promise<string> {
   return signReturnToken(
-    { state: STATE, sub, status, checkedAt: new Date(), extra: { ref: "IDV-1", provider: "idme", policy: "identity", groups: ["military"] } },
+    {
+      state: STATE,
+      sub,
+      status,
+      checkedAt: new Date(),
+      extra: { ref: "IDV-1", provider: "idme", policy: "identity", groups: ["military"] },
+    },
     { secret: SECRET, issuer: "https://verify.example.com" },
   );
 }
@@ -74,11 +89,18 @@ describe("Marketplace-style Action with the portal's tokens", () => {
       expect(r.denied).toEqual({ reason: "idv_verification_failed" });
       expect(r.appMetadata).toEqual({});
     }
-    const forged = await signReturnToken({ state: STATE, sub: "x", status: "success", checkedAt: new Date() }, { secret: "wrong-secret-0123456789", issuer: "https://x" });
-    expect((await runContinuePostLogin(act, input({ required: true, token: forged }))).denied).toEqual({ reason: "idv_verification_failed" });
+    const forged = await signReturnToken(
+      { state: STATE, sub: "x", status: "success", checkedAt: new Date() },
+      { secret: "wrong-secret-0123456789", issuer: "https://x" },
+    );
+    expect((await runContinuePostLogin(act, input({ required: true, token: forged }))).denied).toEqual({
+      reason: "idv_verification_failed",
+    });
 
     expect((await runPostLogin(act, input({ required: true, canRedirect: false }))).denied).toEqual({ reason: "idv_interaction_required" });
-    expect((await runPostLogin(act, input({ required: true, secrets: { TOKEN_SECRET: SECRET } }))).denied).toEqual({ reason: "idv_configuration_error" });
+    expect((await runPostLogin(act, input({ required: true, secrets: { TOKEN_SECRET: SECRET } }))).denied).toEqual({
+      reason: "idv_configuration_error",
+    });
 
     // Not required: the login goes on without claims.
     const optional = await runContinuePostLogin(act, input({ token: await answer("failed") }));

@@ -96,12 +96,7 @@ function fetchUserProfile(accessToken, context, callback) {
       var trustFramework = text(v.trust_framework);
       if (!trustFramework || !Array.isArray(v.evidence)) continue;
       var bank = v.evidence.some(function (e) {
-        return (
-          isObject(e) &&
-          e.type === "electronic_record" &&
-          isObject(e.record) &&
-          BANK_RECORD_TYPES.indexOf(e.record.type) !== -1
-        );
+        return isObject(e) && e.type === "electronic_record" && isObject(e.record) && BANK_RECORD_TYPES.indexOf(e.record.type) !== -1;
       });
       if (!bank) continue;
       return {

@@ -36,10 +36,14 @@ function run(idToken: unknown, extra: Record<string, unknown> = {}): Promise<{ e
   const fetchUserProfile = loadScript();
   return new Promise((resolve, reject) => {
     let calls = 0;
-    fetchUserProfile("at-opaque", { id_token: idToken, access_token: "at-opaque", token_type: "Bearer", expires_in: 300, ...extra }, (err, profile) => {
-      if (++calls > 1) reject(new Error("callback called twice"));
-      resolve({ err, profile });
-    });
+    fetchUserProfile(
+      "at-opaque",
+      { id_token: idToken, access_token: "at-opaque", token_type: "Bearer", expires_in: 300, ...extra },
+      (err, profile) => {
+        if (++calls > 1) reject(new Error("callback called twice"));
+        resolve({ err, profile });
+      },
+    );
   });
 }
 
@@ -90,7 +94,18 @@ async function auth0TokenResponse(bank: string, persona: string, account?: strin
   return (await res.json()) as Record<string, unknown>;
 }
 
-const PERSONAL = ["address", "birthdate", "phone", "verified_claims", "Baltimore", "1984-07-22", "21230", "Hauptstraße", "Harbor Trust", "+1 410"];
+const PERSONAL = [
+  "address",
+  "birthdate",
+  "phone",
+  "verified_claims",
+  "Baltimore",
+  "1984-07-22",
+  "21230",
+  "Hauptstraße",
+  "Harbor Trust",
+  "+1 410",
+];
 
 function expectNoPersonalData(profile: Record<string, unknown>) {
   const json = JSON.stringify(profile);
@@ -173,11 +188,22 @@ describe("ID tokens from the stand-in, per persona", () => {
 
 describe("claim shapes", () => {
   const now = () => Math.floor(Date.now() / 1000);
-  const bankVc = { verification: { trust_framework: "tf", evidence: [{ type: "electronic_record", record: { type: "bank_account" } }] }, claims: {} };
+  const bankVc = {
+    verification: { trust_framework: "tf", evidence: [{ type: "electronic_record", record: { type: "bank_account" } }] },
+    claims: {},
+  };
 
   it("verified_claims as an array; falls back to the plain names when the verified ones are missing", async () => {
-    const { profile } = await run(unsigned({ sub: "s1", exp: now() + 60, given_name: "Plain", family_name: "Name", verified_claims: [{ verification: {} }, bankVc] }));
-    expect(profile).toMatchObject({ user_id: "s1", given_name: "Plain", family_name: "Name", idv_bank_verified: true, idv_trust_framework: "tf" });
+    const { profile } = await run(
+      unsigned({ sub: "s1", exp: now() + 60, given_name: "Plain", family_name: "Name", verified_claims: [{ verification: {} }, bankVc] }),
+    );
+    expect(profile).toMatchObject({
+      user_id: "s1",
+      given_name: "Plain",
+      family_name: "Name",
+      idv_bank_verified: true,
+      idv_trust_framework: "tf",
+    });
     expect(profile).not.toHaveProperty("idv_verified_at");
     expect(profile).not.toHaveProperty("email"); // none sent
   });

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify } from "jose";
-import {
-  TokenCheckError,
-  auth0ContinueUrl,
-  signReturnToken,
-  verifyInboundToken,
-  type TokenCheckCode,
-} from "./token";
+import { TokenCheckError, auth0ContinueUrl, signReturnToken, verifyInboundToken, type TokenCheckCode } from "./token";
 
 const SECRET = "a-shared-token-secret-of-reasonable-length-0123456789";
 const DOMAIN = "tenant.us.auth0.com";
@@ -109,9 +103,7 @@ describe("verifyInboundToken", () => {
 
     it("rejects a correctly signed token whose payload is not a JSON object", async () => {
       const { CompactSign } = await import("jose");
-      const token = await new CompactSign(new TextEncoder().encode("[1,2,3]"))
-        .setProtectedHeader({ alg: "HS256" })
-        .sign(key);
+      const token = await new CompactSign(new TextEncoder().encode("[1,2,3]")).setProtectedHeader({ alg: "HS256" }).sign(key);
       await expectCode(verifyInboundToken({ token, state: STATE }, opts), "token_malformed");
     });
   });
@@ -166,10 +158,7 @@ describe("verifyInboundToken", () => {
       const [h, p, s = ""] = token.split(".");
       await expectCode(verifyInboundToken({ token: `${h}.${p}.`, state: STATE }, opts), "token_signature_invalid");
       const flipped = (s[0] === "A" ? "B" : "A") + s.slice(1);
-      await expectCode(
-        verifyInboundToken({ token: `${h}.${p}.${flipped}`, state: STATE }, opts),
-        "token_signature_invalid",
-      );
+      await expectCode(verifyInboundToken({ token: `${h}.${p}.${flipped}`, state: STATE }, opts), "token_signature_invalid");
     });
     it("signature is checked before exp / sub / iss", async () => {
       const token = await hs({ exp: NOW_SEC - 9999, iss: "evil.example" }, "HS256", "wrong");
@@ -196,9 +185,7 @@ describe("verifyInboundToken", () => {
     });
     it("refuses a tolerance above 60 s as configuration error", async () => {
       const token = await hs(baseClaims());
-      await expect(verifyInboundToken({ token, state: STATE }, { ...opts, clockToleranceSec: 300 })).rejects.toThrow(
-        TypeError,
-      );
+      await expect(verifyInboundToken({ token, state: STATE }, { ...opts, clockToleranceSec: 300 })).rejects.toThrow(TypeError);
     });
     it("missing exp", async () => {
       const token = await hs(baseClaims({ exp: undefined }));
@@ -293,9 +280,9 @@ describe("verifyInboundToken", () => {
     const token = await hs(baseClaims());
     await expect(verifyInboundToken({ token, state: STATE }, { ...opts, secret: "" })).rejects.toThrow(TypeError);
     await expect(verifyInboundToken({ token, state: STATE }, { ...opts, auth0Domain: "" })).rejects.toThrow(TypeError);
-    await expect(
-      verifyInboundToken({ token, state: STATE }, { ...opts, auth0Domain: "https://x.example/path" }),
-    ).rejects.toThrow(TypeError);
+    await expect(verifyInboundToken({ token, state: STATE }, { ...opts, auth0Domain: "https://x.example/path" })).rejects.toThrow(
+      TypeError,
+    );
   });
 });
 
@@ -395,9 +382,7 @@ describe("signReturnToken", () => {
     expect(anonymous.sub).toBeUndefined();
     await expect(signReturnToken({ ...good, status: "" }, o)).rejects.toThrow(TypeError);
     await expect(signReturnToken({ ...good, checkedAt: new Date("nope") }, o)).rejects.toThrow(TypeError);
-    await expect(signReturnToken({ ...good, checkedAt: new Date(NOW.getTime() + 3_600_000) }, o)).rejects.toThrow(
-      RangeError,
-    );
+    await expect(signReturnToken({ ...good, checkedAt: new Date(NOW.getTime() + 3_600_000) }, o)).rejects.toThrow(RangeError);
     await expect(signReturnToken(good, { ...o, secret: "" })).rejects.toThrow(TypeError);
     await expect(signReturnToken(good, { ...o, lifetimeSec: 0 })).rejects.toThrow(RangeError);
     await expect(signReturnToken(good, { ...o, lifetimeSec: 86_400 })).rejects.toThrow(RangeError);
@@ -408,18 +393,13 @@ describe("signReturnToken", () => {
       { state: STATE, sub: "p", status: "success", checkedAt: CHECKED_AT },
       { secret: SECRET, issuer: ISSUER, now: NOW },
     );
-    await expectCode(
-      verifyInboundToken({ token, state: STATE }, { ...opts, secret: "other" }),
-      "token_signature_invalid",
-    );
+    await expectCode(verifyInboundToken({ token, state: STATE }, { ...opts, secret: "other" }), "token_signature_invalid");
   });
 });
 
 describe("auth0ContinueUrl", () => {
   it("builds https://<domain>/continue with the state url-encoded", () => {
-    expect(auth0ContinueUrl(DOMAIN, "a b&c=d/e+f")).toBe(
-      `https://${DOMAIN}/continue?state=${encodeURIComponent("a b&c=d/e+f")}`,
-    );
+    expect(auth0ContinueUrl(DOMAIN, "a b&c=d/e+f")).toBe(`https://${DOMAIN}/continue?state=${encodeURIComponent("a b&c=d/e+f")}`);
     expect(new URL(auth0ContinueUrl(DOMAIN, "a b&c=d/e+f")).searchParams.get("state")).toBe("a b&c=d/e+f");
   });
   it("accepts https:// and a trailing slash in the configured domain", () => {

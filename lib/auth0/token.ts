@@ -301,17 +301,15 @@ function safeClaimName(name: string): string {
 // ---------------------------------------------------------------------------
 // Return token
 
-export async function signReturnToken(
-  claims: ReturnTokenClaims,
-  opts: SignReturnTokenOptions,
-): Promise<string> {
+export async function signReturnToken(claims: ReturnTokenClaims, opts: SignReturnTokenOptions): Promise<string> {
   const key = hmacKey(opts.secret, "signReturnToken");
   if (!isNonEmptyString(opts.issuer)) throw new TypeError("signReturnToken: issuer must be a non-empty string");
   if (!isNonEmptyString(claims.state)) {
     throw new TokenCheckError("state_missing", "cannot sign a return token without the Auth0 state");
   }
   // No sub only when the person was never known (the token from Auth0 was refused).
-  if (claims.sub !== undefined && !isNonEmptyString(claims.sub)) throw new TypeError("signReturnToken: sub must be a non-empty string when given");
+  if (claims.sub !== undefined && !isNonEmptyString(claims.sub))
+    throw new TypeError("signReturnToken: sub must be a non-empty string when given");
   if (!isNonEmptyString(claims.status)) throw new TypeError("signReturnToken: status must be a non-empty string");
 
   const lifetime = opts.lifetimeSec ?? DEFAULT_RETURN_LIFETIME_SEC;
@@ -342,9 +340,7 @@ export async function signReturnToken(
   payload["iat"] = iat;
   payload["exp"] = nowSec + lifetime;
 
-  return new SignJWT(payload as JWTPayload)
-    .setProtectedHeader({ alg: ALLOWED_ALG, typ: "JWT" })
-    .sign(key);
+  return new SignJWT(payload as JWTPayload).setProtectedHeader({ alg: ALLOWED_ALG, typ: "JWT" }).sign(key);
 }
 
 // ---------------------------------------------------------------------------

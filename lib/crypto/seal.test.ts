@@ -1,14 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  SealError,
-  keyFingerprint,
-  openJson,
-  openString,
-  parseEncryptionKey,
-  sealJson,
-  sealString,
-} from "./seal";
+import { SealError, keyFingerprint, openJson, openString, parseEncryptionKey, sealJson, sealString } from "./seal";
 
 const KEY = Buffer.from("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "hex");
 const OTHER_KEY = Buffer.alloc(32, 7);

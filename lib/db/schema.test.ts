@@ -17,34 +17,93 @@ const at = new Date("2026-01-02T03:04:05.678Z");
 const samples = {
   Person: { id: "p_1", auth0UserId: "auth0|1", createdAt: at },
   VerificationRecord: {
-    id: "r_1", provider: "idme", providerUuid: "u1", personId: "p_1", auth0UserId: "auth0|1",
-    status: "verified", policy: "community",
+    id: "r_1",
+    provider: "idme",
+    providerUuid: "u1",
+    personId: "p_1",
+    auth0UserId: "auth0|1",
+    status: "verified",
+    policy: "community",
     groups: [{ group: "military", subgroups: ["veteran"], verified: true }],
-    attributesEnc: "v1.a", rawUserinfoEnc: "v1.b", idTokenEnc: "v1.c", emailLookup: "e", lastClientId: "app1",
-    lastCheckedAt: at, expiresAt: at, createdAt: at, updatedAt: at,
+    attributesEnc: "v1.a",
+    rawUserinfoEnc: "v1.b",
+    idTokenEnc: "v1.c",
+    emailLookup: "e",
+    lastClientId: "app1",
+    lastCheckedAt: at,
+    expiresAt: at,
+    createdAt: at,
+    updatedAt: at,
   },
   Attempt: {
-    id: "a_1", referenceCode: "IDV-AAAA-BBBB", personId: "p_1", recordId: "r_1", auth0UserId: "auth0|1",
-    auth0ClientId: "client", auth0State: "st", provider: "idme", policy: "identity",
-    scopes: ["openid", "military"], requiredGroup: "military", status: "verified", oauthState: "os",
-    nonce: "n", codeVerifier: "cv", returnStatus: "success", failureStep: "userinfo", failureCode: "x",
-    checkedAt: at, resumedAt: at, createdAt: at, updatedAt: at,
+    id: "a_1",
+    referenceCode: "IDV-AAAA-BBBB",
+    personId: "p_1",
+    recordId: "r_1",
+    auth0UserId: "auth0|1",
+    auth0ClientId: "client",
+    auth0State: "st",
+    provider: "idme",
+    policy: "identity",
+    scopes: ["openid", "military"],
+    requiredGroup: "military",
+    status: "verified",
+    oauthState: "os",
+    nonce: "n",
+    codeVerifier: "cv",
+    returnStatus: "success",
+    failureStep: "userinfo",
+    failureCode: "x",
+    checkedAt: at,
+    resumedAt: at,
+    createdAt: at,
+    updatedAt: at,
   },
   AttemptEvent: {
-    id: 1n, attemptId: "a_1", step: "result", outcome: "error", errorCode: "c", errorDescription: "d", at,
+    id: 1n,
+    attemptId: "a_1",
+    step: "result",
+    outcome: "error",
+    errorCode: "c",
+    errorDescription: "d",
+    at,
   },
   Settings: {
-    id: 1, provider: "idme", verificationType: "community", environment: "sandbox", baseUrl: "http://x",
-    clientId: "c", clientSecretEnc: "v1.s", scopes: ["military"], requiredGroup: "military",
-    reverifyIntervalHours: 24, returnMethod: "post", updatedAt: at,
+    id: 1,
+    provider: "idme",
+    verificationType: "community",
+    environment: "sandbox",
+    baseUrl: "http://x",
+    clientId: "c",
+    clientSecretEnc: "v1.s",
+    scopes: ["military"],
+    requiredGroup: "military",
+    reverifyIntervalHours: 24,
+    returnMethod: "post",
+    updatedAt: at,
   },
   Application: {
-    clientId: "app1", name: "App", required: true, provider: "idpartner", policy: "identity", requiredGroup: "military",
-    scopes: ["openid"], reverifyIntervalHours: 2, createdAt: at, updatedAt: at,
+    clientId: "app1",
+    name: "App",
+    required: true,
+    provider: "idpartner",
+    policy: "identity",
+    requiredGroup: "military",
+    scopes: ["openid"],
+    reverifyIntervalHours: 2,
+    createdAt: at,
+    updatedAt: at,
   },
   AuditEvent: {
-    id: 1n, at, actorId: "auth0|admin", actorEmail: "admin@example.test", actorRole: "admin", action: "settings.update",
-    target: "settings", reason: "r", details: { changed: ["scopes"] },
+    id: 1n,
+    at,
+    actorId: "auth0|admin",
+    actorEmail: "admin@example.test",
+    actorRole: "admin",
+    action: "settings.update",
+    target: "settings",
+    reason: "r",
+    details: { changed: ["scopes"] },
   },
   ProviderSetting: { provider: "idpartner", baseUrl: "http://x", clientId: "c", clientSecretEnc: "v1.s", updatedAt: at },
 } as const;
@@ -63,9 +122,12 @@ const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
 async function roundTrip(db: PrismaClient) {
   // Writes in dependency order, then reads every scalar field back.
   for (const model of Object.keys(samples) as (keyof typeof samples)[]) {
-    const delegate = (db as unknown as Record<string, { create: (a: unknown) => Promise<unknown>; findFirstOrThrow: (a: unknown) => Promise<Record<string, unknown>> }>)[
-      model[0]!.toLowerCase() + model.slice(1)
-    ]!;
+    const delegate = (
+      db as unknown as Record<
+        string,
+        { create: (a: unknown) => Promise<unknown>; findFirstOrThrow: (a: unknown) => Promise<Record<string, unknown>> }
+      >
+    )[model[0]!.toLowerCase() + model.slice(1)]!;
     await delegate.create({ data: samples[model] });
     const select = Object.fromEntries(Object.keys(fieldEnums[model]).map((f) => [f, true]));
     const back = await delegate.findFirstOrThrow({ select });
@@ -111,7 +173,9 @@ describe("the migrated database matches schema.prisma", () => {
     expect(first).toEqual((await readMigrations()).map((m) => m.name));
     // A second run applies nothing, and the ledger is the one `prisma migrate deploy` reads.
     expect(await applyMigrations(runner, { lock: true })).toEqual([]);
-    const ledger = await runner.query<{ migration_name: string; checksum: string }>(`SELECT migration_name, checksum FROM "_prisma_migrations"`);
+    const ledger = await runner.query<{ migration_name: string; checksum: string }>(
+      `SELECT migration_name, checksum FROM "_prisma_migrations"`,
+    );
     expect(ledger.map((r) => r.checksum)).toEqual((await readMigrations()).map((m) => m.checksum));
     await client.end();
     const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: target.toString() }) });

@@ -37,7 +37,16 @@ describe("configuration", () => {
 
   it("names every missing setting at once", () => {
     const names = problems({}).map((p) => p.split(" ")[0]);
-    expect(names).toEqual(expect.arrayContaining(["AUTH0_DOMAIN", "AUTH0_TOKEN_SECRET", "PORTAL_URL", "IDME_CLIENT_ID", "IDME_CLIENT_SECRET", "ENCRYPTION_KEY"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "AUTH0_DOMAIN",
+        "AUTH0_TOKEN_SECRET",
+        "PORTAL_URL",
+        "IDME_CLIENT_ID",
+        "IDME_CLIENT_SECRET",
+        "ENCRYPTION_KEY",
+      ]),
+    );
   });
 
   it("names each malformed setting with what is expected", () => {
@@ -52,7 +61,16 @@ describe("configuration", () => {
       IDV_REVERIFY_INTERVAL_HOURS: "soon",
       AUTH0_TOKEN_SECRET: "short",
     }).join("\n");
-    for (const name of ["AUTH0_DOMAIN", "PORTAL_URL", "ENCRYPTION_KEY", "IDME_BASE_URL", "IDME_ENVIRONMENT", "DATABASE_URL", "IDV_REVERIFY_INTERVAL_HOURS", "AUTH0_TOKEN_SECRET"]) {
+    for (const name of [
+      "AUTH0_DOMAIN",
+      "PORTAL_URL",
+      "ENCRYPTION_KEY",
+      "IDME_BASE_URL",
+      "IDME_ENVIRONMENT",
+      "DATABASE_URL",
+      "IDV_REVERIFY_INTERVAL_HOURS",
+      "AUTH0_TOKEN_SECRET",
+    ]) {
       expect(p).toContain(name);
     }
     expect(p).toContain("64 hex characters");

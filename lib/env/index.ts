@@ -19,7 +19,10 @@ const url = (what: string) =>
     .transform((v) => v.replace(/\/+$/, ""));
 
 const required = (what: string) =>
-  z.string({ error: `is required (${what})` }).trim().min(1, `is required (${what})`);
+  z
+    .string({ error: `is required (${what})` })
+    .trim()
+    .min(1, `is required (${what})`);
 
 const optional = z
   .string()
@@ -32,74 +35,90 @@ const scopeList = z
   .optional()
   .transform((v) => (v ?? "").split(/[\s,]+/).filter(Boolean));
 
-const schema = z.object({
-  AUTH0_DOMAIN: z
-    .string({ error: "is required (the Auth0 tenant domain or custom domain, e.g. my-tenant.us.auth0.com)" })
-    .trim()
-    .min(1, "is required (the Auth0 tenant domain or custom domain, e.g. my-tenant.us.auth0.com)")
-    .refine(
-      (v) => /^[a-z0-9.-]+(:\d+)?$/i.test(v) || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)),
-      "must be a host name such as my-tenant.us.auth0.com (or an http(s) URL for a local stand-in)",
-    )
-    .transform((v) => v.replace(/\/+$/, "")),
-  AUTH0_TOKEN_SECRET: z
-    .string({ error: "is required (the Token Secret shared with the Auth0 Action)" })
-    .min(16, "must be at least 16 characters (the Token Secret shared with the Auth0 Action)"),
-  PORTAL_URL: url("the public URL of this portal, e.g. https://verify.example.com"),
-  IDME_ENVIRONMENT: z.enum(["sandbox", "production"], { error: "must be sandbox or production" }).default("sandbox"),
-  IDME_BASE_URL: url("overrides the ID.me base URL").optional(),
-  IDME_CLIENT_ID: required("the ID.me client id"),
-  IDME_CLIENT_SECRET: required("the ID.me client secret"),
-  IDME_SCOPES: scopeList,
-  IDPARTNER_BASE_URL: url("overrides the IDPartner base URL").optional(),
-  IDPARTNER_CLIENT_ID: optional,
-  IDPARTNER_CLIENT_SECRET: optional,
-  IDV_POLICY: z.enum(["identity", "community"], { error: "must be identity or community" }).default("identity"),
-  IDV_REQUIRED_GROUP: optional,
-  IDV_REVERIFY_INTERVAL_HOURS: z.coerce
-    .number({ error: "must be a whole number of hours" })
-    .int("must be a whole number of hours")
-    .min(0, "must be 0 or more hours")
-    .default(720),
-  IDV_RETURN_METHOD: z.enum(["post", "get"], { error: "must be post or get" }).default("post"),
-  ENCRYPTION_KEY: z
-    .string({ error: "is required (32 bytes as 64 hex characters or base64; e.g. `openssl rand -hex 32`)" })
-    .refine(
-      (v) => /^[0-9a-f]{64}$/i.test(v.trim()) || Buffer.from(v.trim(), "base64").length === 32,
-      "must be 32 bytes, given as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)",
-    ),
-  DATABASE_URL: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v ? v : undefined))
-    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL (leave unset for the embedded database)"),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
-  PGLITE_DIR: z.string().trim().default(".data/pglite"),
-  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  // Staff sign-in (admin pages) with @auth0/nextjs-auth0. Optional: without it the
-  // verification flow runs and the admin pages say sign-in is not configured.
-  STAFF_AUTH0_DOMAIN: optional,
-  STAFF_CLIENT_ID: optional,
-  STAFF_CLIENT_SECRET: optional,
-  STAFF_SESSION_SECRET: z
-    .string()
-    .optional()
-    .refine((v) => v === undefined || v === "" || v.length >= 32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)"),
-  STAFF_ROLES_CLAIM: z.string().trim().default("https://idv-portal/roles"),
-  STAFF_ADMIN_EMAILS: z
-    .string()
-    .optional()
-    .transform((v) => (v ?? "").split(/[\s,]+/).map((e) => e.trim().toLowerCase()).filter(Boolean)),
-}).superRefine((e, ctx) => {
-  const staff = [e.STAFF_CLIENT_ID, e.STAFF_CLIENT_SECRET, e.STAFF_SESSION_SECRET].filter(Boolean).length;
-  if (staff > 0 && staff < 3) {
-    for (const key of ["STAFF_CLIENT_ID", "STAFF_CLIENT_SECRET", "STAFF_SESSION_SECRET"] as const) {
-      if (!e[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required when staff sign-in is configured (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET and STAFF_SESSION_SECRET go together)" });
+const schema = z
+  .object({
+    AUTH0_DOMAIN: z
+      .string({ error: "is required (the Auth0 tenant domain or custom domain, e.g. my-tenant.us.auth0.com)" })
+      .trim()
+      .min(1, "is required (the Auth0 tenant domain or custom domain, e.g. my-tenant.us.auth0.com)")
+      .refine(
+        (v) => /^[a-z0-9.-]+(:\d+)?$/i.test(v) || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)),
+        "must be a host name such as my-tenant.us.auth0.com (or an http(s) URL for a local stand-in)",
+      )
+      .transform((v) => v.replace(/\/+$/, "")),
+    AUTH0_TOKEN_SECRET: z
+      .string({ error: "is required (the Token Secret shared with the Auth0 Action)" })
+      .min(16, "must be at least 16 characters (the Token Secret shared with the Auth0 Action)"),
+    PORTAL_URL: url("the public URL of this portal, e.g. https://verify.example.com"),
+    IDME_ENVIRONMENT: z.enum(["sandbox", "production"], { error: "must be sandbox or production" }).default("sandbox"),
+    IDME_BASE_URL: url("overrides the ID.me base URL").optional(),
+    IDME_CLIENT_ID: required("the ID.me client id"),
+    IDME_CLIENT_SECRET: required("the ID.me client secret"),
+    IDME_SCOPES: scopeList,
+    IDPARTNER_BASE_URL: url("overrides the IDPartner base URL").optional(),
+    IDPARTNER_CLIENT_ID: optional,
+    IDPARTNER_CLIENT_SECRET: optional,
+    IDV_POLICY: z.enum(["identity", "community"], { error: "must be identity or community" }).default("identity"),
+    IDV_REQUIRED_GROUP: optional,
+    IDV_REVERIFY_INTERVAL_HOURS: z.coerce
+      .number({ error: "must be a whole number of hours" })
+      .int("must be a whole number of hours")
+      .min(0, "must be 0 or more hours")
+      .default(720),
+    IDV_RETURN_METHOD: z.enum(["post", "get"], { error: "must be post or get" }).default("post"),
+    ENCRYPTION_KEY: z
+      .string({ error: "is required (32 bytes as 64 hex characters or base64; e.g. `openssl rand -hex 32`)" })
+      .refine(
+        (v) => /^[0-9a-f]{64}$/i.test(v.trim()) || Buffer.from(v.trim(), "base64").length === 32,
+        "must be 32 bytes, given as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)",
+      ),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v : undefined))
+      .refine(
+        (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+        "must be a postgres:// or postgresql:// URL (leave unset for the embedded database)",
+      ),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
+    PGLITE_DIR: z.string().trim().default(".data/pglite"),
+    PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    // Staff sign-in (admin pages) with @auth0/nextjs-auth0. Optional: without it the
+    // verification flow runs and the admin pages say sign-in is not configured.
+    STAFF_AUTH0_DOMAIN: optional,
+    STAFF_CLIENT_ID: optional,
+    STAFF_CLIENT_SECRET: optional,
+    STAFF_SESSION_SECRET: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v === "" || v.length >= 32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)"),
+    STAFF_ROLES_CLAIM: z.string().trim().default("https://idv-portal/roles"),
+    STAFF_ADMIN_EMAILS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? "")
+          .split(/[\s,]+/)
+          .map((e) => e.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+  })
+  .superRefine((e, ctx) => {
+    const staff = [e.STAFF_CLIENT_ID, e.STAFF_CLIENT_SECRET, e.STAFF_SESSION_SECRET].filter(Boolean).length;
+    if (staff > 0 && staff < 3) {
+      for (const key of ["STAFF_CLIENT_ID", "STAFF_CLIENT_SECRET", "STAFF_SESSION_SECRET"] as const) {
+        if (!e[key])
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message:
+              "is required when staff sign-in is configured (STAFF_CLIENT_ID, STAFF_CLIENT_SECRET and STAFF_SESSION_SECRET go together)",
+          });
+      }
     }
-  }
-});
+  });
 
 export type Env = z.output<typeof schema> & { idmeBaseUrl: string };
 

@@ -78,7 +78,9 @@ export async function addEvent(
 export async function move(
   attempt: Attempt,
   to: AttemptState,
-  data: Partial<Pick<Attempt, "oauthState" | "nonce" | "codeVerifier" | "recordId" | "checkedAt" | "failureCode" | "failureStep" | "personId">> = {},
+  data: Partial<
+    Pick<Attempt, "oauthState" | "nonce" | "codeVerifier" | "recordId" | "checkedAt" | "failureCode" | "failureStep" | "personId">
+  > = {},
   from: AttemptState[] = [attempt.status],
 ): Promise<boolean> {
   for (const f of from) if (!canMove(f, to)) throw new Error(`illegal transition ${f} → ${to}`);

@@ -41,7 +41,9 @@ interface Journey {
   entry: Page;
 }
 
-async function arrive(opts: { sub?: string; clientId?: string; state?: string; token?: string; browser?: TestBrowser } = {}): Promise<Journey> {
+async function arrive(
+  opts: { sub?: string; clientId?: string; state?: string; token?: string; browser?: TestBrowser } = {},
+): Promise<Journey> {
   const sub = opts.sub ?? newUser();
   const state = opts.state ?? newState();
   const token = opts.token ?? (await h.auth0Token({ sub, ...(opts.clientId ? { client_id: opts.clientId } : {}) }));
@@ -79,7 +81,9 @@ async function attemptsOf(sub: string) {
 }
 
 async function timeline(attemptId: string) {
-  const { rows } = await h.db.pool.query(`SELECT step, outcome, error_code FROM attempt_event WHERE attempt_id = $1 ORDER BY id`, [attemptId]);
+  const { rows } = await h.db.pool.query(`SELECT step, outcome, error_code FROM attempt_event WHERE attempt_id = $1 ORDER BY id`, [
+    attemptId,
+  ]);
   return rows as { step: string; outcome: string; error_code: string | null }[];
 }
 
@@ -119,7 +123,14 @@ describe("a whole login through the portal", () => {
     expect(claims.sub).toBe(attempt.person_id);
     expect(claims.iat).toBe(Math.floor(new Date(attempt.checked_at).getTime() / 1000));
     expect((await timeline(attempt.id)).map((e) => e.step)).toEqual([
-      "token_received", "interval_check", "sent_to_provider", "returned", "token_exchange", "userinfo", "result", "resumed",
+      "token_received",
+      "interval_check",
+      "sent_to_provider",
+      "returned",
+      "token_exchange",
+      "userinfo",
+      "result",
+      "resumed",
     ]);
 
     const [record] = await recordsOf(j.sub);
@@ -161,7 +172,11 @@ describe("a whole login through the portal", () => {
     const { back } = await verifyAs(j, "awkward");
     expect((await resumeFrom(j, back)).status).toBe("success");
     const [record] = await recordsOf(j.sub);
-    const attrs = openJson<Record<string, string>>(record.attributes_enc, parseEncryptionKey(h.encryptionKey), `verification_record:${record.id}:attributes`);
+    const attrs = openJson<Record<string, string>>(
+      record.attributes_enc,
+      parseEncryptionKey(h.encryptionKey),
+      `verification_record:${record.id}:attributes`,
+    );
     expect(attrs.givenName).toBe("Zoë-Anne");
     expect(attrs.familyName).toBe("Núñez-O'Brien");
     expect(attrs.street).toBeUndefined();
@@ -174,7 +189,12 @@ describe("a whole login through the portal", () => {
     expect(text(back)).toContain("We couldn't verify you");
     const ref = refOn(back)!;
     const attempt = await attemptByRef(ref);
-    expect(attempt).toMatchObject({ status: "failed", failure_code: "group_not_verified", failure_step: "result", return_status: "failed" });
+    expect(attempt).toMatchObject({
+      status: "failed",
+      failure_code: "group_not_verified",
+      failure_step: "result",
+      return_status: "failed",
+    });
     const [record] = await recordsOf(j.sub);
     expect(record.status).toBe("not_verified");
     const claims = await resumeFrom(j, await j.browser.submit(back, (f) => f.action === "/id-verification/resume"));
@@ -213,7 +233,10 @@ describe("a whole login through the portal", () => {
   });
 
   it("a malformed userinfo answer and a provider too slow to answer are errors with their own codes", async () => {
-    for (const [persona, code] of [["malformed", "userinfo_malformed"], ["slow", "userinfo_timeout"]] as const) {
+    for (const [persona, code] of [
+      ["malformed", "userinfo_malformed"],
+      ["slow", "userinfo_timeout"],
+    ] as const) {
       const j = await arrive();
       const { back } = await verifyAs(j, persona);
       const attempt = await attemptByRef(refOn(back)!);
@@ -233,7 +256,12 @@ describe("a whole login through the portal", () => {
       const health = await fetch(`${h.portal.url}/api/health`);
       expect(health.status).toBe(503);
       const report = await health.json();
-      expect(report.checks).toMatchObject({ database: { ok: true }, migrations: { ok: true }, "provider:idme": { ok: false }, "provider:idpartner": { ok: true } });
+      expect(report.checks).toMatchObject({
+        database: { ok: true },
+        migrations: { ok: true },
+        "provider:idme": { ok: false },
+        "provider:idpartner": { ok: true },
+      });
     } finally {
       await h.db.pool.query(`UPDATE settings SET base_url = $1 WHERE id = 1`, [h.idme.url]);
     }
@@ -252,7 +280,12 @@ describe("a whole login through the portal", () => {
   it("a callback whose state is not the attempt's is refused", async () => {
     const j = await arrive();
     const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
-    const back = await j.browser.submit(atProvider, () => true, { persona: "identity-verified", account: j.sub }, { stopAt: (u) => u.includes("/id-verification/callback") });
+    const back = await j.browser.submit(
+      atProvider,
+      () => true,
+      { persona: "identity-verified", account: j.sub },
+      { stopAt: (u) => u.includes("/id-verification/callback") },
+    );
     const forged = new URL(back.url);
     forged.searchParams.set("state", "forged-state");
     const page = await j.browser.go(forged.toString());
@@ -264,7 +297,12 @@ describe("a whole login through the portal", () => {
   it("reloading the callback (a reused code) creates no second record and verifies nothing twice", async () => {
     const j = await arrive();
     const atProvider = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
-    const stop = await j.browser.submit(atProvider, () => true, { persona: "identity-verified", account: j.sub }, { stopAt: (u) => u.includes("/id-verification/callback") });
+    const stop = await j.browser.submit(
+      atProvider,
+      () => true,
+      { persona: "identity-verified", account: j.sub },
+      { stopAt: (u) => u.includes("/id-verification/callback") },
+    );
     const callbackUrl = stop.url;
     const first = await j.browser.go(callbackUrl);
     expect((await resumeFrom(j, first)).status).toBe("success");
@@ -281,15 +319,29 @@ describe("a whole login through the portal", () => {
     const r = await fetch(`${h.idme.url}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "authorization_code", code, client_id: "portal-test", client_secret: h.clientSecret, redirect_uri: `${h.portal.url}/id-verification/callback` }),
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        client_id: "portal-test",
+        client_secret: h.clientSecret,
+        redirect_uri: `${h.portal.url}/id-verification/callback`,
+      }),
     });
     expect((await r.json()).error).toBe("invalid_grant");
   });
 
   it("pressing 'Verify' twice sends the person with the same state and nonce", async () => {
     const j = await arrive();
-    const one = await j.browser.request(`${h.portal.url}/id-verification/start`, { method: "POST", form: {}, headers: { origin: h.portal.url } });
-    const two = await j.browser.request(`${h.portal.url}/id-verification/start`, { method: "POST", form: {}, headers: { origin: h.portal.url } });
+    const one = await j.browser.request(`${h.portal.url}/id-verification/start`, {
+      method: "POST",
+      form: {},
+      headers: { origin: h.portal.url },
+    });
+    const two = await j.browser.request(`${h.portal.url}/id-verification/start`, {
+      method: "POST",
+      form: {},
+      headers: { origin: h.portal.url },
+    });
     expect(one.headers.get("location")).toBe(two.headers.get("location"));
     const [attempt] = await attemptsOf(j.sub);
     expect((await timeline(attempt.id)).filter((e) => e.step === "sent_to_provider")).toHaveLength(1);
@@ -344,7 +396,8 @@ describe("a whole login through the portal", () => {
     const sub = newUser();
     const first = await arrive({ sub });
     const claims = await resumeFrom(first, (await verifyAs(first, "identity-verified")).back);
-    const ask = async (token: string) => fetch(`${h.portal.url}/api/verification/status`, { headers: { authorization: `Bearer ${token}` } });
+    const ask = async (token: string) =>
+      fetch(`${h.portal.url}/api/verification/status`, { headers: { authorization: `Bearer ${token}` } });
     const statusToken = await h.auth0Token({ sub, id: claims.sub, purpose: "status" }, { expiresIn: 60 });
     expect(await (await ask(statusToken)).json()).toEqual({ status: "valid" });
     // A login token is not a status token, and a wrong secret is refused.
@@ -381,7 +434,11 @@ describe("a whole login through the portal", () => {
 
   it("a cross-site form post cannot start a verification", async () => {
     const j = await arrive();
-    const r = await j.browser.request(`${h.portal.url}/id-verification/start`, { method: "POST", form: {}, headers: { origin: "https://evil.example" } });
+    const r = await j.browser.request(`${h.portal.url}/id-verification/start`, {
+      method: "POST",
+      form: {},
+      headers: { origin: "https://evil.example" },
+    });
     expect(r.status).toBe(403);
   });
 
@@ -403,7 +460,12 @@ describe("a whole login through IDPartner (bank identity)", () => {
     const personaUrl = new URL(bankPage.url);
     personaUrl.searchParams.set("bank", "harbor-trust");
     const personaPage = await j.browser.go(personaUrl.toString());
-    return j.browser.submit(personaPage, (f) => "persona" in f.fields || f.method === "POST", { bank: "harbor-trust", persona, account }, { stopAt: (u) => u.startsWith(h.auth0.url) });
+    return j.browser.submit(
+      personaPage,
+      (f) => "persona" in f.fields || f.method === "POST",
+      { bank: "harbor-trust", persona, account },
+      { stopAt: (u) => u.startsWith(h.auth0.url) },
+    );
   }
 
   it("a person verified through their bank: success, with IDPartner's attributes sealed in the record", async () => {
@@ -415,18 +477,35 @@ describe("a whole login through IDPartner (bank identity)", () => {
     expect(claims).toMatchObject({ status: "success", provider: "idpartner", policy: "identity" });
     const [record] = await recordsOf(j.sub);
     expect(record).toMatchObject({ provider: "idpartner", status: "verified", policy: "identity" });
-    const attrs = openJson<Record<string, string>>(record.attributes_enc, parseEncryptionKey(h.encryptionKey), `verification_record:${record.id}:attributes`);
+    const attrs = openJson<Record<string, string>>(
+      record.attributes_enc,
+      parseEncryptionKey(h.encryptionKey),
+      `verification_record:${record.id}:attributes`,
+    );
     expect(attrs.givenName).toBeTruthy();
     expect(attrs.familyName).toBeTruthy();
     const [attempt] = await attemptsOf(j.sub);
-    expect((await timeline(attempt.id)).map((e) => e.step)).toEqual(["token_received", "interval_check", "sent_to_provider", "returned", "token_exchange", "userinfo", "result", "resumed"]);
+    expect((await timeline(attempt.id)).map((e) => e.step)).toEqual([
+      "token_received",
+      "interval_check",
+      "sent_to_provider",
+      "returned",
+      "token_exchange",
+      "userinfo",
+      "result",
+      "resumed",
+    ]);
   });
 
   it("the bank could not vouch for the person: not verified", async () => {
     const j = await arrive({ clientId: "app-credit" });
     const back = await verifyAtBank(j, "no-bank-match");
     expect(text(back)).toContain("We couldn't verify you");
-    expect(await attemptByRef(refOn(back)!)).toMatchObject({ status: "failed", failure_code: "identity_not_verified", provider: "idpartner" });
+    expect(await attemptByRef(refOn(back)!)).toMatchObject({
+      status: "failed",
+      failure_code: "identity_not_verified",
+      provider: "idpartner",
+    });
   });
 
   it("a person who declines at IDPartner", async () => {
@@ -441,7 +520,11 @@ describe("a whole login through IDPartner (bank identity)", () => {
     try {
       const j = await arrive({ clientId: "app-credit" });
       const page = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
-      expect(await attemptByRef(refOn(page)!)).toMatchObject({ status: "error", failure_code: "provider_unreachable", provider: "idpartner" });
+      expect(await attemptByRef(refOn(page)!)).toMatchObject({
+        status: "error",
+        failure_code: "provider_unreachable",
+        provider: "idpartner",
+      });
     } finally {
       await h.db.pool.query(`UPDATE provider_setting SET base_url = $1 WHERE provider = 'idpartner'`, [rows[0].base_url]);
     }
@@ -450,13 +533,17 @@ describe("a whole login through IDPartner (bank identity)", () => {
   it("an application switched from ID.me to IDPartner uses it on the next login", async () => {
     const before = await arrive({ clientId: "app-veterans" });
     expect(text(before.entry)).toContain("Verify with ID.me");
-    await h.db.pool.query(`UPDATE application SET provider = 'idpartner', policy = 'identity', scopes = '{}' WHERE client_id = 'app-veterans'`);
+    await h.db.pool.query(
+      `UPDATE application SET provider = 'idpartner', policy = 'identity', scopes = '{}' WHERE client_id = 'app-veterans'`,
+    );
     try {
       const after = await arrive({ clientId: "app-veterans" });
       expect(text(after.entry)).toContain("Verify with IDPartner");
       expect((await resumeFrom(after, await verifyAtBank(after, "bank-verified"))).status).toBe("success");
     } finally {
-      await h.db.pool.query(`UPDATE application SET provider = NULL, policy = 'community', scopes = '{military}' WHERE client_id = 'app-veterans'`);
+      await h.db.pool.query(
+        `UPDATE application SET provider = NULL, policy = 'community', scopes = '{military}' WHERE client_id = 'app-veterans'`,
+      );
     }
   });
 });

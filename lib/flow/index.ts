@@ -35,7 +35,8 @@ export function callbackUrl(): string {
 
 /** The connection of the attempt's provider (which may differ from today's settings only if an admin switched it mid-login). */
 function connectionOf(s: EffectiveSettings, attempt: Attempt): ProviderConnection {
-  if (s.provider !== attempt.provider) throw new FlowError("configuration_error", `the application now uses ${s.provider}, not ${attempt.provider}`);
+  if (s.provider !== attempt.provider)
+    throw new FlowError("configuration_error", `the application now uses ${s.provider}, not ${attempt.provider}`);
   return connection(s);
 }
 
@@ -79,7 +80,9 @@ export async function begin(query: URLSearchParams): Promise<Outcome> {
     requiredGroup: s.requiredGroup,
   });
   const note = inbound.id && inbound.id !== person.id ? " (the Action sent an id the portal does not know for this user; ignored)" : "";
-  await addEvent(attempt, "token_received", "ok", { description: `token checked${inbound.clientId ? ` for application ${inbound.clientId}` : ""}${note}` });
+  await addEvent(attempt, "token_received", "ok", {
+    description: `token checked${inbound.clientId ? ` for application ${inbound.clientId}` : ""}${note}`,
+  });
 
   const reusable = await findReusableVerification(person.id, s);
   if (reusable) {
@@ -91,7 +94,10 @@ export async function begin(query: URLSearchParams): Promise<Outcome> {
     return { kind: "resume", attempt };
   }
   await addEvent(attempt, "interval_check", "info", {
-    description: s.intervalHours > 0 ? `no successful check inside the ${s.intervalHours} h interval` : "re-verification interval is 0: verify every time",
+    description:
+      s.intervalHours > 0
+        ? `no successful check inside the ${s.intervalHours} h interval`
+        : "re-verification interval is 0: verify every time",
   });
   return { kind: "consent", attempt };
 }
@@ -99,7 +105,15 @@ export async function begin(query: URLSearchParams): Promise<Outcome> {
 /** POST /id-verification/start: send the person to the provider (again, on a double submit). */
 export async function start(attemptId: string | undefined): Promise<Outcome> {
   const attempt = await findAttempt(attemptId);
-  if (!attempt) return { kind: "outcome", attempt: await openFailedAttempt(await defaults(), "session_missing", "the start button was pressed without the portal's attempt cookie") };
+  if (!attempt)
+    return {
+      kind: "outcome",
+      attempt: await openFailedAttempt(
+        await defaults(),
+        "session_missing",
+        "the start button was pressed without the portal's attempt cookie",
+      ),
+    };
   if (TERMINAL.has(attempt.status) || attempt.status === "returned") return { kind: "outcome", attempt };
 
   const s = await effectiveSettings(attempt.auth0ClientId);
@@ -109,7 +123,13 @@ export async function start(attemptId: string | undefined): Promise<Outcome> {
   let url: URL;
   try {
     const provider = providerFor(attempt.provider);
-    url = await provider.authorizationUrl(connectionOf(s, attempt), { redirectUri: callbackUrl(), scopes: attempt.scopes, state: oauthState, nonce, codeVerifier });
+    url = await provider.authorizationUrl(connectionOf(s, attempt), {
+      redirectUri: callbackUrl(),
+      scopes: attempt.scopes,
+      state: oauthState,
+      nonce,
+      codeVerifier,
+    });
   } catch (err) {
     if (!(err instanceof FlowError)) throw err;
     await fail(attempt, err);
@@ -128,7 +148,11 @@ export async function start(attemptId: string | undefined): Promise<Outcome> {
 /** POST /id-verification/decline */
 export async function decline(attemptId: string | undefined): Promise<Outcome> {
   const attempt = await findAttempt(attemptId);
-  if (!attempt) return { kind: "outcome", attempt: await openFailedAttempt(await defaults(), "session_missing", "decline was pressed without the portal's attempt cookie") };
+  if (!attempt)
+    return {
+      kind: "outcome",
+      attempt: await openFailedAttempt(await defaults(), "session_missing", "decline was pressed without the portal's attempt cookie"),
+    };
   if (attempt.status === "started" || attempt.status === "at_provider") {
     await fail(attempt, new FlowError("declined_at_portal", "the person chose not to verify on the portal's page"));
   }
@@ -158,7 +182,10 @@ export async function callback(attemptId: string | undefined, stateCookie: strin
     }
     if (!attempt) {
       const code = state ? "state_mismatch" : "session_missing";
-      return { kind: "outcome", attempt: await openFailedAttempt(await defaults(), code, "a provider callback that matches no attempt of this browser") };
+      return {
+        kind: "outcome",
+        attempt: await openFailedAttempt(await defaults(), code, "a provider callback that matches no attempt of this browser"),
+      };
     }
   }
 
@@ -168,7 +195,17 @@ export async function callback(attemptId: string | undefined, stateCookie: strin
     return { kind: attempt.status === "verified" ? "resume" : "outcome", attempt };
   }
   if (!state || state !== attempt.oauthState || stateCookie !== attempt.oauthState) {
-    await fail(attempt, new FlowError("state_mismatch", !state ? "the callback has no state" : state !== attempt.oauthState ? "the callback's state is not this attempt's" : "the state cookie does not match"));
+    await fail(
+      attempt,
+      new FlowError(
+        "state_mismatch",
+        !state
+          ? "the callback has no state"
+          : state !== attempt.oauthState
+            ? "the callback's state is not this attempt's"
+            : "the state cookie does not match",
+      ),
+    );
     return { kind: "outcome", attempt };
   }
   const error = q.get("error");
@@ -214,9 +251,13 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
     scopes: attempt.scopes,
   });
   await addEvent(attempt, "token_exchange", "ok", {
-    description: answer.idTokenClaims ? "tokens received; ID token signature, iss, aud, exp and nonce checked" : "access token received (OAuth style, no ID token)",
+    description: answer.idTokenClaims
+      ? "tokens received; ID token signature, iss, aud, exp and nonce checked"
+      : "access token received (OAuth style, no ID token)",
   });
-  await addEvent(attempt, "userinfo", "ok", { description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries` });
+  await addEvent(attempt, "userinfo", "ok", {
+    description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries`,
+  });
 
   const verified =
     attempt.policy === "identity"
@@ -239,7 +280,8 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
       checkedAt,
     });
   } catch (err) {
-    if (err instanceof LinkedElsewhereError) throw new FlowError("uuid_linked_to_other_user", "this provider identity already verified another Auth0 user");
+    if (err instanceof LinkedElsewhereError)
+      throw new FlowError("uuid_linked_to_other_user", "this provider identity already verified another Auth0 user");
     throw err;
   }
   if (verified) {
@@ -255,7 +297,10 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
     attempt,
     attempt.policy === "identity"
       ? new FlowError("identity_not_verified", "the provider did not report the person's identity as verified")
-      : new FlowError("group_not_verified", `the provider did not report group ${attempt.requiredGroup ?? "(none configured)"} as verified`),
+      : new FlowError(
+          "group_not_verified",
+          `the provider did not report group ${attempt.requiredGroup ?? "(none configured)"} as verified`,
+        ),
   );
   return { kind: "outcome", attempt };
 }
@@ -275,7 +320,12 @@ export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
   const status = returnStatusFor(attempt.status);
   const s = await effectiveSettings(attempt.auth0ClientId);
   // `required`: the portal-side equivalent of IDV_REQUIRED, so the Action refuses a failed login even if Auth0's metadata lacks it.
-  const extra: Record<string, unknown> = { ref: attempt.referenceCode, provider: attempt.provider, policy: attempt.policy, required: s.required };
+  const extra: Record<string, unknown> = {
+    ref: attempt.referenceCode,
+    provider: attempt.provider,
+    policy: attempt.policy,
+    required: s.required,
+  };
   if (status === "success" && record) extra.groups = verifiedGroups(record);
   const token = await signReturnToken(
     {
@@ -295,7 +345,11 @@ export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
 /** Last resort for an unexpected error: record it if the database still answers. */
 export async function recordUnexpected(attempt: Attempt | null, err: unknown): Promise<Attempt | null> {
   const isDb = /prisma|database|ECONNREFUSED|connect|pglite/i.test(`${(err as Error)?.name} ${(err as Error)?.message}`);
-  log("error", "unexpected error in the verification flow", { ref: attempt?.referenceCode, error: (err as Error)?.name ?? "Error", code: isDb ? "database_error" : "internal_error" });
+  log("error", "unexpected error in the verification flow", {
+    ref: attempt?.referenceCode,
+    error: (err as Error)?.name ?? "Error",
+    code: isDb ? "database_error" : "internal_error",
+  });
   try {
     const code = isDb ? "database_error" : "internal_error";
     if (attempt) {

@@ -28,14 +28,7 @@ export function canMove(from: AttemptState, to: AttemptState): boolean {
 
 /** Steps of the attempt timeline, in the order they normally happen. */
 export type Step =
-  | "token_received"
-  | "interval_check"
-  | "sent_to_provider"
-  | "returned"
-  | "token_exchange"
-  | "userinfo"
-  | "result"
-  | "resumed";
+  "token_received" | "interval_check" | "sent_to_provider" | "returned" | "token_exchange" | "userinfo" | "result" | "resumed";
 
 /** The word put in the return token's `status` claim. */
 export type ReturnStatus = "success" | "failed" | "declined" | "error";

@@ -16,7 +16,8 @@ const GROUP_WORDS: Record<string, string> = {
 };
 
 export function purpose(attempt: Pick<Attempt, "policy" | "requiredGroup"> & { provider?: string }): string {
-  if (attempt.policy === "identity") return attempt.provider === "idpartner" ? "confirm your identity through your bank" : "confirm your identity";
+  if (attempt.policy === "identity")
+    return attempt.provider === "idpartner" ? "confirm your identity through your bank" : "confirm your identity";
   const g = attempt.requiredGroup;
   return `confirm that you are ${g ? (GROUP_WORDS[g] ?? `part of the “${g}” community`) : "part of an eligible community"}`;
 }
@@ -47,30 +48,38 @@ export function outcomeText(attempt: Pick<Attempt, "status" | "failureCode" | "p
     case "declined":
       return {
         title: "Verification cancelled",
-        body: attempt.failureCode === "declined_at_portal"
-          ? "You chose not to verify now. The application may not let you continue without it; you can try again whenever you are ready."
-          : `You chose not to share your information with ${p}. The application may not let you continue without it; you can try again whenever you are ready.`,
+        body:
+          attempt.failureCode === "declined_at_portal"
+            ? "You chose not to verify now. The application may not let you continue without it; you can try again whenever you are ready."
+            : `You chose not to share your information with ${p}. The application may not let you continue without it; you can try again whenever you are ready.`,
         tone: "warn",
       };
     case "failed":
       return {
         title: "We couldn't verify you",
-        body: attempt.failureCode === "uuid_linked_to_other_user"
-          ? `This ${p} account is already linked to another account of this application. Contact support with the reference code below.`
-          : `${p} did not confirm what the application needs. If you think this is wrong, contact support with the reference code below.`,
+        body:
+          attempt.failureCode === "uuid_linked_to_other_user"
+            ? `This ${p} account is already linked to another account of this application. Contact support with the reference code below.`
+            : `${p} did not confirm what the application needs. If you think this is wrong, contact support with the reference code below.`,
         tone: "error",
       };
     case "error":
       return {
         title: "Something went wrong",
-        body: (attempt.failureCode?.startsWith("token_") && !attempt.failureCode.startsWith("token_exchange")) || attempt.failureCode === "state_missing"
-          ? "The sign-in link was not valid or has expired. Go back to the application and sign in again. If it keeps happening, contact support with the reference code below."
-          : attempt.failureCode === "session_missing" || attempt.failureCode === "state_mismatch"
-            ? "This verification could not be matched to your browser session. Go back to the application and sign in again."
-            : `The verification could not be completed${attempt.failureCode?.startsWith("provider_") || attempt.failureCode?.startsWith("userinfo") || attempt.failureCode?.startsWith("token_exchange") ? ` because of a problem talking to ${p}` : ""}. Go back to the application and try again later. If it keeps happening, contact support with the reference code below.`,
+        body:
+          (attempt.failureCode?.startsWith("token_") && !attempt.failureCode.startsWith("token_exchange")) ||
+          attempt.failureCode === "state_missing"
+            ? "The sign-in link was not valid or has expired. Go back to the application and sign in again. If it keeps happening, contact support with the reference code below."
+            : attempt.failureCode === "session_missing" || attempt.failureCode === "state_mismatch"
+              ? "This verification could not be matched to your browser session. Go back to the application and sign in again."
+              : `The verification could not be completed${attempt.failureCode?.startsWith("provider_") || attempt.failureCode?.startsWith("userinfo") || attempt.failureCode?.startsWith("token_exchange") ? ` because of a problem talking to ${p}` : ""}. Go back to the application and try again later. If it keeps happening, contact support with the reference code below.`,
         tone: "error",
       };
     default:
-      return { title: "Verification in progress", body: "This verification has not finished yet. Reload this page in a moment.", tone: "warn" };
+      return {
+        title: "Verification in progress",
+        body: "This verification has not finished yet. Reload this page in a moment.",
+        tone: "warn",
+      };
   }
 }

@@ -22,7 +22,16 @@ beforeAll(async () => {
     const url = new URL(req.url ?? "/", base);
     res.setHeader("content-type", "application/json");
     if (url.pathname === "/oidc/.well-known/openid-configuration") {
-      res.end(JSON.stringify({ issuer: `${base}/oidc`, authorization_endpoint: `${base}/oauth/authorize`, token_endpoint: `${base}/oauth/token`, jwks_uri: `${base}/oidc/jwks`, userinfo_endpoint: `${base}/api/public/v3/userinfo`, id_token_signing_alg_values_supported: ["RS256"] }));
+      res.end(
+        JSON.stringify({
+          issuer: `${base}/oidc`,
+          authorization_endpoint: `${base}/oauth/authorize`,
+          token_endpoint: `${base}/oauth/token`,
+          jwks_uri: `${base}/oidc/jwks`,
+          userinfo_endpoint: `${base}/api/public/v3/userinfo`,
+          id_token_signing_alg_values_supported: ["RS256"],
+        }),
+      );
     } else if (url.pathname === "/oidc/jwks") {
       res.end(JSON.stringify({ keys: [jwk] }));
     } else if (url.pathname === "/oauth/token") {
@@ -74,7 +83,12 @@ describe("ID.me ID token checks", () => {
   });
 
   it("a wrong nonce, audience, issuer or an expired token is refused", async () => {
-    for (const [i, over] of [{ nonce: "other" }, { aud: "someone-else" }, { iss: "https://evil.example/oidc" }, { exp: Math.floor(Date.now() / 1000) - 600 }].entries()) {
+    for (const [i, over] of [
+      { nonce: "other" },
+      { aud: "someone-else" },
+      { iss: "https://evil.example/oidc" },
+      { exp: Math.floor(Date.now() / 1000) - 600 },
+    ].entries()) {
       idToken = await token({ aud: `client-x${i}`, ...over });
       const err = await exchange(`client-x${i}`).catch((e: unknown) => e);
       expect(err, JSON.stringify(over)).toBeInstanceOf(FlowError);

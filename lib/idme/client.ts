@@ -49,7 +49,10 @@ export async function configuration(c: IdmeConnection): Promise<oidc.Configurati
     configurations.set(key, { at: Date.now(), config });
     return config;
   } catch (err) {
-    throw new FlowError("provider_unreachable", `discovery at ${issuer.origin}/oidc failed: ${isTimeout(err) ? "timed out" : describe(err)}`);
+    throw new FlowError(
+      "provider_unreachable",
+      `discovery at ${issuer.origin}/oidc failed: ${isTimeout(err) ? "timed out" : describe(err)}`,
+    );
   }
 }
 
@@ -99,7 +102,10 @@ export async function exchangeCode(
     return { accessToken: tokens.access_token, idTokenClaims: claims ? { ...claims } : null };
   } catch (err) {
     if (err instanceof oidc.ResponseBodyError) {
-      throw new FlowError("token_exchange_rejected", `${err.error}${err.error_description ? `: ${err.error_description.slice(0, 200)}` : ""}`);
+      throw new FlowError(
+        "token_exchange_rejected",
+        `${err.error}${err.error_description ? `: ${err.error_description.slice(0, 200)}` : ""}`,
+      );
     }
     if (isTimeout(err)) throw new FlowError("provider_timeout", "the token endpoint did not answer in time");
     const code = (err as { code?: string }).code ?? "";
@@ -116,13 +122,23 @@ export async function exchangeCode(
 const jwksSets = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
 
 /** GET /api/public/v3/userinfo: JSON (OAuth style) or a signed JWT (OIDC style). */
-export async function fetchUserinfo(c: IdmeConnection, accessToken: string): Promise<{ parsed: ParsedUserinfo; raw: unknown; jwtSub: string | null }> {
+export async function fetchUserinfo(
+  c: IdmeConnection,
+  accessToken: string,
+): Promise<{ parsed: ParsedUserinfo; raw: unknown; jwtSub: string | null }> {
   const config = await configuration(c);
   const meta = config.serverMetadata();
   const endpoint = new URL(meta.userinfo_endpoint ?? `${c.baseUrl}/api/public/v3/userinfo`);
   let response: Response;
   try {
-    response = await oidc.fetchProtectedResource(config, accessToken, endpoint, "GET", undefined, new Headers({ accept: "application/jwt, application/json" }));
+    response = await oidc.fetchProtectedResource(
+      config,
+      accessToken,
+      endpoint,
+      "GET",
+      undefined,
+      new Headers({ accept: "application/jwt, application/json" }),
+    );
   } catch (err) {
     if (isTimeout(err)) throw new FlowError("userinfo_timeout", "the userinfo endpoint did not answer in time");
     throw new FlowError("userinfo_failed", describe(err));
@@ -146,7 +162,11 @@ export async function fetchUserinfo(c: IdmeConnection, accessToken: string): Pro
       }
       let claims: jose.JWTPayload;
       try {
-        ({ payload: claims } = await jose.jwtVerify(body.trim(), jwks, { algorithms: ["RS256"], issuer: meta.issuer, audience: c.clientId }));
+        ({ payload: claims } = await jose.jwtVerify(body.trim(), jwks, {
+          algorithms: ["RS256"],
+          issuer: meta.issuer,
+          audience: c.clientId,
+        }));
       } catch (err) {
         throw new FlowError("userinfo_signature_invalid", describe(err));
       }

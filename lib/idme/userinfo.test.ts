@@ -117,9 +117,7 @@ describe("parseUserinfoJson: order and types", () => {
       expect(p.normalized).toEqual(reference.normalized);
       expect(p.attributes).toEqual(reference.attributes);
       expect(p.identityVerified).toBe(reference.identityVerified);
-      expect(new Set(p.groups.map((g) => JSON.stringify(g)))).toEqual(
-        new Set(reference.groups.map((g) => JSON.stringify(g))),
-      );
+      expect(new Set(p.groups.map((g) => JSON.stringify(g)))).toEqual(new Set(reference.groups.map((g) => JSON.stringify(g))));
     }
   });
 
@@ -399,10 +397,7 @@ describe("parseUserinfoJson: malformed and uuid", () => {
   });
 
   it("error messages do not contain values", () => {
-    const err = expectCode(
-      () => parseUserinfoJson({ attributes: [attr("social", "123-45-6789")], status: "bad" }),
-      "userinfo_malformed",
-    );
+    const err = expectCode(() => parseUserinfoJson({ attributes: [attr("social", "123-45-6789")], status: "bad" }), "userinfo_malformed");
     expect(err.message).not.toContain("123-45");
     expect(err.message).not.toContain("bad");
   });

@@ -88,12 +88,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isAttributeValue(value: unknown): value is AttributeValue {
-  return (
-    value === null ||
-    typeof value === "string" ||
-    typeof value === "boolean" ||
-    (typeof value === "number" && Number.isFinite(value))
-  );
+  return value === null || typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
 }
 
 /** Own data property, so a handle such as `__proto__` is an ordinary key. */
@@ -178,9 +173,7 @@ function parseStatus(raw: unknown): GroupStatus[] {
     const group = getOwn(entry, "group");
     if (typeof group !== "string" || group === "") continue;
     const rawSubgroups = getOwn(entry, "subgroups");
-    const subgroups = Array.isArray(rawSubgroups)
-      ? rawSubgroups.filter((s): s is string => typeof s === "string" && s !== "")
-      : [];
+    const subgroups = Array.isArray(rawSubgroups) ? rawSubgroups.filter((s): s is string => typeof s === "string" && s !== "") : [];
     groups.push({ group, subgroups, verified: getOwn(entry, "verified") === true });
   }
   return groups;
@@ -195,11 +188,7 @@ function readUuid(value: unknown): string | undefined {
   return undefined;
 }
 
-function finish(
-  attributes: Record<string, AttributeValue>,
-  groups: GroupStatus[],
-  uuid: string | undefined,
-): ParsedUserinfo {
+function finish(attributes: Record<string, AttributeValue>, groups: GroupStatus[], uuid: string | undefined): ParsedUserinfo {
   if (uuid === undefined) {
     throw new UserinfoError("userinfo_uuid_missing", "userinfo has no usable uuid");
   }

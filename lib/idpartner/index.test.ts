@@ -31,7 +31,12 @@ async function flowError(p: Promise<unknown>): Promise<FlowError> {
 }
 
 function checksFor() {
-  return { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier(), scopes: [...IDPARTNER_SCOPES] };
+  return {
+    state: oidc.randomState(),
+    nonce: oidc.randomNonce(),
+    codeVerifier: oidc.randomPKCECodeVerifier(),
+    scopes: [...IDPARTNER_SCOPES],
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -62,7 +67,9 @@ describe("against the IDPartner stand-in", () => {
   let conn: ProviderConnection;
 
   beforeAll(async () => {
-    standin = await startIdpartnerStandin({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [REDIRECT_URI] }] });
+    standin = await startIdpartnerStandin({
+      clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [REDIRECT_URI] }],
+    });
     conn = { baseUrl: standin.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, timeoutMs: 5000 };
   });
   afterAll(async () => {
@@ -116,7 +123,10 @@ describe("against the IDPartner stand-in", () => {
       country: "US",
     });
     expect(answer.attributeCount).toBeGreaterThan(5);
-    expect(answer.raw).toMatchObject({ sub, verified_claims: { verification: { evidence: [{ record: { source: { name: "Harbor Trust Bank" } } }] } } });
+    expect(answer.raw).toMatchObject({
+      sub,
+      verified_claims: { verification: { evidence: [{ record: { source: { name: "Harbor Trust Bank" } } }] } },
+    });
     expect(answer.idTokenClaims).toMatchObject({ sub, nonce: checks.nonce, aud: CLIENT_ID, iss: standin.issuer });
   });
 
@@ -251,9 +261,14 @@ async function startFake(): Promise<Fake> {
     if (path === "/oidc-proxy/jwks") return send(res, 200, "application/json", JSON.stringify({ keys: [jwk] }));
     if (path === "/oidc-proxy/proxy/auth0/token") {
       const auth = req.headers.authorization ?? "";
-      const clientId = decodeURIComponent(Buffer.from(auth.replace(/^Basic /, ""), "base64").toString().split(":")[0] ?? "");
+      const clientId = decodeURIComponent(
+        Buffer.from(auth.replace(/^Basic /, ""), "base64")
+          .toString()
+          .split(":")[0] ?? "",
+      );
       for await (const _ of req);
-      if (m.token === "invalid_grant") return send(res, 400, "application/json", '{"error":"invalid_grant","error_description":"code expired"}');
+      if (m.token === "invalid_grant")
+        return send(res, 400, "application/json", '{"error":"invalid_grant","error_description":"code expired"}');
       if (m.token === "500") return send(res, 500, "text/html", "<h1>oops</h1>");
       if (m.token === "slow") await wait(3000);
       const idClaims = { nonce: fake.nonce, given_name: "Id", email: "id@example.test" };
@@ -287,7 +302,15 @@ async function startFake(): Promise<Fake> {
     }
     if (path === "/oidc-proxy/proxy/auth0/userinfo") {
       if (req.headers.authorization !== "Bearer at-1") return send(res, 401, "application/json", '{"error":"invalid_token"}');
-      const body = { sub: SUB, given_name: "Userinfo", email: "ui@example.test", verified_claims: { verification: { trust_framework: "tf", evidence: [{ type: "electronic_record", record: { type: "bank_account" } }] }, claims: { given_name: "Verified" } } };
+      const body = {
+        sub: SUB,
+        given_name: "Userinfo",
+        email: "ui@example.test",
+        verified_claims: {
+          verification: { trust_framework: "tf", evidence: [{ type: "electronic_record", record: { type: "bank_account" } }] },
+          claims: { given_name: "Verified" },
+        },
+      };
       switch (m.userinfo) {
         case "other-sub":
           return send(res, 200, "application/json", JSON.stringify({ ...body, sub: "someone-else" }));
@@ -372,7 +395,12 @@ describe("against a misbehaving OP", () => {
 
   it("no userinfo endpoint in discovery: the ID token's claims alone, raw is null", async () => {
     const answer = await run({ discovery: "no-userinfo" }).complete();
-    expect(answer).toMatchObject({ uuid: SUB, identityVerified: false, raw: null, normalized: { givenName: "Id", email: "id@example.test" } });
+    expect(answer).toMatchObject({
+      uuid: SUB,
+      identityVerified: false,
+      raw: null,
+      normalized: { givenName: "Id", email: "id@example.test" },
+    });
   });
 
   it("a signed userinfo JWT is verified and used; a badly signed one is userinfo_signature_invalid", async () => {
@@ -428,7 +456,12 @@ describe("IDPartner unreachable", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const port = (server.address() as AddressInfo).port;
     await new Promise<void>((r) => server.close(() => r()));
-    const conn: ProviderConnection = { baseUrl: `http://127.0.0.1:${port}`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, timeoutMs: 2000 };
+    const conn: ProviderConnection = {
+      baseUrl: `http://127.0.0.1:${port}`,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      timeoutMs: 2000,
+    };
     const checks = checksFor();
     expect((await flowError(idpartner.authorizationUrl(conn, { redirectUri: REDIRECT_URI, ...checks }))).code).toBe("provider_unreachable");
     const cb = new URL(`${REDIRECT_URI}?code=c&state=${checks.state}`);

@@ -1,13 +1,7 @@
 import * as oidc from "openid-client";
 import * as jose from "jose";
 import { FlowError, type FailureCode } from "../flow/states";
-import type {
-  AuthorizeParams,
-  ProviderConnection,
-  VerificationAnswer,
-  VerificationPolicy,
-  VerificationProvider,
-} from "../providers/types";
+import type { AuthorizeParams, ProviderConnection, VerificationAnswer, VerificationPolicy, VerificationProvider } from "../providers/types";
 import { mergeClaims, parseProfile, ProfileError } from "./profile";
 
 /**
@@ -84,12 +78,7 @@ function describe(err: unknown): string {
 
 function isTimeout(err: unknown): boolean {
   const e = err as { name?: string; code?: string; cause?: { name?: string } } | null;
-  return (
-    e?.name === "TimeoutError" ||
-    e?.name === "AbortError" ||
-    e?.cause?.name === "TimeoutError" ||
-    e?.code === "ERR_JWKS_TIMEOUT"
-  );
+  return e?.name === "TimeoutError" || e?.name === "AbortError" || e?.cause?.name === "TimeoutError" || e?.code === "ERR_JWKS_TIMEOUT";
 }
 
 /** fetch() itself failed (DNS, refused, reset, TLS): a TypeError that is not an argument error. */
@@ -193,7 +182,10 @@ const ID_TOKEN_ERROR_CODES = new Set(["OAUTH_JWT_CLAIM_COMPARISON_FAILED", "OAUT
 function tokenExchangeError(err: unknown): FlowError {
   if (err instanceof FlowError) return err;
   if (err instanceof oidc.ResponseBodyError) {
-    return new FlowError("token_exchange_rejected", `${err.error}${err.error_description ? `: ${err.error_description.slice(0, 200)}` : ""}`);
+    return new FlowError(
+      "token_exchange_rejected",
+      `${err.error}${err.error_description ? `: ${err.error_description.slice(0, 200)}` : ""}`,
+    );
   }
   if (err instanceof oidc.WWWAuthenticateChallengeError) {
     // A 401 with a WWW-Authenticate challenge: the client authentication was refused.
@@ -248,12 +240,7 @@ async function verifyJwt(
   }
 }
 
-async function fetchUserinfo(
-  c: ProviderConnection,
-  config: oidc.Configuration,
-  accessToken: string,
-  endpoint: string,
-): Promise<unknown> {
+async function fetchUserinfo(c: ProviderConnection, config: oidc.Configuration, accessToken: string, endpoint: string): Promise<unknown> {
   const meta = config.serverMetadata();
   let response: Response;
   let body: string;

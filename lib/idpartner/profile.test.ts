@@ -62,7 +62,10 @@ describe("parseProfile: verified", () => {
     const p = parseProfile({
       sub: "idp_2",
       verified_claims: [
-        { verification: { trust_framework: "eidas", evidence: [{ type: "document", document_details: { type: "passport" } }] }, claims: { given_name: "Passport" } },
+        {
+          verification: { trust_framework: "eidas", evidence: [{ type: "document", document_details: { type: "passport" } }] },
+          claims: { given_name: "Passport" },
+        },
         verified({}, { given_name: "Bank" }),
       ],
     });
@@ -71,7 +74,12 @@ describe("parseProfile: verified", () => {
   });
 
   it("several bank records: every named bank is listed", () => {
-    const p = parseProfile({ sub: "s", verified_claims: verified({ evidence: [bankEvidence("A Bank"), { type: "electronic_record", record: { type: "bank_account" } }, bankEvidence("B Bank")] }) });
+    const p = parseProfile({
+      sub: "s",
+      verified_claims: verified({
+        evidence: [bankEvidence("A Bank"), { type: "electronic_record", record: { type: "bank_account" } }, bankEvidence("B Bank")],
+      }),
+    });
     expect(p.verification?.banks).toEqual(["A Bank", "B Bank"]);
   });
 });
@@ -110,11 +118,14 @@ describe("parseProfile: awkward values", () => {
     const decomposed = "Zoe\u0308-Anne"; // e + combining diaeresis
     const p = parseProfile({
       sub: "s",
-      verified_claims: verified({}, {
-        given_name: decomposed,
-        family_name: "Núñez-O'Brien",
-        address: { street_address: "Hauptstraße 7", locality: null, region: "", postal_code: null, country: "DE" },
-      }),
+      verified_claims: verified(
+        {},
+        {
+          given_name: decomposed,
+          family_name: "Núñez-O'Brien",
+          address: { street_address: "Hauptstraße 7", locality: null, region: "", postal_code: null, country: "DE" },
+        },
+      ),
     });
     expect(p.normalized.givenName).toBe("Zoë-Anne");
     expect(p.normalized.givenName).toBe("Zoë-Anne".normalize("NFC"));

@@ -9,7 +9,15 @@ import { decodeKey, encodeKey, ts, utc } from "./sql";
  * No protocol secrets (state, nonce, PKCE verifier) and no personal data.
  */
 
-export const ATTEMPT_STATUSES = ["started", "at_provider", "returned", "verified", "failed", "declined", "error"] as const satisfies readonly AttemptStatus[];
+export const ATTEMPT_STATUSES = [
+  "started",
+  "at_provider",
+  "returned",
+  "verified",
+  "failed",
+  "declined",
+  "error",
+] as const satisfies readonly AttemptStatus[];
 /** The statuses the failures view counts. */
 export const FAILED_STATUSES = ["failed", "declined", "error"] as const satisfies readonly AttemptStatus[];
 

@@ -31,7 +31,6 @@ const BASE = Date.parse("2026-03-01T12:00:00.000Z");
 const pad = (n: number) => String(n).padStart(4, "0");
 const STATUSES = ["verified", "verified", "not_verified", "revoked"] as const;
 
-
 async function download(query: string) {
   const res = await route.GET(new Request(`https://verify.example.test/api/admin/export?${query}`));
   if (!res.ok || !res.body) return { res, chunks: 0, rows: [] as Record<string, string>[], header: [] as string[], text: await res.text() };
@@ -46,7 +45,13 @@ async function download(query: string) {
     text += dec.decode(value, { stream: true });
   }
   const [header = [], ...body] = parseCsv(text);
-  return { res, chunks, header, text, rows: body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]!])) as Record<string, string>) };
+  return {
+    res,
+    chunks,
+    header,
+    text,
+    rows: body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]!])) as Record<string, string>),
+  };
 }
 
 async function auditCount(action: string) {
@@ -99,7 +104,13 @@ beforeAll(async () => {
     parsed: {
       uuid: "sealed-uuid",
       attributes: {},
-      normalized: { uuid: "sealed-uuid", givenName: "=HYPERLINK(\"http://evil.example\")", familyName: "Doe, Jr.", email: "jane.doe@example.test", birthDate: "1984-07-23" },
+      normalized: {
+        uuid: "sealed-uuid",
+        givenName: '=HYPERLINK("http://evil.example")',
+        familyName: "Doe, Jr.",
+        email: "jane.doe@example.test",
+        birthDate: "1984-07-23",
+      },
       groups: [{ group: "identity", subgroups: [], verified: true }],
       identityVerified: true,
     },
@@ -109,11 +120,14 @@ beforeAll(async () => {
     checkedAt: new Date("2026-03-02T00:00:00.000Z"),
   });
 
-  await db.pool.query(`INSERT INTO attempt (id, reference_code, auth0_user_id, auth0_client_id, provider, policy, scopes, status, failure_step, failure_code, created_at, updated_at) VALUES
+  await db.pool
+    .query(`INSERT INTO attempt (id, reference_code, auth0_user_id, auth0_client_id, provider, policy, scopes, status, failure_step, failure_code, created_at, updated_at) VALUES
     ('att_1', 'IDV-AAAA-0001', 'auth0|user0001abcdef', 'app-bank', 'idme', 'identity', '{}', 'error', 'returned', 'state_mismatch', '2026-03-01T10:00:00Z', now()),
     ('att_2', 'IDV-AAAA-0002', 'auth0|user0002abcdef', 'app-bank', 'idme', 'identity', '{}', 'verified', NULL, NULL, '2026-03-01T11:00:00Z', now()),
     ('att_3', 'IDV-AAAA-0003', NULL, NULL, 'idme', 'identity', '{}', 'declined', 'sent_to_provider', 'declined_at_portal', '2026-03-01T12:00:00Z', now())`);
-  await db.pool.query(`INSERT INTO application (client_id, name, required, scopes, updated_at) VALUES ('app-bank', 'Sample, "Bank"', true, '{}', now())`);
+  await db.pool.query(
+    `INSERT INTO application (client_id, name, required, scopes, updated_at) VALUES ('app-bank', 'Sample, "Bank"', true, '{}', now())`,
+  );
 });
 
 afterAll(async () => {
@@ -183,14 +197,21 @@ describe("CSV export", () => {
     expect(full.rows).toHaveLength(1);
     expect(full.rows[0]).toMatchObject({
       auth0_user_id: "auth0|sealed-person-1",
-      attr_givenName: "'=HYPERLINK(\"http://evil.example\")",
+      attr_givenName: '\'=HYPERLINK("http://evil.example")',
       attr_familyName: "Doe, Jr.",
       attr_email: "jane.doe@example.test",
       attr_birthDate: "1984-07-23",
     });
-    const { rows: audit } = await db.pool.query(`SELECT actor_id, action, target, reason, details FROM audit_event WHERE action = 'record.reveal'`);
+    const { rows: audit } = await db.pool.query(
+      `SELECT actor_id, action, target, reason, details FROM audit_event WHERE action = 'record.reveal'`,
+    );
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor_id: "auth0|admin", target: "export", reason: "csv export", details: { kind: "records", filters: { status: "verified", q: "(given)" } } });
+    expect(audit[0]).toMatchObject({
+      actor_id: "auth0|admin",
+      target: "export",
+      reason: "csv export",
+      details: { kind: "records", filters: { status: "verified", q: "(given)" } },
+    });
     // The search term (an email) is not repeated in the audit log.
     expect(JSON.stringify(audit[0].details)).not.toContain("jane");
 
@@ -230,8 +251,12 @@ describe("summary copied", () => {
     as("support");
     const result = await actions.recordSummaryCopied(null, form("idv aaaa ooo1"));
     expect(result).toMatchObject({ ok: true, data: { reference: "IDV-AAAA-0001" } });
-    const { rows } = await db.pool.query(`SELECT actor_id, actor_role, target, details FROM audit_event WHERE action = 'attempt.summary_copied'`);
-    expect(rows).toEqual([{ actor_id: "auth0|support", actor_role: "support", target: "IDV-AAAA-0001", details: { status: "error", code: "state_mismatch" } }]);
+    const { rows } = await db.pool.query(
+      `SELECT actor_id, actor_role, target, details FROM audit_event WHERE action = 'attempt.summary_copied'`,
+    );
+    expect(rows).toEqual([
+      { actor_id: "auth0|support", actor_role: "support", target: "IDV-AAAA-0001", details: { status: "error", code: "state_mismatch" } },
+    ]);
   });
 
   it("refuses unknown attempts, malformed codes and anonymous visitors", async () => {

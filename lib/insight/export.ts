@@ -32,7 +32,10 @@ const text = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
-const day = text.refine((v) => v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))), "must be a date (YYYY-MM-DD)");
+const day = text.refine(
+  (v) => v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))),
+  "must be a date (YYYY-MM-DD)",
+);
 
 const attemptSearchSchema = z.object({
   /** An attempt status, or "failures" for failed, declined and error together. */
@@ -65,19 +68,27 @@ function describe(params: Record<string, string | undefined>): Record<string, st
 }
 
 /** The request's query string → what to export, or why not. */
-export function parseExport(url: URL, role: CsvRole, now: Date = new Date()): { ok: true; plan: ExportPlan } | { ok: false; problem: ExportProblem } {
+export function parseExport(
+  url: URL,
+  role: CsvRole,
+  now: Date = new Date(),
+): { ok: true; plan: ExportPlan } | { ok: false; problem: ExportProblem } {
   const params: Record<string, string | string[] | undefined> = {};
   for (const key of new Set(url.searchParams.keys())) params[key] = url.searchParams.getAll(key);
   const kind = first(params.kind) ?? "records";
   const withAttributes = ["1", "true", "yes", "on"].includes((first(params.attributes) ?? "").toLowerCase());
-  if (kind !== "records" && kind !== "attempts") return { ok: false, problem: { status: 400, error: "invalid", message: "kind must be records or attempts" } };
-  if (withAttributes && role !== "admin") return { ok: false, problem: { status: 403, error: "forbidden", message: "Only admins may export personal data." } };
-  if (withAttributes && kind !== "records") return { ok: false, problem: { status: 400, error: "invalid", message: "Attributes can be exported with records only." } };
+  if (kind !== "records" && kind !== "attempts")
+    return { ok: false, problem: { status: 400, error: "invalid", message: "kind must be records or attempts" } };
+  if (withAttributes && role !== "admin")
+    return { ok: false, problem: { status: 403, error: "forbidden", message: "Only admins may export personal data." } };
+  if (withAttributes && kind !== "records")
+    return { ok: false, problem: { status: 400, error: "invalid", message: "Attributes can be exported with records only." } };
 
   if (kind === "records") {
     const { filter, problems, search } = parseRecordSearch(params);
     delete problems.cursor;
-    if (Object.keys(problems).length) return { ok: false, problem: { status: 400, error: "invalid", message: "Some filters are not valid.", problems } };
+    if (Object.keys(problems).length)
+      return { ok: false, problem: { status: 400, error: "invalid", message: "Some filters are not valid.", problems } };
     const { cursor: _c, size: _s, ...used } = search;
     return { ok: true, plan: { kind, filter, withAttributes, describe: describe(used as Record<string, string | undefined>) } };
   }
@@ -151,7 +162,9 @@ export function exportStream(plan: ExportPlan, role: CsvRole): ReadableStream<Ui
     names ??= await applicationNames();
     const page = await listAttempts(plan.filter, { cursor, size: ATTEMPT_EXPORT_PAGE });
     cursor = page.nextCursor;
-    const text = page.rows.map((r) => csvLine(attemptCells({ ...r, applicationName: r.auth0ClientId ? (names!.get(r.auth0ClientId) ?? null) : null }, role))).join("");
+    const text = page.rows
+      .map((r) => csvLine(attemptCells({ ...r, applicationName: r.auth0ClientId ? (names!.get(r.auth0ClientId) ?? null) : null }, role)))
+      .join("");
     return { text, done: !cursor };
   }
 

@@ -79,9 +79,17 @@ export const OTHER = "other";
 /** The first words of a sentence: up to the first full stop, at most `max` words. */
 export function headline(text: string | null | undefined, max = 9): string {
   if (!text) return "";
-  const sentence = text.replace(/`/g, "").split(/(?<=[.!?])\s/)[0]!.replace(/[.!?]$/, "");
+  const sentence = text
+    .replace(/`/g, "")
+    .split(/(?<=[.!?])\s/)[0]!
+    .replace(/[.!?]$/, "");
   const words = sentence.split(/\s+/).filter(Boolean);
-  return words.length > max ? `${words.slice(0, max).join(" ").replace(/[,;:]$/, "")}…` : words.join(" ");
+  return words.length > max
+    ? `${words
+        .slice(0, max)
+        .join(" ")
+        .replace(/[,;:]$/, "")}…`
+    : words.join(" ");
 }
 
 /**
@@ -183,7 +191,9 @@ export async function failureInsight(range: InsightRange, filter: FailureFilter 
     causes,
     perBucket,
     chart,
-    byProvider: [...byProvider.entries()].map(([provider, count]) => ({ provider, count })).sort((a, b) => b.count - a.count || a.provider.localeCompare(b.provider)),
+    byProvider: [...byProvider.entries()]
+      .map(([provider, count]) => ({ provider, count }))
+      .sort((a, b) => b.count - a.count || a.provider.localeCompare(b.provider)),
     byApplication: [...byApp.entries()]
       .map(([clientId, count]) => ({ clientId, name: clientId ? (names.get(clientId) ?? null) : null, count }))
       .sort((a, b) => b.count - a.count || String(a.clientId).localeCompare(String(b.clientId))),

@@ -41,18 +41,74 @@ const back = (s: number, outcome: "ok" | "error" = "ok"): [string, "ok" | "error
 // 24 h range at NOW: 2026-03-09T16:00 … 2026-03-10T16:00 (hourly). 7 d range: 2026-03-04 … 2026-03-10 (daily).
 const FIXTURES: Fx[] = [
   // A burst of state_mismatch in the 14:00 hour: the spike.
-  ...[0, 5, 10, 20, 40].map((m, i): Fx => ({ id: `att_sm${i}`, status: "error", code: "state_mismatch", client: "app-bank", at: `2026-03-10T14:${String(m + 10).padStart(2, "0")}:00Z`, events: [sent(), back(30 + i, "error")] })),
+  ...[0, 5, 10, 20, 40].map((m, i): Fx => ({
+    id: `att_sm${i}`,
+    status: "error",
+    code: "state_mismatch",
+    client: "app-bank",
+    at: `2026-03-10T14:${String(m + 10).padStart(2, "0")}:00Z`,
+    events: [sent(), back(30 + i, "error")],
+  })),
   { id: "att_sm5", status: "error", code: "state_mismatch", client: "app-bank", at: "2026-03-10T02:00:00Z" },
-  { id: "att_ad1", status: "declined", code: "provider_access_denied", client: "app-vets", policy: "community", at: "2026-03-10T09:10:00Z", events: [sent(0), back(20, "error")] },
-  { id: "att_ad2", status: "declined", code: "provider_access_denied", client: "app-vets", policy: "community", at: "2026-03-10T09:20:00Z", events: [sent(0), back(40, "error")] },
-  { id: "att_te1", status: "error", code: "token_expired", client: null, at: "2026-03-09T20:00:00Z", events: [["token_received", "error", 0]] },
-  { id: "att_inv", status: "failed", code: "identity_not_verified", client: "app-bank", provider: "idpartner", user: "auth0|alice", at: "2026-03-10T15:05:00Z", events: [["token_received", "ok", 0], sent(1), back(61), ["result", "error", 62]] },
+  {
+    id: "att_ad1",
+    status: "declined",
+    code: "provider_access_denied",
+    client: "app-vets",
+    policy: "community",
+    at: "2026-03-10T09:10:00Z",
+    events: [sent(0), back(20, "error")],
+  },
+  {
+    id: "att_ad2",
+    status: "declined",
+    code: "provider_access_denied",
+    client: "app-vets",
+    policy: "community",
+    at: "2026-03-10T09:20:00Z",
+    events: [sent(0), back(40, "error")],
+  },
+  {
+    id: "att_te1",
+    status: "error",
+    code: "token_expired",
+    client: null,
+    at: "2026-03-09T20:00:00Z",
+    events: [["token_received", "error", 0]],
+  },
+  {
+    id: "att_inv",
+    status: "failed",
+    code: "identity_not_verified",
+    client: "app-bank",
+    provider: "idpartner",
+    user: "auth0|alice",
+    at: "2026-03-10T15:05:00Z",
+    events: [["token_received", "ok", 0], sent(1), back(61), ["result", "error", 62]],
+  },
   // Successes and unfinished attempts (not failures).
   { id: "att_ok1", status: "verified", client: "app-bank", user: "auth0|alice", at: "2026-03-10T10:00:00Z", events: [sent(0), back(30)] },
   { id: "att_ok2", status: "verified", client: "app-bank", user: "auth0|alice", at: "2026-03-10T11:00:00Z", events: [sent(0), back(90)] },
-  { id: "att_re1", status: "verified", client: "app-bank", user: "auth0|alice", at: "2026-03-10T12:00:00Z", events: [["token_received", "ok", 0], ["interval_check", "ok", 0]] },
+  {
+    id: "att_re1",
+    status: "verified",
+    client: "app-bank",
+    user: "auth0|alice",
+    at: "2026-03-10T12:00:00Z",
+    events: [
+      ["token_received", "ok", 0],
+      ["interval_check", "ok", 0],
+    ],
+  },
   { id: "att_at1", status: "at_provider", client: "app-vets", policy: "community", at: "2026-03-10T13:00:00Z", events: [sent(0)] },
-  { id: "att_dp1", status: "declined", code: "declined_at_portal", client: "app-shop", at: "2026-03-08T13:00:00Z", events: [["sent_to_provider", "error", 5]] },
+  {
+    id: "att_dp1",
+    status: "declined",
+    code: "declined_at_portal",
+    client: "app-shop",
+    at: "2026-03-08T13:00:00Z",
+    events: [["sent_to_provider", "error", 5]],
+  },
   // Just before the 24 h range (in its previous period), inside the 7 d range.
   { id: "att_ie1", status: "error", code: "internal_error", client: "app-bank", at: "2026-03-09T15:59:59Z" },
   // Earlier in the 7 days (2026-03-04 and 2026-03-08 stay empty but for att_dp1 on the 8th).
@@ -103,7 +159,8 @@ beforeAll(async () => {
   const { getDb } = await import("../db/client");
   await getDb(); // applies the migrations
 
-  await db.pool.query(`INSERT INTO application (client_id, name, required, policy, required_group, scopes, reverify_interval_hours, updated_at) VALUES
+  await db.pool
+    .query(`INSERT INTO application (client_id, name, required, policy, required_group, scopes, reverify_interval_hours, updated_at) VALUES
     ('app-bank', 'Sample Bank', true, 'identity', NULL, '{}', 24, now()),
     ('app-vets', 'Veteran Discounts', true, 'community', 'military', '{openid,military}', NULL, now()),
     ('app-every', 'Every Time', false, 'identity', NULL, '{}', 0, now())`);
@@ -123,25 +180,40 @@ beforeAll(async () => {
         f.provider ?? "idme",
         f.policy ?? "identity",
         f.status,
-        FAILED.has(f.status) ? (f.status === "failed" ? "failed" : f.status === "declined" ? "declined" : "error") : f.status === "verified" ? "success" : null,
+        FAILED.has(f.status)
+          ? f.status === "failed"
+            ? "failed"
+            : f.status === "declined"
+              ? "declined"
+              : "error"
+          : f.status === "verified"
+            ? "success"
+            : null,
         code ? FAILURES[code].step : null,
         code,
         new Date(f.at).toISOString(),
       ],
     );
     for (const [step, outcome, s] of f.events ?? []) {
-      await db.pool.query(`INSERT INTO attempt_event (attempt_id, step, outcome, at) VALUES ($1, $2, $3::"EventOutcome", $4::timestamp(3))`, [
-        f.id,
-        step,
-        outcome,
-        new Date(Date.parse(f.at) + s * 1000).toISOString(),
-      ]);
+      await db.pool.query(
+        `INSERT INTO attempt_event (attempt_id, step, outcome, at) VALUES ($1, $2, $3::"EventOutcome", $4::timestamp(3))`,
+        [f.id, step, outcome, new Date(Date.parse(f.at) + s * 1000).toISOString()],
+      );
     }
   }
 
   // Alice: an identity check 10 h ago; a military check 800 h ago (older than the 720 h interval).
   // Bob: a revoked identity record and a record the provider did not verify.
-  const rec = (id: string, personId: string, user: string, status: string, policy: string, groups: unknown[], checkedHoursAgo: number, updatedHoursAgo = checkedHoursAgo) =>
+  const rec = (
+    id: string,
+    personId: string,
+    user: string,
+    status: string,
+    policy: string,
+    groups: unknown[],
+    checkedHoursAgo: number,
+    updatedHoursAgo = checkedHoursAgo,
+  ) =>
     db.pool.query(
       `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, groups, attributes_enc, raw_userinfo_enc, last_client_id, last_checked_at, expires_at, updated_at)
        VALUES ($1, 'idme', $2, $3, $4, $5::"RecordStatus", $6::"Policy", $7::jsonb, 'v1.x', 'v1.y', 'app-bank', $8::timestamp(3), $9::timestamp(3), $10::timestamp(3))`,
@@ -159,7 +231,15 @@ beforeAll(async () => {
       ],
     );
   await rec("rec_a1", "idv_alice", "auth0|alice", "verified", "identity", [{ group: "identity", subgroups: [], verified: true }], 10);
-  await rec("rec_a2", "idv_alice", "auth0|alice", "verified", "community", [{ group: "military", subgroups: ["veteran"], verified: true }], 800);
+  await rec(
+    "rec_a2",
+    "idv_alice",
+    "auth0|alice",
+    "verified",
+    "community",
+    [{ group: "military", subgroups: ["veteran"], verified: true }],
+    800,
+  );
   await rec("rec_b1", "idv_bob", "auth0|bob", "revoked", "identity", [{ group: "identity", subgroups: [], verified: true }], 5, 2);
   await rec("rec_b2", "idv_bob", "auth0|bob", "not_verified", "community", [{ group: "military", subgroups: [], verified: false }], 3);
 });
@@ -227,7 +307,14 @@ describe("failures view", () => {
     const perDay = r.buckets.map((b) => expected.filter((x) => x.at.slice(0, 10) === b.toISOString().slice(0, 10)).length);
     expect(f.perBucket).toEqual(perDay);
     expect(perDay[0]).toBe(0); // 2026-03-04: an empty bucket
-    expect(f.chart.map((s) => s.key)).toEqual(["state_mismatch", "provider_access_denied", "configuration_error", "declined_at_portal", "identity_not_verified", "other"]);
+    expect(f.chart.map((s) => s.key)).toEqual([
+      "state_mismatch",
+      "provider_access_denied",
+      "configuration_error",
+      "declined_at_portal",
+      "identity_not_verified",
+      "other",
+    ]);
     expect(f.chart.at(-1)!.label).toBe("other (4 causes)");
     // The stacks add up to the total in every bucket.
     for (let i = 0; i < r.buckets.length; i++) expect(f.chart.reduce((s, c) => s + c.values[i]!, 0)).toBe(perDay[i]);
@@ -275,7 +362,9 @@ describe("insight dashboard", () => {
 
     expect(d.perBucket).toHaveLength(7);
     expect(d.perBucket[0]).toEqual(dashboard.EMPTY_FUNNEL); // 2026-03-04
-    expect(d.perBucket.map((b) => b.started)).toEqual(r.buckets.map((b) => inside.filter((x) => x.at.slice(0, 10) === b.toISOString().slice(0, 10)).length));
+    expect(d.perBucket.map((b) => b.started)).toEqual(
+      r.buckets.map((b) => inside.filter((x) => x.at.slice(0, 10) === b.toISOString().slice(0, 10)).length),
+    );
     expect(d.perBucket.reduce((s, b) => s + b.started, 0)).toBe(d.totals.started);
     const today = d.perBucket[6]!;
     expect(today.verified).toBe(3);
@@ -293,10 +382,23 @@ describe("insight dashboard", () => {
     expect(bank.verified).toBe(3);
     expect(bank.conversion).toBeCloseTo(3 / bankFx.length);
     // state_mismatch ×5 (29–33 s), att_inv 60 s, att_ok1 30 s, att_ok2 90 s
-    expect(bankFx.map(secondsAtProvider).filter((x) => x !== null).sort()).toEqual([29, 30, 30, 31, 32, 33, 60, 90]);
+    expect(
+      bankFx
+        .map(secondsAtProvider)
+        .filter((x) => x !== null)
+        .sort(),
+    ).toEqual([29, 30, 30, 31, 32, 33, 60, 90]);
     expect(bank.medianSecondsAtProvider).toBeCloseTo(31.5);
     const vets = d.byApplication.find((a) => a.clientId === "app-vets")!;
-    expect(vets).toMatchObject({ started: 3, verified: 0, declined: 2, unfinished: 1, measured: 2, medianSecondsAtProvider: 30, conversion: 0 });
+    expect(vets).toMatchObject({
+      started: 3,
+      verified: 0,
+      declined: 2,
+      unfinished: 1,
+      measured: 2,
+      medianSecondsAtProvider: 30,
+      conversion: 0,
+    });
     const none = d.byApplication.find((a) => a.clientId === null)!;
     expect(none).toMatchObject({ started: 1, error: 1, medianSecondsAtProvider: null });
     expect(d.byApplication.reduce((s, a) => s + a.started, 0)).toBe(d.totals.started);
@@ -344,7 +446,9 @@ describe("person view", () => {
     const vets = app("app-vets");
     expect(vets.intervalHours).toBe(720);
     expect(vets.decision.passes).toBe(false);
-    expect(vets.decision.passes === false && vets.decision.overdueSince?.toISOString()).toBe(new Date(NOW.getTime() - 80 * HOUR).toISOString());
+    expect(vets.decision.passes === false && vets.decision.overdueSince?.toISOString()).toBe(
+      new Date(NOW.getTime() - 80 * HOUR).toISOString(),
+    );
     expect(vets.decision.reason).toMatch(/older than the 720 h interval/);
     // Interval 0: every login.
     expect(app("app-every").decision).toMatchObject({ passes: false });

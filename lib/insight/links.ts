@@ -39,7 +39,11 @@ export function segment(value: string): string {
  * page `exportHref("records", searchParams)` (page cursors are left out).
  * Admins may add `{ attributes: "1" }` for the normalized attributes (audited).
  */
-export function exportHref(kind: "records" | "attempts", params: Record<string, string | string[] | undefined | null> = {}, extra: Record<string, string> = {}): string {
+export function exportHref(
+  kind: "records" | "attempts",
+  params: Record<string, string | string[] | undefined | null> = {},
+  extra: Record<string, string> = {},
+): string {
   const out = new URLSearchParams({ kind });
   for (const [k, v] of Object.entries(params)) {
     const value = Array.isArray(v) ? v[0] : v;

@@ -76,35 +76,71 @@ const fmt = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC"
  * Would this person pass the application's check now, without going to the
  * provider? The same rule as the flow (findReusableVerification), plus why not.
  */
-export function decide(records: readonly PersonRecord[], s: Pick<EffectiveSettings, "provider" | "policy" | "requiredGroup" | "intervalHours">, now: Date = new Date()): Decision {
+export function decide(
+  records: readonly PersonRecord[],
+  s: Pick<EffectiveSettings, "provider" | "policy" | "requiredGroup" | "intervalHours">,
+  now: Date = new Date(),
+): Decision {
   const byNewest = [...records].sort((a, b) => b.lastCheckedAt.getTime() - a.lastCheckedAt.getTime());
   const fits = byNewest.filter((r) => r.provider === s.provider && satisfies({ ...r, status: "verified", groups: groupEntries(r) }, s));
   const verifiedFits = fits.filter((r) => r.status === "verified");
   if (s.intervalHours <= 0) {
-    return { passes: false, record: verifiedFits[0] ?? null, nextDue: null, overdueSince: null, reason: "The interval is 0 hours: this application verifies at every login." };
+    return {
+      passes: false,
+      record: verifiedFits[0] ?? null,
+      nextDue: null,
+      overdueSince: null,
+      reason: "The interval is 0 hours: this application verifies at every login.",
+    };
   }
   const since = now.getTime() - s.intervalHours * HOUR;
   const reusable = verifiedFits.find((r) => r.lastCheckedAt.getTime() > since);
   if (reusable) {
     const nextDue = new Date(reusable.lastCheckedAt.getTime() + s.intervalHours * HOUR);
-    return { passes: true, record: reusable, nextDue, reason: `Verified ${fmt(reusable.lastCheckedAt)}, inside the ${s.intervalHours} h interval.` };
+    return {
+      passes: true,
+      record: reusable,
+      nextDue,
+      reason: `Verified ${fmt(reusable.lastCheckedAt)}, inside the ${s.intervalHours} h interval.`,
+    };
   }
   const newest = verifiedFits[0];
   if (newest) {
     const due = new Date(newest.lastCheckedAt.getTime() + s.intervalHours * HOUR);
-    return { passes: false, record: newest, nextDue: null, overdueSince: due, reason: `The last successful check (${fmt(newest.lastCheckedAt)}) is older than the ${s.intervalHours} h interval: due since ${fmt(due)}.` };
+    return {
+      passes: false,
+      record: newest,
+      nextDue: null,
+      overdueSince: due,
+      reason: `The last successful check (${fmt(newest.lastCheckedAt)}) is older than the ${s.intervalHours} h interval: due since ${fmt(due)}.`,
+    };
   }
   const other = fits[0];
   if (other) {
-    const reason = other.status === "revoked" ? `The verification was revoked (${fmt(other.updatedAt)}).` : `The provider did not verify the person at the last check (${fmt(other.lastCheckedAt)}).`;
+    const reason =
+      other.status === "revoked"
+        ? `The verification was revoked (${fmt(other.updatedAt)}).`
+        : `The provider did not verify the person at the last check (${fmt(other.lastCheckedAt)}).`;
     return { passes: false, record: other, nextDue: null, overdueSince: null, reason };
   }
   if (!records.length) return { passes: false, record: null, nextDue: null, overdueSince: null, reason: "No verification yet." };
-  const need = s.policy === "identity" ? "an identity verification" : s.requiredGroup ? `a verified “${s.requiredGroup}” group` : "a community group (none is configured)";
+  const need =
+    s.policy === "identity"
+      ? "an identity verification"
+      : s.requiredGroup
+        ? `a verified “${s.requiredGroup}” group`
+        : "a community group (none is configured)";
   const refused = byNewest.find((r) => r.provider === s.provider && r.policy === s.policy && r.status === "not_verified");
   if (refused) {
-    const what = s.policy === "identity" ? "the person's identity" : s.requiredGroup ? `the “${s.requiredGroup}” group` : "a community group";
-    return { passes: false, record: refused, nextDue: null, overdueSince: null, reason: `The provider did not verify ${what} at the last check (${fmt(refused.lastCheckedAt)}).` };
+    const what =
+      s.policy === "identity" ? "the person's identity" : s.requiredGroup ? `the “${s.requiredGroup}” group` : "a community group";
+    return {
+      passes: false,
+      record: refused,
+      nextDue: null,
+      overdueSince: null,
+      reason: `The provider did not verify ${what} at the last check (${fmt(refused.lastCheckedAt)}).`,
+    };
   }
   const provider = records.some((r) => r.provider === s.provider) ? "" : ` with ${s.provider}`;
   return { passes: false, record: null, nextDue: null, overdueSince: null, reason: `No record has ${need}${provider}.` };
@@ -123,7 +159,17 @@ export async function personView(auth0UserId: string, now: Date = new Date()): P
   const rows = person
     ? await db.verificationRecord.findMany({
         where: { personId: person.id },
-        select: { id: true, provider: true, status: true, policy: true, groups: true, lastClientId: true, lastCheckedAt: true, expiresAt: true, updatedAt: true },
+        select: {
+          id: true,
+          provider: true,
+          status: true,
+          policy: true,
+          groups: true,
+          lastClientId: true,
+          lastCheckedAt: true,
+          expiresAt: true,
+          updatedAt: true,
+        },
         orderBy: [{ lastCheckedAt: "desc" }, { id: "desc" }],
       })
     : [];
@@ -141,12 +187,30 @@ export async function personView(auth0UserId: string, now: Date = new Date()): P
   const applications: ApplicationStatus[] = [];
   for (const app of await listApplications()) {
     const s = await effectiveSettings(app.clientId);
-    applications.push({ clientId: app.clientId, name: app.name, required: s.required, policy: s.policy, requiredGroup: s.requiredGroup, intervalHours: s.intervalHours, decision: decide(records, s, now) });
+    applications.push({
+      clientId: app.clientId,
+      name: app.name,
+      required: s.required,
+      policy: s.policy,
+      requiredGroup: s.requiredGroup,
+      intervalHours: s.intervalHours,
+      decision: decide(records, s, now),
+    });
   }
   const g = await effectiveSettings(null);
-  applications.push({ clientId: null, name: "Any other application", required: g.required, policy: g.policy, requiredGroup: g.requiredGroup, intervalHours: g.intervalHours, decision: decide(records, g, now) });
+  applications.push({
+    clientId: null,
+    name: "Any other application",
+    required: g.required,
+    policy: g.policy,
+    requiredGroup: g.requiredGroup,
+    intervalHours: g.intervalHours,
+    decision: decide(records, g, now),
+  });
 
-  const lastSuccessfulCheck = records.filter((r) => r.status === "verified").reduce<Date | null>((m, r) => (!m || r.lastCheckedAt > m ? r.lastCheckedAt : m), null);
+  const lastSuccessfulCheck = records
+    .filter((r) => r.status === "verified")
+    .reduce<Date | null>((m, r) => (!m || r.lastCheckedAt > m ? r.lastCheckedAt : m), null);
   return {
     auth0UserId: id,
     person,

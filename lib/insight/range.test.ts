@@ -20,7 +20,11 @@ describe("ranges", () => {
   });
 
   it("7 / 30 / 90 days: whole UTC days ending today", () => {
-    for (const [key, n] of [["7d", 7], ["30d", 30], ["90d", 90]] as const) {
+    for (const [key, n] of [
+      ["7d", 7],
+      ["30d", 30],
+      ["90d", 90],
+    ] as const) {
       const r = rangeFor(key, NOW);
       expect(r.bucket).toBe("day");
       expect(r.buckets).toHaveLength(n);
@@ -59,11 +63,13 @@ describe("spikes and headlines", () => {
   });
 
   it("the first words of an explanation", () => {
-    expect(headline("The token from Auth0 had expired: the person took more than its lifetime (10 minutes) to arrive, or a clock is wrong.")).toBe(
-      "The token from Auth0 had expired: the person took…",
-    );
+    expect(
+      headline("The token from Auth0 had expired: the person took more than its lifetime (10 minutes) to arrive, or a clock is wrong."),
+    ).toBe("The token from Auth0 had expired: the person took…");
     expect(headline("The link from Auth0 had no token.")).toBe("The link from Auth0 had no token");
-    expect(headline("Auth0 sent the person to the portal without its `state` parameter. More.")).toBe("Auth0 sent the person to the portal without its…");
+    expect(headline("Auth0 sent the person to the portal without its `state` parameter. More.")).toBe(
+      "Auth0 sent the person to the portal without its…",
+    );
   });
 });
 

@@ -4,7 +4,20 @@
  * Fields are whitelisted so a careless call cannot leak a value.
  */
 
-const ALLOWED = new Set(["ref", "attempt", "step", "code", "outcome", "status", "provider", "client", "durationMs", "migrations", "port", "error"]);
+const ALLOWED = new Set([
+  "ref",
+  "attempt",
+  "step",
+  "code",
+  "outcome",
+  "status",
+  "provider",
+  "client",
+  "durationMs",
+  "migrations",
+  "port",
+  "error",
+]);
 
 type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };

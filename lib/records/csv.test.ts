@@ -4,7 +4,6 @@ import { parseCsv } from "@/sandbox/harness/csv";
 
 /** CSV cells per RFC 4180, formula injection neutralized, and the columns each role takes away. */
 
-
 describe("csv cells", () => {
   it("quotes cells with quotes, commas and line breaks, doubling quotes", () => {
     expect(csvCell("plain")).toBe("plain");
@@ -20,7 +19,7 @@ describe("csv cells", () => {
   });
 
   it("neutralizes formulas: = + - @ (and tab, carriage return) get a leading apostrophe", () => {
-    expect(csvCell("=HYPERLINK(\"http://evil\",\"x\")")).toBe(`"'=HYPERLINK(""http://evil"",""x"")"`);
+    expect(csvCell('=HYPERLINK("http://evil","x")')).toBe(`"'=HYPERLINK(""http://evil"",""x"")"`);
     expect(csvCell("+1+2")).toBe("'+1+2");
     expect(csvCell("-2+3")).toBe("'-2+3");
     expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
@@ -72,7 +71,14 @@ describe("what each role exports", () => {
     expect(cells).toHaveLength(header.length);
     const parsed = parseCsv(csvLine(header) + csvLine(cells));
     const rec = Object.fromEntries(parsed[0]!.map((h, i) => [h, parsed[1]![i]]));
-    expect(rec).toMatchObject({ auth0_user_id: "auth0|64b7f0e2c1a9d3e5f7a9b118", attr_givenName: "'=Jane", attr_email: "jane@example.test", attr_birthDate: "1984-07-23", attr_phone: "", verified_groups: "military" });
+    expect(rec).toMatchObject({
+      auth0_user_id: "auth0|64b7f0e2c1a9d3e5f7a9b118",
+      attr_givenName: "'=Jane",
+      attr_email: "jane@example.test",
+      attr_birthDate: "1984-07-23",
+      attr_phone: "",
+      verified_groups: "military",
+    });
     // A record whose sealed data could not be opened: empty attribute cells.
     expect(recordCells(row, "admin", null).slice(-10)).toEqual(Array(10).fill(""));
   });

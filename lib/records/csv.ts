@@ -35,7 +35,18 @@ export function csvLine(cells: readonly unknown[]): string {
 }
 
 /** The normalized attributes an admin export may carry, in this order (the provider uuid has its own column). */
-export const ATTRIBUTE_COLUMNS = ["givenName", "familyName", "email", "birthDate", "phone", "street", "city", "state", "zip", "country"] as const satisfies readonly (keyof NormalizedAttributes)[];
+export const ATTRIBUTE_COLUMNS = [
+  "givenName",
+  "familyName",
+  "email",
+  "birthDate",
+  "phone",
+  "street",
+  "city",
+  "state",
+  "zip",
+  "country",
+] as const satisfies readonly (keyof NormalizedAttributes)[];
 
 // ---------------------------------------------------------------------------
 // Records
@@ -54,7 +65,19 @@ export interface RecordCsvRow {
   expiresAt: Date;
 }
 
-const RECORD_COLUMNS = ["record_id", "person_id", "auth0_user_id", "provider", "provider_uuid", "status", "policy", "verified_groups", "last_application", "last_checked_at", "expires_at"];
+const RECORD_COLUMNS = [
+  "record_id",
+  "person_id",
+  "auth0_user_id",
+  "provider",
+  "provider_uuid",
+  "status",
+  "policy",
+  "verified_groups",
+  "last_application",
+  "last_checked_at",
+  "expires_at",
+];
 
 /** withAttributes is honoured for admins only. */
 export function recordHeader(role: CsvRole, withAttributes = false): string[] {
@@ -105,7 +128,20 @@ export interface AttemptCsvRow {
 }
 
 export function attemptHeader(): string[] {
-  return ["reference_code", "started_at", "status", "failure_step", "failure_code", "provider", "policy", "application_client_id", "application", "auth0_user_id", "person_id", "record_id"];
+  return [
+    "reference_code",
+    "started_at",
+    "status",
+    "failure_step",
+    "failure_code",
+    "provider",
+    "policy",
+    "application_client_id",
+    "application",
+    "auth0_user_id",
+    "person_id",
+    "record_id",
+  ];
 }
 
 export function attemptCells(row: AttemptCsvRow, role: CsvRole): unknown[] {

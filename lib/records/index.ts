@@ -40,11 +40,20 @@ function groupsOf(record: Pick<VerificationRecord, "groups">): GroupStatus[] {
 }
 
 export function verifiedGroups(record: Pick<VerificationRecord, "groups">): string[] {
-  return [...new Set(groupsOf(record).filter((g) => g.verified === true).map((g) => g.group))];
+  return [
+    ...new Set(
+      groupsOf(record)
+        .filter((g) => g.verified === true)
+        .map((g) => g.group),
+    ),
+  ];
 }
 
 /** Does this record satisfy what the application asks for? */
-export function satisfies(record: Pick<VerificationRecord, "status" | "policy" | "groups">, s: Pick<EffectiveSettings, "policy" | "requiredGroup">): boolean {
+export function satisfies(
+  record: Pick<VerificationRecord, "status" | "policy" | "groups">,
+  s: Pick<EffectiveSettings, "policy" | "requiredGroup">,
+): boolean {
   if (record.status !== "verified") return false;
   if (s.policy === "identity") return record.policy === "identity";
   return s.requiredGroup !== null && verifiedGroups(record).includes(s.requiredGroup);

@@ -71,7 +71,11 @@ for (let i = 0; i < 137; i++) {
 
 const order = (a: Fixture, b: Fixture) => b.lastCheckedAt.getTime() - a.lastCheckedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
-const expected = (pred: (f: Fixture) => boolean) => fixtures.filter(pred).sort(order).map((f) => f.id);
+const expected = (pred: (f: Fixture) => boolean) =>
+  fixtures
+    .filter(pred)
+    .sort(order)
+    .map((f) => f.id);
 
 async function allPages(filter: import("./query").RecordFilter, size: number) {
   const out: string[] = [];
@@ -130,7 +134,8 @@ beforeAll(async () => {
     values,
   );
   // Attempts of rec_0005 (auth0|u0005): two tied to it, one unlinked failure; plus one that never reached a record.
-  await db.pool.query(`INSERT INTO attempt (id, reference_code, person_id, record_id, auth0_user_id, auth0_client_id, auth0_state, provider, policy, scopes,
+  await db.pool
+    .query(`INSERT INTO attempt (id, reference_code, person_id, record_id, auth0_user_id, auth0_client_id, auth0_state, provider, policy, scopes,
       status, oauth_state, nonce, code_verifier, return_status, failure_step, failure_code, created_at, updated_at) VALUES
     ('att_1', 'IDV-AAAA-0001', 'idv_p0005', 'rec_0005', 'auth0|u0005', 'app-bank', 'secret-state-1', 'idme', 'identity', '{openid}', 'verified', 'os1', 'n1', 'cv1', 'success', NULL, NULL, '2026-02-01T10:00:00Z', now()),
     ('att_2', 'IDV-AAAA-0002', 'idv_p0005', 'rec_0005', 'auth0|u0005', 'app-bank', 'secret-state-2', 'idme', 'identity', '{openid}', 'failed', 'os2', 'n2', 'cv2', 'failed', 'result', 'identity_not_verified', '2026-02-03T10:00:00Z', now()),
@@ -154,7 +159,14 @@ beforeAll(async () => {
     intervalHours: 24,
     parsed: {
       uuid: "sealeduuid",
-      normalized: { uuid: "sealeduuid", givenName: "Jane", familyName: "Doe", email: "jane.doe@example.test", birthDate: "1980-01-02", zip: "90210" },
+      normalized: {
+        uuid: "sealeduuid",
+        givenName: "Jane",
+        familyName: "Doe",
+        email: "jane.doe@example.test",
+        birthDate: "1980-01-02",
+        zip: "90210",
+      },
       groups: [{ group: "identity", subgroups: [], verified: true }],
     },
     rawUserinfo: { attributes: [{ handle: "fname", name: "First Name", value: "Jane" }] },
@@ -275,14 +287,22 @@ describe("listRecords: filters", () => {
 
   it("combines filters (AND), also with pagination", async () => {
     const filter = { ...since2026, status: "verified" as const, policy: "identity" as const, application: "app-bank", provider: "idme" };
-    const want = expected((f) => f.status === "verified" && f.policy === "identity" && f.lastClientId === "app-bank" && f.provider === "idme");
+    const want = expected(
+      (f) => f.status === "verified" && f.policy === "identity" && f.lastClientId === "app-bank" && f.provider === "idme",
+    );
     expect(want.length).toBeGreaterThan(2);
     expect(await allPages(filter, 2)).toEqual(want);
 
     const from = new Date(BASE - 30 * HOUR);
     const combo = { group: "military", status: "verified" as const, from, to: new Date(BASE) };
     expect(await allPages(combo, 3)).toEqual(
-      expected((f) => f.groups.some((g) => g.group === "military" && g.verified) && f.status === "verified" && f.lastCheckedAt >= from && f.lastCheckedAt < new Date(BASE)),
+      expected(
+        (f) =>
+          f.groups.some((g) => g.group === "military" && g.verified) &&
+          f.status === "verified" &&
+          f.lastCheckedAt >= from &&
+          f.lastCheckedAt < new Date(BASE),
+      ),
     );
   });
 });
@@ -324,8 +344,12 @@ describe("listRecords: how pages are read", () => {
   it("every mode of the query gives the same answer", async () => {
     const { getDb } = await import("../db/client");
     const prisma = await getDb();
-    const run = async (mode: import("./query").ListQueryMode, filter: import("./query").RecordFilter, cursor?: string, lead?: import("./query").LeadFilter) =>
-      ids(await prisma.$queryRaw<{ id: string }[]>(q.buildListQuery({ ...filter, ...since2026 }, { size: 20, cursor }, mode, { lead })));
+    const run = async (
+      mode: import("./query").ListQueryMode,
+      filter: import("./query").RecordFilter,
+      cursor?: string,
+      lead?: import("./query").LeadFilter,
+    ) => ids(await prisma.$queryRaw<{ id: string }[]>(q.buildListQuery({ ...filter, ...since2026 }, { size: 20, cursor }, mode, { lead })));
     const cursor = (await q.listRecords(since2026, { size: 10 })).nextCursor!;
     const filters: import("./query").RecordFilter[] = [
       {},
@@ -366,7 +390,8 @@ describe("listRecords: how pages are read", () => {
       ];
       for (const filter of filters) {
         for (const c of [undefined, cursor]) {
-          const sql = (facets: boolean, mode: import("./query").ListQueryMode) => q.buildListQuery({ ...filter, ...since2026 }, { size: 20, cursor: c }, mode, { facets });
+          const sql = (facets: boolean, mode: import("./query").ListQueryMode) =>
+            q.buildListQuery({ ...filter, ...since2026 }, { size: 20, cursor: c }, mode, { facets });
           const direct = ids(await prisma.$queryRaw<{ id: string }[]>(sql(false, "direct")));
           expect(ids(await prisma.$queryRaw<{ id: string }[]>(sql(true, "sorted"))), JSON.stringify(filter)).toEqual(direct);
         }
@@ -375,7 +400,11 @@ describe("listRecords: how pages are read", () => {
         const got: string[] = [];
         let next: string | null = null;
         do {
-          const page: import("./query").RecordPage = await q.listRecords({ ...filter, ...since2026 }, { cursor: next, size: 4 }, { window: 2 });
+          const page: import("./query").RecordPage = await q.listRecords(
+            { ...filter, ...since2026 },
+            { cursor: next, size: 4 },
+            { window: 2 },
+          );
           got.push(...ids(page.rows));
           next = page.nextCursor;
         } while (next);
@@ -462,7 +491,15 @@ describe("listRecords: search", () => {
 
 describe("parseRecordSearch (the page's query string)", () => {
   it("turns the form into a filter; the 'to' day is inclusive", () => {
-    const { filter, page, problems } = q.parseRecordSearch({ q: " x ", status: "revoked", policy: "", from: "2026-02-01", to: "2026-02-03", size: "20", group: "military" });
+    const { filter, page, problems } = q.parseRecordSearch({
+      q: " x ",
+      status: "revoked",
+      policy: "",
+      from: "2026-02-01",
+      to: "2026-02-03",
+      size: "20",
+      group: "military",
+    });
     expect(problems).toEqual({});
     expect(filter).toMatchObject({ q: "x", status: "revoked", policy: undefined, group: "military" });
     expect(filter.from).toEqual(new Date("2026-02-01T00:00:00.000Z"));
@@ -471,7 +508,13 @@ describe("parseRecordSearch (the page's query string)", () => {
   });
 
   it("drops malformed values and names them", () => {
-    const { filter, page, problems } = q.parseRecordSearch({ status: "nope", from: "yesterday", cursor: "garbage!", size: "9999", application: ["a", "b"] });
+    const { filter, page, problems } = q.parseRecordSearch({
+      status: "nope",
+      from: "yesterday",
+      cursor: "garbage!",
+      size: "9999",
+      application: ["a", "b"],
+    });
     expect(filter.status).toBeUndefined();
     expect(filter.from).toBeUndefined();
     expect(filter.application).toBe("a");
@@ -489,12 +532,22 @@ describe("parseRecordSearch (the page's query string)", () => {
 describe("getRecordDetail", () => {
   it("returns the record with its attempts newest first, each with its timeline in order", async () => {
     const d = (await q.getRecordDetail("rec_0005"))!;
-    expect(d).toMatchObject({ id: "rec_0005", status: fixtures[5]!.status, auth0UserId: "auth0|u0005", personId: "idv_p0005", hasIdTokenClaims: false });
+    expect(d).toMatchObject({
+      id: "rec_0005",
+      status: fixtures[5]!.status,
+      auth0UserId: "auth0|u0005",
+      personId: "idv_p0005",
+      hasIdTokenClaims: false,
+    });
     expect(d.groupEntries).toEqual(fixtures[5]!.groups);
     expect(d.attempts.map((a) => a.referenceCode)).toEqual(["IDV-AAAA-0002", "IDV-AAAA-0001"]);
     expect(d.attempts[0]!.events.map((e) => e.step)).toEqual(["token_received", "sent_to_provider", "result"]);
     expect(d.attempts[0]).toMatchObject({ failureStep: "result", failureCode: "identity_not_verified", auth0ClientId: "app-bank" });
-    expect(d.attempts[0]!.events[2]).toMatchObject({ outcome: "error", errorCode: "identity_not_verified", at: new Date("2026-02-03T10:00:09Z") });
+    expect(d.attempts[0]!.events[2]).toMatchObject({
+      outcome: "error",
+      errorCode: "identity_not_verified",
+      at: new Date("2026-02-03T10:00:09Z"),
+    });
     expect(d.otherAttempts.map((a) => a.referenceCode)).toEqual(["IDV-AAAA-0003"]);
     // Protocol secrets and sealed fields never leave the module.
     const json = JSON.stringify(d);
@@ -529,7 +582,12 @@ describe("getRecordDetail", () => {
 describe("findAttemptByReference", () => {
   it("finds the attempt with its timeline and record, whatever the spelling", async () => {
     const a = (await q.findAttemptByReference("idv-aaaa-ooo2"))!;
-    expect(a).toMatchObject({ referenceCode: "IDV-AAAA-0002", status: "failed", failureCode: "identity_not_verified", record: { id: "rec_0005" } });
+    expect(a).toMatchObject({
+      referenceCode: "IDV-AAAA-0002",
+      status: "failed",
+      failureCode: "identity_not_verified",
+      record: { id: "rec_0005" },
+    });
     expect(a.events).toHaveLength(3);
     expect(JSON.stringify(a)).not.toContain("secret-state");
     const lone = (await q.findAttemptByReference("IDV-BBBB-0004"))!;
@@ -588,9 +646,18 @@ describe("revealPersonalData (audited)", () => {
     const state = await reveal.revealPersonalData(null, form({ recordId: sealedRecordId, reason: "Ticket 4711: caller disputes name" }));
     expect(state?.ok).toBe(true);
     if (!state?.ok) return;
-    expect(state.data).toMatchObject({ recordId: sealedRecordId, rawUserinfo: { attributes: [{ handle: "fname", value: "Jane" }] }, idTokenClaims: { sub: "sealeduuid" } });
+    expect(state.data).toMatchObject({
+      recordId: sealedRecordId,
+      rawUserinfo: { attributes: [{ handle: "fname", value: "Jane" }] },
+      idTokenClaims: { sub: "sealeduuid" },
+    });
     expect(state.data.attributes).toMatchObject({ givenName: "Jane" });
-    expect((await reveals()).at(-1)).toEqual({ actor_id: "auth0|support", actor_role: "support", target: sealedRecordId, reason: "Ticket 4711: caller disputes name" });
+    expect((await reveals()).at(-1)).toEqual({
+      actor_id: "auth0|support",
+      actor_role: "support",
+      target: sealedRecordId,
+      reason: "Ticket 4711: caller disputes name",
+    });
   });
 
   it("admins may reveal without a reason; still audited", async () => {
@@ -603,7 +670,10 @@ describe("revealPersonalData (audited)", () => {
   it("unknown or unreadable records reveal nothing and write nothing", async () => {
     session.setStaffSourceForTests(async () => STAFF.admin);
     const before = (await reveals()).length;
-    expect(await reveal.revealPersonalData(null, form({ recordId: "rec_nope" }))).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await reveal.revealPersonalData(null, form({ recordId: "rec_nope" }))).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
     expect(await reveal.revealPersonalData(null, form({ recordId: "rec_0001" }))).toMatchObject({ ok: false, error: { code: "failed" } });
     expect((await reveals()).length).toBe(before);
     session.setStaffSourceForTests(undefined);

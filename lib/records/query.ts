@@ -238,7 +238,12 @@ export const FACETS_INDEX_DDL = `CREATE INDEX "${FACETS_INDEX}" ON "verification
 const facetsSql = Prisma.raw(FACETS_EXPR);
 
 /** The SQL of one page of the list in one of the modes above (exported for the benchmark's EXPLAIN). */
-export function buildListQuery(filter: RecordFilter, page: PageRequest = {}, mode: ListQueryMode = "direct", opts: ListQueryOptions = {}): Prisma.Sql {
+export function buildListQuery(
+  filter: RecordFilter,
+  page: PageRequest = {},
+  mode: ListQueryMode = "direct",
+  opts: ListQueryOptions = {},
+): Prisma.Sql {
   const size = pageSize(page.size);
   const equalities: [LeadFilter, Prisma.Sql][] = [];
   const conds: Prisma.Sql[] = [];
@@ -408,7 +413,11 @@ function utc(value: Date | string): Date {
  * One page of records, newest check first. Throws InvalidCursorError for a
  * cursor that is not ours. (`tuning.window` overrides the window size, for tests.)
  */
-export async function listRecords(filter: RecordFilter = {}, page: PageRequest = {}, tuning: { window?: number } = {}): Promise<RecordPage> {
+export async function listRecords(
+  filter: RecordFilter = {},
+  page: PageRequest = {},
+  tuning: { window?: number } = {},
+): Promise<RecordPage> {
   const size = pageSize(page.size);
   const db = await getDb();
   const request = { ...page, size };
@@ -458,7 +467,10 @@ const day = z
   .trim()
   .optional()
   .transform((v) => (v ? v : undefined))
-  .refine((v) => v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))), "must be a date (YYYY-MM-DD)");
+  .refine(
+    (v) => v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))),
+    "must be a date (YYYY-MM-DD)",
+  );
 
 export const recordSearchSchema = z.object({
   q: optionalText,
@@ -661,8 +673,14 @@ export async function getRecordDetail(id: string): Promise<RecordDetail | null> 
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     hasIdTokenClaims: record.idTokenEnc !== null,
-    attempts: attempts.filter((a) => a.recordId === id).slice(0, ATTEMPTS_PER_RECORD).map(toSummary),
-    otherAttempts: attempts.filter((a) => a.recordId === null).slice(0, 20).map(toSummary),
+    attempts: attempts
+      .filter((a) => a.recordId === id)
+      .slice(0, ATTEMPTS_PER_RECORD)
+      .map(toSummary),
+    otherAttempts: attempts
+      .filter((a) => a.recordId === null)
+      .slice(0, 20)
+      .map(toSummary),
   };
 }
 
@@ -741,7 +759,8 @@ export async function recordProviders(): Promise<string[]> {
 }
 
 /** What a lookup term names, for the header's search box. */
-export type LookupTarget = { kind: "attempt"; referenceCode: string } | { kind: "search"; q: string } | { kind: "none"; referenceCode: string | null };
+export type LookupTarget =
+  { kind: "attempt"; referenceCode: string } | { kind: "search"; q: string } | { kind: "none"; referenceCode: string | null };
 
 /**
  * Resolves what staff typed in the lookup box: a reference code of an

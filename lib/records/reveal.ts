@@ -44,7 +44,10 @@ export const revealPersonalData = staffFormAction("record.reveal", "support", re
   if (!opened.ok) {
     if (opened.problem === "not_found") throw new ActionFailure("not_found", "There is no record with that id.");
     log("error", "record could not be opened", { step: "record.reveal", code: "seal_invalid" });
-    throw new ActionFailure("failed", "The sealed data of this record cannot be opened (was ENCRYPTION_KEY changed?). Nothing was revealed.");
+    throw new ActionFailure(
+      "failed",
+      "The sealed data of this record cannot be opened (was ENCRYPTION_KEY changed?). Nothing was revealed.",
+    );
   }
   try {
     await audit(staff, "record.reveal", { target: input.recordId, reason: input.reason ?? null });

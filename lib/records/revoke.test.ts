@@ -34,13 +34,26 @@ function form(values: Record<string, string>): FormData {
 }
 
 async function recordRow(id: string) {
-  const { rows } = await db.pool.query(`SELECT status::text AS status, to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated FROM verification_record WHERE id = $1`, [id]);
+  const { rows } = await db.pool.query(
+    `SELECT status::text AS status, to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated FROM verification_record WHERE id = $1`,
+    [id],
+  );
   return rows[0] as { status: string; updated: string };
 }
 
 async function audits(target: string) {
-  const { rows } = await db.pool.query(`SELECT actor_id, actor_role, action, target, reason, details FROM audit_event WHERE target = $1 ORDER BY id`, [target]);
-  return rows as { actor_id: string; actor_role: string; action: string; target: string; reason: string; details: Record<string, unknown> }[];
+  const { rows } = await db.pool.query(
+    `SELECT actor_id, actor_role, action, target, reason, details FROM audit_event WHERE target = $1 ORDER BY id`,
+    [target],
+  );
+  return rows as {
+    actor_id: string;
+    actor_role: string;
+    action: string;
+    target: string;
+    reason: string;
+    details: Record<string, unknown>;
+  }[];
 }
 
 const HOUR = 3_600_000;
@@ -95,7 +108,9 @@ describe("revoke a verification", () => {
     const anon = await revoke.revokeRecord(null, form({ recordId: "rec_alice", reason: "Ticket 4711: caller reports a stolen phone" }));
     expect(anon).toMatchObject({ ok: false, error: { code: "anonymous" } });
     as("noRole");
-    expect(await revoke.revokeRecord(null, form({ recordId: "rec_alice", reason: "Ticket 4711: caller reports a stolen phone" }))).toMatchObject({ ok: false, error: { code: "no_role" } });
+    expect(
+      await revoke.revokeRecord(null, form({ recordId: "rec_alice", reason: "Ticket 4711: caller reports a stolen phone" })),
+    ).toMatchObject({ ok: false, error: { code: "no_role" } });
     expect((await recordRow("rec_alice")).status).toBe("verified");
     expect(await audits("rec_alice")).toEqual([]);
   });
@@ -124,7 +139,13 @@ describe("revoke a verification", () => {
     expect(Date.parse(row.updated)).toBeLessThanOrEqual(Date.now() + 1000);
     const log = await audits("rec_alice");
     expect(log).toHaveLength(1);
-    expect(log[0]).toMatchObject({ actor_id: "auth0|support", actor_role: "support", action: "record.revoke", target: "rec_alice", reason: "Ticket 4711: caller reports a stolen phone" });
+    expect(log[0]).toMatchObject({
+      actor_id: "auth0|support",
+      actor_role: "support",
+      action: "record.revoke",
+      target: "rec_alice",
+      reason: "Ticket 4711: caller reports a stolen phone",
+    });
     expect(log[0]!.details).toMatchObject({ from: "verified", to: "revoked" });
   });
 
@@ -149,7 +170,9 @@ describe("revoke a verification", () => {
 
   it("admins may revoke too", async () => {
     as("admin");
-    expect(await revoke.revokeRecord(null, form({ recordId: "rec_bob", reason: "Fraud team request FR-2201" }))).toMatchObject({ ok: true });
+    expect(await revoke.revokeRecord(null, form({ recordId: "rec_bob", reason: "Fraud team request FR-2201" }))).toMatchObject({
+      ok: true,
+    });
     expect(await status.statusFor("auth0|bob", "idv_bob")).toBe("revoked");
     expect(await audits("rec_bob")).toMatchObject([{ actor_role: "admin", action: "record.revoke", reason: "Fraud team request FR-2201" }]);
   });

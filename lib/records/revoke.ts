@@ -35,10 +35,18 @@ export interface Revoked {
 
 export const revokeRecord = staffFormAction("record.revoke", "support", revokeSchema, async (staff, input): Promise<Revoked> => {
   const db = await getDb();
-  const record = await db.verificationRecord.findUnique({ where: { id: input.recordId }, select: { id: true, status: true, provider: true, policy: true, personId: true } });
+  const record = await db.verificationRecord.findUnique({
+    where: { id: input.recordId },
+    select: { id: true, status: true, provider: true, policy: true, personId: true },
+  });
   if (!record) throw new ActionFailure("not_found", "There is no record with that id.");
   if (record.status !== "verified") {
-    throw new ActionFailure("conflict", record.status === "revoked" ? "This verification is already revoked." : "Only a verified record can be revoked; this one is not verified.");
+    throw new ActionFailure(
+      "conflict",
+      record.status === "revoked"
+        ? "This verification is already revoked."
+        : "Only a verified record can be revoked; this one is not verified.",
+    );
   }
   const revokedAt = new Date();
   // Conditional: a concurrent revoke or re-verification decides first.
@@ -55,7 +63,10 @@ export const revokeRecord = staffFormAction("record.revoke", "support", revokeSc
     });
   } catch {
     // No audit entry, no revocation: put the record back as it was.
-    await db.verificationRecord.updateMany({ where: { id: record.id, status: "revoked", updatedAt: revokedAt }, data: { status: "verified" } });
+    await db.verificationRecord.updateMany({
+      where: { id: record.id, status: "revoked", updatedAt: revokedAt },
+      data: { status: "verified" },
+    });
     log("error", "revocation not audited; undone", { step: "record.revoke", code: "audit_failed" });
     throw new ActionFailure("failed", "The revocation could not be written to the audit log, so nothing was changed. Try again.");
   }

@@ -32,7 +32,10 @@ export async function verificationStatus(request: Request): Promise<Response> {
   const header = request.headers.get("authorization") ?? "";
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   try {
-    const inbound = await verifyInboundToken({ token, state: null }, { secret: e.AUTH0_TOKEN_SECRET, auth0Domain: e.AUTH0_DOMAIN, requireState: false });
+    const inbound = await verifyInboundToken(
+      { token, state: null },
+      { secret: e.AUTH0_TOKEN_SECRET, auth0Domain: e.AUTH0_DOMAIN, requireState: false },
+    );
     if (inbound.claims.purpose !== "status") throw new TokenCheckError("token_malformed", "the token is not meant for the status endpoint");
     const status = await statusFor(inbound.sub, inbound.id);
     return Response.json({ status }, { headers: { "cache-control": "no-store" } });

@@ -83,7 +83,16 @@ const settingsForm = (over: Entries = {}): Entries => ({
   ...over,
 });
 
-const appForm = (over: Entries = {}): Entries => ({ intent: "create", clientId: "app-1", name: "App One", policy: "inherit", requiredGroup: "", scopesOther: "", reverifyIntervalHours: "", ...over });
+const appForm = (over: Entries = {}): Entries => ({
+  intent: "create",
+  clientId: "app-1",
+  name: "App One",
+  policy: "inherit",
+  requiredGroup: "",
+  scopesOther: "",
+  reverifyIntervalHours: "",
+  ...over,
+});
 
 /** A successful delete ends in a redirect to the list (Next.js throws it); anything else is the form's state. */
 async function deleteApp(clientId: string) {
@@ -101,7 +110,13 @@ async function auditRows(action?: string) {
     `SELECT actor_id, actor_role, action, target, details FROM audit_event ${action ? "WHERE action = $1" : ""} ORDER BY id`,
     action ? [action] : [],
   );
-  return rows as { actor_id: string; actor_role: string; action: string; target: string | null; details: Record<string, { from: unknown; to: unknown }> }[];
+  return rows as {
+    actor_id: string;
+    actor_role: string;
+    action: string;
+    target: string | null;
+    details: Record<string, { from: unknown; to: unknown }>;
+  }[];
 }
 
 async function snapshot() {
@@ -115,15 +130,38 @@ async function snapshot() {
 describe("global settings", () => {
   it("an admin's save applies to the next login, and the audit log says what changed", async () => {
     const before = await settings.effectiveSettings(null);
-    expect(before).toMatchObject({ policy: "identity", clientId: "env-client", clientSecret: ENV_SECRET, intervalHours: 720, baseUrl: "https://api.idmelabs.com" });
+    expect(before).toMatchObject({
+      policy: "identity",
+      clientId: "env-client",
+      clientSecret: ENV_SECRET,
+      intervalHours: 720,
+      baseUrl: "https://api.idmelabs.com",
+    });
 
     const state = await actions.saveSettings(
       null,
-      form(settingsForm({ verificationType: "community", environment: "production", scopes: ["openid", "military"], scopesOther: "student", requiredGroup: "student", reverifyIntervalHours: "24", returnMethod: "get" })),
+      form(
+        settingsForm({
+          verificationType: "community",
+          environment: "production",
+          scopes: ["openid", "military"],
+          scopesOther: "student",
+          requiredGroup: "student",
+          reverifyIntervalHours: "24",
+          returnMethod: "get",
+        }),
+      ),
     );
     expect(state?.ok, JSON.stringify(state)).toBe(true);
     if (!state?.ok) return;
-    expect(state.data.changed.sort()).toEqual(["environment", "requiredGroup", "returnMethod", "reverifyIntervalHours", "scopes", "verificationType"]);
+    expect(state.data.changed.sort()).toEqual([
+      "environment",
+      "requiredGroup",
+      "returnMethod",
+      "reverifyIntervalHours",
+      "scopes",
+      "verificationType",
+    ]);
 
     const next = await settings.effectiveSettings("some-unregistered-client");
     expect(next).toMatchObject({
@@ -188,7 +226,10 @@ describe("global settings", () => {
 
   it("a typed secret is not sent back when the form has errors either, and nothing is saved", async () => {
     const before = await snapshot();
-    const state = await actions.saveSettings(null, form(settingsForm({ clientSecret: "another-secret-123", clientId: "", scopes: "openid" })));
+    const state = await actions.saveSettings(
+      null,
+      form(settingsForm({ clientSecret: "another-secret-123", clientId: "", scopes: "openid" })),
+    );
     expect(state?.ok).toBe(false);
     if (state?.ok !== false) return;
     expect(state.error.code).toBe("invalid");
@@ -202,11 +243,27 @@ describe("global settings", () => {
     const before = await snapshot();
     const state = await actions.saveSettings(
       null,
-      form(settingsForm({ verificationType: "community", environment: "moon", baseUrl: "ftp://x", scopes: ["openid"], scopesOther: "has space", reverifyIntervalHours: "99999", returnMethod: "put" })),
+      form(
+        settingsForm({
+          verificationType: "community",
+          environment: "moon",
+          baseUrl: "ftp://x",
+          scopes: ["openid"],
+          scopesOther: "has space",
+          reverifyIntervalHours: "99999",
+          returnMethod: "put",
+        }),
+      ),
     );
     expect(state?.ok).toBe(false);
     if (state?.ok !== false) return;
-    expect(Object.keys(state.error.fieldErrors ?? {}).sort()).toEqual(["baseUrl", "environment", "returnMethod", "reverifyIntervalHours", "scopes"]);
+    expect(Object.keys(state.error.fieldErrors ?? {}).sort()).toEqual([
+      "baseUrl",
+      "environment",
+      "returnMethod",
+      "reverifyIntervalHours",
+      "scopes",
+    ]);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -214,7 +271,10 @@ describe("global settings", () => {
     await actions.saveSettings(null, form(settingsForm({ verificationType: "community", scopes: ["openid", "military"] })));
     const created = await actions.saveApplication(null, form(appForm({ clientId: "app-warn", name: "Inherits Everything" })));
     expect(created?.ok, JSON.stringify(created)).toBe(true);
-    const created2 = await actions.saveApplication(null, form(appForm({ clientId: "app-warn-2", name: "Community Only", policy: "community" })));
+    const created2 = await actions.saveApplication(
+      null,
+      form(appForm({ clientId: "app-warn-2", name: "Community Only", policy: "community" })),
+    );
     expect(created2?.ok, JSON.stringify(created2)).toBe(true);
 
     // Identity globally: "Community Only" would now inherit identity scopes with no group in them.
@@ -234,9 +294,22 @@ describe("applications", () => {
 
     const created = await actions.saveApplication(
       null,
-      form(appForm({ clientId: "vets-123", name: "Veteran Discounts", required: "on", policy: "community", requiredGroup: "military", scopes: ["military"], reverifyIntervalHours: "24" })),
+      form(
+        appForm({
+          clientId: "vets-123",
+          name: "Veteran Discounts",
+          required: "on",
+          policy: "community",
+          requiredGroup: "military",
+          scopes: ["military"],
+          reverifyIntervalHours: "24",
+        }),
+      ),
     );
-    expect(created, JSON.stringify(created)).toMatchObject({ ok: true, data: { clientId: "vets-123", created: true, effective: { policy: "community", requiredGroup: "military" } } });
+    expect(created, JSON.stringify(created)).toMatchObject({
+      ok: true,
+      data: { clientId: "vets-123", created: true, effective: { policy: "community", requiredGroup: "military" } },
+    });
     expect(await settings.effectiveSettings("vets-123")).toMatchObject({
       policy: "community",
       scopes: ["military"],
@@ -258,17 +331,34 @@ describe("applications", () => {
 
     // The same client id again is refused.
     const again = await actions.saveApplication(null, form(appForm({ clientId: "vets-123", name: "Dup" })));
-    expect(again).toMatchObject({ ok: false, error: { code: "conflict", fieldErrors: { clientId: [expect.stringContaining("Veteran Discounts")] } } });
+    expect(again).toMatchObject({
+      ok: false,
+      error: { code: "conflict", fieldErrors: { clientId: [expect.stringContaining("Veteran Discounts")] } },
+    });
 
     // Update: back to inheriting the interval and made optional.
     const updated = await actions.saveApplication(
       null,
-      form(appForm({ intent: "update", clientId: "vets-123", name: "Veteran Discounts", policy: "community", requiredGroup: "military", scopes: ["openid", "military"], reverifyIntervalHours: "" })),
+      form(
+        appForm({
+          intent: "update",
+          clientId: "vets-123",
+          name: "Veteran Discounts",
+          policy: "community",
+          requiredGroup: "military",
+          scopes: ["openid", "military"],
+          reverifyIntervalHours: "",
+        }),
+      ),
     );
     expect(updated, JSON.stringify(updated)).toMatchObject({ ok: true, data: { created: false } });
     if (!updated?.ok) return;
     expect(updated.data.changed.sort()).toEqual(["required", "reverifyIntervalHours", "scopes"]);
-    expect(await settings.effectiveSettings("vets-123")).toMatchObject({ scopes: ["openid", "military"], intervalHours: 720, required: false });
+    expect(await settings.effectiveSettings("vets-123")).toMatchObject({
+      scopes: ["openid", "military"],
+      intervalHours: 720,
+      required: false,
+    });
     const [updatedEntry] = (await auditRows("application.update")).slice(-1);
     expect(updatedEntry!.details).toEqual({
       required: { from: true, to: false },
@@ -279,7 +369,12 @@ describe("applications", () => {
     // The client id falls back to the global settings, not required.
     // Delete: the browser goes to the list, which says what was deleted.
     expect(await deleteApp("vets-123")).toEqual({ redirectedTo: "/admin/applications?deleted=vets-123" });
-    expect(await settings.effectiveSettings("vets-123")).toMatchObject({ policy: "identity", scopes: ["openid", IDENTITY_SCOPE], required: false, applicationName: null });
+    expect(await settings.effectiveSettings("vets-123")).toMatchObject({
+      policy: "identity",
+      scopes: ["openid", IDENTITY_SCOPE],
+      required: false,
+      applicationName: null,
+    });
     const [deletedEntry] = (await auditRows("application.delete")).slice(-1);
     expect(deletedEntry).toMatchObject({ target: "vets-123" });
     expect(deletedEntry!.details).toEqual({
@@ -291,7 +386,10 @@ describe("applications", () => {
     });
 
     expect(await deleteApp("vets-123")).toMatchObject({ ok: false, error: { code: "not_found" } });
-    expect(await actions.saveApplication(null, form(appForm({ intent: "update", clientId: "vets-123" })))).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await actions.saveApplication(null, form(appForm({ intent: "update", clientId: "vets-123" })))).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
   });
 
   it("an application that would inherit settings it cannot use is refused with the reason", async () => {
@@ -306,7 +404,10 @@ describe("applications", () => {
 
   it("invalid input returns field errors and changes nothing", async () => {
     const before = await snapshot();
-    const state = await actions.saveApplication(null, form(appForm({ clientId: "has space", name: "", policy: "identity", scopes: "openid", reverifyIntervalHours: "x" })));
+    const state = await actions.saveApplication(
+      null,
+      form(appForm({ clientId: "has space", name: "", policy: "identity", scopes: "openid", reverifyIntervalHours: "x" })),
+    );
     expect(state?.ok).toBe(false);
     if (state?.ok !== false) return;
     expect(Object.keys(state.error.fieldErrors ?? {}).sort()).toEqual(["clientId", "name", "reverifyIntervalHours", "scopes"]);
@@ -324,17 +425,27 @@ describe("IDPartner connection", () => {
     expect(await settings.connectionFor("idpartner")).toBeNull();
     const before = await snapshot();
     const state = await actions.saveProviderConnection(null, form(connectionForm()));
-    expect(state).toMatchObject({ ok: false, error: { code: "invalid", fieldErrors: { clientSecret: [expect.stringContaining("none is stored")] } } });
+    expect(state).toMatchObject({
+      ok: false,
+      error: { code: "invalid", fieldErrors: { clientSecret: [expect.stringContaining("none is stored")] } },
+    });
     expect(state?.values).toMatchObject({ clientId: "idp-client" });
     expect(await snapshot()).toEqual(before);
   });
 
   it("an admin's save is the connection the next IDPartner login uses, audited without the secret", async () => {
-    const state = await actions.saveProviderConnection(null, form(connectionForm({ clientSecret: IDP_SECRET, baseUrl: "http://127.0.0.1:4012/" })));
+    const state = await actions.saveProviderConnection(
+      null,
+      form(connectionForm({ clientSecret: IDP_SECRET, baseUrl: "http://127.0.0.1:4012/" })),
+    );
     expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { changed: ["baseUrl", "clientId", "clientSecret"] } });
     expect(state?.values).not.toHaveProperty("clientSecret");
     expect(JSON.stringify(state)).not.toContain(IDP_SECRET);
-    expect(await settings.connectionFor("idpartner")).toEqual({ baseUrl: "http://127.0.0.1:4012", clientId: "idp-client", clientSecret: IDP_SECRET });
+    expect(await settings.connectionFor("idpartner")).toEqual({
+      baseUrl: "http://127.0.0.1:4012",
+      clientId: "idp-client",
+      clientSecret: IDP_SECRET,
+    });
 
     const [entry] = (await auditRows("settings.update")).slice(-1);
     expect(entry).toMatchObject({ actor_id: "auth0|admin", actor_role: "admin", target: "provider:idpartner" });
@@ -351,19 +462,32 @@ describe("IDPartner connection", () => {
   it("an empty secret keeps the stored one; an empty base URL means IDPartner's default", async () => {
     const state = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2" })));
     expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { changed: ["baseUrl", "clientId"] } });
-    expect(await settings.connectionFor("idpartner")).toEqual({ baseUrl: "https://auth-api.idpartner.com", clientId: "idp-client-2", clientSecret: IDP_SECRET });
+    expect(await settings.connectionFor("idpartner")).toEqual({
+      baseUrl: "https://auth-api.idpartner.com",
+      clientId: "idp-client-2",
+      clientSecret: IDP_SECRET,
+    });
     const [entry] = (await auditRows("settings.update")).slice(-1);
-    expect(entry!.details).toEqual({ baseUrl: { from: "http://127.0.0.1:4012", to: null }, clientId: { from: "idp-client", to: "idp-client-2" } });
+    expect(entry!.details).toEqual({
+      baseUrl: { from: "http://127.0.0.1:4012", to: null },
+      clientId: { from: "idp-client", to: "idp-client-2" },
+    });
   });
 
   it("saving the same values changes nothing and writes no audit entry", async () => {
     const before = await snapshot();
-    expect(await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2" })))).toMatchObject({ ok: true, data: { changed: [] } });
+    expect(await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2" })))).toMatchObject({
+      ok: true,
+      data: { changed: [] },
+    });
     expect(await snapshot()).toEqual(before);
   });
 
   it("a replaced secret is audited as replaced, never by value", async () => {
-    const state = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2", clientSecret: IDP_SECRET_2 })));
+    const state = await actions.saveProviderConnection(
+      null,
+      form(connectionForm({ clientId: "idp-client-2", clientSecret: IDP_SECRET_2 })),
+    );
     expect(state).toMatchObject({ ok: true, data: { changed: ["clientSecret"] } });
     expect(JSON.stringify(state)).not.toContain(IDP_SECRET_2);
     expect((await settings.connectionFor("idpartner"))?.clientSecret).toBe(IDP_SECRET_2);
@@ -377,7 +501,16 @@ describe("IDPartner connection", () => {
 
   it("invalid input returns an error under each field, keeps what was typed except the secret, and changes nothing", async () => {
     const before = await snapshot();
-    const state = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "has space", clientSecret: "typed-secret-777", baseUrl: "https://auth-api.idpartner.com/oidc-proxy/proxy/auth0/auth" })));
+    const state = await actions.saveProviderConnection(
+      null,
+      form(
+        connectionForm({
+          clientId: "has space",
+          clientSecret: "typed-secret-777",
+          baseUrl: "https://auth-api.idpartner.com/oidc-proxy/proxy/auth0/auth",
+        }),
+      ),
+    );
     expect(state?.ok).toBe(false);
     if (state?.ok !== false) return;
     expect(state.error.code).toBe("invalid");
@@ -386,7 +519,10 @@ describe("IDPartner connection", () => {
     expect(state.values).not.toHaveProperty("clientSecret");
     expect(JSON.stringify(state)).not.toContain("typed-secret-777");
 
-    const spaced = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2", clientSecret: "typed secret", baseUrl: "ftp://x" })));
+    const spaced = await actions.saveProviderConnection(
+      null,
+      form(connectionForm({ clientId: "idp-client-2", clientSecret: "typed secret", baseUrl: "ftp://x" })),
+    );
     expect(spaced?.ok === false && Object.keys(spaced.error.fieldErrors ?? {}).sort()).toEqual(["baseUrl", "clientSecret"]);
     expect(JSON.stringify(spaced)).not.toContain("typed secret");
     expect(await snapshot()).toEqual(before);
@@ -402,7 +538,11 @@ describe("IDPartner connection", () => {
       const fresh = { actions: await import("./admin"), settings: await import(".") };
       const state = await fresh.actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-3" })));
       expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { changed: ["clientId"] } });
-      expect(await fresh.settings.connectionFor("idpartner")).toEqual({ baseUrl: "https://auth-api.idpartner.com", clientId: "idp-client-3", clientSecret: "env-idp-secret-Tz4" });
+      expect(await fresh.settings.connectionFor("idpartner")).toEqual({
+        baseUrl: "https://auth-api.idpartner.com",
+        clientId: "idp-client-3",
+        clientSecret: "env-idp-secret-Tz4",
+      });
       const [entry] = (await auditRows("settings.update")).slice(-1);
       expect(entry!.details).toEqual({ clientId: { from: "env-idp-client", to: "idp-client-3" } });
       expect(JSON.stringify(await auditRows())).not.toContain("env-idp-secret-Tz4");
@@ -411,13 +551,10 @@ describe("IDPartner connection", () => {
       delete process.env.IDPARTNER_CLIENT_SECRET;
       await tdb.pool.query(`DELETE FROM provider_setting`);
       for (const row of saved) {
-        await tdb.pool.query(`INSERT INTO provider_setting (provider, base_url, client_id, client_secret_enc, updated_at) VALUES ($1, $2, $3, $4, $5)`, [
-          row.provider,
-          row.base_url,
-          row.client_id,
-          row.client_secret_enc,
-          row.updated_at,
-        ]);
+        await tdb.pool.query(
+          `INSERT INTO provider_setting (provider, base_url, client_id, client_secret_enc, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+          [row.provider, row.base_url, row.client_id, row.client_secret_enc, row.updated_at],
+        );
       }
     }
     expect((await settings.connectionFor("idpartner"))?.clientSecret).toBe(IDP_SECRET_2);
@@ -426,11 +563,24 @@ describe("IDPartner connection", () => {
 
 describe("only admins change settings", () => {
   const attempts: [string, () => Promise<{ ok: boolean; error?: { code: string } } | null>][] = [
-    ["saveSettings", () => actions.saveSettings(null, form(settingsForm({ clientSecret: "stolen-secret-999", reverifyIntervalHours: "1" })))],
+    [
+      "saveSettings",
+      () => actions.saveSettings(null, form(settingsForm({ clientSecret: "stolen-secret-999", reverifyIntervalHours: "1" }))),
+    ],
     ["saveApplication (create)", () => actions.saveApplication(null, form(appForm({ clientId: "sneaky", name: "Sneaky" })))],
-    ["saveApplication (update)", () => actions.saveApplication(null, form(appForm({ intent: "update", clientId: "kept", name: "Renamed" })))],
+    [
+      "saveApplication (update)",
+      () => actions.saveApplication(null, form(appForm({ intent: "update", clientId: "kept", name: "Renamed" }))),
+    ],
     ["deleteApplication", () => actions.deleteApplication(null, form({ clientId: "kept" }))],
-    ["saveProviderConnection", () => actions.saveProviderConnection(null, form(connectionForm({ clientId: "sneaky", clientSecret: "stolen-secret-999", baseUrl: "https://evil.example" })))],
+    [
+      "saveProviderConnection",
+      () =>
+        actions.saveProviderConnection(
+          null,
+          form(connectionForm({ clientId: "sneaky", clientSecret: "stolen-secret-999", baseUrl: "https://evil.example" })),
+        ),
+    ],
   ];
 
   it.each([
@@ -451,6 +601,10 @@ describe("only admins change settings", () => {
     expect(await snapshot()).toEqual(before);
     act("admin");
     expect((await settings.effectiveSettings(null)).clientSecret).not.toBe("stolen-secret-999");
-    expect(await settings.connectionFor("idpartner")).toMatchObject({ clientId: "idp-client-2", clientSecret: IDP_SECRET_2, baseUrl: "https://auth-api.idpartner.com" });
+    expect(await settings.connectionFor("idpartner")).toMatchObject({
+      clientId: "idp-client-2",
+      clientSecret: IDP_SECRET_2,
+      baseUrl: "https://auth-api.idpartner.com",
+    });
   });
 });

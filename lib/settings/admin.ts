@@ -131,105 +131,138 @@ function connectionView(row: { baseUrl: string | null; clientId: string } | null
   return { baseUrl: row?.baseUrl ?? null, clientId: row?.clientId ?? null, clientSecret: row ? "set" : null };
 }
 
-const saveProviderConnectionAction = staffFormAction("provider.save", "admin", providerConnectionSchema, async (staff, input): Promise<ProviderConnectionSaved> => {
-  const db = await getDb();
-  const where = { provider: IDPARTNER };
-  const select = { baseUrl: true, clientId: true } as const;
-  let before = await db.providerSetting.findUnique({ where, select });
-  if (!before) {
-    // As the page does: a connection given in IDPARTNER_* becomes the row first, so an empty secret keeps it.
-    await connectionFor(IDPARTNER);
-    before = await db.providerSetting.findUnique({ where, select });
-  }
-  const { clientSecret, ...fields } = input;
-  if (!before && !clientSecret) throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
-
-  // The secret only as "set" (a first one) or "replaced", never its value.
-  const diff = changes(connectionView(before), { ...fields, clientSecret: clientSecret && before ? "replaced" : "set" });
-  if (Object.keys(diff).length) {
-    if (clientSecret) {
-      const clientSecretEnc = sealProviderSecret(IDPARTNER, clientSecret);
-      await db.providerSetting.upsert({ where, create: { ...where, ...fields, clientSecretEnc }, update: { ...fields, clientSecretEnc } });
-    } else {
-      await db.providerSetting.update({ where, data: fields });
+const saveProviderConnectionAction = staffFormAction(
+  "provider.save",
+  "admin",
+  providerConnectionSchema,
+  async (staff, input): Promise<ProviderConnectionSaved> => {
+    const db = await getDb();
+    const where = { provider: IDPARTNER };
+    const select = { baseUrl: true, clientId: true } as const;
+    let before = await db.providerSetting.findUnique({ where, select });
+    if (!before) {
+      // As the page does: a connection given in IDPARTNER_* becomes the row first, so an empty secret keeps it.
+      await connectionFor(IDPARTNER);
+      before = await db.providerSetting.findUnique({ where, select });
     }
-    await audit(staff, "settings.update", { target: `provider:${IDPARTNER}`, details: diff });
-  }
-  return { changed: Object.keys(diff) };
-});
+    const { clientSecret, ...fields } = input;
+    if (!before && !clientSecret)
+      throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
+
+    // The secret only as "set" (a first one) or "replaced", never its value.
+    const diff = changes(connectionView(before), { ...fields, clientSecret: clientSecret && before ? "replaced" : "set" });
+    if (Object.keys(diff).length) {
+      if (clientSecret) {
+        const clientSecretEnc = sealProviderSecret(IDPARTNER, clientSecret);
+        await db.providerSetting.upsert({
+          where,
+          create: { ...where, ...fields, clientSecretEnc },
+          update: { ...fields, clientSecretEnc },
+        });
+      } else {
+        await db.providerSetting.update({ where, data: fields });
+      }
+      await audit(staff, "settings.update", { target: `provider:${IDPARTNER}`, details: diff });
+    }
+    return { changed: Object.keys(diff) };
+  },
+);
 
 /**
  * Saves IDPartner's connection (the provider_setting row). As for ID.me, the
  * client secret is write-only: an empty field keeps the stored one (one is
  * required when none is stored), and what was typed is never sent back.
  */
-export const saveProviderConnection = sameGuard(async (prev: FormState<ProviderConnectionSaved>, form: FormData): Promise<FormState<ProviderConnectionSaved>> => {
-  const state = await saveProviderConnectionAction(prev, form);
-  if (state?.values) delete state.values.clientSecret;
-  return state;
-}, saveProviderConnectionAction);
+export const saveProviderConnection = sameGuard(
+  async (prev: FormState<ProviderConnectionSaved>, form: FormData): Promise<FormState<ProviderConnectionSaved>> => {
+    const state = await saveProviderConnectionAction(prev, form);
+    if (state?.values) delete state.values.clientSecret;
+    return state;
+  },
+  saveProviderConnectionAction,
+);
 
 function inheritedNote(field: "scopes" | "requiredGroup", app: ApplicationRequirements, g: GlobalRequirements): string {
-  if (field === "scopes" && !app.scopes.length) return ` This application uses the global scopes (${g.scopes.join(" ")}): give it its own scopes, or change its policy.`;
-  if (field === "requiredGroup" && !app.requiredGroup) return ` This application uses the global required group “${g.requiredGroup}”: give it its own.`;
+  if (field === "scopes" && !app.scopes.length)
+    return ` This application uses the global scopes (${g.scopes.join(" ")}): give it its own scopes, or change its policy.`;
+  if (field === "requiredGroup" && !app.requiredGroup)
+    return ` This application uses the global required group “${g.requiredGroup}”: give it its own.`;
   return "";
 }
 
-export const saveApplication = staffFormAction("application.save", "admin", applicationSchema, async (staff, input): Promise<ApplicationSaved> => {
-  const db = await getDb();
-  const { intent, clientId, ...fields } = input;
-  const g = await globalSettings();
-  const effective = resolveRequirements(g, fields);
-  // The ID.me scope rules only apply to applications verified by ID.me.
-  const problems = fields.provider && fields.provider !== "idme" ? [] : requirementProblems(effective);
-  if (problems.length) {
-    const fieldErrors: Record<string, string[]> = {};
-    for (const p of problems) (fieldErrors[p.field] ??= []).push(p.message + inheritedNote(p.field, fields, g));
-    throw new ActionFailure("invalid", "With these settings every login to this application would fail.", fieldErrors);
-  }
-
-  const existing = await db.application.findUnique({ where: { clientId } });
-  if (intent === "create") {
-    if (existing) throw new ActionFailure("conflict", "This client id is already registered.", { clientId: [`${existing.name} already uses this client id: edit it instead.`] });
-    try {
-      await db.application.create({ data: { clientId, ...fields } });
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-        throw new ActionFailure("conflict", "This client id is already registered.", { clientId: ["Someone registered this client id a moment ago: edit it instead."] });
-      }
-      throw err;
+export const saveApplication = staffFormAction(
+  "application.save",
+  "admin",
+  applicationSchema,
+  async (staff, input): Promise<ApplicationSaved> => {
+    const db = await getDb();
+    const { intent, clientId, ...fields } = input;
+    const g = await globalSettings();
+    const effective = resolveRequirements(g, fields);
+    // The ID.me scope rules only apply to applications verified by ID.me.
+    const problems = fields.provider && fields.provider !== "idme" ? [] : requirementProblems(effective);
+    if (problems.length) {
+      const fieldErrors: Record<string, string[]> = {};
+      for (const p of problems) (fieldErrors[p.field] ??= []).push(p.message + inheritedNote(p.field, fields, g));
+      throw new ActionFailure("invalid", "With these settings every login to this application would fail.", fieldErrors);
     }
-    const view = applicationView(fields);
-    await audit(staff, "application.create", { target: clientId, details: changes(none(view), view) });
-    return { clientId, created: true, changed: Object.keys(applicationView(fields)), effective };
-  }
 
-  if (!existing) throw new ActionFailure("not_found", "This application is not registered (any more): nothing was changed.");
-  const diff = changes(applicationView(existing), applicationView(fields));
-  if (Object.keys(diff).length) {
-    await db.application.update({ where: { clientId }, data: fields });
-    await audit(staff, "application.update", { target: clientId, details: diff });
-  }
-  return { clientId, created: false, changed: Object.keys(diff), effective };
-});
+    const existing = await db.application.findUnique({ where: { clientId } });
+    if (intent === "create") {
+      if (existing)
+        throw new ActionFailure("conflict", "This client id is already registered.", {
+          clientId: [`${existing.name} already uses this client id: edit it instead.`],
+        });
+      try {
+        await db.application.create({ data: { clientId, ...fields } });
+      } catch (err) {
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+          throw new ActionFailure("conflict", "This client id is already registered.", {
+            clientId: ["Someone registered this client id a moment ago: edit it instead."],
+          });
+        }
+        throw err;
+      }
+      const view = applicationView(fields);
+      await audit(staff, "application.create", { target: clientId, details: changes(none(view), view) });
+      return { clientId, created: true, changed: Object.keys(applicationView(fields)), effective };
+    }
 
-const deleteApplicationAction = staffFormAction("application.delete", "admin", deleteApplicationSchema, async (staff, { clientId }): Promise<ApplicationDeleted> => {
-  const db = await getDb();
-  const existing = await db.application.findUnique({ where: { clientId } });
-  if (!existing) throw new ActionFailure("not_found", "This application is not registered (any more): nothing was deleted.");
-  const { count } = await db.application.deleteMany({ where: { clientId } });
-  if (!count) throw new ActionFailure("not_found", "This application was deleted a moment ago.");
-  const view = applicationView(existing);
-  await audit(staff, "application.delete", { target: clientId, details: changes(view, none(view)) });
-  return { clientId, name: existing.name };
-});
+    if (!existing) throw new ActionFailure("not_found", "This application is not registered (any more): nothing was changed.");
+    const diff = changes(applicationView(existing), applicationView(fields));
+    if (Object.keys(diff).length) {
+      await db.application.update({ where: { clientId }, data: fields });
+      await audit(staff, "application.update", { target: clientId, details: diff });
+    }
+    return { clientId, created: false, changed: Object.keys(diff), effective };
+  },
+);
+
+const deleteApplicationAction = staffFormAction(
+  "application.delete",
+  "admin",
+  deleteApplicationSchema,
+  async (staff, { clientId }): Promise<ApplicationDeleted> => {
+    const db = await getDb();
+    const existing = await db.application.findUnique({ where: { clientId } });
+    if (!existing) throw new ActionFailure("not_found", "This application is not registered (any more): nothing was deleted.");
+    const { count } = await db.application.deleteMany({ where: { clientId } });
+    if (!count) throw new ActionFailure("not_found", "This application was deleted a moment ago.");
+    const view = applicationView(existing);
+    await audit(staff, "application.delete", { target: clientId, details: changes(view, none(view)) });
+    return { clientId, name: existing.name };
+  },
+);
 
 /**
  * Deletes an application, then goes to the list (its own page no longer
  * exists), which says what was deleted. A refusal or an error stays on the form.
  */
-export const deleteApplication = sameGuard(async (prev: FormState<ApplicationDeleted>, form: FormData): Promise<FormState<ApplicationDeleted>> => {
-  const state = await deleteApplicationAction(prev, form);
-  if (state?.ok) redirect(`/admin/applications?deleted=${encodeURIComponent(state.data.clientId)}`);
-  return state;
-}, deleteApplicationAction);
+export const deleteApplication = sameGuard(
+  async (prev: FormState<ApplicationDeleted>, form: FormData): Promise<FormState<ApplicationDeleted>> => {
+    const state = await deleteApplicationAction(prev, form);
+    if (state?.ok) redirect(`/admin/applications?deleted=${encodeURIComponent(state.data.clientId)}`);
+    return state;
+  },
+  deleteApplicationAction,
+);

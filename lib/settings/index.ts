@@ -82,7 +82,11 @@ export interface Connection {
 export async function connectionFor(providerId: string, g?: Awaited<ReturnType<typeof globalSettings>>): Promise<Connection | null> {
   if (providerId === "idme") {
     const s = g ?? (await globalSettings());
-    return { baseUrl: idmeBaseFor(s.environment as "sandbox" | "production", s.baseUrl), clientId: s.clientId, clientSecret: openString(s.clientSecretEnc, encryptionKey(), SECRET_AAD) };
+    return {
+      baseUrl: idmeBaseFor(s.environment as "sandbox" | "production", s.baseUrl),
+      clientId: s.clientId,
+      clientSecret: openString(s.clientSecretEnc, encryptionKey(), SECRET_AAD),
+    };
   }
   const db = await getDb();
   let row = await db.providerSetting.findUnique({ where: { provider: providerId } });
@@ -91,12 +95,21 @@ export async function connectionFor(providerId: string, g?: Awaited<ReturnType<t
     row = await db.providerSetting.upsert({
       where: { provider: providerId },
       update: {},
-      create: { provider: providerId, baseUrl: e.IDPARTNER_BASE_URL ?? null, clientId: e.IDPARTNER_CLIENT_ID, clientSecretEnc: sealProviderSecret(providerId, e.IDPARTNER_CLIENT_SECRET) },
+      create: {
+        provider: providerId,
+        baseUrl: e.IDPARTNER_BASE_URL ?? null,
+        clientId: e.IDPARTNER_CLIENT_ID,
+        clientSecretEnc: sealProviderSecret(providerId, e.IDPARTNER_CLIENT_SECRET),
+      },
     });
   }
   if (!row) return null;
   const { DEFAULT_BASE_URL } = await import("../idpartner");
-  return { baseUrl: (row.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ""), clientId: row.clientId, clientSecret: openString(row.clientSecretEnc, encryptionKey(), providerSecretAad(providerId)) };
+  return {
+    baseUrl: (row.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ""),
+    clientId: row.clientId,
+    clientSecret: openString(row.clientSecretEnc, encryptionKey(), providerSecretAad(providerId)),
+  };
 }
 
 export async function effectiveSettings(auth0ClientId: string | null | undefined): Promise<EffectiveSettings> {

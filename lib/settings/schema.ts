@@ -206,7 +206,10 @@ function text(v: unknown): string {
 /** Every scope given in a field: repeated values and/or lines of a textarea. */
 function scopeEntries(v: unknown): string[] {
   const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-  return list.flatMap((item) => (typeof item === "string" ? item.split(/\r\n|\r|\n/) : [String(item)])).map((s) => s.trim()).filter(Boolean);
+  return list
+    .flatMap((item) => (typeof item === "string" ? item.split(/\r\n|\r|\n/) : [String(item)]))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Merges the checkbox (`scopes`) and free-text (`scopesOther`) fields into one list. */
@@ -258,7 +261,8 @@ const groupName = field(
     if (!v) return null;
     const problem = scopeProblem(v);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
-    else if (!isGroupScope(v)) ctx.addIssue({ code: "custom", message: `“${v}” is not a community group (groups look like military or student).` });
+    else if (!isGroupScope(v))
+      ctx.addIssue({ code: "custom", message: `“${v}” is not a community group (groups look like military or student).` });
     return v;
   }),
 );
@@ -273,7 +277,9 @@ function isHttpUrl(v: string): boolean {
 function whenValid(...keys: string[]) {
   return {
     when: (payload: z.core.ParsePayload) =>
-      !payload.issues.some((issue) => keys.includes(String(issue.path?.[0]))) && typeof payload.value === "object" && payload.value !== null,
+      !payload.issues.some((issue) => keys.includes(String(issue.path?.[0]))) &&
+      typeof payload.value === "object" &&
+      payload.value !== null,
   };
 }
 
@@ -290,10 +296,19 @@ export const settingsSchema = z.preprocess(
         z
           .string()
           .max(500, "At most 500 characters.")
-          .refine((v) => v === "" || isHttpUrl(v), "Enter an http(s) URL without query or credentials, e.g. https://api.idmelabs.com, or leave it empty.")
+          .refine(
+            (v) => v === "" || isHttpUrl(v),
+            "Enter an http(s) URL without query or credentials, e.g. https://api.idmelabs.com, or leave it empty.",
+          )
           .transform((v) => (v ? v.replace(/\/+$/, "") : null)),
       ),
-      clientId: field(z.string().min(1, "Enter the client id from the ID.me developer portal.").max(200, "At most 200 characters.").regex(/^\S*$/, "A client id has no spaces.")),
+      clientId: field(
+        z
+          .string()
+          .min(1, "Enter the client id from the ID.me developer portal.")
+          .max(200, "At most 200 characters.")
+          .regex(/^\S*$/, "A client id has no spaces."),
+      ),
       /** Write-only: empty keeps the stored secret. */
       clientSecret: field(
         z
@@ -307,18 +322,24 @@ export const settingsSchema = z.preprocess(
       reverifyIntervalHours: hours({ error: "Enter a number of hours (0 = verify at every login)." }),
       returnMethod: field(z.enum(["post", "get"], { error: "Choose POST or GET." })),
     })
-    .superRefine((s, ctx) => {
-      if (s.verificationType !== "community") return; // the group is ignored for identity
-      for (const p of requirementProblems({ policy: "community", scopes: s.scopes, requiredGroup: s.requiredGroup })) {
-        ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
-      }
-    }, whenValid("verificationType", "scopes", "requiredGroup"))
-    .superRefine((s, ctx) => {
-      if (s.verificationType !== "identity") return;
-      for (const p of requirementProblems({ policy: "identity", scopes: s.scopes, requiredGroup: null })) {
-        ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
-      }
-    }, whenValid("verificationType", "scopes"))
+    .superRefine(
+      (s, ctx) => {
+        if (s.verificationType !== "community") return; // the group is ignored for identity
+        for (const p of requirementProblems({ policy: "community", scopes: s.scopes, requiredGroup: s.requiredGroup })) {
+          ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
+        }
+      },
+      whenValid("verificationType", "scopes", "requiredGroup"),
+    )
+    .superRefine(
+      (s, ctx) => {
+        if (s.verificationType !== "identity") return;
+        for (const p of requirementProblems({ policy: "identity", scopes: s.scopes, requiredGroup: null })) {
+          ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
+        }
+      },
+      whenValid("verificationType", "scopes"),
+    )
     .transform((s) => ({
       ...s,
       requiredGroup: s.verificationType === "community" ? s.requiredGroup : null,
@@ -348,31 +369,48 @@ export const applicationSchema = z.preprocess(
       name: field(z.string().min(1, "Enter a name staff will recognise.").max(100, "At most 100 characters.")),
       required: checkbox,
       provider: z
-        .preprocess((v) => text(v) || "inherit", z.enum(["inherit", "idme", "idpartner"], { error: "Choose the global provider, ID.me or IDPartner." }))
+        .preprocess(
+          (v) => text(v) || "inherit",
+          z.enum(["inherit", "idme", "idpartner"], { error: "Choose the global provider, ID.me or IDPartner." }),
+        )
         .transform((v) => (v === "inherit" ? null : v)),
       policy: z
-        .preprocess((v) => text(v) || "inherit", z.enum(["inherit", "identity", "community"], { error: "Choose the global policy, identity or community." }))
+        .preprocess(
+          (v) => text(v) || "inherit",
+          z.enum(["inherit", "identity", "community"], { error: "Choose the global policy, identity or community." }),
+        )
         .transform((v) => (v === "inherit" ? null : v)),
       requiredGroup: groupName,
       scopes: scopeList(0),
       reverifyIntervalHours: hours(null),
     })
-    .superRefine((a, ctx) => {
-      if (a.provider === "idpartner" && a.policy === "community") {
-        ctx.addIssue({ code: "custom", path: ["policy"], message: "IDPartner verifies identity through the person's bank; community groups need ID.me." });
-        return;
-      }
-      if (a.policy === "identity" && a.requiredGroup) {
-        ctx.addIssue({ code: "custom", path: ["requiredGroup"], message: "A required group applies to community verification only: leave it empty or choose community." });
-        return;
-      }
-      // With its own scopes and policy the application can be checked alone; the
-      // server checks what it inherits against the global settings.
-      if (!a.policy || !a.scopes.length) return;
-      for (const p of requirementProblems({ policy: a.policy, scopes: a.scopes, requiredGroup: a.requiredGroup })) {
-        ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
-      }
-    }, whenValid("policy", "scopes", "requiredGroup")),
+    .superRefine(
+      (a, ctx) => {
+        if (a.provider === "idpartner" && a.policy === "community") {
+          ctx.addIssue({
+            code: "custom",
+            path: ["policy"],
+            message: "IDPartner verifies identity through the person's bank; community groups need ID.me.",
+          });
+          return;
+        }
+        if (a.policy === "identity" && a.requiredGroup) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["requiredGroup"],
+            message: "A required group applies to community verification only: leave it empty or choose community.",
+          });
+          return;
+        }
+        // With its own scopes and policy the application can be checked alone; the
+        // server checks what it inherits against the global settings.
+        if (!a.policy || !a.scopes.length) return;
+        for (const p of requirementProblems({ policy: a.policy, scopes: a.scopes, requiredGroup: a.requiredGroup })) {
+          ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
+        }
+      },
+      whenValid("policy", "scopes", "requiredGroup"),
+    ),
 );
 
 export type ApplicationInput = z.output<typeof applicationSchema>;
@@ -390,7 +428,13 @@ export const IDPARTNER_PROXY_PATHS = ["/oidc-proxy/proxy/auth0/auth", "/oidc-pro
 export const PROVIDER_SECRET_REQUIRED = "Enter the client secret: none is stored yet.";
 
 export const providerConnectionSchema = z.object({
-  clientId: field(z.string().min(1, "Enter the client id IDPartner gave you.").max(200, "At most 200 characters.").regex(/^\S*$/, "A client id has no spaces.")),
+  clientId: field(
+    z
+      .string()
+      .min(1, "Enter the client id IDPartner gave you.")
+      .max(200, "At most 200 characters.")
+      .regex(/^\S*$/, "A client id has no spaces."),
+  ),
   /** Write-only: empty keeps the stored secret (null); required when none is stored (see `providerConnectionSchemaFor`). */
   clientSecret: field(
     z
@@ -404,9 +448,17 @@ export const providerConnectionSchema = z.object({
     z.string().transform((v, ctx) => {
       if (!v) return null;
       if (v.length > 500) ctx.addIssue({ code: "custom", message: "At most 500 characters." });
-      else if (!isHttpUrl(v)) ctx.addIssue({ code: "custom", message: "Enter an http(s) URL without query or credentials, e.g. https://auth-api.idpartner.com, or leave it empty for the default." });
+      else if (!isHttpUrl(v))
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "Enter an http(s) URL without query or credentials, e.g. https://auth-api.idpartner.com, or leave it empty for the default.",
+        });
       else if (/\/oidc-proxy(\/|$)/i.test(new URL(v).pathname)) {
-        ctx.addIssue({ code: "custom", message: `Enter the base URL only: the portal appends ${IDPARTNER_PROXY_PATHS.join(" and ")} itself.` });
+        ctx.addIssue({
+          code: "custom",
+          message: `Enter the base URL only: the portal appends ${IDPARTNER_PROXY_PATHS.join(" and ")} itself.`,
+        });
       }
       return v.replace(/\/+$/, "");
     }),

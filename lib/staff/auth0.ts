@@ -39,7 +39,12 @@ export function staffAuth(): Auth0Client | null {
       const roles = Array.isArray(u[rolesClaim]) ? (u[rolesClaim] as unknown[]).filter((r): r is string => typeof r === "string") : [];
       return {
         ...session,
-        user: { sub: String(u.sub), email: typeof u.email === "string" ? u.email : undefined, name: typeof u.name === "string" ? u.name : undefined, roles },
+        user: {
+          sub: String(u.sub),
+          email: typeof u.email === "string" ? u.email : undefined,
+          name: typeof u.name === "string" ? u.name : undefined,
+          roles,
+        },
       };
     },
   });

@@ -24,8 +24,15 @@ function files(dir: string): string[] {
 }
 
 const source = (p: string) => readFileSync(p, "utf8");
-const serverActionModules = [...files(path.join(ROOT, "lib")), ...files(path.join(ROOT, "app"))].filter((p) => /^\s*(\/\/[^\n]*\n|\/\*[\s\S]*?\*\/\s*)*["']use server["']/.test(source(p)));
-const adminRoutes = [...files(path.join(ROOT, "app", "admin")), ...(statSync(path.join(ROOT, "app"), { throwIfNoEntry: false }) ? files(path.join(ROOT, "app")).filter((p) => p.includes(`${path.sep}api${path.sep}admin${path.sep}`)) : [])].filter((p) => p.endsWith("route.ts"));
+const serverActionModules = [...files(path.join(ROOT, "lib")), ...files(path.join(ROOT, "app"))].filter((p) =>
+  /^\s*(\/\/[^\n]*\n|\/\*[\s\S]*?\*\/\s*)*["']use server["']/.test(source(p)),
+);
+const adminRoutes = [
+  ...files(path.join(ROOT, "app", "admin")),
+  ...(statSync(path.join(ROOT, "app"), { throwIfNoEntry: false })
+    ? files(path.join(ROOT, "app")).filter((p) => p.includes(`${path.sep}api${path.sep}admin${path.sep}`))
+    : []),
+].filter((p) => p.endsWith("route.ts"));
 const adminPages = files(path.join(ROOT, "app", "admin")).filter((p) => p.endsWith("page.tsx") && !/no-access|forbidden/.test(p));
 
 const who: Record<string, Staff | null> = {

@@ -95,25 +95,36 @@ function tag<F extends (...args: never[]) => unknown>(fn: F, name: string, need:
   return Object.assign(fn, { guard: { name, need } });
 }
 
-export function staffAction<S extends z.ZodType, R>(name: string, need: Role, schema: S, body: (staff: SignedIn, input: z.output<S>) => Promise<R>) {
+export function staffAction<S extends z.ZodType, R>(
+  name: string,
+  need: Role,
+  schema: S,
+  body: (staff: SignedIn, input: z.output<S>) => Promise<R>,
+) {
   ACTIONS.set(name, need);
-  return tag(async (input: unknown): Promise<ActionResult<R>> => {
-    const staff = await currentStaff();
-    const problem = allows(staff, need);
-    if (problem) {
-      log("warn", "admin action refused", { step: name, code: problem });
-      return { ok: false, error: { code: problem, message: new AccessError(problem).message } };
-    }
-    const parsed = schema.safeParse(input);
-    if (!parsed.success) return { ok: false, error: { code: "invalid", message: "Some fields need attention.", fieldErrors: fieldErrors(parsed.error) } };
-    try {
-      return { ok: true, data: await body(staff as SignedIn, parsed.data) };
-    } catch (err) {
-      if (err instanceof ActionFailure) return { ok: false, error: { code: err.code, message: err.message, fieldErrors: err.fieldErrors } };
-      log("error", "admin action failed", { step: name, error: (err as Error)?.name });
-      return { ok: false, error: { code: "failed", message: "The change could not be saved. Try again; nothing was changed." } };
-    }
-  }, name, need);
+  return tag(
+    async (input: unknown): Promise<ActionResult<R>> => {
+      const staff = await currentStaff();
+      const problem = allows(staff, need);
+      if (problem) {
+        log("warn", "admin action refused", { step: name, code: problem });
+        return { ok: false, error: { code: problem, message: new AccessError(problem).message } };
+      }
+      const parsed = schema.safeParse(input);
+      if (!parsed.success)
+        return { ok: false, error: { code: "invalid", message: "Some fields need attention.", fieldErrors: fieldErrors(parsed.error) } };
+      try {
+        return { ok: true, data: await body(staff as SignedIn, parsed.data) };
+      } catch (err) {
+        if (err instanceof ActionFailure)
+          return { ok: false, error: { code: err.code, message: err.message, fieldErrors: err.fieldErrors } };
+        log("error", "admin action failed", { step: name, error: (err as Error)?.name });
+        return { ok: false, error: { code: "failed", message: "The change could not be saved. Try again; nothing was changed." } };
+      }
+    },
+    name,
+    need,
+  );
 }
 
 /** Turns a form's FormData into a plain object (repeated names become arrays). */
@@ -131,26 +142,42 @@ export function formObject(form: FormData): Record<string, unknown> {
 export type FormState<T = unknown> = (ActionResult<T> & { values?: Record<string, unknown> }) | null;
 
 /** A staffAction for `useActionState` forms: (previous state, FormData) → state, keeping what was typed. */
-export function staffFormAction<S extends z.ZodType, R>(name: string, need: Role, schema: S, body: (staff: SignedIn, input: z.output<S>) => Promise<R>) {
+export function staffFormAction<S extends z.ZodType, R>(
+  name: string,
+  need: Role,
+  schema: S,
+  body: (staff: SignedIn, input: z.output<S>) => Promise<R>,
+) {
   const action = staffAction(name, need, schema, body);
-  return tag(async (_prev: FormState<R>, form: FormData): Promise<FormState<R>> => {
-    const values = form instanceof FormData ? formObject(form) : {};
-    const result = await action(values);
-    // What was typed goes back to the form, except anything secret.
-    const echo = Object.fromEntries(Object.entries(values).filter(([k]) => !/secret|password|token/i.test(k)));
-    return { ...result, values: echo };
-  }, name, need);
+  return tag(
+    async (_prev: FormState<R>, form: FormData): Promise<FormState<R>> => {
+      const values = form instanceof FormData ? formObject(form) : {};
+      const result = await action(values);
+      // What was typed goes back to the form, except anything secret.
+      const echo = Object.fromEntries(Object.entries(values).filter(([k]) => !/secret|password|token/i.test(k)));
+      return { ...result, values: echo };
+    },
+    name,
+    need,
+  );
 }
 
 /** An admin API route: 401 for anonymous, 403 for too little. */
 export function staffRoute(name: string, need: Role, handler: (request: Request, staff: SignedIn) => Promise<Response>) {
   ACTIONS.set(name, need);
-  return tag(async (request: Request): Promise<Response> => {
-    const staff = await currentStaff();
-    const problem = allows(staff, need);
-    if (problem) {
-      return Response.json({ error: problem, message: new AccessError(problem).message }, { status: problem === "anonymous" ? 401 : 403 });
-    }
-    return handler(request, staff as SignedIn);
-  }, name, need);
+  return tag(
+    async (request: Request): Promise<Response> => {
+      const staff = await currentStaff();
+      const problem = allows(staff, need);
+      if (problem) {
+        return Response.json(
+          { error: problem, message: new AccessError(problem).message },
+          { status: problem === "anonymous" ? 401 : 403 },
+        );
+      }
+      return handler(request, staff as SignedIn);
+    },
+    name,
+    need,
+  );
 }

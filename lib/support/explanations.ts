@@ -57,7 +57,7 @@ export const EXPLANATIONS: Record<FailureCode, Explanation> = {
     who: "admin",
   },
   declined_at_portal: {
-    what: "The person chose \"Not now\" on the portal's page instead of verifying.",
+    what: 'The person chose "Not now" on the portal\'s page instead of verifying.',
     next: "Nothing is broken. Ask them to try again when they are ready.",
     who: "person",
   },

@@ -42,9 +42,27 @@ const attempt = {
 } as SummaryAttempt & Record<string, unknown>;
 
 const events: SummaryEvent[] = [
-  { step: "result", outcome: "error", errorCode: "identity_not_verified", errorDescription: "the provider did not report the person's identity as verified", at: new Date("2026-03-10T14:12:08.000Z") },
-  { step: "token_received", outcome: "ok", errorCode: null, errorDescription: "token checked for application app-bank", at: new Date("2026-03-10T14:10:00.000Z") },
-  { step: "sent_to_provider", outcome: "ok", errorCode: null, errorDescription: "to https://api.idmelabs.com with scopes openid http://idmanagement.gov/ns/assurance/ial/2/aal/2", at: new Date("2026-03-10T14:10:02.000Z") },
+  {
+    step: "result",
+    outcome: "error",
+    errorCode: "identity_not_verified",
+    errorDescription: "the provider did not report the person's identity as verified",
+    at: new Date("2026-03-10T14:12:08.000Z"),
+  },
+  {
+    step: "token_received",
+    outcome: "ok",
+    errorCode: null,
+    errorDescription: "token checked for application app-bank",
+    at: new Date("2026-03-10T14:10:00.000Z"),
+  },
+  {
+    step: "sent_to_provider",
+    outcome: "ok",
+    errorCode: null,
+    errorDescription: "to https://api.idmelabs.com with scopes openid http://idmanagement.gov/ns/assurance/ial/2/aal/2",
+    at: new Date("2026-03-10T14:10:02.000Z"),
+  },
   {
     step: "returned",
     outcome: "ok",
@@ -53,7 +71,13 @@ const events: SummaryEvent[] = [
     errorDescription: `code received for ${PERSONAL.email}, born ${PERSONAL.birthDate}, phone ${PERSONAL.phone}, token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig`,
     at: new Date("2026-03-10T14:11:30.000Z"),
   },
-  { step: "interval_check", outcome: "info", errorCode: null, errorDescription: "last successful check 2026-02-01T10:00:00.000Z is outside the 24 h interval", at: new Date("2026-03-10T14:10:01.000Z") },
+  {
+    step: "interval_check",
+    outcome: "info",
+    errorCode: null,
+    errorDescription: "last successful check 2026-02-01T10:00:00.000Z is outside the 24 h interval",
+    at: new Date("2026-03-10T14:10:01.000Z"),
+  },
 ];
 
 describe("attempt summary", () => {
@@ -74,8 +98,16 @@ describe("attempt summary", () => {
 
   it("has the timeline in time order, with the portal's own descriptions", () => {
     const timeline = forSupport.split("Timeline (UTC):\n")[1]!.split("\n");
-    expect(timeline.map((l) => l.trim().split(/\s+/)[2])).toEqual(["token_received", "interval_check", "sent_to_provider", "returned", "result"]);
-    expect(forSupport).toContain("2026-03-10 14:12:08  result  error  identity_not_verified – the provider did not report the person's identity as verified");
+    expect(timeline.map((l) => l.trim().split(/\s+/)[2])).toEqual([
+      "token_received",
+      "interval_check",
+      "sent_to_provider",
+      "returned",
+      "result",
+    ]);
+    expect(forSupport).toContain(
+      "2026-03-10 14:12:08  result  error  identity_not_verified – the provider did not report the person's identity as verified",
+    );
     expect(forSupport).toContain("token checked for application app-bank");
     expect(forSupport).toContain("with scopes openid http://idmanagement.gov/ns/assurance/ial/2/aal/2");
     // Timestamps in the portal's descriptions are not mistaken for personal data.
@@ -84,7 +116,17 @@ describe("attempt summary", () => {
 
   it("contains no personal data, provider answer or protocol secret, whatever the caller passed", () => {
     for (const text of [forSupport, forAdmin]) {
-      for (const value of [...Object.values(PERSONAL), "Margarethe", "Oyelaran", "Kowalczyk", "867-5309", "1984", "Baker", "eyJhbGciOiJIUzI1NiJ9", "secret-"]) {
+      for (const value of [
+        ...Object.values(PERSONAL),
+        "Margarethe",
+        "Oyelaran",
+        "Kowalczyk",
+        "867-5309",
+        "1984",
+        "Baker",
+        "eyJhbGciOiJIUzI1NiJ9",
+        "secret-",
+      ]) {
         expect(text, value).not.toContain(value);
       }
       expect(text).not.toMatch(/@example\.test/);
@@ -103,7 +145,13 @@ describe("attempt summary", () => {
 
   it("reads well without an application, a code or events", () => {
     const bare = attemptSummary(
-      { referenceCode: "IDV-0000-0001", status: "error", createdAt: new Date("2026-03-10T00:00:00Z"), failureCode: "token_expired", failureStep: "token_received" },
+      {
+        referenceCode: "IDV-0000-0001",
+        status: "error",
+        createdAt: new Date("2026-03-10T00:00:00Z"),
+        failureCode: "token_expired",
+        failureStep: "token_received",
+      },
       [],
       explain("token_expired"),
       "support",
@@ -112,7 +160,12 @@ describe("attempt summary", () => {
     expect(bare).toContain("Auth0 user: — (not known)");
     expect(bare).toContain("(no events recorded)");
     expect(bare).toContain("not returned to Auth0");
-    const unknown = attemptSummary({ referenceCode: "IDV-0000-0002", status: "error", createdAt: new Date(), failureCode: "something_new" }, [], null, "support");
+    const unknown = attemptSummary(
+      { referenceCode: "IDV-0000-0002", status: "error", createdAt: new Date(), failureCode: "something_new" },
+      [],
+      null,
+      "support",
+    );
     expect(unknown).toContain("no explanation is known");
   });
 });

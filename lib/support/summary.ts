@@ -75,24 +75,38 @@ export function scrubText(text: string | null | undefined, max = 240): string {
     .replace(/\b\d{4}-\d{2}-\d{2}\b(?!T\d)/g, "[date]")
     .replace(/\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b/g, "[date]")
     // Phone, social security or card numbers: six digits or more, with separators.
-    .replace(/(?<![\w.:-])\+?\d[\d ().-]{4,}\d(?![\w:-])/g, (m) => (m.replace(/\D/g, "").length >= 6 && !/^\d{4}-\d{2}-\d{2}/.test(m) ? "[number]" : m));
+    .replace(/(?<![\w.:-])\+?\d[\d ().-]{4,}\d(?![\w:-])/g, (m) =>
+      m.replace(/\D/g, "").length >= 6 && !/^\d{4}-\d{2}-\d{2}/.test(m) ? "[number]" : m,
+    );
   t = t.trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 
 const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
 
-export function attemptSummary(attempt: SummaryAttempt, events: readonly SummaryEvent[], explanation: Explanation | null, role: SummaryRole): string {
+export function attemptSummary(
+  attempt: SummaryAttempt,
+  events: readonly SummaryEvent[],
+  explanation: Explanation | null,
+  role: SummaryRole,
+): string {
   const a = attempt;
   const lines: string[] = [];
   lines.push("Identity verification – troubleshooting summary");
   lines.push(`Reference code: ${a.referenceCode}`);
   lines.push(`Time: ${when(a.createdAt)}`);
-  const app = a.applicationName ? `${scrubText(a.applicationName, 80)}${a.auth0ClientId ? ` (client ${a.auth0ClientId})` : ""}` : a.auth0ClientId ? `client ${a.auth0ClientId}` : "— (none named: the login failed before the application was known)";
+  const app = a.applicationName
+    ? `${scrubText(a.applicationName, 80)}${a.auth0ClientId ? ` (client ${a.auth0ClientId})` : ""}`
+    : a.auth0ClientId
+      ? `client ${a.auth0ClientId}`
+      : "— (none named: the login failed before the application was known)";
   lines.push(`Application: ${app}`);
   lines.push(`Auth0 user: ${a.auth0UserId ? (role === "admin" ? a.auth0UserId : maskAuth0UserId(a.auth0UserId)) : "— (not known)"}`);
-  if (a.provider || a.policy) lines.push(`Provider / policy: ${a.provider ?? "—"} / ${a.policy ?? "—"}${a.requiredGroup ? ` (group ${a.requiredGroup})` : ""}`);
-  lines.push(`Outcome: ${a.status}${a.returnStatus ? ` (Auth0 was told: ${a.returnStatus})` : ""}${a.resumedAt ? `, returned to Auth0 ${when(a.resumedAt)}` : ", not returned to Auth0"}`);
+  if (a.provider || a.policy)
+    lines.push(`Provider / policy: ${a.provider ?? "—"} / ${a.policy ?? "—"}${a.requiredGroup ? ` (group ${a.requiredGroup})` : ""}`);
+  lines.push(
+    `Outcome: ${a.status}${a.returnStatus ? ` (Auth0 was told: ${a.returnStatus})` : ""}${a.resumedAt ? `, returned to Auth0 ${when(a.resumedAt)}` : ", not returned to Auth0"}`,
+  );
   if (a.failureCode || a.failureStep) {
     lines.push(`Step: ${a.failureStep ?? "—"}`);
     lines.push(`Code: ${a.failureCode ?? "—"}`);

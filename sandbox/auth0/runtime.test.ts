@@ -4,14 +4,7 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 import { SignJWT, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  DEFAULT_ACTION_FILE,
-  loadAction,
-  runContinuePostLogin,
-  runPostLogin,
-  type ActionModule,
-  type RunInput,
-} from "./runtime";
+import { DEFAULT_ACTION_FILE, loadAction, runContinuePostLogin, runPostLogin, type ActionModule, type RunInput } from "./runtime";
 
 const SECRET = "runtime-test-secret-0123456789abcdef";
 const STATE = "st-abc_123";
@@ -81,7 +74,14 @@ describe("encodeToken", () => {
     expect(decodeProtectedHeader(token)).toMatchObject({ alg: "HS256", typ: "JWT" });
     const claims = decodeJwt(token);
     const iat = Math.floor(now.getTime() / 1000);
-    expect(claims).toMatchObject({ iss: "tenant.example.auth0.com", sub: "auth0|user-1", iat, exp: iat + 900, id: "p-1", client_id: "client-1" });
+    expect(claims).toMatchObject({
+      iss: "tenant.example.auth0.com",
+      sub: "auth0|user-1",
+      iat,
+      exp: iat + 900,
+      id: "p-1",
+      client_id: "client-1",
+    });
     expect(claims).not.toHaveProperty("gone");
     // The signature is a real HS256 one with the secret as UTF-8 key.
     const verified = await jwtVerify(token, new TextEncoder().encode(SECRET), { currentDate: now });
@@ -103,7 +103,14 @@ describe("encodeToken", () => {
     );
     const claims = decodeJwt(token);
     const iat = Math.floor(now.getTime() / 1000);
-    expect(claims).toMatchObject({ iss: "tenant.example.auth0.com", sub: "auth0|user-1", iat, exp: iat + 600, extra: true, ip: "203.0.113.9" });
+    expect(claims).toMatchObject({
+      iss: "tenant.example.auth0.com",
+      sub: "auth0|user-1",
+      iat,
+      exp: iat + 600,
+      extra: true,
+      ip: "203.0.113.9",
+    });
   });
 
   it("refuses a missing secret", async () => {
@@ -145,7 +152,9 @@ describe("validateToken", () => {
   it("rejects a tampered payload", async () => {
     const good = await sign({ state: STATE, status: "failed" });
     const [h, , s] = good.split(".");
-    const forged = Buffer.from(JSON.stringify({ state: STATE, status: "success", exp: Math.floor(Date.now() / 1000) + 300 })).toString("base64url");
+    const forged = Buffer.from(JSON.stringify({ state: STATE, status: "success", exp: Math.floor(Date.now() / 1000) + 300 })).toString(
+      "base64url",
+    );
     const r = await validate(baseInput({ request: { body: { token: `${h}.${forged}.${s}` } } }), "token");
     expect(r.thrown?.message).toMatch(/signature/);
   });
@@ -211,7 +220,9 @@ describe("sendUserTo and canRedirect", () => {
     const r = await runPostLogin(
       action((_e, api) => {
         expect(api.redirect.canRedirect()).toBe(true);
-        api.redirect.sendUserTo("https://verify.example.com/id-verification", { query: { token: "a.b.c", skip: undefined, state: "forged" } });
+        api.redirect.sendUserTo("https://verify.example.com/id-verification", {
+          query: { token: "a.b.c", skip: undefined, state: "forged" },
+        });
       }),
       baseInput(),
     );
@@ -306,7 +317,10 @@ describe("event, claims and metadata", () => {
       baseInput(),
     );
     expect(r.error?.message).toBe("boom");
-    r = await runContinuePostLogin(action(() => undefined), baseInput());
+    r = await runContinuePostLogin(
+      action(() => undefined),
+      baseInput(),
+    );
     expect(r.error?.message).toMatch(/onContinuePostLogin/);
   });
 });

@@ -101,7 +101,11 @@ export function loadAction(file: string): ActionModule {
   const loaded: unknown = requireFromHere(resolved);
   // Like Auth0, the module is used once: drop it again so nothing is shared.
   delete requireFromHere.cache[resolved];
-  if (loaded === null || typeof loaded !== "object" || typeof (loaded as { onExecutePostLogin?: unknown }).onExecutePostLogin !== "function") {
+  if (
+    loaded === null ||
+    typeof loaded !== "object" ||
+    typeof (loaded as { onExecutePostLogin?: unknown }).onExecutePostLogin !== "function"
+  ) {
     throw new TypeError(`${file} does not export an onExecutePostLogin function`);
   }
   const onContinue = (loaded as { onContinuePostLogin?: unknown }).onContinuePostLogin;
@@ -169,7 +173,8 @@ async function run(input: RunInput, handler: (event: unknown, api: unknown) => P
 function checkInput(input: RunInput): void {
   if (!input || typeof input !== "object") throw new TypeError("runtime: input is required");
   if (typeof input.tenantDomain !== "string" || input.tenantDomain === "") throw new TypeError("runtime: tenantDomain is required");
-  if (!input.user || typeof input.user.user_id !== "string" || input.user.user_id === "") throw new TypeError("runtime: user.user_id is required");
+  if (!input.user || typeof input.user.user_id !== "string" || input.user.user_id === "")
+    throw new TypeError("runtime: user.user_id is required");
   if (!input.client || typeof input.client.client_id !== "string") throw new TypeError("runtime: client.client_id is required");
   if (typeof input.state !== "string" || input.state === "") throw new TypeError("runtime: state is required");
   if (input.now !== undefined && !Number.isFinite(input.now.getTime())) throw new TypeError("runtime: now must be a valid Date");
@@ -281,9 +286,11 @@ function buildApi(input: RunInput, state: RunState, now: Date): Record<string, u
 
       validateToken(options: { secret?: unknown; tokenParameterName?: unknown }) {
         const secret = options?.secret;
-        if (typeof secret !== "string" || secret === "") throw new TypeError("api.redirect.validateToken: secret must be a non-empty string");
+        if (typeof secret !== "string" || secret === "")
+          throw new TypeError("api.redirect.validateToken: secret must be a non-empty string");
         const name = options.tokenParameterName ?? "session_token";
-        if (typeof name !== "string" || name === "") throw new TypeError("api.redirect.validateToken: tokenParameterName must be a non-empty string");
+        if (typeof name !== "string" || name === "")
+          throw new TypeError("api.redirect.validateToken: tokenParameterName must be a non-empty string");
         const token = input.request?.body?.[name] ?? input.request?.query?.[name];
         if (typeof token !== "string" || token === "") {
           throw new Error(`The session token is missing: no "${name}" parameter in the request`);

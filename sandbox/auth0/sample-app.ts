@@ -167,7 +167,13 @@ async function startLogin(app: AppState, req: IncomingMessage, res: ServerRespon
     return sendHtml(
       res,
       502,
-      resultPage(app, { ok: false, client, error: "tenant_unreachable", description: err instanceof Error ? err.message : String(err), during: "login" }),
+      resultPage(app, {
+        ok: false,
+        client,
+        error: "tenant_unreachable",
+        description: err instanceof Error ? err.message : String(err),
+        during: "login",
+      }),
     );
   }
   sweep(app);
@@ -196,7 +202,12 @@ async function callback(app: AppState, req: IncomingMessage, res: ServerResponse
     return sendHtml(
       res,
       400,
-      resultPage(app, { ok: false, error: "unknown_login", description: "This login was not started here, has expired, or was already finished.", during: "login" }),
+      resultPage(app, {
+        ok: false,
+        error: "unknown_login",
+        description: "This login was not started here, has expired, or was already finished.",
+        during: "login",
+      }),
     );
   }
   app.pending.delete(state);
@@ -230,7 +241,17 @@ async function refresh(app: AppState, req: IncomingMessage, res: ServerResponse)
     return sendHtml(res, 400, resultPage(app, { ok: false, error: "no_session", description: "Log in first.", during: "refresh" }));
   }
   if (!session.refreshToken) {
-    return sendHtml(res, 400, resultPage(app, { ok: false, client, error: "no_refresh_token", description: "The tenant issued no refresh token.", during: "refresh" }));
+    return sendHtml(
+      res,
+      400,
+      resultPage(app, {
+        ok: false,
+        client,
+        error: "no_refresh_token",
+        description: "The tenant issued no refresh token.",
+        during: "refresh",
+      }),
+    );
   }
   try {
     const config = await app.config(client);
@@ -238,7 +259,11 @@ async function refresh(app: AppState, req: IncomingMessage, res: ServerResponse)
     const claims = { ...(tokens.claims() ?? {}) } as Record<string, unknown>;
     session.claims = claims;
     if (tokens.refresh_token) session.refreshToken = tokens.refresh_token;
-    return sendHtml(res, 200, resultPage(app, { ok: true, client, claims, note: "Tokens refreshed: these are the claims of the new ID token.", canRefresh: true }));
+    return sendHtml(
+      res,
+      200,
+      resultPage(app, { ok: true, client, claims, note: "Tokens refreshed: these are the claims of the new ID token.", canRefresh: true }),
+    );
   } catch (err) {
     return sendHtml(res, 200, resultPage(app, { ...failure(err, "refresh"), client }));
   }

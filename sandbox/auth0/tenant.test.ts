@@ -85,7 +85,9 @@ async function startFakePortal(tenantUrl: () => string, tenantDomain: () => stri
         .sign(secretKey);
       if (a.tamper) {
         const [h, , s] = back.split(".");
-        const forged = Buffer.from(JSON.stringify({ state, status: "success", sub: "idv_forged", iat: now, exp: now + 300 })).toString("base64url");
+        const forged = Buffer.from(JSON.stringify({ state, status: "success", sub: "idv_forged", iat: now, exp: now + 300 })).toString(
+          "base64url",
+        );
         back = `${h}.${forged}.${s}`;
       }
       const continueUrl = `${tenantUrl()}/continue?state=${encodeURIComponent(state)}`;
@@ -94,10 +96,12 @@ async function startFakePortal(tenantUrl: () => string, tenantDomain: () => stri
         res.writeHead(303, { location: `${continueUrl}&token=${encodeURIComponent(back)}` }).end();
         return;
       }
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(
-        `<!doctype html><form method="post" action="${continueUrl}"><input type="hidden" name="token" value="${back}">` +
-          `<button type="submit">Continue</button></form><script>document.forms[0].submit()</script>`,
-      );
+      res
+        .writeHead(200, { "content-type": "text/html; charset=utf-8" })
+        .end(
+          `<!doctype html><form method="post" action="${continueUrl}"><input type="hidden" name="token" value="${back}">` +
+            `<button type="submit">Continue</button></form><script>document.forms[0].submit()</script>`,
+        );
     })().catch(() => res.writeHead(500).end());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -297,7 +301,10 @@ function ageVerification(userId: string, ageSeconds: number) {
   const meta = tenant.appMetadata(userId);
   const record = meta.id_verification as Record<string, unknown>;
   expect(record).toBeTruthy();
-  tenant.setAppMetadata(userId, { ...meta, id_verification: { ...record, lastSuccessfulCheck: new Date(Date.now() - ageSeconds * 1000).toISOString() } });
+  tenant.setAppMetadata(userId, {
+    ...meta,
+    id_verification: { ...record, lastSuccessfulCheck: new Date(Date.now() - ageSeconds * 1000).toISOString() },
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -321,7 +328,9 @@ describe("the tenant stand-in's OpenID configuration", () => {
 
   it("maps Auth0's /v2/logout onto the end-session endpoint", async () => {
     const returnTo = `${sample.url}/`;
-    const res = await fetch(`${tenant.url}/v2/logout?client_id=sample-app&returnTo=${encodeURIComponent(returnTo)}`, { redirect: "manual" });
+    const res = await fetch(`${tenant.url}/v2/logout?client_id=sample-app&returnTo=${encodeURIComponent(returnTo)}`, {
+      redirect: "manual",
+    });
     expect(res.status).toBe(302);
     const loc = new URL(res.headers.get("location") as string, tenant.url);
     expect(loc.pathname).toBe("/oidc/logout");
@@ -448,7 +457,11 @@ describe("refresh-token exchanges", () => {
     const { callback } = await loginByHand(bank, "auth0|bob");
     const code = callback.searchParams.get("code");
     expect(code, callback.search).toBeTruthy();
-    const tokens = await tokenRequest(bank, { grant_type: "authorization_code", code: code as string, redirect_uri: bank.redirect_uris[0] as string }, "post");
+    const tokens = await tokenRequest(
+      bank,
+      { grant_type: "authorization_code", code: code as string, redirect_uri: bank.redirect_uris[0] as string },
+      "post",
+    );
     expect(tokens.status).toBe(200);
     expect(typeof tokens.body.refresh_token).toBe("string");
     expect(decodeJwt(tokens.body.id_token as string)[`${NS}status`]).toBe("valid");
@@ -480,12 +493,19 @@ describe("the staff application", () => {
 
     const tokens = await tokenRequest(
       staff,
-      { grant_type: "authorization_code", code: callback.searchParams.get("code") as string, redirect_uri: staff.redirect_uris[0] as string },
+      {
+        grant_type: "authorization_code",
+        code: callback.searchParams.get("code") as string,
+        redirect_uri: staff.redirect_uris[0] as string,
+      },
       "basic",
     );
     expect(tokens.status).toBe(200);
     const jwks = createRemoteJWKSet(new URL(`${tenant.url}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(tokens.body.id_token as string, jwks, { issuer: tenant.issuer, audience: STAFF_CLIENT_ID });
+    const { payload, protectedHeader } = await jwtVerify(tokens.body.id_token as string, jwks, {
+      issuer: tenant.issuer,
+      audience: STAFF_CLIENT_ID,
+    });
     expect(protectedHeader.alg).toBe("RS256");
     expect(payload.sub).toBe("auth0|admin");
     expect(payload.email).toBe("admin@example.test");
@@ -494,7 +514,11 @@ describe("the staff application", () => {
     expect(tenant.appMetadata("auth0|admin")).toEqual({});
 
     // Refreshing a staff login does not run the Action either.
-    const refreshed = await tokenRequest(staff, { grant_type: "refresh_token", refresh_token: tokens.body.refresh_token as string }, "post");
+    const refreshed = await tokenRequest(
+      staff,
+      { grant_type: "refresh_token", refresh_token: tokens.body.refresh_token as string },
+      "post",
+    );
     expect(refreshed.status).toBe(200);
     expect(decodeJwt(refreshed.body.id_token as string)[DEFAULT_ROLES_CLAIM]).toEqual(["idv-admin"]);
   });

@@ -271,13 +271,15 @@ const claimsKey = (accountId: string, clientId: string) => `${accountId}\u0000${
 function buildConfiguration(t: TenantState, privateJwk: JWK): Configuration {
   // Every authorization shows the sign-in page (no SSO reuse), so the Action runs on each login.
   const policy = interactionPolicy.base();
-  policy.get("login")?.checks.add(
-    new interactionPolicy.Check(
-      "auth0_standin_sign_in",
-      "the Auth0 stand-in asks for a user on every request",
-      (ctx) => !ctx.oidc?.result?.login,
-    ),
-  );
+  policy
+    .get("login")
+    ?.checks.add(
+      new interactionPolicy.Check(
+        "auth0_standin_sign_in",
+        "the Auth0 stand-in asks for a user on every request",
+        (ctx) => !ctx.oidc?.result?.login,
+      ),
+    );
 
   return {
     adapter: createMemoryAdapterFactory(),
@@ -410,7 +412,11 @@ const skipsAction = (client: TenantClient) => client.metadata.IDV_SKIP === "true
 type Handler = "onExecutePostLogin" | "onContinuePostLogin";
 
 /** Loads the Action afresh (edits apply without a restart) and runs one handler; never throws. */
-async function runAction(t: TenantState, handler: Handler, input: Omit<RunInput, "tenantDomain" | "secrets" | "configuration">): Promise<RunResult> {
+async function runAction(
+  t: TenantState,
+  handler: Handler,
+  input: Omit<RunInput, "tenantDomain" | "secrets" | "configuration">,
+): Promise<RunResult> {
   const full: RunInput = { ...input, tenantDomain: t.domain, secrets: { ...t.secrets }, configuration: { ...t.configuration } };
   try {
     const action = loadAction(t.actionFile);
@@ -451,7 +457,9 @@ function emittableClaims(t: TenantState, claims: Record<string, unknown>): Recor
       out[name] = value;
     } else if (!t.warnedClaims.has(name)) {
       t.warnedClaims.add(name);
-      console.warn(`[auth0-standin] the Action set the ID token claim "${name}", which the stand-in does not emit (add it to extraIdTokenClaims)`);
+      console.warn(
+        `[auth0-standin] the Action set the ID token claim "${name}", which the stand-in does not emit (add it to extraIdTokenClaims)`,
+      );
     }
   }
   return out;
@@ -550,10 +558,18 @@ async function signIn(t: TenantState, req: IncomingMessage, res: ServerResponse,
   try {
     details = await t.provider.interactionDetails(req, res);
   } catch {
-    return sendHtml(res, 400, page("Login expired", "<h2>This login has expired or is unknown.</h2><p>Start again from the application.</p>"));
+    return sendHtml(
+      res,
+      400,
+      page("Login expired", "<h2>This login has expired or is unknown.</h2><p>Start again from the application.</p>"),
+    );
   }
   if (details.uid !== uid) {
-    return sendHtml(res, 400, page("Login mismatch", "<h2>This login does not match your browser session.</h2><p>Start again from the application.</p>"));
+    return sendHtml(
+      res,
+      400,
+      page("Login mismatch", "<h2>This login does not match your browser session.</h2><p>Start again from the application.</p>"),
+    );
   }
   const client = t.clients.get(String(details.params.client_id ?? ""));
   if (!client) return sendHtml(res, 400, page("Unknown application", "<h2>This application is not registered on the tenant.</h2>"));
@@ -640,7 +656,14 @@ async function settle(t: TenantState, res: ServerResponse, tx: Omit<Transaction,
   }
 }
 
-async function finishLogin(t: TenantState, res: ServerResponse, uid: string, accountId: string, clientId: string, claims: Record<string, unknown>) {
+async function finishLogin(
+  t: TenantState,
+  res: ServerResponse,
+  uid: string,
+  accountId: string,
+  clientId: string,
+  claims: Record<string, unknown>,
+) {
   const interaction = await interactions(t).find(uid);
   if (!interaction) return loginExpired(res);
   t.loginClaims.set(claimsKey(accountId, clientId), claims);
@@ -739,7 +762,10 @@ function indexPage(t: TenantState): string {
     })
     .join("");
   const users = [...t.users.values()]
-    .map((u) => `<li>${esc(u.name)} &lt;${esc(u.email)}&gt; <code>${esc(u.user_id)}</code>${u.roles?.length ? ` roles: ${esc(u.roles.join(", "))}` : ""}</li>`)
+    .map(
+      (u) =>
+        `<li>${esc(u.name)} &lt;${esc(u.email)}&gt; <code>${esc(u.user_id)}</code>${u.roles?.length ? ` roles: ${esc(u.roles.join(", "))}` : ""}</li>`,
+    )
     .join("");
   return page(
     "Auth0 tenant (local stand-in)",
@@ -784,11 +810,6 @@ function page(title: string, body: string): string {
 </style></head>
 <body><main><p class="banner">Auth0 tenant (local stand-in) &mdash; test data only</p>${body}</main></body></html>`;
 }
-
-
-
-
-
 
 // ---------------------------------------------------------------------------
 // CLI: tsx sandbox/auth0/tenant.ts --port 4000
@@ -847,7 +868,11 @@ if (isMain(import.meta.url)) {
   console.log(`  discovery: ${tenant.url}/.well-known/openid-configuration`);
   console.log(`  domain (AUTH0_DOMAIN for the portal): ${tenant.domain}`);
   console.log(`  applications: ${(options.clients ?? []).map((c) => c.client_id).join(", ")}`);
-  console.log(`  Action configuration: ${Object.entries(options.configuration).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  console.log(
+    `  Action configuration: ${Object.entries(options.configuration)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}`,
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

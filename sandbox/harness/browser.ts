@@ -24,7 +24,13 @@ export interface Form {
 }
 
 const decode = (s: string) =>
-  s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#x27;/g, "'");
+  s
+    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, "&")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&#x27;/g, "'");
 
 export class TestBrowser {
   private jar = new Map<string, Map<string, string>>();
@@ -43,13 +49,18 @@ export class TestBrowser {
       const i = pair!.indexOf("=");
       const name = pair!.slice(0, i).trim();
       const value = pair!.slice(i + 1).trim();
-      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split("=")[1]!) < Date.now()));
+      const expired = attrs.some(
+        (a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split("=")[1]!) < Date.now()),
+      );
       if (expired || value === "") c.delete(name);
       else c.set(name, value);
     }
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
     const cookie = [...this.cookies(url)].map(([k, v]) => `${k}=${v}`).join("; ");
     if (cookie) headers.set("cookie", cookie);
@@ -64,7 +75,10 @@ export class TestBrowser {
   }
 
   /** Requests and follows redirects (303 turns into GET), like a browser. */
-  async go(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; stopAt?: (url: string) => boolean } = {}): Promise<Page> {
+  async go(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string>; stopAt?: (url: string) => boolean } = {},
+  ): Promise<Page> {
     const hops: Hop[] = [];
     let current = url;
     let req: typeof init = init;
@@ -86,12 +100,22 @@ export class TestBrowser {
   }
 
   /** Submits a form of the page, as pressing its button would. */
-  async submit(page: Page, match: (form: Form) => boolean = () => true, extra: Record<string, string> = {}, opts: { stopAt?: (url: string) => boolean } = {}): Promise<Page> {
+  async submit(
+    page: Page,
+    match: (form: Form) => boolean = () => true,
+    extra: Record<string, string> = {},
+    opts: { stopAt?: (url: string) => boolean } = {},
+  ): Promise<Page> {
     const form = forms(page).find(match);
     if (!form) throw new Error(`no matching form on ${page.url}:\n${page.html.slice(0, 2000)}`);
     const action = new URL(form.action || page.url, page.url).toString();
     const origin = new URL(page.url).origin;
-    return this.go(action, { method: form.method, form: { ...form.fields, ...extra }, headers: { origin, "sec-fetch-site": new URL(action).origin === origin ? "same-origin" : "cross-site" }, stopAt: opts.stopAt });
+    return this.go(action, {
+      method: form.method,
+      form: { ...form.fields, ...extra },
+      headers: { origin, "sec-fetch-site": new URL(action).origin === origin ? "same-origin" : "cross-site" },
+      stopAt: opts.stopAt,
+    });
   }
 }
 
@@ -113,5 +137,12 @@ export function forms(page: Pick<Page, "html">): Form[] {
 
 /** The page's text without tags, for assertions on what a person reads. */
 export function text(page: Pick<Page, "html">): string {
-  return decode(page.html.replace(/<script[\s\S]*?<\/script>/gi, " ").replace(/<style[\s\S]*?<\/style>/gi, " ").replace(/<[^>]+>/g, " ")).replace(/\s+/g, " ").trim();
+  return decode(
+    page.html
+      .replace(/<script[\s\S]*?<\/script>/gi, " ")
+      .replace(/<style[\s\S]*?<\/style>/gi, " ")
+      .replace(/<[^>]+>/g, " "),
+  )
+    .replace(/\s+/g, " ")
+    .trim();
 }

@@ -47,7 +47,9 @@ export async function startContinueReceiver(secret: string): Promise<ContinueRec
       }
       received.push(entry);
       res.writeHead(entry.error ? 400 : 200, { "content-type": "text/html; charset=utf-8" });
-      res.end(entry.error ? `<h1>Auth0 rejected the token</h1>` : `<h1>Login resumed</h1><pre id="status">${String(entry.claims?.status)}</pre>`);
+      res.end(
+        entry.error ? `<h1>Auth0 rejected the token</h1>` : `<h1>Login resumed</h1><pre id="status">${String(entry.claims?.status)}</pre>`,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -48,7 +48,13 @@ export async function startPortal(
     [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), mode, "-p", String(port), "-H", "127.0.0.1"],
     {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: mode === "start" ? "production" : "development", NEXT_TELEMETRY_DISABLED: "1", ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NODE_ENV: mode === "start" ? "production" : "development",
+        NEXT_TELEMETRY_DISABLED: "1",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -10,28 +10,14 @@ import { createHash } from "node:crypto";
  */
 
 /** Community (group) scopes ID.me knows and the stand-in accepts. */
-export const COMMUNITY_SCOPES = [
-  "military",
-  "student",
-  "teacher",
-  "responder",
-  "nurse",
-  "government",
-  "hospital_employee",
-] as const;
+export const COMMUNITY_SCOPES = ["military", "student", "teacher", "responder", "nurse", "government", "hospital_employee"] as const;
 export type CommunityScope = (typeof COMMUNITY_SCOPES)[number];
 
 /** Identity-verification policy scope (IAL2 / AAL2). */
 export const IDENTITY_SCOPE = "http://idmanagement.gov/ns/assurance/ial/2/aal/2";
 
 /** Every scope the stand-in accepts; anything else is `invalid_scope`. */
-export const SUPPORTED_SCOPES: readonly string[] = [
-  "openid",
-  "email",
-  "profile",
-  ...COMMUNITY_SCOPES,
-  IDENTITY_SCOPE,
-];
+export const SUPPORTED_SCOPES: readonly string[] = ["openid", "email", "profile", ...COMMUNITY_SCOPES, IDENTITY_SCOPE];
 
 export type AttributeValue = string | number | boolean | null;
 
@@ -52,14 +38,7 @@ export interface CommunityMembership {
   verified: boolean;
 }
 
-export type PersonaKey =
-  | "identity-verified"
-  | "veteran"
-  | "not-verified"
-  | "declines"
-  | "awkward"
-  | "malformed"
-  | "slow";
+export type PersonaKey = "identity-verified" | "veteran" | "not-verified" | "declines" | "awkward" | "malformed" | "slow";
 
 /** How the persona behaves beyond its data. */
 export type PersonaBehaviour =
@@ -328,9 +307,7 @@ export function isCommunityScope(scope: string): scope is CommunityScope {
 
 /** Policy scopes (community + identity) among a space-separated scope string, in order. */
 export function policyScopes(scope: string | undefined): string[] {
-  return [...new Set((scope ?? "").split(" ").filter(Boolean))].filter(
-    (s) => s === IDENTITY_SCOPE || isCommunityScope(s),
-  );
+  return [...new Set((scope ?? "").split(" ").filter(Boolean))].filter((s) => s === IDENTITY_SCOPE || isCommunityScope(s));
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -356,11 +333,7 @@ export function orderedAttributes(persona: Persona, random: () => number = Math.
 }
 
 /** One status entry per granted policy scope (plus the persona's extra entries). */
-export function statusFor(
-  persona: Persona,
-  grantedScope: string | undefined,
-  random: () => number = Math.random,
-): StatusEntry[] {
+export function statusFor(persona: Persona, grantedScope: string | undefined, random: () => number = Math.random): StatusEntry[] {
   const entries: StatusEntry[] = policyScopes(grantedScope).map((scope) => {
     if (scope === IDENTITY_SCOPE) {
       return { group: "identity", subgroups: copy(persona.identity.subgroups), verified: persona.identity.verified };
@@ -397,6 +370,4 @@ export function flatClaims(persona: Persona, random: () => number = Math.random)
 }
 
 /** Every attribute handle any persona carries (the stand-in's `claims_supported`). */
-export const ATTRIBUTE_HANDLES: readonly string[] = [
-  ...new Set(PERSONAS.flatMap((p) => p.attributes.map((a) => a.handle))),
-];
+export const ATTRIBUTE_HANDLES: readonly string[] = [...new Set(PERSONAS.flatMap((p) => p.attributes.map((a) => a.handle)))];

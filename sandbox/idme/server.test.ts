@@ -173,11 +173,19 @@ describe("discovery", () => {
     expect(d.userinfo_endpoint).toBe(`${standin.url}/api/public/v3/userinfo`);
     expect(d.jwks_uri).toBe(`${standin.url}/oidc/.well-known/jwks`);
     expect(d.id_token_signing_alg_values_supported).toEqual(["RS256"]);
-    expect(d.token_endpoint_auth_methods_supported).toEqual(
-      expect.arrayContaining(["client_secret_post", "client_secret_basic"]),
-    );
+    expect(d.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(["client_secret_post", "client_secret_basic"]));
     expect(d.scopes_supported).toEqual(
-      expect.arrayContaining(["openid", "military", "student", "teacher", "responder", "nurse", "government", "hospital_employee", IDENTITY_SCOPE]),
+      expect.arrayContaining([
+        "openid",
+        "military",
+        "student",
+        "teacher",
+        "responder",
+        "nurse",
+        "government",
+        "hospital_employee",
+        IDENTITY_SCOPE,
+      ]),
     );
 
     const jwks = (await (await fetch(d.jwks_uri as string)).json()) as { keys: Array<Record<string, unknown>> };
@@ -291,9 +299,27 @@ describe("OIDC flow (openid-client v6)", () => {
   it("ID.me's status reflects each persona (not-verified, identity-verified without military)", async () => {
     const config = await oidcConfig();
     for (const [persona, expected] of [
-      ["not-verified", [{ group: "military", verified: false }, { group: "identity", verified: false }]],
-      ["identity-verified", [{ group: "military", verified: false }, { group: "identity", verified: true }]],
-      ["veteran", [{ group: "military", subgroups: ["veteran"], verified: true }, { group: "identity", verified: true }]],
+      [
+        "not-verified",
+        [
+          { group: "military", verified: false },
+          { group: "identity", verified: false },
+        ],
+      ],
+      [
+        "identity-verified",
+        [
+          { group: "military", verified: false },
+          { group: "identity", verified: true },
+        ],
+      ],
+      [
+        "veteran",
+        [
+          { group: "military", subgroups: ["veteran"], verified: true },
+          { group: "identity", verified: true },
+        ],
+      ],
     ] as const) {
       const verifier = oidc.randomPKCECodeVerifier();
       const nonce = oidc.randomNonce();
@@ -355,10 +381,9 @@ describe("plain OAuth 2 (no openid), as in seed 004", () => {
   });
 
   it("client_secret_basic, op/eid extras, and the same raw reply; a reused code is invalid_grant", async () => {
-    const cb = await signIn(
-      manualAuthUrl({ scope: `military ${IDENTITY_SCOPE}`, state: "s1", op: "signup", eid: "ext-123" }),
-      { persona: "identity-verified" },
-    );
+    const cb = await signIn(manualAuthUrl({ scope: `military ${IDENTITY_SCOPE}`, state: "s1", op: "signup", eid: "ext-123" }), {
+      persona: "identity-verified",
+    });
     const code = cb.searchParams.get("code") as string;
     const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString("base64")}`;
     const form = { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI };

@@ -17,13 +17,7 @@ import { randomBytes } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
-import Provider, {
-  errors,
-  interactionPolicy,
-  type ClientLike,
-  type Configuration,
-  type KoaContextWithOIDC,
-} from "oidc-provider";
+import Provider, { errors, interactionPolicy, type ClientLike, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
 import {
   ATTRIBUTE_HANDLES,
@@ -178,13 +172,15 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK): Configur
 
   // The stand-in asks for a persona on every authorization request (no SSO session reuse).
   const policy = interactionPolicy.base();
-  policy.get("login")?.checks.add(
-    new interactionPolicy.Check(
-      "idme_standin_pick_persona",
-      "the ID.me stand-in asks for a persona on every request",
-      (ctx) => !ctx.oidc?.result?.login,
-    ),
-  );
+  policy
+    .get("login")
+    ?.checks.add(
+      new interactionPolicy.Check(
+        "idme_standin_pick_persona",
+        "the ID.me stand-in asks for a persona on every request",
+        (ctx) => !ctx.oidc?.result?.login,
+      ),
+    );
 
   return {
     // Per-instance store: instances in one process do not see each other's tokens.
@@ -483,8 +479,7 @@ async function signin(h: HandlerContext, req: IncomingMessage, res: ServerRespon
       res,
       {
         error: "access_denied",
-        error_description:
-          action === "deny" ? "The user denied the request" : "The user declined to share their information",
+        error_description: action === "deny" ? "The user denied the request" : "The user declined to share their information",
       },
       { mergeWithLastSubmission: false },
     );

@@ -90,7 +90,11 @@ describe("discovery", () => {
     expect(d.id_token_signing_alg_values_supported).toEqual(["RS256"]);
     expect(d.scopes_supported).toEqual(expect.arrayContaining(["openid", "email", "profile"]));
     expect(d.claims_supported).toEqual(expect.arrayContaining(["verified_claims", "given_name", "family_name", "birthdate", "address"]));
-    expect(d).toMatchObject({ verified_claims_supported: true, trust_frameworks_supported: [TRUST_FRAMEWORK], evidence_supported: ["electronic_record"] });
+    expect(d).toMatchObject({
+      verified_claims_supported: true,
+      trust_frameworks_supported: [TRUST_FRAMEWORK],
+      evidence_supported: ["electronic_record"],
+    });
 
     const jwks = (await (await fetch(d.jwks_uri as string)).json()) as { keys: Array<Record<string, unknown>> };
     expect(jwks.keys).toHaveLength(1);
@@ -226,7 +230,10 @@ describe("accounts", () => {
 
 describe("token endpoint", () => {
   async function freshCode(): Promise<string> {
-    const { callback } = await signInAtStandin(manualAuthUrl({ scope: SCOPE, state: "t" }), { bank: "harbor-trust", persona: "bank-verified" });
+    const { callback } = await signInAtStandin(manualAuthUrl({ scope: SCOPE, state: "t" }), {
+      bank: "harbor-trust",
+      persona: "bank-verified",
+    });
     const code = callback.searchParams.get("code");
     expect(code).toBeTruthy();
     return code!;
@@ -234,7 +241,13 @@ describe("token endpoint", () => {
 
   it("requires client_secret_basic: the secret in the form (client_secret_post) is refused", async () => {
     const code = await freshCode();
-    const post = await rawTokenRequest({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    const post = await rawTokenRequest({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+    });
     expect(post.res.status).toBe(401);
     expect(post.json.error).toBe("invalid_client");
     expect(post.res.headers.get("www-authenticate")).toMatch(/^Basic/);
@@ -244,7 +257,10 @@ describe("token endpoint", () => {
     expect(none.json.error).toBe("invalid_client");
 
     // A wrong secret in Basic is invalid_client as well.
-    const wrong = await rawTokenRequest({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI }, { authorization: basic(CLIENT_ID, "nope") });
+    const wrong = await rawTokenRequest(
+      { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI },
+      { authorization: basic(CLIENT_ID, "nope") },
+    );
     expect(wrong.json.error).toBe("invalid_client");
 
     // The refused attempts did not burn the code: Basic works.
@@ -280,11 +296,17 @@ describe("token endpoint", () => {
 
 describe("errors back to the client", () => {
   it("an unknown scope is invalid_scope; a request without openid is invalid_request", async () => {
-    const bad = locationOf(await fetch(manualAuthUrl({ scope: "openid bank_statements", state: "u1" }), { redirect: "manual" }), new URL(standin.url));
+    const bad = locationOf(
+      await fetch(manualAuthUrl({ scope: "openid bank_statements", state: "u1" }), { redirect: "manual" }),
+      new URL(standin.url),
+    );
     expect(bad.href.startsWith(REDIRECT_URI)).toBe(true);
     expect(bad.searchParams.get("error")).toBe("invalid_scope");
     expect(bad.searchParams.get("state")).toBe("u1");
-    const noOpenid = locationOf(await fetch(manualAuthUrl({ scope: "email profile", state: "u2" }), { redirect: "manual" }), new URL(standin.url));
+    const noOpenid = locationOf(
+      await fetch(manualAuthUrl({ scope: "email profile", state: "u2" }), { redirect: "manual" }),
+      new URL(standin.url),
+    );
     expect(noOpenid.searchParams.get("error")).toBe("invalid_request");
   });
 
@@ -331,7 +353,9 @@ describe("the sign-in pages", () => {
 
 describe("lifecycle", () => {
   it("instances are isolated: a token from one is unknown to another", async () => {
-    const other = await startIdpartnerStandin({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [REDIRECT_URI] }] });
+    const other = await startIdpartnerStandin({
+      clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [REDIRECT_URI] }],
+    });
     try {
       const { tokens } = await oidcLogin({ bank: "harbor-trust", persona: "bank-verified" });
       const res = await fetch(`${other.url}${PATHS.userinfo}`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
@@ -378,7 +402,12 @@ describe("lifecycle", () => {
       const d = (await (await fetch(`${url}/oidc-proxy/.well-known/openid-configuration`)).json()) as { issuer: string };
       expect(d.issuer).toBe(`${url}/oidc-proxy`);
       const u = new URL(PATHS.authorization, url);
-      u.search = new URLSearchParams({ client_id: "cli-client", redirect_uri: "http://localhost:3000/b", response_type: "code", scope: SCOPE }).toString();
+      u.search = new URLSearchParams({
+        client_id: "cli-client",
+        redirect_uri: "http://localhost:3000/b",
+        response_type: "code",
+        scope: SCOPE,
+      }).toString();
       const res = await fetch(u, { redirect: "manual" });
       expect(res.headers.get("location")).toMatch(/^\/idpartner-standin\/signin\//);
 

@@ -162,13 +162,15 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
 
   // The stand-in asks for a bank and persona on every authorization request (no SSO reuse).
   const policy = interactionPolicy.base();
-  policy.get("login")?.checks.add(
-    new interactionPolicy.Check(
-      "idpartner_standin_pick_persona",
-      "the IDPartner stand-in asks for a bank and persona on every request",
-      (ctx) => !ctx.oidc?.result?.login,
-    ),
-  );
+  policy
+    .get("login")
+    ?.checks.add(
+      new interactionPolicy.Check(
+        "idpartner_standin_pick_persona",
+        "the IDPartner stand-in asks for a bank and persona on every request",
+        (ctx) => !ctx.oidc?.result?.login,
+      ),
+    );
 
   return {
     // Per-instance store: instances in one process do not see each other's codes and tokens.

@@ -14,7 +14,8 @@ import { CopySummaryButton } from "./CopySummaryButton";
  * any object with those fields and `events`); only whitelisted fields are read.
  */
 export async function CopySummary({ attempt, role }: { attempt: SummaryAttempt & { events: readonly SummaryEvent[] }; role: Role }) {
-  const applicationName = attempt.applicationName ?? (attempt.auth0ClientId ? ((await applicationNames()).get(attempt.auth0ClientId) ?? null) : null);
+  const applicationName =
+    attempt.applicationName ?? (attempt.auth0ClientId ? ((await applicationNames()).get(attempt.auth0ClientId) ?? null) : null);
   const summary = attemptSummary({ ...attempt, applicationName }, attempt.events, explain(attempt.failureCode), role);
   return <CopySummaryButton reference={attempt.referenceCode} summary={summary} />;
 }

@@ -44,7 +44,11 @@ export function CopySummaryButton({ reference, summary }: { reference: string; s
           Copy summary for a ticket
         </button>
         <span id={`${id}-status`} role="status" aria-live="polite" className="text-sm text-slate-600">
-          {copy === "copied" ? "Copied. Paste it into the ticket." : copy === "manual" ? "Select the text below and copy it (Ctrl+C / ⌘C)." : ""}
+          {copy === "copied"
+            ? "Copied. Paste it into the ticket."
+            : copy === "manual"
+              ? "Select the text below and copy it (Ctrl+C / ⌘C)."
+              : ""}
           {state && !state.ok ? <span className="text-rose-700"> {state.error.message}</span> : null}
         </span>
       </div>

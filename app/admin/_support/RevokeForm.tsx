@@ -47,7 +47,11 @@ export function RevokeForm({
   }
   if (status !== "verified") {
     if (quiet) return null;
-    return <p className="text-sm text-slate-600">{status === "revoked" ? "This verification is revoked." : "This record is not verified, so there is nothing to revoke."}</p>;
+    return (
+      <p className="text-sm text-slate-600">
+        {status === "revoked" ? "This verification is revoked." : "This record is not verified, so there is nothing to revoke."}
+      </p>
+    );
   }
   const errors = state && !state.ok ? state.error : null;
   const reasonId = `${id}-reason`;
@@ -57,10 +61,15 @@ export function RevokeForm({
       <form action={action} className="mt-3 space-y-3" noValidate>
         <input type="hidden" name="recordId" value={recordId} />
         <p className="text-sm text-slate-700">
-          The person will have to verify again at their next login, for every application. Use this when the verification should no longer count (for example a
-          stolen account or an identity linked by mistake).
+          The person will have to verify again at their next login, for every application. Use this when the verification should no longer
+          count (for example a stolen account or an identity linked by mistake).
         </p>
-        <Field name={reasonId} label="Reason (written to the audit log)" hint="At least 10 characters: the ticket number and what happened." errors={errors?.fieldErrors?.reason}>
+        <Field
+          name={reasonId}
+          label="Reason (written to the audit log)"
+          hint="At least 10 characters: the ticket number and what happened."
+          errors={errors?.fieldErrors?.reason}
+        >
           <textarea
             id={reasonId}
             name="reason"

@@ -27,8 +27,14 @@ const copiedSchema = z.object({
 
 export const recordSummaryCopied = staffFormAction("attempt.summary_copied", "support", copiedSchema, async (staff, input) => {
   const db = await getDb();
-  const attempt = await db.attempt.findUnique({ where: { referenceCode: input.reference }, select: { referenceCode: true, status: true, failureCode: true } });
+  const attempt = await db.attempt.findUnique({
+    where: { referenceCode: input.reference },
+    select: { referenceCode: true, status: true, failureCode: true },
+  });
   if (!attempt) throw new ActionFailure("not_found", "There is no attempt with that reference code.");
-  await audit(staff, "attempt.summary_copied", { target: attempt.referenceCode, details: { status: attempt.status, code: attempt.failureCode } });
+  await audit(staff, "attempt.summary_copied", {
+    target: attempt.referenceCode,
+    details: { status: attempt.status, code: attempt.failureCode },
+  });
   return { reference: attempt.referenceCode };
 });

@@ -29,8 +29,22 @@ interface Frame {
   className: string;
 }
 
-const WIDE: Frame = { W: 760, H: 240, M: { l: 44, r: 20, t: 12, b: 30 }, labels: { hour: 8, day: 10 }, suffix: "", className: "hidden sm:block" };
-const NARROW: Frame = { W: 360, H: 220, M: { l: 40, r: 18, t: 10, b: 28 }, labels: { hour: 4, day: 4 }, suffix: "-sm", className: "sm:hidden" };
+const WIDE: Frame = {
+  W: 760,
+  H: 240,
+  M: { l: 44, r: 20, t: 12, b: 30 },
+  labels: { hour: 8, day: 10 },
+  suffix: "",
+  className: "hidden sm:block",
+};
+const NARROW: Frame = {
+  W: 360,
+  H: 220,
+  M: { l: 40, r: 18, t: 10, b: 28 },
+  labels: { hour: 4, day: 4 },
+  suffix: "-sm",
+  className: "sm:hidden",
+};
 const FRAMES = [WIDE, NARROW];
 
 const pw = (f: Frame) => f.W - f.M.l - f.M.r;
@@ -38,7 +52,19 @@ const ph = (f: Frame) => f.H - f.M.t - f.M.b;
 
 const fmtTick = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 
-function Axes({ f, top, format = fmtTick, bucket, buckets }: { f: Frame; top: number; format?: (v: number) => string; bucket: Bucket; buckets: Date[] }) {
+function Axes({
+  f,
+  top,
+  format = fmtTick,
+  bucket,
+  buckets,
+}: {
+  f: Frame;
+  top: number;
+  format?: (v: number) => string;
+  bucket: Bucket;
+  buckets: Date[];
+}) {
   const n = buckets.length;
   const slot = pw(f) / n;
   const every = labelEvery(n, f.labels[bucket]);
@@ -116,7 +142,13 @@ export function StackedBarChart({
         const slot = pw(f) / buckets.length;
         const bw = Math.max(1, slot * 0.72);
         return (
-          <svg key={f.suffix} viewBox={`0 0 ${f.W} ${f.H}`} className={`h-auto w-full ${f.className}`} role="img" aria-labelledby={`${id}${f.suffix}-title ${id}${f.suffix}-desc`}>
+          <svg
+            key={f.suffix}
+            viewBox={`0 0 ${f.W} ${f.H}`}
+            className={`h-auto w-full ${f.className}`}
+            role="img"
+            aria-labelledby={`${id}${f.suffix}-title ${id}${f.suffix}-desc`}
+          >
             <title id={`${id}${f.suffix}-title`}>{title}</title>
             <desc id={`${id}${f.suffix}-desc`}>{summary}</desc>
             <Axes f={f} top={top} bucket={bucket} buckets={buckets} />
@@ -147,7 +179,13 @@ export function StackedBarChart({
         );
       })}
       <Legend series={series} />
-      <DataTable caption={`${title} (numbers)`} bucket={bucket} buckets={buckets} columns={series.map((s) => ({ key: s.key, label: s.label, values: s.values }))} total={totals} />
+      <DataTable
+        caption={`${title} (numbers)`}
+        bucket={bucket}
+        buckets={buckets}
+        columns={series.map((s) => ({ key: s.key, label: s.label, values: s.values }))}
+        total={totals}
+      />
     </figure>
   );
 }
@@ -198,12 +236,25 @@ export function LineChart({
         });
         if (run.length) runs.push(run);
         return (
-          <svg key={f.suffix} viewBox={`0 0 ${f.W} ${f.H}`} className={`h-auto w-full ${f.className}`} role="img" aria-labelledby={`${id}${f.suffix}-title ${id}${f.suffix}-desc`}>
+          <svg
+            key={f.suffix}
+            viewBox={`0 0 ${f.W} ${f.H}`}
+            className={`h-auto w-full ${f.className}`}
+            role="img"
+            aria-labelledby={`${id}${f.suffix}-title ${id}${f.suffix}-desc`}
+          >
             <title id={`${id}${f.suffix}-title`}>{title}</title>
             <desc id={`${id}${f.suffix}-desc`}>{summary}</desc>
             <Axes f={f} top={top} format={format} bucket={bucket} buckets={buckets} />
             {runs.map((r, k) => (
-              <polyline key={k} points={r.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ")} fill="none" stroke={color} strokeWidth={2} strokeLinejoin="round" />
+              <polyline
+                key={k}
+                points={r.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ")}
+                fill="none"
+                stroke={color}
+                strokeWidth={2}
+                strokeLinejoin="round"
+              />
             ))}
             {values.map((v, i) => {
               if (v === null) return null;
@@ -217,7 +268,12 @@ export function LineChart({
           </svg>
         );
       })}
-      <DataTable caption={`${title} (numbers)`} bucket={bucket} buckets={buckets} columns={[{ key: "v", label, values: values.map((v) => (v === null ? "—" : format(v))) }]} />
+      <DataTable
+        caption={`${title} (numbers)`}
+        bucket={bucket}
+        buckets={buckets}
+        columns={[{ key: "v", label, values: values.map((v) => (v === null ? "—" : format(v))) }]}
+      />
     </figure>
   );
 }
@@ -238,7 +294,9 @@ export function DataTable({
 }) {
   return (
     <details className="mt-3 text-sm">
-      <summary className="cursor-pointer text-brand-700 underline decoration-brand-100 underline-offset-2">Show the numbers as a table</summary>
+      <summary className="cursor-pointer text-brand-700 underline decoration-brand-100 underline-offset-2">
+        Show the numbers as a table
+      </summary>
       <div className="mt-2 max-h-96 overflow-auto rounded-lg border border-slate-200">
         <table className="min-w-full text-left text-xs">
           <caption className="sr-only">{caption}</caption>
@@ -281,7 +339,17 @@ export function DataTable({
 }
 
 /** A tiny bar series for one row of a table (small multiples); the peak bucket stands out. */
-export function Sparkline({ values, label, color, highlight }: { values: number[]; label: string; color: string; highlight?: number | null }) {
+export function Sparkline({
+  values,
+  label,
+  color,
+  highlight,
+}: {
+  values: number[];
+  label: string;
+  color: string;
+  highlight?: number | null;
+}) {
   const n = values.length || 1;
   const max = Math.max(1, ...values);
   const w = n * 4;
@@ -289,7 +357,16 @@ export function Sparkline({ values, label, color, highlight }: { values: number[
     <svg viewBox={`0 0 ${w} 20`} preserveAspectRatio="none" className="h-6 w-32" role="img" aria-label={label}>
       <line x1={0} x2={w} y1={19.5} y2={19.5} stroke="#E2E8F0" strokeWidth={1} />
       {values.map((v, i) =>
-        v > 0 ? <rect key={i} x={i * 4 + 0.5} y={20 - (v / max) * 19} width={3} height={(v / max) * 19} fill={highlight === i ? "#E11D48" : color} /> : null,
+        v > 0 ? (
+          <rect
+            key={i}
+            x={i * 4 + 0.5}
+            y={20 - (v / max) * 19}
+            width={3}
+            height={(v / max) * 19}
+            fill={highlight === i ? "#E11D48" : color}
+          />
+        ) : null,
       )}
     </svg>
   );

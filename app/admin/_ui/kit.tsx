@@ -8,8 +8,7 @@ export const btn = {
     "inline-flex items-center justify-center rounded-md bg-brand-600 px-3.5 py-2 text-sm font-semibold text-white hover:bg-brand-700 disabled:opacity-50",
   secondary:
     "inline-flex items-center justify-center rounded-md border border-slate-300 bg-white px-3.5 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50",
-  danger:
-    "inline-flex items-center justify-center rounded-md bg-rose-600 px-3.5 py-2 text-sm font-semibold text-white hover:bg-rose-700",
+  danger: "inline-flex items-center justify-center rounded-md bg-rose-600 px-3.5 py-2 text-sm font-semibold text-white hover:bg-rose-700",
 };
 
 export const input =
@@ -41,14 +40,28 @@ const BADGE: Record<string, string> = {
 
 export function Badge({ value }: { value: string }) {
   return (
-    <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${BADGE[value] ?? "bg-slate-50 text-slate-700 ring-slate-200"}`}>
+    <span
+      className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${BADGE[value] ?? "bg-slate-50 text-slate-700 ring-slate-200"}`}
+    >
       {value.replace(/_/g, " ")}
     </span>
   );
 }
 
 /** A labelled form field with its error next to it (ids tie label, hint and error together). */
-export function Field({ name, label, hint, errors, children }: { name: string; label: string; hint?: string; errors?: string[]; children: React.ReactNode }) {
+export function Field({
+  name,
+  label,
+  hint,
+  errors,
+  children,
+}: {
+  name: string;
+  label: string;
+  hint?: string;
+  errors?: string[];
+  children: React.ReactNode;
+}) {
   return (
     <div className="space-y-1">
       <label htmlFor={name} className="block text-sm font-medium text-slate-800">

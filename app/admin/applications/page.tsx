@@ -50,7 +50,11 @@ export default async function ApplicationsPage({ searchParams }: { searchParams:
           </thead>
           <tbody className="block md:table-row-group">
             {apps.map((app) => (
-              <tr key={app.clientId} className="block border-b border-slate-200 py-3 last:border-0 md:table-row md:py-0" data-testid={`application-${app.clientId}`}>
+              <tr
+                key={app.clientId}
+                className="block border-b border-slate-200 py-3 last:border-0 md:table-row md:py-0"
+                data-testid={`application-${app.clientId}`}
+              >
                 <th scope="row" className={`${cell} text-left font-normal`}>
                   <Link href={`/admin/applications/${encodeURIComponent(app.clientId)}`} className="font-semibold text-brand-700 underline">
                     {app.name}
@@ -63,7 +67,13 @@ export default async function ApplicationsPage({ searchParams }: { searchParams:
                 </td>
                 <td className={cell}>
                   <span className={label}>Effectively gets</span>
-                  <Effective r={resolveRequirements(g, app.provider === "idpartner" && !app.scopes.length ? { ...app, scopes: ["openid", "email", "profile"] } : app)} provider={app.provider} />
+                  <Effective
+                    r={resolveRequirements(
+                      g,
+                      app.provider === "idpartner" && !app.scopes.length ? { ...app, scopes: ["openid", "email", "profile"] } : app,
+                    )}
+                    provider={app.provider}
+                  />
                 </td>
               </tr>
             ))}
@@ -87,13 +97,26 @@ export default async function ApplicationsPage({ searchParams }: { searchParams:
       </Card>
 
       <Card title="Add an application">
-        <ApplicationForm intent="create" global={{ policy: g.verificationType, scopes: g.scopes, requiredGroup: g.requiredGroup, intervalHours: g.reverifyIntervalHours }} />
+        <ApplicationForm
+          intent="create"
+          global={{ policy: g.verificationType, scopes: g.scopes, requiredGroup: g.requiredGroup, intervalHours: g.reverifyIntervalHours }}
+        />
       </Card>
     </div>
   );
 }
 
-function Overrides({ app }: { app: { required: boolean; policy: "identity" | "community" | null; requiredGroup: string | null; scopes: string[]; reverifyIntervalHours: number | null } }) {
+function Overrides({
+  app,
+}: {
+  app: {
+    required: boolean;
+    policy: "identity" | "community" | null;
+    requiredGroup: string | null;
+    scopes: string[];
+    reverifyIntervalHours: number | null;
+  };
+}) {
   const items = [
     app.required ? "verification required" : null,
     app.policy ? `policy: ${policyText(app.policy)}` : null,

@@ -5,7 +5,15 @@ import { PageHeader, btn, input, fmtDate } from "../_ui/kit";
 
 export const metadata = { title: "Audit log" };
 
-const ACTIONS = ["settings.update", "application.create", "application.update", "application.delete", "record.reveal", "record.revoke", "attempt.summary_copied"];
+const ACTIONS = [
+  "settings.update",
+  "application.create",
+  "application.update",
+  "application.delete",
+  "record.reveal",
+  "record.revoke",
+  "attempt.summary_copied",
+];
 
 type Search = { action?: string; actor?: string; target?: string; from?: string; to?: string; before?: string };
 
@@ -31,8 +39,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const keep = new URLSearchParams(Object.entries(sp).filter(([k, v]) => k !== "before" && v) as [string, string][]);
   return (
     <>
-      <PageHeader title="Audit log" description="Settings changes, reveals of personal data and other staff actions. Secret values are never written here." />
-      <form method="get" className="mb-4 grid grid-cols-1 gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6">
+      <PageHeader
+        title="Audit log"
+        description="Settings changes, reveals of personal data and other staff actions. Secret values are never written here."
+      />
+      <form
+        method="get"
+        className="mb-4 grid grid-cols-1 gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-6"
+      >
         <label className="text-sm">
           Action
           <select name="action" defaultValue={sp.action ?? ""} className={input}>
@@ -91,11 +105,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   </td>
                   <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
                   <td className="px-3 py-2 font-mono text-xs">
-                    {e.target && e.action.startsWith("record.") && e.target !== "export" ? <Link className="underline" href={`/admin/records/${e.target}`}>{e.target}</Link> : e.target ?? "—"}
+                    {e.target && e.action.startsWith("record.") && e.target !== "export" ? (
+                      <Link className="underline" href={`/admin/records/${e.target}`}>
+                        {e.target}
+                      </Link>
+                    ) : (
+                      (e.target ?? "—")
+                    )}
                   </td>
                   <td className="px-3 py-2">{e.reason ?? "—"}</td>
                   <td className="px-3 py-2">
-                    <pre className="max-w-md whitespace-pre-wrap break-words text-xs text-slate-700">{JSON.stringify(e.details, null, 1)}</pre>
+                    <pre className="max-w-md whitespace-pre-wrap break-words text-xs text-slate-700">
+                      {JSON.stringify(e.details, null, 1)}
+                    </pre>
                   </td>
                 </tr>
               ))

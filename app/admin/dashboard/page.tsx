@@ -48,7 +48,11 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         <RangeNav current={range.key} keys={["24h", "7d", "30d", "90d"]} hrefFor={(k: RangeKey) => href({ range: k })} />
       </PageHeader>
 
-      <form method="get" action="/admin/dashboard" className="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-3 sm:p-4">
+      <form
+        method="get"
+        action="/admin/dashboard"
+        className="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-3 sm:p-4"
+      >
         <input type="hidden" name="range" value={range.key} />
         <label className="text-sm">
           Application
@@ -77,7 +81,10 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
             Clear filters
           </Link>
         ) : null}
-        <Link href={`/admin/failures${query({ range: range.key === "90d" ? "30d" : range.key, app })}`} className={`${btn.secondary} ml-auto`}>
+        <Link
+          href={`/admin/failures${query({ range: range.key === "90d" ? "30d" : range.key, app })}`}
+          className={`${btn.secondary} ml-auto`}
+        >
           See the failures
         </Link>
       </form>
@@ -101,7 +108,12 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
               bucket={range.bucket}
               buckets={range.buckets}
               unit="started"
-              series={OUTCOMES.map((o) => ({ key: o.key, label: o.label, color: OUTCOME_COLORS[o.key], values: d.perBucket.map((f) => f[o.key]) }))}
+              series={OUTCOMES.map((o) => ({
+                key: o.key,
+                label: o.label,
+                color: OUTCOME_COLORS[o.key],
+                values: d.perBucket.map((f) => f[o.key]),
+              }))}
             />
           ) : (
             <p className="text-sm text-slate-600">No verification started in this range{app || policy ? " with these filters" : ""}.</p>
@@ -144,11 +156,19 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         <Card title="By application">
           <SplitTable
             label="Application"
-            rows={d.byApplication.map((a) => ({ key: a.clientId ?? NONE, label: appName(a.clientId), href: href({ app: a.clientId ?? NONE }), f: a }))}
+            rows={d.byApplication.map((a) => ({
+              key: a.clientId ?? NONE,
+              label: appName(a.clientId),
+              href: href({ app: a.clientId ?? NONE }),
+              f: a,
+            }))}
           />
         </Card>
         <Card title="By policy">
-          <SplitTable label="Policy" rows={d.byPolicy.map((p) => ({ key: p.policy, label: p.policy, href: href({ policy: p.policy }), f: p }))} />
+          <SplitTable
+            label="Policy"
+            rows={d.byPolicy.map((p) => ({ key: p.policy, label: p.policy, href: href({ policy: p.policy }), f: p }))}
+          />
         </Card>
       </div>
     </>
@@ -163,14 +183,30 @@ function SplitTable({ label, rows }: { label: string; rows: { key: string; label
       <table className="min-w-full text-left text-sm">
         <thead className="bg-slate-50 text-xs uppercase text-slate-600">
           <tr>
-            <th scope="col" className="px-3 py-2">{label}</th>
-            <th scope="col" className="px-3 py-2 text-right">Started</th>
-            <th scope="col" className="px-3 py-2 text-right">Verified</th>
-            <th scope="col" className="px-3 py-2 text-right">Failed</th>
-            <th scope="col" className="px-3 py-2 text-right">Declined</th>
-            <th scope="col" className="px-3 py-2 text-right">Errors</th>
-            <th scope="col" className="px-3 py-2">Conversion</th>
-            <th scope="col" className="px-3 py-2">Median at provider</th>
+            <th scope="col" className="px-3 py-2">
+              {label}
+            </th>
+            <th scope="col" className="px-3 py-2 text-right">
+              Started
+            </th>
+            <th scope="col" className="px-3 py-2 text-right">
+              Verified
+            </th>
+            <th scope="col" className="px-3 py-2 text-right">
+              Failed
+            </th>
+            <th scope="col" className="px-3 py-2 text-right">
+              Declined
+            </th>
+            <th scope="col" className="px-3 py-2 text-right">
+              Errors
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Conversion
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Median at provider
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">

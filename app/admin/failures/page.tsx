@@ -23,7 +23,13 @@ const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?
 export default async function FailuresPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await guardPage("support", "/admin/failures");
   const raw = await searchParams;
-  const sp: Search = { range: one(raw.range), app: one(raw.app), provider: one(raw.provider), code: one(raw.code), cursor: one(raw.cursor) };
+  const sp: Search = {
+    range: one(raw.range),
+    app: one(raw.app),
+    provider: one(raw.provider),
+    code: one(raw.code),
+    cursor: one(raw.cursor),
+  };
   const range = parseRange(sp.range, "24h");
   const code = sp.code && /^[a-z0-9_-]{1,64}$/.test(sp.code) ? sp.code : undefined;
   // The chart and the causes cover every cause (with the application and provider filters);
@@ -67,11 +73,18 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
 
   return (
     <>
-      <PageHeader title="Failures" description="Failed, declined and errored verifications by cause, application and provider. Times are UTC.">
+      <PageHeader
+        title="Failures"
+        description="Failed, declined and errored verifications by cause, application and provider. Times are UTC."
+      >
         <RangeNav current={range.key} hrefFor={(k: RangeKey) => href({ range: k, cursor: undefined })} />
       </PageHeader>
 
-      <form method="get" action="/admin/failures" className="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-3 sm:p-4">
+      <form
+        method="get"
+        action="/admin/failures"
+        className="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-3 sm:p-4"
+      >
         <input type="hidden" name="range" value={range.key} />
         {code ? <input type="hidden" name="code" value={code} /> : null}
         <label className="text-sm">
@@ -129,7 +142,10 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                   {c.code ?? "(no code)"}
                 </Link>
                 : {c.spike!.count} in {bucketTitle(range.bucket, range.buckets[c.spike!.index]!)},{" "}
-                {c.spike!.baseline < 0.05 ? `none in the other ${unit}s` : `against about ${c.spike!.baseline.toFixed(1)} per ${unit} otherwise`}. {c.headline}
+                {c.spike!.baseline < 0.05
+                  ? `none in the other ${unit}s`
+                  : `against about ${c.spike!.baseline.toFixed(1)} per ${unit} otherwise`}
+                . {c.headline}
                 {c.headline.endsWith("…") ? "" : "."}
               </li>
             ))}
@@ -150,10 +166,16 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
               bucket={range.bucket}
               buckets={range.buckets}
               unit="failures"
-              series={insight.chart.map((s) => ({ ...s, color: colorOf.get(s.key)!, href: s.key === "other" ? undefined : causeHref(s.key) }))}
+              series={insight.chart.map((s) => ({
+                ...s,
+                color: colorOf.get(s.key)!,
+                href: s.key === "other" ? undefined : causeHref(s.key),
+              }))}
             />
           ) : (
-            <p className="text-sm text-slate-600">No failed, declined or errored attempts in this range{sp.app || sp.provider || code ? " with these filters" : ""}. 🎉</p>
+            <p className="text-sm text-slate-600">
+              No failed, declined or errored attempts in this range{sp.app || sp.provider || code ? " with these filters" : ""}. 🎉
+            </p>
           )}
         </Card>
 
@@ -164,11 +186,21 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                 <caption className="sr-only">Failure causes, most frequent first, with a small chart of each over the range</caption>
                 <thead className="bg-slate-50 text-xs uppercase text-slate-600">
                   <tr>
-                    <th scope="col" className="px-3 py-2">Cause</th>
-                    <th scope="col" className="px-3 py-2">Who can fix it</th>
-                    <th scope="col" className="px-3 py-2 text-right">Count</th>
-                    <th scope="col" className="px-3 py-2">Share</th>
-                    <th scope="col" className="px-3 py-2">Per {unit}</th>
+                    <th scope="col" className="px-3 py-2">
+                      Cause
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Who can fix it
+                    </th>
+                    <th scope="col" className="px-3 py-2 text-right">
+                      Count
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Share
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Per {unit}
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -178,8 +210,16 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                       <tr key={key} className={`align-top ${key === code ? "bg-brand-50" : ""}`}>
                         <td className="px-3 py-2">
                           <span className="flex items-center gap-2">
-                            <span aria-hidden="true" className="inline-block h-3 w-3 shrink-0 rounded-sm" style={{ background: colorOf.get(key) ?? OTHER_COLOR }} />
-                            <Link href={causeHref(key)} aria-current={key === code ? "true" : undefined} className="font-mono font-medium text-brand-700 underline">
+                            <span
+                              aria-hidden="true"
+                              className="inline-block h-3 w-3 shrink-0 rounded-sm"
+                              style={{ background: colorOf.get(key) ?? OTHER_COLOR }}
+                            />
+                            <Link
+                              href={causeHref(key)}
+                              aria-current={key === code ? "true" : undefined}
+                              className="font-mono font-medium text-brand-700 underline"
+                            >
                               {c.code ?? "(no code)"}
                             </Link>
                             {c.spike ? <Badge value="spike" /> : null}
@@ -216,78 +256,94 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
 
         {code ? (
           <section id="cause-attempts" aria-label="Attempts of the chosen cause" className="scroll-mt-4">
-          <Card title={`Attempts: ${code === NONE ? "(no code)" : code}${selected ? ` (${selected.count})` : ""}`}>
-            {explanation ? (
-              <dl className="mb-4 grid gap-2 rounded-lg bg-slate-50 p-3 text-sm sm:grid-cols-[8rem_1fr]">
-                <dt className="font-medium text-slate-600">What happened</dt>
-                <dd>{explanation.what}</dd>
-                <dt className="font-medium text-slate-600">Next step</dt>
-                <dd>{explanation.next}</dd>
-                <dt className="font-medium text-slate-600">Who can fix it</dt>
-                <dd>{WHO[explanation.who]}</dd>
-              </dl>
-            ) : null}
-            {cursorProblem ? <p className="mb-2 text-sm text-amber-800">That page link is not valid; showing the newest attempts.</p> : null}
-            {!selected && !list?.rows.length ? <p className="text-sm text-slate-600">No attempts with this cause in this range.</p> : null}
-            {list?.rows.length ? (
-              <div className="-mx-4 overflow-x-auto sm:mx-0">
-                <table className="min-w-full text-left text-sm" data-testid="cause-attempts">
-                  <caption className="sr-only">Attempts that failed with this cause, newest first</caption>
-                  <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-                    <tr>
-                      <th scope="col" className="px-3 py-2">Reference</th>
-                      <th scope="col" className="px-3 py-2">Started</th>
-                      <th scope="col" className="px-3 py-2">Status</th>
-                      <th scope="col" className="px-3 py-2">Application</th>
-                      <th scope="col" className="px-3 py-2">Provider</th>
-                      <th scope="col" className="px-3 py-2">Auth0 user</th>
-                    </tr>
-                  </thead>
-                  <tbody className="divide-y divide-slate-100">
-                    {list.rows.map((a) => (
-                      <tr key={a.id}>
-                        <td className="whitespace-nowrap px-3 py-2">
-                          <Link href={attemptHref(a.referenceCode)} className="font-mono text-brand-700 underline">
-                            {a.referenceCode}
-                          </Link>
-                        </td>
-                        <td className="whitespace-nowrap px-3 py-2">{fmtDate(a.createdAt)}</td>
-                        <td className="px-3 py-2">
-                          <Badge value={a.status} />
-                        </td>
-                        <td className="px-3 py-2">{appName(a.auth0ClientId)}</td>
-                        <td className="px-3 py-2">{a.provider}</td>
-                        <td className="px-3 py-2 font-mono text-xs">
-                          {a.auth0UserId ? (
-                            <Link href={personHref(a.auth0UserId)} className="underline">
-                              {a.auth0UserId}
-                            </Link>
-                          ) : (
-                            "—"
-                          )}
-                        </td>
+            <Card title={`Attempts: ${code === NONE ? "(no code)" : code}${selected ? ` (${selected.count})` : ""}`}>
+              {explanation ? (
+                <dl className="mb-4 grid gap-2 rounded-lg bg-slate-50 p-3 text-sm sm:grid-cols-[8rem_1fr]">
+                  <dt className="font-medium text-slate-600">What happened</dt>
+                  <dd>{explanation.what}</dd>
+                  <dt className="font-medium text-slate-600">Next step</dt>
+                  <dd>{explanation.next}</dd>
+                  <dt className="font-medium text-slate-600">Who can fix it</dt>
+                  <dd>{WHO[explanation.who]}</dd>
+                </dl>
+              ) : null}
+              {cursorProblem ? (
+                <p className="mb-2 text-sm text-amber-800">That page link is not valid; showing the newest attempts.</p>
+              ) : null}
+              {!selected && !list?.rows.length ? (
+                <p className="text-sm text-slate-600">No attempts with this cause in this range.</p>
+              ) : null}
+              {list?.rows.length ? (
+                <div className="-mx-4 overflow-x-auto sm:mx-0">
+                  <table className="min-w-full text-left text-sm" data-testid="cause-attempts">
+                    <caption className="sr-only">Attempts that failed with this cause, newest first</caption>
+                    <thead className="bg-slate-50 text-xs uppercase text-slate-600">
+                      <tr>
+                        <th scope="col" className="px-3 py-2">
+                          Reference
+                        </th>
+                        <th scope="col" className="px-3 py-2">
+                          Started
+                        </th>
+                        <th scope="col" className="px-3 py-2">
+                          Status
+                        </th>
+                        <th scope="col" className="px-3 py-2">
+                          Application
+                        </th>
+                        <th scope="col" className="px-3 py-2">
+                          Provider
+                        </th>
+                        <th scope="col" className="px-3 py-2">
+                          Auth0 user
+                        </th>
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                    </thead>
+                    <tbody className="divide-y divide-slate-100">
+                      {list.rows.map((a) => (
+                        <tr key={a.id}>
+                          <td className="whitespace-nowrap px-3 py-2">
+                            <Link href={attemptHref(a.referenceCode)} className="font-mono text-brand-700 underline">
+                              {a.referenceCode}
+                            </Link>
+                          </td>
+                          <td className="whitespace-nowrap px-3 py-2">{fmtDate(a.createdAt)}</td>
+                          <td className="px-3 py-2">
+                            <Badge value={a.status} />
+                          </td>
+                          <td className="px-3 py-2">{appName(a.auth0ClientId)}</td>
+                          <td className="px-3 py-2">{a.provider}</td>
+                          <td className="px-3 py-2 font-mono text-xs">
+                            {a.auth0UserId ? (
+                              <Link href={personHref(a.auth0UserId)} className="underline">
+                                {a.auth0UserId}
+                              </Link>
+                            ) : (
+                              "—"
+                            )}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              ) : null}
+              <div className="mt-3 flex flex-wrap gap-2">
+                {list?.nextCursor ? (
+                  <Link href={`${href({ cursor: list.nextCursor })}#cause-attempts`} className={btn.secondary}>
+                    Older attempts
+                  </Link>
+                ) : null}
+                {sp.cursor ? (
+                  <Link href={`${href({ cursor: undefined })}#cause-attempts`} className={btn.secondary}>
+                    Newest attempts
+                  </Link>
+                ) : null}
+                <Link href={href({ code: undefined, cursor: undefined })} className={btn.secondary}>
+                  Close
+                </Link>
               </div>
-            ) : null}
-            <div className="mt-3 flex flex-wrap gap-2">
-              {list?.nextCursor ? (
-                <Link href={`${href({ cursor: list.nextCursor })}#cause-attempts`} className={btn.secondary}>
-                  Older attempts
-                </Link>
-              ) : null}
-              {sp.cursor ? (
-                <Link href={`${href({ cursor: undefined })}#cause-attempts`} className={btn.secondary}>
-                  Newest attempts
-                </Link>
-              ) : null}
-              <Link href={href({ code: undefined, cursor: undefined })} className={btn.secondary}>
-                Close
-              </Link>
-            </div>
-          </Card>
+            </Card>
           </section>
         ) : null}
 
@@ -295,12 +351,26 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
           <Card title="By application">
             <SplitTable
               label="Application"
-              rows={insight.byApplication.map((a) => ({ key: a.clientId ?? NONE, label: appName(a.clientId), count: a.count, href: href({ app: a.clientId ?? NONE, cursor: undefined }) }))}
+              rows={insight.byApplication.map((a) => ({
+                key: a.clientId ?? NONE,
+                label: appName(a.clientId),
+                count: a.count,
+                href: href({ app: a.clientId ?? NONE, cursor: undefined }),
+              }))}
               total={insight.total}
             />
           </Card>
           <Card title="By provider">
-            <SplitTable label="Provider" rows={insight.byProvider.map((p) => ({ key: p.provider, label: p.provider, count: p.count, href: href({ provider: p.provider, cursor: undefined }) }))} total={insight.total} />
+            <SplitTable
+              label="Provider"
+              rows={insight.byProvider.map((p) => ({
+                key: p.provider,
+                label: p.provider,
+                count: p.count,
+                href: href({ provider: p.provider, cursor: undefined }),
+              }))}
+              total={insight.total}
+            />
           </Card>
         </div>
       </div>
@@ -308,7 +378,15 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
   );
 }
 
-function SplitTable({ label, rows, total }: { label: string; rows: { key: string; label: string; count: number; href: string }[]; total: number }) {
+function SplitTable({
+  label,
+  rows,
+  total,
+}: {
+  label: string;
+  rows: { key: string; label: string; count: number; href: string }[];
+  total: number;
+}) {
   if (!rows.length) return <p className="text-sm text-slate-600">Nothing in this range.</p>;
   const max = Math.max(...rows.map((r) => r.count));
   return (
@@ -316,9 +394,15 @@ function SplitTable({ label, rows, total }: { label: string; rows: { key: string
       <table className="min-w-full text-left text-sm">
         <thead className="bg-slate-50 text-xs uppercase text-slate-600">
           <tr>
-            <th scope="col" className="px-3 py-2">{label}</th>
-            <th scope="col" className="px-3 py-2 text-right">Failures</th>
-            <th scope="col" className="px-3 py-2"><span className="sr-only">Share</span></th>
+            <th scope="col" className="px-3 py-2">
+              {label}
+            </th>
+            <th scope="col" className="px-3 py-2 text-right">
+              Failures
+            </th>
+            <th scope="col" className="px-3 py-2">
+              <span className="sr-only">Share</span>
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">

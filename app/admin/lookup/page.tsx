@@ -39,13 +39,13 @@ export default async function LookupPage({ searchParams }: { searchParams: Promi
         {target.referenceCode ? (
           <>
             No attempt has the reference code <code className="font-mono font-semibold">{target.referenceCode}</code>
-            {target.referenceCode !== term.toUpperCase() ? <> (read from “{term}”)</> : null}. Check it with the person: codes are shown on the page where their
-            verification stopped.
+            {target.referenceCode !== term.toUpperCase() ? <> (read from “{term}”)</> : null}. Check it with the person: codes are shown on
+            the page where their verification stopped.
           </>
         ) : (
           <>
-            “{term}” is not a reference code (they look like <code className="font-mono">IDV-7K3M-Q9XZ</code>), and no record has it as its id, Auth0 user id, email,
-            provider uuid or person id.
+            “{term}” is not a reference code (they look like <code className="font-mono">IDV-7K3M-Q9XZ</code>), and no record has it as its
+            id, Auth0 user id, email, provider uuid or person id.
           </>
         )}
       </p>

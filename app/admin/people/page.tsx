@@ -15,7 +15,10 @@ export default async function PeoplePage({ searchParams }: { searchParams: Promi
   if (found) redirect(personHref(found));
   return (
     <>
-      <PageHeader title="People" description="Everything the portal knows about one Auth0 user: records, attempts, and whether they would pass each application now." />
+      <PageHeader
+        title="People"
+        description="Everything the portal knows about one Auth0 user: records, attempts, and whether they would pass each application now."
+      />
       <Card>
         <form method="get" action="/admin/people" role="search" className="flex flex-wrap items-end gap-3">
           <div className="min-w-64 flex-1 space-y-1">
@@ -34,12 +37,13 @@ export default async function PeoplePage({ searchParams }: { searchParams: Promi
               spellCheck={false}
             />
             <p id="person-id-hint" className="text-xs text-slate-500">
-              The Auth0 user id is in the Auth0 dashboard (User Management → Users) and in the application&apos;s ID token (<code>sub</code>); the portal
-              id is the <code>https://id-verification/id</code> claim.
+              The Auth0 user id is in the Auth0 dashboard (User Management → Users) and in the application&apos;s ID token (<code>sub</code>
+              ); the portal id is the <code>https://id-verification/id</code> claim.
             </p>
             {term ? (
               <p id="person-id-error" role="alert" className="text-sm text-rose-700">
-                The portal has never seen “{term}”: no verification and no attempt. Check the id, or look the person up by reference code or email in Records.
+                The portal has never seen “{term}”: no verification and no attempt. Check the id, or look the person up by reference code or
+                email in Records.
               </p>
             ) : null}
           </div>

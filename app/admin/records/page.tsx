@@ -47,7 +47,10 @@ export default async function RecordsPage({ searchParams }: { searchParams: Prom
 
   return (
     <div>
-      <PageHeader title="Verification records" description="Every person's last answer from the provider. Search finds exact identifiers; filters narrow the list.">
+      <PageHeader
+        title="Verification records"
+        description="Every person's last answer from the provider. Search finds exact identifiers; filters narrow the list."
+      >
         <a href={exportHref("records", params)} className={btn.secondary} data-testid="export-csv">
           Download CSV
         </a>
@@ -119,7 +122,13 @@ function FilterForm({
   if (search.application && !appOptions.has(search.application)) appOptions.set(search.application, search.application);
   const providerOptions = [...new Set([...providers, ...(search.provider ? [search.provider] : [])])];
   return (
-    <form method="get" action="/admin/records" role="search" aria-label="Search and filter records" className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+    <form
+      method="get"
+      action="/admin/records"
+      role="search"
+      aria-label="Search and filter records"
+      className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm"
+    >
       <div className="flex flex-col gap-2 sm:flex-row sm:items-end">
         <div className="flex-1 space-y-1">
           <label htmlFor="q" className="block text-sm font-medium text-slate-800">
@@ -147,13 +156,31 @@ function FilterForm({
         <div className="mt-2 grid grid-cols-2 gap-3 lg:grid-cols-4">
           <Select name="status" label="Status" value={search.status} options={RECORD_STATUSES.map((s) => [s, s.replace(/_/g, " ")])} />
           <Select name="policy" label="Policy" value={search.policy} options={POLICIES.map((p) => [p, p])} />
-          <Select name="provider" label="Provider" value={search.provider} options={providerOptions.map((p) => [p, PROVIDER_NAMES[p] ?? p])} />
-          <Select name="application" label="Application" value={search.application} options={[...appOptions].map(([id, name]) => [id, name === id ? id : `${name} (${id})`])} />
+          <Select
+            name="provider"
+            label="Provider"
+            value={search.provider}
+            options={providerOptions.map((p) => [p, PROVIDER_NAMES[p] ?? p])}
+          />
+          <Select
+            name="application"
+            label="Application"
+            value={search.application}
+            options={[...appOptions].map(([id, name]) => [id, name === id ? id : `${name} (${id})`])}
+          />
           <div className="space-y-1">
             <label htmlFor="group" className="block text-sm font-medium text-slate-800">
               Verified group
             </label>
-            <input id="group" name="group" list="known-groups" defaultValue={search.group ?? ""} placeholder="e.g. military" autoComplete="off" className={input} />
+            <input
+              id="group"
+              name="group"
+              list="known-groups"
+              defaultValue={search.group ?? ""}
+              placeholder="e.g. military"
+              autoComplete="off"
+              className={input}
+            />
             <datalist id="known-groups">
               {KNOWN_GROUPS.map((g) => (
                 <option key={g} value={g} />
@@ -162,7 +189,16 @@ function FilterForm({
           </div>
           <DateInput name="from" label="Checked from (UTC)" value={search.from} problem={problems.from} />
           <DateInput name="to" label="Checked until (UTC)" value={search.to} problem={problems.to} />
-          <Select name="size" label="Rows per page" value={search.size ? String(search.size) : undefined} options={[["100", "100"], ["200", "200"]]} emptyLabel="50" />
+          <Select
+            name="size"
+            label="Rows per page"
+            value={search.size ? String(search.size) : undefined}
+            options={[
+              ["100", "100"],
+              ["200", "200"],
+            ]}
+            emptyLabel="50"
+          />
         </div>
       </fieldset>
 
@@ -180,7 +216,19 @@ function FilterForm({
   );
 }
 
-function Select({ name, label, value, options, emptyLabel = "Any" }: { name: string; label: string; value?: string; options: [string, string][]; emptyLabel?: string }) {
+function Select({
+  name,
+  label,
+  value,
+  options,
+  emptyLabel = "Any",
+}: {
+  name: string;
+  label: string;
+  value?: string;
+  options: [string, string][];
+  emptyLabel?: string;
+}) {
   return (
     <div className="space-y-1">
       <label htmlFor={name} className="block text-sm font-medium text-slate-800">
@@ -231,7 +279,8 @@ function EmptyState({ filtered, q, paged }: { filtered: boolean; q?: string; pag
         <>
           <p className="font-medium">No records match{q ? <> “{q}”</> : null}.</p>
           <p className="mt-1 text-sm text-slate-600">
-            Search needs an exact identifier (a whole email address, Auth0 user id, ID.me uuid, reference code, person or record id). Try fewer filters, or{" "}
+            Search needs an exact identifier (a whole email address, Auth0 user id, ID.me uuid, reference code, person or record id). Try
+            fewer filters, or{" "}
             <Link href="/admin/records" className="underline">
               show all records
             </Link>
@@ -290,17 +339,36 @@ const recordHref = (id: string) => `/admin/records/${encodeURIComponent(id)}`;
 
 function RecordsTable({ rows, apps }: { rows: RecordRow[]; apps: Map<string, string> }) {
   return (
-    <div role="region" className="hidden overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm md:block" tabIndex={0} aria-label="Records (the table scrolls sideways)">
+    <div
+      role="region"
+      className="hidden overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm md:block"
+      tabIndex={0}
+      aria-label="Records (the table scrolls sideways)"
+    >
       <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="records-table">
         <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
           <tr>
-            <th scope="col" className="px-3 py-2">Record</th>
-            <th scope="col" className="px-3 py-2">Status</th>
-            <th scope="col" className="px-3 py-2">Policy · groups</th>
-            <th scope="col" className="px-3 py-2">Application</th>
-            <th scope="col" className="px-3 py-2">Auth0 user</th>
-            <th scope="col" className="px-3 py-2 whitespace-nowrap">Last check</th>
-            <th scope="col" className="px-3 py-2">Expires</th>
+            <th scope="col" className="px-3 py-2">
+              Record
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Status
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Policy · groups
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Application
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Auth0 user
+            </th>
+            <th scope="col" className="px-3 py-2 whitespace-nowrap">
+              Last check
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Expires
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">

@@ -20,7 +20,10 @@ export default async function SettingsPage() {
   const idpartner = await idpartnerRow();
   return (
     <div className="mx-auto max-w-3xl">
-      <PageHeader title="Settings" description="How the portal verifies people with ID.me, for every login. Applications can override the policy, scopes, group and interval." />
+      <PageHeader
+        title="Settings"
+        description="How the portal verifies people with ID.me, for every login. Applications can override the policy, scopes, group and interval."
+      />
       <Card>
         <p className="mb-6 text-sm text-slate-600">
           Last changed {fmtDate(s.updatedAt)}. Redirect URI to register at ID.me:{" "}
@@ -52,17 +55,22 @@ export default async function SettingsPage() {
             <Link href="/admin/applications" className="underline">
               Applications
             </Link>{" "}
-            page. {idpartner.row ? `Last changed ${fmtDate(idpartner.row.updatedAt)}.` : "Not configured yet."} Redirect URI to register at IDPartner:{" "}
-            <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>.
+            page. {idpartner.row ? `Last changed ${fmtDate(idpartner.row.updatedAt)}.` : "Not configured yet."} Redirect URI to register at
+            IDPartner: <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>.
           </p>
           {idpartner.unreadable ? (
             <p role="alert" className="mb-6 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
-              The stored IDPartner secret cannot be opened (was ENCRYPTION_KEY changed?): IDPartner logins fail until you enter the secret again below.
+              The stored IDPartner secret cannot be opened (was ENCRYPTION_KEY changed?): IDPartner logins fail until you enter the secret
+              again below.
             </p>
           ) : null}
           <ProviderConnectionForm
             defaultBaseUrl={IDPARTNER_DEFAULT_BASE_URL}
-            initial={{ clientId: idpartner.row?.clientId ?? "", baseUrl: idpartner.row?.baseUrl ?? null, secretSet: Boolean(idpartner.row?.clientSecretEnc) }}
+            initial={{
+              clientId: idpartner.row?.clientId ?? "",
+              baseUrl: idpartner.row?.baseUrl ?? null,
+              secretSet: Boolean(idpartner.row?.clientSecretEnc),
+            }}
           />
         </Card>
       </div>

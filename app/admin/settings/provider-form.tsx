@@ -50,15 +50,28 @@ export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: P
       <FormMessage state={state} clientBlocked={clientBlocked}>
         {(data) => (
           <>
-            <p className="font-medium">{data.changed.length ? "Saved. The next IDPartner login uses this connection; no restart needed." : "Nothing changed: the connection was already like this."}</p>
+            <p className="font-medium">
+              {data.changed.length
+                ? "Saved. The next IDPartner login uses this connection; no restart needed."
+                : "Nothing changed: the connection was already like this."}
+            </p>
             {data.changed.length ? <p className="mt-1">Changed: {data.changed.join(", ")}.</p> : null}
           </>
         )}
       </FormMessage>
-      {unknownErrors.length ? <p className="text-sm text-rose-700">{unknownErrors.map((k) => `${k}: ${errors[k]!.join(" ")}`).join(" ")}</p> : null}
+      {unknownErrors.length ? (
+        <p className="text-sm text-rose-700">{unknownErrors.map((k) => `${k}: ${errors[k]!.join(" ")}`).join(" ")}</p>
+      ) : null}
 
       <PrefixedField idPrefix={P} name="clientId" label="Client ID" hint="From IDPartner, for this portal." errors={errors}>
-        <input {...aria("clientId", errors, true, P)} defaultValue={d.clientId} autoComplete="off" autoCapitalize="none" spellCheck={false} className={`${input} font-mono`} />
+        <input
+          {...aria("clientId", errors, true, P)}
+          defaultValue={d.clientId}
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          className={`${input} font-mono`}
+        />
       </PrefixedField>
 
       <div className="space-y-1">
@@ -90,7 +103,9 @@ export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: P
         />
         <p id={`${P}clientSecret-hint`} className="text-xs text-slate-500">
           {initial.secretSet ? "Leave empty to keep the current secret." : "Required: no secret is stored yet."}
-          {state && !state.ok && secretTyped && !clientBlocked ? " The secret you typed was not saved and is not kept in the form: type it again." : ""}
+          {state && !state.ok && secretTyped && !clientBlocked
+            ? " The secret you typed was not saved and is not kept in the form: type it again."
+            : ""}
         </p>
         <FieldError name="clientSecret" errors={errors} idPrefix={P} />
       </div>

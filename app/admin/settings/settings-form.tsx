@@ -20,7 +20,17 @@ export interface SettingsFormInitial {
   returnMethod: "post" | "get";
 }
 
-const FIELD_ORDER = ["verificationType", "environment", "baseUrl", "clientId", "clientSecret", "scopes", "requiredGroup", "reverifyIntervalHours", "returnMethod"];
+const FIELD_ORDER = [
+  "verificationType",
+  "environment",
+  "baseUrl",
+  "clientId",
+  "clientSecret",
+  "scopes",
+  "requiredGroup",
+  "reverifyIntervalHours",
+  "returnMethod",
+];
 
 export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
   const { state, formAction, pending, errors, clientBlocked, onSubmit, formRef } = useSchemaForm(saveSettings, settingsSchema);
@@ -62,7 +72,11 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
       <FormMessage state={state} clientBlocked={clientBlocked}>
         {(data) => (
           <>
-            <p className="font-medium">{data.changed.length ? "Saved. The next login uses these settings; no restart needed." : "Nothing changed: the settings were already like this."}</p>
+            <p className="font-medium">
+              {data.changed.length
+                ? "Saved. The next login uses these settings; no restart needed."
+                : "Nothing changed: the settings were already like this."}
+            </p>
             {data.changed.length ? <p className="mt-1">Changed: {data.changed.join(", ")}.</p> : null}
             {data.warnings.length ? (
               <div className="mt-2 rounded border border-amber-300 bg-amber-50 p-2 text-amber-900">
@@ -77,7 +91,9 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
           </>
         )}
       </FormMessage>
-      {unknownErrors.length ? <p className="text-sm text-rose-700">{unknownErrors.map((k) => `${k}: ${errors[k]!.join(" ")}`).join(" ")}</p> : null}
+      {unknownErrors.length ? (
+        <p className="text-sm text-rose-700">{unknownErrors.map((k) => `${k}: ${errors[k]!.join(" ")}`).join(" ")}</p>
+      ) : null}
 
       <section className="space-y-5" aria-labelledby="what-heading">
         <h2 id="what-heading" className="text-base font-semibold">
@@ -91,7 +107,11 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
           onChange={setType}
           options={[
             { value: "identity", label: "Identity", description: "ID.me proves who the person is (IAL2). Needs the IAL2 scope." },
-            { value: "community", label: "Community", description: "ID.me verifies membership of a group (military, student, …). Needs a group scope." },
+            {
+              value: "community",
+              label: "Community",
+              description: "ID.me verifies membership of a group (military, student, …). Needs a group scope.",
+            },
           ]}
         />
 
@@ -106,10 +126,21 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
         <Field
           name="requiredGroup"
           label="Required community group"
-          hint={type === "community" ? "The group that must be verified. Empty: the first group among the scopes." : "Used for community verification only; ignored for identity."}
+          hint={
+            type === "community"
+              ? "The group that must be verified. Empty: the first group among the scopes."
+              : "Used for community verification only; ignored for identity."
+          }
           errors={errors.requiredGroup}
         >
-          <input {...aria("requiredGroup", errors, true)} defaultValue={d.requiredGroup} list="community-groups" autoCapitalize="none" spellCheck={false} className={`${input} max-w-xs`} />
+          <input
+            {...aria("requiredGroup", errors, true)}
+            defaultValue={d.requiredGroup}
+            list="community-groups"
+            autoCapitalize="none"
+            spellCheck={false}
+            className={`${input} max-w-xs`}
+          />
           <datalist id="community-groups">
             {COMMUNITY_SCOPES.map((g) => (
               <option key={g} value={g} />
@@ -149,18 +180,30 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
           onChange={setEnvironment}
           options={[
             { value: "sandbox", label: "Sandbox", description: <span className="font-mono text-xs">{IDME_BASE_URLS.sandbox}</span> },
-            { value: "production", label: "Production", description: <span className="font-mono text-xs">{IDME_BASE_URLS.production}</span> },
+            {
+              value: "production",
+              label: "Production",
+              description: <span className="font-mono text-xs">{IDME_BASE_URLS.production}</span>,
+            },
           ]}
         />
         <p className="text-sm text-slate-700" aria-live="polite">
-          Logins go to <span className="break-all font-mono text-xs font-semibold text-slate-900" data-testid="effective-base-url">{base}</span>
+          Logins go to{" "}
+          <span className="break-all font-mono text-xs font-semibold text-slate-900" data-testid="effective-base-url">
+            {base}
+          </span>
           {baseUrl.trim() ? " (the advanced override below)." : "."}
         </p>
 
         <details className="rounded-md border border-slate-200 p-3" open={Boolean(d.baseUrl) || Boolean(errors.baseUrl)}>
           <summary className="cursor-pointer text-sm font-medium text-slate-800">Advanced: base URL override</summary>
           <div className="mt-3">
-            <Field name="baseUrl" label="ID.me base URL" hint="Only for a proxy or a local ID.me stand-in. Empty: the environment's URL." errors={errors.baseUrl}>
+            <Field
+              name="baseUrl"
+              label="ID.me base URL"
+              hint="Only for a proxy or a local ID.me stand-in. Empty: the environment's URL."
+              errors={errors.baseUrl}
+            >
               <input
                 {...aria("baseUrl", errors, true)}
                 type="url"
@@ -177,7 +220,14 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
         </details>
 
         <Field name="clientId" label="Client ID" hint="From your application in the ID.me developer portal." errors={errors.clientId}>
-          <input {...aria("clientId", errors, true)} defaultValue={d.clientId} autoComplete="off" autoCapitalize="none" spellCheck={false} className={`${input} font-mono`} />
+          <input
+            {...aria("clientId", errors, true)}
+            defaultValue={d.clientId}
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            className={`${input} font-mono`}
+          />
         </Field>
 
         <div className="space-y-1">
@@ -208,7 +258,9 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
           />
           <p id="clientSecret-hint" className="text-xs text-slate-500">
             Leave empty to keep the current secret.
-            {state && !state.ok && secretTyped && !clientBlocked ? " The secret you typed was not saved and is not kept in the form: type it again." : ""}
+            {state && !state.ok && secretTyped && !clientBlocked
+              ? " The secret you typed was not saved and is not kept in the form: type it again."
+              : ""}
           </p>
           <FieldError name="clientSecret" errors={errors} />
         </div>
@@ -224,7 +276,11 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
           value={d.returnMethod}
           errors={errors}
           options={[
-            { value: "post", label: "POST (recommended)", description: "An auto-submitting form: the token stays out of URLs and logs, as Auth0 recommends." },
+            {
+              value: "post",
+              label: "POST (recommended)",
+              description: "An auto-submitting form: the token stays out of URLs and logs, as Auth0 recommends.",
+            },
             { value: "get", label: "GET", description: "The token in the query string; only for setups that cannot take a POST." },
           ]}
         />

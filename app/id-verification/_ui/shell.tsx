@@ -11,7 +11,10 @@ export function Shell({ children, reference }: { children: React.ReactNode; refe
       <main className="w-full max-w-md rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8">{children}</main>
       {reference ? (
         <p className="mt-4 text-sm text-slate-600">
-          Reference code: <span className="font-mono font-semibold text-slate-900" data-testid="reference-code">{reference}</span>
+          Reference code:{" "}
+          <span className="font-mono font-semibold text-slate-900" data-testid="reference-code">
+            {reference}
+          </span>
         </p>
       ) : null}
       <footer className="mt-8 max-w-md text-center text-xs text-slate-500">

@@ -18,8 +18,8 @@ export default async function ConsentPage() {
     <Shell reference={attempt.referenceCode}>
       <h1 className="text-2xl font-semibold tracking-tight">Verify to continue</h1>
       <p className="mt-3 leading-relaxed text-slate-700">
-        <strong>{name ?? "The application"}</strong> asks you to {purpose(attempt)} before you continue. {provider} does the check; this portal keeps
-        the result so you are not asked again every time.
+        <strong>{name ?? "The application"}</strong> asks you to {purpose(attempt)} before you continue. {provider} does the check; this
+        portal keeps the result so you are not asked again every time.
       </p>
       <ul className="mt-4 list-disc space-y-1 pl-5 text-sm text-slate-600">
         <li>You will sign in to {provider} (or create an account) in this window.</li>

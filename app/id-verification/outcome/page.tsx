@@ -31,7 +31,15 @@ export default async function OutcomePage() {
   return (
     <Shell reference={attempt.referenceCode}>
       <div className={`mb-4 inline-flex rounded-full px-3 py-1 text-sm font-medium ring-1 ${TONE[text.tone]}`} role="status">
-        {attempt.status === "verified" ? "Verified" : attempt.status === "declined" ? "Cancelled" : attempt.status === "failed" ? "Not verified" : attempt.status === "error" ? "Error" : "In progress"}
+        {attempt.status === "verified"
+          ? "Verified"
+          : attempt.status === "declined"
+            ? "Cancelled"
+            : attempt.status === "failed"
+              ? "Not verified"
+              : attempt.status === "error"
+                ? "Error"
+                : "In progress"}
       </div>
       <h1 className="text-2xl font-semibold tracking-tight">{text.title}</h1>
       <p className="mt-3 leading-relaxed text-slate-700">{text.body}</p>
@@ -42,9 +50,7 @@ export default async function OutcomePage() {
           </button>
         </form>
       ) : attempt.status !== "started" && TERMINAL.has(attempt.status) ? (
-        <p className="mt-6 rounded-lg bg-slate-100 p-3 text-sm text-slate-700">
-          Close this page and sign in to the application again.
-        </p>
+        <p className="mt-6 rounded-lg bg-slate-100 p-3 text-sm text-slate-700">Close this page and sign in to the application again.</p>
       ) : null}
     </Shell>
   );

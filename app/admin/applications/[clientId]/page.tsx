@@ -36,7 +36,10 @@ export default async function ApplicationPage({ params }: { params: Promise<{ cl
           ← Applications
         </Link>
       </p>
-      <PageHeader title={app.name} description={`Auth0 client id ${app.clientId} · added ${fmtDate(app.createdAt)} · changed ${fmtDate(app.updatedAt)}`} />
+      <PageHeader
+        title={app.name}
+        description={`Auth0 client id ${app.clientId} · added ${fmtDate(app.createdAt)} · changed ${fmtDate(app.updatedAt)}`}
+      />
       <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
         <Card title="Requirements">
           <ApplicationForm
@@ -51,7 +54,12 @@ export default async function ApplicationPage({ params }: { params: Promise<{ cl
               scopes: app.scopes,
               reverifyIntervalHours: app.reverifyIntervalHours,
             }}
-            global={{ policy: g.verificationType, scopes: g.scopes, requiredGroup: g.requiredGroup, intervalHours: g.reverifyIntervalHours }}
+            global={{
+              policy: g.verificationType,
+              scopes: g.scopes,
+              requiredGroup: g.requiredGroup,
+              intervalHours: g.reverifyIntervalHours,
+            }}
           />
         </Card>
         <div className="space-y-6">

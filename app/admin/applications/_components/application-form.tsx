@@ -26,10 +26,27 @@ export interface GlobalSummary {
   intervalHours: number;
 }
 
-const EMPTY: ApplicationFormInitial = { clientId: "", name: "", required: false, provider: null, policy: null, requiredGroup: null, scopes: [], reverifyIntervalHours: null };
+const EMPTY: ApplicationFormInitial = {
+  clientId: "",
+  name: "",
+  required: false,
+  provider: null,
+  policy: null,
+  requiredGroup: null,
+  scopes: [],
+  reverifyIntervalHours: null,
+};
 
 /** Adds an application (intent "create") or edits one (intent "update"; the client id is its key and stays). */
-export function ApplicationForm({ intent, initial = EMPTY, global }: { intent: "create" | "update"; initial?: ApplicationFormInitial; global: GlobalSummary }) {
+export function ApplicationForm({
+  intent,
+  initial = EMPTY,
+  global,
+}: {
+  intent: "create" | "update";
+  initial?: ApplicationFormInitial;
+  global: GlobalSummary;
+}) {
   const { state, formAction, pending, errors, clientBlocked, onSubmit, formRef } = useSchemaForm(saveApplication, applicationSchema);
 
   // After an error the form shows what was submitted; after adding one, an empty form for the next.
@@ -41,7 +58,11 @@ export function ApplicationForm({ intent, initial = EMPTY, global }: { intent: "
     provider: v ? textOf(v, "provider", "inherit") : (initial.provider ?? "inherit"),
     policy: v ? textOf(v, "policy", "inherit") : (initial.policy ?? "inherit"),
     requiredGroup: v ? textOf(v, "requiredGroup") : (initial.requiredGroup ?? ""),
-    reverifyIntervalHours: v ? textOf(v, "reverifyIntervalHours") : initial.reverifyIntervalHours === null ? "" : String(initial.reverifyIntervalHours),
+    reverifyIntervalHours: v
+      ? textOf(v, "reverifyIntervalHours")
+      : initial.reverifyIntervalHours === null
+        ? ""
+        : String(initial.reverifyIntervalHours),
     ...(v ? { selected: listOf(v, "scopes"), other: textOf(v, "scopesOther") } : splitScopes(initial.scopes)),
   };
   // A fresh key after each successful add starts the next one from empty fields.
@@ -53,7 +74,8 @@ export function ApplicationForm({ intent, initial = EMPTY, global }: { intent: "
         {(data) =>
           data.created ? (
             <p>
-              <span className="font-medium">Added {textOf(state?.values, "name")}.</span> Logins from <span className="font-mono">{data.clientId}</span> use these requirements from now on.{" "}
+              <span className="font-medium">Added {textOf(state?.values, "name")}.</span> Logins from{" "}
+              <span className="font-mono">{data.clientId}</span> use these requirements from now on.{" "}
               <Link className="underline" href={`/admin/applications/${encodeURIComponent(data.clientId)}`}>
                 Edit it
               </Link>
@@ -87,14 +109,32 @@ interface Defaults {
   other: string;
 }
 
-function ApplicationFields({ intent, d, errors, global }: { intent: "create" | "update"; d: Defaults; errors: Record<string, string[]>; global: GlobalSummary }) {
+function ApplicationFields({
+  intent,
+  d,
+  errors,
+  global,
+}: {
+  intent: "create" | "update";
+  d: Defaults;
+  errors: Record<string, string[]>;
+  global: GlobalSummary;
+}) {
   const [policy, setPolicy] = useState(d.policy);
   const effectivePolicy = policy === "identity" || policy === "community" ? policy : global.policy;
   return (
     <>
-
       <div className="grid gap-5 sm:grid-cols-2">
-        <Field name="clientId" label="Auth0 client ID" hint={intent === "update" ? "The key of this application; it cannot change." : "Auth0 Dashboard → Applications → your app → Client ID."} errors={errors.clientId}>
+        <Field
+          name="clientId"
+          label="Auth0 client ID"
+          hint={
+            intent === "update"
+              ? "The key of this application; it cannot change."
+              : "Auth0 Dashboard → Applications → your app → Client ID."
+          }
+          errors={errors.clientId}
+        >
           <input
             {...aria("clientId", errors, true)}
             defaultValue={d.clientId}
@@ -106,21 +146,24 @@ function ApplicationFields({ intent, d, errors, global }: { intent: "create" | "
           />
         </Field>
         <Field name="name" label="Name" hint="How staff and the verification page call it." errors={errors.name}>
-          <input
-            {...aria("name", errors, true)}
-            defaultValue={d.name}
-            className={input}
-          />
+          <input {...aria("name", errors, true)} defaultValue={d.name} className={input} />
         </Field>
       </div>
 
       <div className="space-y-1">
         <label className="flex items-start gap-3 rounded-md border border-slate-200 p-3 has-[:checked]:border-brand-600 has-[:checked]:bg-brand-50">
-          <input type="checkbox" name="required" defaultChecked={d.required} aria-invalid={errors.required ? true : undefined} className="mt-1 h-4 w-4" />
+          <input
+            type="checkbox"
+            name="required"
+            defaultChecked={d.required}
+            aria-invalid={errors.required ? true : undefined}
+            className="mt-1 h-4 w-4"
+          />
           <span className="text-sm">
             <span className="font-medium text-slate-900">Verification required</span>
             <span className="mt-0.5 block text-slate-600">
-              The portal-side <span className="font-mono text-xs">IDV_REQUIRED</span>: a login that is not verified fails. Unticked, people may choose “Not now”.
+              The portal-side <span className="font-mono text-xs">IDV_REQUIRED</span>: a login that is not verified fails. Unticked, people
+              may choose “Not now”.
             </span>
           </span>
         </label>

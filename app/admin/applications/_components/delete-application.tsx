@@ -30,8 +30,8 @@ export function DeleteApplication({ clientId, name }: { clientId: string; name: 
     <form action={formAction} className="space-y-3 rounded-md border border-rose-200 bg-rose-50 p-4" aria-labelledby="delete-heading">
       <input type="hidden" name="clientId" value={clientId} />
       <p id="delete-heading" className="text-sm text-rose-900">
-        Delete <strong>{name}</strong>? Logins from <span className="font-mono">{clientId}</span> will then use the global settings, and verification will no longer be
-        required for them.
+        Delete <strong>{name}</strong>? Logins from <span className="font-mono">{clientId}</span> will then use the global settings, and
+        verification will no longer be required for them.
       </p>
       <FormMessage state={state} clientBlocked={false} />
       <div className="flex flex-wrap gap-3">

@@ -6,9 +6,7 @@ import { hoursText, policyText, scopeText } from "../../settings/_components/for
 export function Effective({ r: resolved, provider }: { r: ResolvedRequirements; provider?: string | null }) {
   // IDPartner: identity through the bank, with its own scopes (lib/settings effectiveSettings does the same).
   const idpartner = provider === "idpartner";
-  const r: ResolvedRequirements = idpartner
-    ? { ...resolved, policy: "identity", requiredGroup: null }
-    : resolved;
+  const r: ResolvedRequirements = idpartner ? { ...resolved, policy: "identity", requiredGroup: null } : resolved;
   const problems = idpartner ? [] : requirementProblems(r);
   return (
     <div className="space-y-1 text-sm">

@@ -9,7 +9,12 @@ import { Facts, Mono, Timeline, failureEvent, stepLabel } from "../_components/a
 import { explain } from "@/lib/support/explanations";
 import { CopySummary } from "@/app/admin/_support/CopySummary";
 
-const WHO = { person: "the person can fix this", admin: "an admin must fix this", provider: "on the provider's side", developer: "for the developers" } as const;
+const WHO = {
+  person: "the person can fix this",
+  admin: "an admin must fix this",
+  provider: "on the provider's side",
+  developer: "for the developers",
+} as const;
 
 export const metadata: Metadata = { title: "Attempt" };
 
@@ -58,7 +63,8 @@ export default async function AttemptPage({ params }: { params: Promise<{ ref: s
                   (<Mono>{attempt.failureStep}</Mono>)
                 </>
               ) : null}{" "}
-              with code <code className="rounded bg-white px-1.5 py-0.5 font-mono text-rose-800 ring-1 ring-rose-200">{attempt.failureCode}</code>.
+              with code{" "}
+              <code className="rounded bg-white px-1.5 py-0.5 font-mono text-rose-800 ring-1 ring-rose-200">{attempt.failureCode}</code>.
             </p>
             {explanation ? (
               <>
@@ -116,7 +122,12 @@ export default async function AttemptPage({ params }: { params: Promise<{ ref: s
             [
               "Auth0 user id",
               attempt.auth0UserId ? (
-                <Link key="u" href={`/admin/records?q=${encodeURIComponent(attempt.auth0UserId)}`} className="text-brand-700 underline" title="Records of this Auth0 user">
+                <Link
+                  key="u"
+                  href={`/admin/records?q=${encodeURIComponent(attempt.auth0UserId)}`}
+                  className="text-brand-700 underline"
+                  title="Records of this Auth0 user"
+                >
                   <Mono>{attempt.auth0UserId}</Mono>
                 </Link>
               ) : (

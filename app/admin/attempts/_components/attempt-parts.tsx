@@ -59,7 +59,9 @@ export function fmtTime(d: Date): string {
 /** The failure, in the words the flow recorded: the event that carries the attempt's failure code. */
 export function failureEvent(a: Pick<AttemptSummary, "failureCode" | "events">): TimelineEvent | null {
   if (!a.failureCode) return null;
-  return [...a.events].reverse().find((e) => e.errorCode === a.failureCode) ?? [...a.events].reverse().find((e) => e.outcome === "error") ?? null;
+  return (
+    [...a.events].reverse().find((e) => e.errorCode === a.failureCode) ?? [...a.events].reverse().find((e) => e.outcome === "error") ?? null
+  );
 }
 
 /** A compact card of one attempt with its timeline (used on the record page). */
@@ -79,7 +81,8 @@ export function AttemptCard({ attempt, applications }: { attempt: AttemptSummary
       </header>
       {attempt.failureCode ? (
         <p className="mt-2 text-sm">
-          Failed at <strong>{stepLabel(attempt.failureStep ?? "")}</strong> with <code className="rounded bg-rose-50 px-1.5 py-0.5 text-rose-800">{attempt.failureCode}</code>
+          Failed at <strong>{stepLabel(attempt.failureStep ?? "")}</strong> with{" "}
+          <code className="rounded bg-rose-50 px-1.5 py-0.5 text-rose-800">{attempt.failureCode}</code>
         </p>
       ) : null}
       <details className="mt-3">

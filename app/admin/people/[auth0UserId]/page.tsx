@@ -14,13 +14,31 @@ import { RevokeForm } from "../../_support/RevokeForm";
 export const metadata = { title: "Person" };
 
 const ACTION_STATUS: Record<string, { label: string; tone: string; note: string }> = {
-  valid: { label: "valid", tone: "bg-emerald-50 text-emerald-800 ring-emerald-200", note: "The Auth0 Action's status check answers “valid”: a verified record is the newest change." },
-  revoked: { label: "revoked", tone: "bg-slate-100 text-slate-700 ring-slate-300", note: "The Auth0 Action's status check answers “revoked”: the person is sent to verify again at their next login." },
-  none: { label: "none", tone: "bg-slate-50 text-slate-700 ring-slate-200", note: "The Auth0 Action's status check answers “none”: no verified or revoked record." },
+  valid: {
+    label: "valid",
+    tone: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+    note: "The Auth0 Action's status check answers “valid”: a verified record is the newest change.",
+  },
+  revoked: {
+    label: "revoked",
+    tone: "bg-slate-100 text-slate-700 ring-slate-300",
+    note: "The Auth0 Action's status check answers “revoked”: the person is sent to verify again at their next login.",
+  },
+  none: {
+    label: "none",
+    tone: "bg-slate-50 text-slate-700 ring-slate-200",
+    note: "The Auth0 Action's status check answers “none”: no verified or revoked record.",
+  },
 };
 
 // Everything about one Auth0 user, without personal data (no attributes for any role here).
-export default async function PersonPage({ params, searchParams }: { params: Promise<{ auth0UserId: string }>; searchParams: Promise<{ before?: string | string[] }> }) {
+export default async function PersonPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ auth0UserId: string }>;
+  searchParams: Promise<{ before?: string | string[] }>;
+}) {
   const { auth0UserId: rawId } = await params;
   const id = segment(rawId);
   const staff = await guardPage("support", personHref(id));
@@ -50,7 +68,8 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
   const action = ACTION_STATUS[view.actionStatus]!;
   // The newest attempt, when it failed: what a caller is most likely ringing about.
   const latest = view.attempts[0];
-  const problem = latest && ["failed", "declined", "error"].includes(latest.status) ? await findAttemptByReference(latest.referenceCode) : null;
+  const problem =
+    latest && ["failed", "declined", "error"].includes(latest.status) ? await findAttemptByReference(latest.referenceCode) : null;
   const problemExplanation = problem ? explain(problem.failureCode) : null;
   const verified = view.records.filter((r) => r.status === "verified");
   const names = new Map(view.applications.filter((a) => a.clientId).map((a) => [a.clientId!, a.name]));
@@ -58,7 +77,10 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
 
   return (
     <>
-      <PageHeader title="Person" description="Records, attempts and the current status for every application. No personal data is shown here.">
+      <PageHeader
+        title="Person"
+        description="Records, attempts and the current status for every application. No personal data is shown here."
+      >
         <Link href="/admin/people" className={btn.secondary}>
           Find someone else
         </Link>
@@ -107,7 +129,8 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
               <Link href={attemptHref(problem.referenceCode)} className="font-mono text-brand-700 underline">
                 {problem.referenceCode}
               </Link>{" "}
-              · {fmtDate(problem.createdAt)} · <Badge value={problem.status} /> · <span className="font-mono">{problem.failureCode ?? "no code"}</span>
+              · {fmtDate(problem.createdAt)} · <Badge value={problem.status} /> ·{" "}
+              <span className="font-mono">{problem.failureCode ?? "no code"}</span>
               {latest?.applicationName ? ` · ${latest.applicationName}` : ""}
             </p>
             {problemExplanation ? (
@@ -124,18 +147,29 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
 
         <Card title="Would they pass now?">
           <p className="mb-3 text-sm text-slate-600">
-            For every registered application, the same rule as the login: a verified record of the provider, inside the application&apos;s interval, that fits its policy.
+            For every registered application, the same rule as the login: a verified record of the provider, inside the application&apos;s
+            interval, that fits its policy.
           </p>
           <div className="-mx-4 overflow-x-auto sm:mx-0">
             <table className="min-w-full text-left text-sm" data-testid="person-applications">
               <caption className="sr-only">Status of this person for each application</caption>
               <thead className="bg-slate-50 text-xs uppercase text-slate-600">
                 <tr>
-                  <th scope="col" className="px-3 py-2">Application</th>
-                  <th scope="col" className="px-3 py-2">Asks for</th>
-                  <th scope="col" className="px-3 py-2">Now</th>
-                  <th scope="col" className="px-3 py-2">Why</th>
-                  <th scope="col" className="px-3 py-2">Next due</th>
+                  <th scope="col" className="px-3 py-2">
+                    Application
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Asks for
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Now
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Why
+                  </th>
+                  <th scope="col" className="px-3 py-2">
+                    Next due
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -143,7 +177,11 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
                   <tr key={a.clientId ?? "(global)"} className="align-top">
                     <td className="px-3 py-2">
                       <span className="font-medium">{a.name}</span>
-                      {a.clientId ? <span className="block font-mono text-xs text-slate-500">{a.clientId}</span> : <span className="block text-xs text-slate-500">global settings</span>}
+                      {a.clientId ? (
+                        <span className="block font-mono text-xs text-slate-500">{a.clientId}</span>
+                      ) : (
+                        <span className="block text-xs text-slate-500">global settings</span>
+                      )}
                     </td>
                     <td className="px-3 py-2">
                       {a.policy}
@@ -154,7 +192,9 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
                     </td>
                     <td className="px-3 py-2">
                       {a.decision.passes ? (
-                        <span className="inline-flex rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 ring-1 ring-emerald-200">passes</span>
+                        <span className="inline-flex rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 ring-1 ring-emerald-200">
+                          passes
+                        </span>
                       ) : (
                         <span className="inline-flex rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-200">
                           {a.required ? "must verify" : "asked to verify"}
@@ -173,7 +213,13 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
                       ) : null}
                     </td>
                     <td className="whitespace-nowrap px-3 py-2">
-                      {a.decision.passes ? fmtDate(a.decision.nextDue) : a.decision.overdueSince ? <span className="text-rose-700">overdue since {fmtDate(a.decision.overdueSince)}</span> : "at next login"}
+                      {a.decision.passes ? (
+                        fmtDate(a.decision.nextDue)
+                      ) : a.decision.overdueSince ? (
+                        <span className="text-rose-700">overdue since {fmtDate(a.decision.overdueSince)}</span>
+                      ) : (
+                        "at next login"
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -189,14 +235,30 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
                 <caption className="sr-only">Verification records of this person, newest check first</caption>
                 <thead className="bg-slate-50 text-xs uppercase text-slate-600">
                   <tr>
-                    <th scope="col" className="px-3 py-2">Record</th>
-                    <th scope="col" className="px-3 py-2">Status</th>
-                    <th scope="col" className="px-3 py-2">Provider</th>
-                    <th scope="col" className="px-3 py-2">Policy</th>
-                    <th scope="col" className="px-3 py-2">Groups</th>
-                    <th scope="col" className="px-3 py-2">Last check</th>
-                    <th scope="col" className="px-3 py-2">Expires</th>
-                    <th scope="col" className="px-3 py-2">Application</th>
+                    <th scope="col" className="px-3 py-2">
+                      Record
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Status
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Provider
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Policy
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Groups
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Last check
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Expires
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Application
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -240,11 +302,21 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
                 <caption className="sr-only">Attempts of this person, newest first</caption>
                 <thead className="bg-slate-50 text-xs uppercase text-slate-600">
                   <tr>
-                    <th scope="col" className="px-3 py-2">Reference</th>
-                    <th scope="col" className="px-3 py-2">Started</th>
-                    <th scope="col" className="px-3 py-2">Status</th>
-                    <th scope="col" className="px-3 py-2">Failure</th>
-                    <th scope="col" className="px-3 py-2">Application</th>
+                    <th scope="col" className="px-3 py-2">
+                      Reference
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Started
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Status
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Failure
+                    </th>
+                    <th scope="col" className="px-3 py-2">
+                      Application
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -262,7 +334,10 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
                       <td className="px-3 py-2">
                         {a.failureCode ? (
                           <>
-                            <Link href={`/admin/failures${query({ range: "30d", code: a.failureCode })}`} className="font-mono text-xs underline">
+                            <Link
+                              href={`/admin/failures${query({ range: "30d", code: a.failureCode })}`}
+                              className="font-mono text-xs underline"
+                            >
                               {a.failureCode}
                             </Link>
                             {a.headline ? <span className="block text-xs text-slate-600">{a.headline}</span> : null}

@@ -80,7 +80,13 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
             ["Provider", record.provider === "idme" ? "ID.me" : record.provider],
             ["Provider uuid", <Mono key="u">{record.providerUuid}</Mono>],
             ["Last check", fmtDate(record.lastCheckedAt)],
-            ["Expires", <span key="e">{fmtDate(record.expiresAt)}{expired ? " (expired)" : ""}</span>],
+            [
+              "Expires",
+              <span key="e">
+                {fmtDate(record.expiresAt)}
+                {expired ? " (expired)" : ""}
+              </span>,
+            ],
             [
               "Application of the last check",
               record.lastClientId ? (
@@ -95,13 +101,23 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
             ["Created", fmtDate(record.createdAt)],
             [
               "Person id (sent to Auth0)",
-              <Link key="p" href={`/admin/records?q=${encodeURIComponent(record.personId)}`} className="text-brand-700 underline" title="All records of this person">
+              <Link
+                key="p"
+                href={`/admin/records?q=${encodeURIComponent(record.personId)}`}
+                className="text-brand-700 underline"
+                title="All records of this person"
+              >
                 <Mono>{record.personId}</Mono>
               </Link>,
             ],
             [
               "Auth0 user id",
-              <Link key="au" href={`/admin/records?q=${encodeURIComponent(record.auth0UserId)}`} className="text-brand-700 underline" title="All records of this Auth0 user">
+              <Link
+                key="au"
+                href={`/admin/records?q=${encodeURIComponent(record.auth0UserId)}`}
+                className="text-brand-700 underline"
+                title="All records of this Auth0 user"
+              >
                 <Mono>{record.auth0UserId}</Mono>
               </Link>,
             ],
@@ -135,7 +151,8 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
 
       <Card title="Personal data from the provider">
         <p className="mb-3 text-sm text-slate-600">
-          The userinfo answer{record.hasIdTokenClaims ? " and ID token claims" : ""} stay sealed until someone asks to see them. Every reveal is written to the audit log.
+          The userinfo answer{record.hasIdTokenClaims ? " and ID token claims" : ""} stay sealed until someone asks to see them. Every
+          reveal is written to the audit log.
         </p>
         <RevealForm recordId={record.id} role={staff.role} />
       </Card>
@@ -154,7 +171,8 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
       {record.otherAttempts.length ? (
         <section aria-labelledby="other-attempts-heading" className="space-y-3">
           <h2 id="other-attempts-heading" className="text-lg font-semibold">
-            Other attempts of this Auth0 user <span className="text-sm font-normal text-slate-500">(ended before the provider answered)</span>
+            Other attempts of this Auth0 user{" "}
+            <span className="text-sm font-normal text-slate-500">(ended before the provider answered)</span>
           </h2>
           {record.otherAttempts.map((a) => (
             <AttemptCard key={a.id} attempt={a} applications={apps} />

@@ -22,7 +22,10 @@ export function RevealForm({ recordId, role }: { recordId: string; role: "admin"
   if (revealed) {
     return (
       <div className="space-y-4" data-testid="revealed">
-        <div className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" role="status">
+        <div
+          className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900"
+          role="status"
+        >
           <span>Personal data shown at {revealed.revealedAt.replace("T", " ").slice(0, 19)} UTC. This reveal is in the audit log.</span>
           <button type="button" className={btn.secondary} onClick={() => setHidden(revealed.revealedAt)}>
             Hide

@@ -97,7 +97,15 @@ export function PrefixedField({
 }
 
 /** The form's outcome above its fields: errors as an alert, success as a status. */
-export function FormMessage<R>({ state, clientBlocked, children }: { state: FormState<R>; clientBlocked: boolean; children?: (data: R) => React.ReactNode }) {
+export function FormMessage<R>({
+  state,
+  clientBlocked,
+  children,
+}: {
+  state: FormState<R>;
+  clientBlocked: boolean;
+  children?: (data: R) => React.ReactNode;
+}) {
   let body: React.ReactNode = null;
   if (clientBlocked) {
     body = <Alert>Some fields need attention; nothing was sent.</Alert>;
@@ -108,7 +116,10 @@ export function FormMessage<R>({ state, clientBlocked, children }: { state: Form
         {state.error.code === "anonymous" ? (
           <>
             {" "}
-            <a className="underline" href={`/auth/login?returnTo=${encodeURIComponent(typeof window === "undefined" ? "/admin" : window.location.pathname)}`}>
+            <a
+              className="underline"
+              href={`/auth/login?returnTo=${encodeURIComponent(typeof window === "undefined" ? "/admin" : window.location.pathname)}`}
+            >
               Sign in again
             </a>
           </>
@@ -164,7 +175,10 @@ export function Choice({
       <legend className="text-sm font-medium text-slate-800">{legend}</legend>
       <div className={`grid gap-2 ${options.length === 3 ? "sm:grid-cols-3" : "sm:grid-cols-2"}`}>
         {options.map((o, i) => (
-          <label key={o.value} className="flex cursor-pointer items-start gap-3 rounded-md border border-slate-200 p-3 has-[:checked]:border-brand-600 has-[:checked]:bg-brand-50">
+          <label
+            key={o.value}
+            className="flex cursor-pointer items-start gap-3 rounded-md border border-slate-200 p-3 has-[:checked]:border-brand-600 has-[:checked]:bg-brand-50"
+          >
             <input
               type="radio"
               name={name}
@@ -194,10 +208,25 @@ const SECTIONS: { title: string; kind: KnownScope["kind"] }[] = [
 ];
 
 /** The known ID.me scopes as checkboxes (`scopes`), anything else one per line (`scopesOther`). */
-export function ScopePicker({ legend, hint, selected, other, errors }: { legend: string; hint?: React.ReactNode; selected: string[]; other: string; errors: Record<string, string[]> }) {
+export function ScopePicker({
+  legend,
+  hint,
+  selected,
+  other,
+  errors,
+}: {
+  legend: string;
+  hint?: React.ReactNode;
+  selected: string[];
+  other: string;
+  errors: Record<string, string[]>;
+}) {
   const invalid = errors.scopes?.length ? true : undefined;
   return (
-    <fieldset className="space-y-3" aria-describedby={[hint ? "scopes-hint" : "", invalid ? "scopes-error" : ""].join(" ").trim() || undefined}>
+    <fieldset
+      className="space-y-3"
+      aria-describedby={[hint ? "scopes-hint" : "", invalid ? "scopes-error" : ""].join(" ").trim() || undefined}
+    >
       <legend className="text-sm font-medium text-slate-800">{legend}</legend>
       {hint ? (
         <p id="scopes-hint" className="text-xs text-slate-500">
@@ -212,7 +241,13 @@ export function ScopePicker({ legend, hint, selected, other, errors }: { legend:
               {KNOWN_SCOPES.filter((k) => k.kind === section.kind).map((k) => (
                 <li key={k.scope}>
                   <label className="flex items-start gap-2 py-0.5 text-sm">
-                    <input type="checkbox" name="scopes" value={k.scope} defaultChecked={selected.includes(k.scope)} className="mt-0.5 h-4 w-4 shrink-0" />
+                    <input
+                      type="checkbox"
+                      name="scopes"
+                      value={k.scope}
+                      defaultChecked={selected.includes(k.scope)}
+                      className="mt-0.5 h-4 w-4 shrink-0"
+                    />
                     <span className="min-w-0">
                       <span className="font-mono text-xs text-slate-900">{scopeText(k.scope)}</span>{" "}
                       <span className="text-slate-600">{k.kind === "covid" ? "" : k.label}</span>

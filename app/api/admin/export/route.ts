@@ -27,7 +27,10 @@ export const GET = staffRoute("export.csv", "support", async (request, staff) =>
     } catch {
       // No audit entry, no personal data.
       log("error", "export not audited", { step: "export.csv", code: "audit_failed" });
-      return Response.json({ error: "failed", message: "The export could not be written to the audit log, so nothing was exported. Try again." }, { status: 500 });
+      return Response.json(
+        { error: "failed", message: "The export could not be written to the audit log, so nothing was exported. Try again." },
+        { status: 500 },
+      );
     }
   }
   return new Response(exportStream(plan, staff.role), {
