@@ -7,10 +7,16 @@
  * - Return: the token the portal POSTs to `https://<AUTH0_DOMAIN>/continue`, read by
  *   `api.redirect.validateToken()` (HS256, same secret, `state` claim).
  *
+ * Besides what PROTOCOLS §1 asks, an inbound token is bound to its purpose (the
+ * login redirect or the status call), to the query's `state` when it names one,
+ * optionally to the browser's address (`ip`), and to one use.
+ *
  * Error messages are meant for support staff: they name the check that failed and
  * never carry the token, the state, or any claim value. jose errors are not attached
  * as `cause` on purpose (jose's claim errors hold the whole payload).
  */
+import { createHash } from "node:crypto";
+import { isIP } from "node:net";
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import type { JWTPayload, ProtectedHeaderParameters } from "jose";
 
@@ -22,15 +28,26 @@ export type TokenCheckCode =
   | "token_expired"
   | "token_sub_missing"
   | "token_iss_mismatch"
+  | "token_purpose_invalid"
+  | "token_state_mismatch"
+  | "token_ip_mismatch"
+  | "token_reused"
   | "state_missing";
 
 export class TokenCheckError extends Error {
   readonly code: TokenCheckCode;
+  /**
+   * The Auth0 user of a token whose signature held but that failed a later
+   * check (purpose, state, ip, reuse), so support can find whose link it was.
+   * Never part of the message.
+   */
+  readonly sub?: string;
 
-  constructor(code: TokenCheckCode, message: string) {
+  constructor(code: TokenCheckCode, message: string, sub?: string) {
     super(message);
     this.name = "TokenCheckError";
     this.code = code;
+    if (sub !== undefined) this.sub = sub;
   }
 }
 
@@ -59,7 +76,25 @@ export interface VerifyInboundTokenOptions {
    * The Action's server-to-server status check has no login transaction, hence no state.
    */
   requireState?: boolean;
+  /**
+   * The endpoint's purpose. "verify" (the login redirect) accepts a token with
+   * `purpose: "verify"` or none (the Marketplace Action sends none); "status"
+   * accepts only `purpose: "status"`. Omitted: the purpose is not checked.
+   */
+  purpose?: TokenPurpose;
+  /**
+   * The address the request came from. When given, the token's `ip` claim (added
+   * by Auth0: the address it saw the login from) must name the same address.
+   */
+  clientAddress?: string;
+  /**
+   * Claims the token's one use: resolves false when its fingerprint was claimed
+   * before. Called last, so only a token that passed every other check is spent.
+   */
+  claimOnce?: (fingerprint: string, expiresAt: Date) => Promise<boolean>;
 }
+
+export type TokenPurpose = "verify" | "status";
 
 export interface ReturnTokenClaims {
   /** The Auth0 state, exactly as received. */
@@ -250,6 +285,45 @@ export async function verifyInboundToken(
     }
   }
 
+  // 9. token_purpose_invalid: a token made for one endpoint is refused at the others.
+  if (opts.purpose !== undefined) {
+    const purpose: unknown = payload["purpose"];
+    const accepted = opts.purpose === "verify" ? purpose === undefined || purpose === "verify" : purpose === opts.purpose;
+    if (!accepted) {
+      throw new TokenCheckError(
+        "token_purpose_invalid",
+        `the token is not meant for this endpoint (expected purpose ${opts.purpose})`,
+        sub,
+      );
+    }
+  }
+
+  // 10. token_state_mismatch: a token that names its login's state cannot carry another login's.
+  const stateClaim: unknown = payload["state"];
+  if (stateClaim !== undefined && (typeof stateClaim !== "string" || stateClaim !== input.state)) {
+    throw new TokenCheckError("token_state_mismatch", "the token's state claim is not the state the request carries", sub);
+  }
+
+  // 11. token_ip_mismatch (only when asked): the browser is where Auth0 saw the login.
+  if (opts.clientAddress !== undefined) {
+    const ip: unknown = payload["ip"];
+    if (typeof ip !== "string" || ip === "") {
+      throw new TokenCheckError(
+        "token_ip_mismatch",
+        "the token has no ip claim, and the portal requires the browser's address to match it",
+        sub,
+      );
+    }
+    if (!sameAddress(ip, opts.clientAddress)) {
+      throw new TokenCheckError("token_ip_mismatch", "the browser's address is not the address Auth0 saw this login from", sub);
+    }
+  }
+
+  // 12. token_reused: last, so a token refused for another reason is not spent.
+  if (opts.claimOnce && !(await opts.claimOnce(tokenFingerprint(token), new Date(exp * 1000)))) {
+    throw new TokenCheckError("token_reused", "this token has already opened a verification", sub);
+  }
+
   const claims: Record<string, unknown> = { ...payload };
   const result: InboundToken = { sub, exp, claims };
   if (typeof iss === "string") result.iss = iss;
@@ -264,6 +338,42 @@ export async function verifyInboundToken(
     }
   }
   return result;
+}
+
+/**
+ * What identifies a token for its one use: a hash of the signed part only. The
+ * signature is left out because its base64url text is malleable (the last
+ * character carries unused bits), and an HMAC over the same signed part is
+ * always the same signature anyway.
+ */
+export function tokenFingerprint(token: string): string {
+  const signed = token.slice(0, token.lastIndexOf("."));
+  return createHash("sha256").update(signed).digest("hex");
+}
+
+/** IPv4, IPv6 (any spelling) and IPv4-mapped IPv6 forms of one address compare equal. */
+export function normalizeAddress(value: string): string | undefined {
+  let v = value.trim();
+  if (v.startsWith("[") && v.endsWith("]")) v = v.slice(1, -1);
+  const zone = v.indexOf("%");
+  if (zone !== -1) v = v.slice(0, zone);
+  const kind = isIP(v);
+  if (kind === 4) return v;
+  if (kind !== 6) return undefined;
+  // The URL parser writes an IPv6 address in its one canonical form.
+  const canonical = new URL(`http://[${v}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (mapped) {
+    const hi = parseInt(mapped[1]!, 16);
+    const lo = parseInt(mapped[2]!, 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return canonical;
+}
+
+function sameAddress(a: string, b: string): boolean {
+  const x = normalizeAddress(a);
+  return x !== undefined && x === normalizeAddress(b);
 }
 
 function mapJoseError(err: unknown): TokenCheckError {

@@ -3,7 +3,7 @@ import { ConfigError, parseEnv } from "./index";
 
 const good = {
   AUTH0_DOMAIN: "my-tenant.us.auth0.com",
-  AUTH0_TOKEN_SECRET: "a-long-shared-token-secret",
+  AUTH0_TOKEN_SECRET: "a-long-shared-token-secret-0123456789",
   PORTAL_URL: "https://verify.example.com/",
   IDME_CLIENT_ID: "client",
   IDME_CLIENT_SECRET: "secret",

@@ -48,7 +48,8 @@ const schema = z
       .transform((v) => v.replace(/\/+$/, "")),
     AUTH0_TOKEN_SECRET: z
       .string({ error: "is required (the Token Secret shared with the Auth0 Action)" })
-      .min(16, "must be at least 16 characters (the Token Secret shared with the Auth0 Action)"),
+      // HS256 keys shorter than the hash (32 bytes) make guessing cheaper (RFC 7518 §3.2).
+      .min(32, "must be at least 32 characters (the Token Secret shared with the Auth0 Action; e.g. `openssl rand -hex 32`)"),
     PORTAL_URL: url("the public URL of this portal, e.g. https://verify.example.com"),
     IDME_ENVIRONMENT: z.enum(["sandbox", "production"], { error: "must be sandbox or production" }).default("sandbox"),
     IDME_BASE_URL: url("overrides the ID.me base URL").optional(),
@@ -85,6 +86,20 @@ const schema = z
     PGLITE_DIR: z.string().trim().default(".data/pglite"),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    // Binding and limits (README, "Security").
+    IDV_BIND_IP: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("false")
+      .transform((v) => v === "true"),
+    TRUSTED_PROXY_HOPS: z.coerce
+      .number({ error: "must be a whole number of proxies" })
+      .int("must be a whole number of proxies")
+      .min(0, "must be 0 (no proxy) or more")
+      .max(10, "must be at most 10")
+      .default(0),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(10, "must be at least 10 seconds").max(86_400).default(600),
+    RATE_LIMIT_FLOW_FAILURES: z.coerce.number().int().min(1, "must be at least 1").max(100_000).default(20),
+    RATE_LIMIT_STAFF_LOOKUPS: z.coerce.number().int().min(1, "must be at least 1").max(100_000).default(100),
     // Staff sign-in (admin pages) with @auth0/nextjs-auth0. Optional: without it the
     // verification flow runs and the admin pages say sign-in is not configured.
     STAFF_AUTH0_DOMAIN: optional,

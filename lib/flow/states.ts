@@ -49,11 +49,16 @@ export const FAILURES = {
   token_expired: { step: "token_received", state: "error" },
   token_sub_missing: { step: "token_received", state: "error" },
   token_iss_mismatch: { step: "token_received", state: "error" },
+  token_purpose_invalid: { step: "token_received", state: "error" },
+  token_state_mismatch: { step: "token_received", state: "error" },
+  token_ip_mismatch: { step: "token_received", state: "error" },
+  token_reused: { step: "token_received", state: "error" },
   // The person's own choice on the portal page
   declined_at_portal: { step: "sent_to_provider", state: "declined" },
   // Coming back from the provider
   session_missing: { step: "returned", state: "error" },
   state_mismatch: { step: "returned", state: "error" },
+  browser_mismatch: { step: "returned", state: "error" },
   provider_access_denied: { step: "returned", state: "declined" },
   provider_invalid_scope: { step: "returned", state: "error" },
   provider_invalid_client: { step: "returned", state: "error" },

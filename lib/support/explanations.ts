@@ -56,6 +56,26 @@ export const EXPLANATIONS: Record<FailureCode, Explanation> = {
     next: "An admin must set the portal's AUTH0_DOMAIN to the tenant (or custom) domain the Action runs on.",
     who: "admin",
   },
+  token_purpose_invalid: {
+    what: "The token was made for another use (such as the Action's status check) and was presented at the verification link.",
+    next: 'The Action must send a token with purpose "verify" (or none) to /id-verification. A status token at the link means someone copied it there: look at the Auth0 logs.',
+    who: "developer",
+  },
+  token_state_mismatch: {
+    what: "The token names one login (its `state` claim) but arrived with the state of another: a link pieced together from two logins.",
+    next: "Ask the person to sign in again from the application. Repeated cases point to someone trying to verify one account with another's login: look at the attempts of that user.",
+    who: "person",
+  },
+  token_ip_mismatch: {
+    what: "The portal requires the browser's address to match the one Auth0 saw at sign-in (IDV_BIND_IP), and it did not: another device or network opened the link, or the address changed (mobile networks, VPNs, IPv6 privacy addresses).",
+    next: "Ask the person to sign in again on one device and network. If it happens to many people, check TRUSTED_PROXY_HOPS (the portal may be reading a proxy's address) or turn IDV_BIND_IP off.",
+    who: "person",
+  },
+  token_reused: {
+    what: "The sign-in link from Auth0 had already been used once: each link opens one verification. It was reloaded from history, opened twice, or copied to someone else.",
+    next: "Ask the person to sign in again from the application (a fresh link). A link used from two browsers can be an attack: compare with the attempt it first opened (named in the timeline).",
+    who: "person",
+  },
   declined_at_portal: {
     what: 'The person chose "Not now" on the portal\'s page instead of verifying.',
     next: "Nothing is broken. Ask them to try again when they are ready.",
@@ -69,6 +89,11 @@ export const EXPLANATIONS: Record<FailureCode, Explanation> = {
   state_mismatch: {
     what: "The answer from the provider did not belong to this verification (its `state` did not match): an old or copied link, two tabs, or a forged request.",
     next: "Ask the person to sign in again in one tab. Repeated cases from one person can be an attack: look at the attempts.",
+    who: "person",
+  },
+  browser_mismatch: {
+    what: "A step of this verification (the button, the way back from the provider, or the return to the application) came from a browser other than the one that opened it, so the portal refused it.",
+    next: "Ask the person to sign in again and finish in the same browser. An answer from the provider arriving in another browser can mean a link was sent to someone else: look at the attempts around it.",
     who: "person",
   },
   provider_access_denied: {
