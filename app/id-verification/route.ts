@@ -1,13 +1,5 @@
-import { begin, recordUnexpected } from "@/lib/flow";
-import { respond } from "@/lib/flow/http";
-import { errorPage } from "@/lib/flow/error-page";
+import { begin } from "@/lib/flow";
+import { flowRoute } from "@/lib/flow/http";
 
 // Entry point of the Auth0 post-login Action's redirect (PROTOCOLS §1).
-export async function GET(request: Request) {
-  try {
-    return await respond(await begin(new URL(request.url).searchParams));
-  } catch (err) {
-    const attempt = await recordUnexpected(null, err);
-    return attempt ? respond({ kind: "outcome", attempt }) : errorPage();
-  }
-}
+export const GET = flowRoute(({ request, req }) => begin(new URL(request.url).searchParams, req));

@@ -58,6 +58,9 @@ const samples = {
     resumedAt: at,
     createdAt: at,
     updatedAt: at,
+    browserHash: "bh",
+    accountHint: "al•••@example.test",
+    appLabel: "App",
   },
   AttemptEvent: {
     id: 1n,
@@ -106,6 +109,9 @@ const samples = {
     details: { changed: ["scopes"] },
   },
   ProviderSetting: { provider: "idpartner", baseUrl: "http://x", clientId: "c", clientSecretEnc: "v1.s", updatedAt: at },
+  EntryToken: { fingerprint: "f", attemptId: "a_1", expiresAt: at, usedAt: at },
+  RateLimit: { key: "flow:k", points: 3, expire: at },
+  RateLimitRefusal: { limiter: "flow", windowStart: at, count: 2 },
 } as const;
 
 const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
@@ -117,6 +123,9 @@ const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
   Application: Prisma.ApplicationScalarFieldEnum,
   AuditEvent: Prisma.AuditEventScalarFieldEnum,
   ProviderSetting: Prisma.ProviderSettingScalarFieldEnum,
+  EntryToken: Prisma.EntryTokenScalarFieldEnum,
+  RateLimit: Prisma.RateLimitScalarFieldEnum,
+  RateLimitRefusal: Prisma.RateLimitRefusalScalarFieldEnum,
 };
 
 async function roundTrip(db: PrismaClient) {

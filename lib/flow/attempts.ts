@@ -17,6 +17,10 @@ export interface OpenAttempt {
   policy: Attempt["policy"];
   scopes: string[];
   requiredGroup?: string | null;
+  /** The browser binding and the consent page's hints (lib/flow/binding.ts). */
+  browserHash?: string | null;
+  accountHint?: string | null;
+  appLabel?: string | null;
 }
 
 export async function openAttempt(data: OpenAttempt): Promise<Attempt> {
@@ -35,6 +39,9 @@ export async function openAttempt(data: OpenAttempt): Promise<Attempt> {
           policy: data.policy,
           scopes: data.scopes,
           requiredGroup: data.requiredGroup ?? null,
+          browserHash: data.browserHash ?? null,
+          accountHint: data.accountHint ?? null,
+          appLabel: data.appLabel ?? null,
         },
       });
     } catch (err) {
@@ -53,7 +60,7 @@ export async function findAttempt(id: string | undefined | null): Promise<Attemp
 
 export async function addEvent(
   attempt: Pick<Attempt, "id" | "referenceCode">,
-  step: Step | "callback_replayed" | "start_repeated",
+  step: Step | "callback_replayed" | "start_repeated" | "browser_refused",
   outcome: EventOutcome,
   detail: { code?: string; description?: string } = {},
 ) {

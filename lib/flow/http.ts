@@ -1,13 +1,28 @@
 import { cookies } from "next/headers";
 import { env } from "../env";
 import { continueResponse } from "../auth0/continue-page";
-import { resume, type Outcome } from "./index";
+import { giveBack, take } from "../ratelimit";
+import { tooManyRequests } from "../ratelimit/page";
+import { clientAddress } from "../security/client-address";
+import { PLAIN_PAGE_CSP } from "../security/headers";
+import { findAttempt, recordUnexpected, resume, type FlowRequest, type Outcome } from "./index";
+import type { Attempt } from "./attempts";
+import { BROWSER_COOKIE, browserSecretFrom, newBrowserSecret, openedBy } from "./binding";
+import { errorPage } from "./error-page";
 import { returnStatusFor } from "./states";
 
-/** Turning flow outcomes into HTTP responses, and the cookies that bind a browser to its attempt. */
+/**
+ * Turning flow outcomes into HTTP responses, and the cookies that bind a
+ * browser to its attempt. Every route of the flow goes through `flowRoute`:
+ * the limit on refused requests per address, the browser binding, and the
+ * last-resort error handling live here once.
+ */
 
 export const ATTEMPT_COOKIE = "idv_attempt";
 export const STATE_COOKIE = "idv_oauth_state";
+export { BROWSER_COOKIE };
+
+const HOUR = 60 * 60;
 
 function cookieOptions(maxAge: number) {
   return {
@@ -19,9 +34,26 @@ function cookieOptions(maxAge: number) {
   };
 }
 
-export async function readFlowCookies() {
+export interface FlowCookies {
+  attemptId?: string;
+  oauthState?: string;
+  browserSecret?: string;
+}
+
+export async function readFlowCookies(): Promise<FlowCookies> {
   const jar = await cookies();
-  return { attemptId: jar.get(ATTEMPT_COOKIE)?.value, oauthState: jar.get(STATE_COOKIE)?.value };
+  return {
+    attemptId: jar.get(ATTEMPT_COOKIE)?.value,
+    oauthState: jar.get(STATE_COOKIE)?.value,
+    browserSecret: browserSecretFrom(jar.get(BROWSER_COOKIE)?.value),
+  };
+}
+
+/** For the pages: the attempt of this browser's cookie, or null when there is none or another browser opened it. */
+export async function currentAttempt(): Promise<Attempt | null> {
+  const { attemptId, browserSecret } = await readFlowCookies();
+  const attempt = await findAttempt(attemptId);
+  return attempt && openedBy(attempt, browserSecret) ? attempt : null;
 }
 
 function redirect(path: string | URL): Response {
@@ -29,9 +61,15 @@ function redirect(path: string | URL): Response {
   return new Response(null, { status: 303, headers: { location, "cache-control": "no-store" } });
 }
 
-export async function respond(outcome: Outcome): Promise<Response> {
+/**
+ * A "resume" outcome is answered with a redirect to /id-verification/continue,
+ * except on that address itself (`renderContinue`), which shows the form.
+ */
+export async function respond(outcome: Outcome, req: FlowRequest, opts: { renderContinue?: boolean } = {}): Promise<Response> {
   const jar = await cookies();
-  jar.set(ATTEMPT_COOKIE, outcome.attempt.id, cookieOptions(60 * 60));
+  jar.set(BROWSER_COOKIE, req.browserSecret, cookieOptions(24 * HOUR));
+  // Only an attempt this browser opened ever goes into its cookie.
+  if (openedBy(outcome.attempt, req.browserSecret)) jar.set(ATTEMPT_COOKIE, outcome.attempt.id, cookieOptions(HOUR));
   switch (outcome.kind) {
     case "consent":
       return redirect("/id-verification/consent");
@@ -41,12 +79,75 @@ export async function respond(outcome: Outcome): Promise<Response> {
     case "outcome":
       return redirect("/id-verification/outcome");
     case "resume": {
+      if (!opts.renderContinue) return redirect("/id-verification/continue");
       const form = await resume(outcome.attempt);
       if (!form) return redirect("/id-verification/outcome");
       jar.delete({ name: STATE_COOKIE, path: "/id-verification" });
       return continueResponse(form, { status: returnStatusFor(outcome.attempt.status), reference: outcome.attempt.referenceCode });
     }
   }
+}
+
+export interface StepContext {
+  request: Request;
+  cookies: FlowCookies;
+  req: FlowRequest;
+}
+
+/**
+ * One route of the flow. Each request takes a point of its address's limit
+ * before any work and gives it back unless the flow refused it, so only
+ * refusals count, simultaneous ones included; beyond the limit the answer is
+ * 429, and no attempt is recorded.
+ * `formPost`: a button on the portal's own pages (cross-site posts refused).
+ */
+export function flowRoute(step: (ctx: StepContext) => Promise<Outcome>, opts: { formPost?: boolean; renderContinue?: boolean } = {}) {
+  return async (request: Request): Promise<Response> => {
+    if (opts.formPost && crossSite(request)) return withPolicy(refused());
+    const address = clientAddress(request.headers, env().TRUSTED_PROXY_HOPS);
+    const limitKey = address ?? "unknown";
+    const verdict = await take("flow_failures", limitKey);
+    if (!verdict.allowed) return tooManyRequests("flow_failures", verdict);
+    let counted = false;
+    try {
+      const answer = await handle(request, step, { address, renderContinue: opts.renderContinue });
+      counted = answer.refused;
+      return answer.response;
+    } finally {
+      if (!counted) await giveBack("flow_failures", limitKey);
+    }
+  };
+}
+
+async function handle(
+  request: Request,
+  step: (ctx: StepContext) => Promise<Outcome>,
+  opts: { address?: string; renderContinue?: boolean },
+): Promise<{ response: Response; refused: boolean }> {
+  const jar = await readFlowCookies();
+  const req: FlowRequest = { browserSecret: jar.browserSecret ?? newBrowserSecret(), clientAddress: opts.address };
+  let outcome: Outcome;
+  try {
+    outcome = await step({ request, cookies: jar, req });
+  } catch (err) {
+    // Only this browser's own attempt is marked as failed by an unexpected error.
+    const mine = await findAttempt(jar.attemptId).catch(() => null);
+    const attempt = await recordUnexpected(mine && openedBy(mine, req.browserSecret) ? mine : null, err, req);
+    if (!attempt) return { response: errorPage(), refused: false };
+    outcome = { kind: "outcome", attempt };
+  }
+  const refused = outcome.kind === "outcome" && outcome.refused === true;
+  try {
+    return { response: withPolicy(await respond(outcome, req, { renderContinue: opts.renderContinue })), refused };
+  } catch {
+    return { response: errorPage(), refused };
+  }
+}
+
+/** The flow's routes answer with their own policy (proxy.ts leaves them alone); a redirect gets the plain one. */
+function withPolicy(response: Response): Response {
+  if (!response.headers.has("content-security-policy")) response.headers.set("content-security-policy", PLAIN_PAGE_CSP);
+  return response;
 }
 
 /** Form posts must come from the portal's own pages (SameSite cookies aside). */

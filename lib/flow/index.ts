@@ -1,14 +1,16 @@
 import { env } from "../env";
 import { getDb } from "../db/client";
-import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl } from "../auth0/token";
+import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl, tokenFingerprint } from "../auth0/token";
 import { providerFor } from "../providers";
 import type { ProviderConnection } from "../providers/types";
+import { isSafeGroupName } from "../providers/groups";
 import { effectiveSettings, globalSettings, type EffectiveSettings } from "../settings";
 import { ensurePerson, findReusableVerification, saveVerification, LinkedElsewhereError, verifiedGroups } from "../records";
 import { log } from "../log";
 import { addEvent, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
 import { newSecret } from "./reference";
-import { FlowError, TERMINAL, returnStatusFor } from "./states";
+import { FlowError, TERMINAL, returnStatusFor, type FailureCode } from "./states";
+import { browserHash, claimEntryToken, displayClaim, firstAttemptOf, noteEntryTokenAttempt, openedBy } from "./binding";
 
 /**
  * The verification flow, step by step. Routes in app/id-verification call these
@@ -18,14 +20,29 @@ import { FlowError, TERMINAL, returnStatusFor } from "./states";
  *   start     POST /id-verification/start      "Verify with ID.me"
  *   decline   POST /id-verification/decline    "Not now"
  *   callback  GET  /id-verification/callback   back from ID.me
- *   resume    POST /id-verification/resume     back to Auth0 (/continue)
+ *   resume    POST /id-verification/resume     "Back to the application" on the outcome page
+ *             GET  /id-verification/continue   the auto-submitting form to Auth0's /continue
+ *
+ * Every step after the first must come from the browser that opened the
+ * attempt (lib/flow/binding.ts); a "resume" outcome is always answered with a
+ * redirect to /id-verification/continue, so no page is shown at an address
+ * that carries the Action's token or the provider's code.
  */
 
 export type Outcome =
   | { kind: "consent"; attempt: Attempt }
   | { kind: "provider"; attempt: Attempt; url: URL; oauthState: string }
   | { kind: "resume"; attempt: Attempt }
-  | { kind: "outcome"; attempt: Attempt };
+  | { kind: "outcome"; attempt: Attempt; refused?: boolean };
+
+/**
+ * Who is asking, beyond the cookies of the attempt: the browser's binding
+ * secret (lib/flow/binding.ts) and the request's address.
+ */
+export interface FlowRequest {
+  browserSecret: string;
+  clientAddress?: string;
+}
 
 export const CALLBACK_PATH = "/id-verification/callback";
 
@@ -52,19 +69,68 @@ async function defaults() {
   return { provider: g.provider, policy: g.verificationType, scopes: g.scopes, requiredGroup: g.requiredGroup };
 }
 
+/**
+ * A request the flow refuses before it reaches an attempt of this browser: it
+ * gets an attempt of its own (bound to this browser, without Auth0's state) so
+ * the person has a reference code, and counts towards the address's limit.
+ */
+async function refuse(req: FlowRequest, code: FailureCode, description: string): Promise<Outcome> {
+  const attempt = await openFailedAttempt({ ...(await defaults()), browserHash: browserHash(req.browserSecret) }, code, description);
+  return { kind: "outcome", attempt, refused: true };
+}
+
+/** The attempt of this browser's attempt cookie, or the refusal to answer with. */
+async function attemptOfThisBrowser(attemptId: string | undefined, req: FlowRequest, what: string): Promise<Attempt | Outcome> {
+  const attempt = await findAttempt(attemptId);
+  if (!attempt) return refuse(req, "session_missing", `${what} without the portal's attempt cookie`);
+  if (!openedBy(attempt, req.browserSecret)) return refuseForOtherBrowser(attempt, req, what);
+  return attempt;
+}
+
+/** Another browser's attempt is neither handed over nor ended: it only learns that it was tried. */
+async function refuseForOtherBrowser(attempt: Attempt, req: FlowRequest, what: string): Promise<Outcome> {
+  await addEvent(attempt, "browser_refused", "error", {
+    code: "browser_mismatch",
+    description: `${what} came from a browser that did not open this attempt; refused there, this attempt was left as it was`,
+  });
+  return refuse(req, "browser_mismatch", `${what} belonged to attempt ${attempt.referenceCode}, which another browser opened`);
+}
+
+const isOutcome = (x: Attempt | Outcome): x is Outcome => "kind" in x;
+
 /** GET /id-verification?token=…&state=… */
-export async function begin(query: URLSearchParams): Promise<Outcome> {
+export async function begin(query: URLSearchParams, req: FlowRequest): Promise<Outcome> {
   const e = env();
   const state = query.get("state");
   const token = query.get("token") ?? query.get("session_token");
+  const bound = browserHash(req.browserSecret);
   let inbound;
   try {
-    inbound = await verifyInboundToken({ token, state }, { secret: e.AUTH0_TOKEN_SECRET, auth0Domain: e.AUTH0_DOMAIN });
+    inbound = await verifyInboundToken(
+      { token, state },
+      {
+        secret: e.AUTH0_TOKEN_SECRET,
+        auth0Domain: e.AUTH0_DOMAIN,
+        purpose: "verify",
+        // With IDV_BIND_IP an unknown address matches no token.
+        clientAddress: e.IDV_BIND_IP ? (req.clientAddress ?? "") : undefined,
+        claimOnce: claimEntryToken,
+      },
+    );
   } catch (err) {
     if (!(err instanceof TokenCheckError)) throw err;
-    // Auth0's state goes back only when present; the token's claims are not trusted.
-    const attempt = await openFailedAttempt({ ...(await defaults()), auth0State: state || null }, err.code, err.message);
-    return { kind: "outcome", attempt };
+    let description = err.message;
+    if (err.code === "token_reused") {
+      const first = await firstAttemptOf(tokenFingerprint(token!));
+      if (first) description += ` (first by attempt ${first})`;
+    }
+    // Auth0's state goes back only when present; of the token's claims only a verified `sub` is kept, for support.
+    const attempt = await openFailedAttempt(
+      { ...(await defaults()), auth0State: state || null, auth0UserId: err.sub ?? null, browserHash: bound },
+      err.code,
+      description,
+    );
+    return { kind: "outcome", attempt, refused: true };
   }
 
   const s = await effectiveSettings(inbound.clientId);
@@ -78,7 +144,11 @@ export async function begin(query: URLSearchParams): Promise<Outcome> {
     policy: s.policy,
     scopes: s.scopes,
     requiredGroup: s.requiredGroup,
+    browserHash: bound,
+    accountHint: displayClaim(inbound.claims["hint"]),
+    appLabel: displayClaim(inbound.claims["app"]),
   });
+  await noteEntryTokenAttempt(tokenFingerprint(token!), attempt.id);
   const note = inbound.id && inbound.id !== person.id ? " (the Action sent an id the portal does not know for this user; ignored)" : "";
   await addEvent(attempt, "token_received", "ok", {
     description: `token checked${inbound.clientId ? ` for application ${inbound.clientId}` : ""}${note}`,
@@ -103,17 +173,10 @@ export async function begin(query: URLSearchParams): Promise<Outcome> {
 }
 
 /** POST /id-verification/start: send the person to the provider (again, on a double submit). */
-export async function start(attemptId: string | undefined): Promise<Outcome> {
-  const attempt = await findAttempt(attemptId);
-  if (!attempt)
-    return {
-      kind: "outcome",
-      attempt: await openFailedAttempt(
-        await defaults(),
-        "session_missing",
-        "the start button was pressed without the portal's attempt cookie",
-      ),
-    };
+export async function start(attemptId: string | undefined, req: FlowRequest): Promise<Outcome> {
+  const found = await attemptOfThisBrowser(attemptId, req, "the start button");
+  if (isOutcome(found)) return found;
+  const attempt = found;
   if (TERMINAL.has(attempt.status) || attempt.status === "returned") return { kind: "outcome", attempt };
 
   const s = await effectiveSettings(attempt.auth0ClientId);
@@ -137,7 +200,7 @@ export async function start(attemptId: string | undefined): Promise<Outcome> {
   }
   if (attempt.status === "started") {
     const moved = await move(attempt, "at_provider", { oauthState, nonce, codeVerifier }, ["started"]);
-    if (!moved) return start(attempt.id); // a double submit got there first: use its state
+    if (!moved) return start(attempt.id, req); // a double submit got there first: use its state
     await addEvent(attempt, "sent_to_provider", "ok", { description: `to ${url.origin} with scopes ${attempt.scopes.join(" ")}` });
   } else {
     await addEvent(attempt, "start_repeated", "info", { description: "the start button was pressed again; same state and nonce" });
@@ -146,17 +209,21 @@ export async function start(attemptId: string | undefined): Promise<Outcome> {
 }
 
 /** POST /id-verification/decline */
-export async function decline(attemptId: string | undefined): Promise<Outcome> {
-  const attempt = await findAttempt(attemptId);
-  if (!attempt)
-    return {
-      kind: "outcome",
-      attempt: await openFailedAttempt(await defaults(), "session_missing", "decline was pressed without the portal's attempt cookie"),
-    };
+export async function decline(attemptId: string | undefined, req: FlowRequest): Promise<Outcome> {
+  const found = await attemptOfThisBrowser(attemptId, req, "the decline button");
+  if (isOutcome(found)) return found;
+  const attempt = found;
   if (attempt.status === "started" || attempt.status === "at_provider") {
     await fail(attempt, new FlowError("declined_at_portal", "the person chose not to verify on the portal's page"));
   }
   return { kind: "outcome", attempt };
+}
+
+/** POST /id-verification/resume and GET /id-verification/continue: back to Auth0, for this browser's own attempt only. */
+export async function resumeStep(attemptId: string | undefined, req: FlowRequest): Promise<Outcome> {
+  const found = await attemptOfThisBrowser(attemptId, req, "the way back to the application");
+  if (isOutcome(found)) return found;
+  return { kind: TERMINAL.has(found.status) && found.auth0State ? "resume" : "outcome", attempt: found };
 }
 
 const PROVIDER_ERRORS: Record<string, ConstructorParameters<typeof FlowError>[0]> = {
@@ -169,25 +236,21 @@ const PROVIDER_ERRORS: Record<string, ConstructorParameters<typeof FlowError>[0]
 };
 
 /** GET /id-verification/callback?code=…&state=… (or ?error=…) */
-export async function callback(attemptId: string | undefined, stateCookie: string | undefined, url: URL): Promise<Outcome> {
+export async function callback(
+  attemptId: string | undefined,
+  stateCookie: string | undefined,
+  url: URL,
+  req: FlowRequest,
+): Promise<Outcome> {
   const q = url.searchParams;
   const state = q.get("state");
-  const attempt = await findAttempt(attemptId);
-  if (!attempt || (state && attempt.oauthState !== state && !TERMINAL.has(attempt.status))) {
-    const db = await getDb();
-    const owner = state ? await db.attempt.findUnique({ where: { oauthState: state } }) : null;
-    if (owner && owner.id !== attempt?.id && !TERMINAL.has(owner.status)) {
-      await fail(owner, new FlowError("session_missing", "came back from the provider in a browser without this attempt's cookie"));
-      return { kind: "outcome", attempt: owner };
-    }
-    if (!attempt) {
-      const code = state ? "state_mismatch" : "session_missing";
-      return {
-        kind: "outcome",
-        attempt: await openFailedAttempt(await defaults(), code, "a provider callback that matches no attempt of this browser"),
-      };
-    }
+  // The provider's state names the attempt; the attempt cookie is the fallback (no state, or an unknown one).
+  const owner = state ? await (await getDb()).attempt.findUnique({ where: { oauthState: state } }) : null;
+  const attempt = owner ?? (await findAttempt(attemptId));
+  if (!attempt) {
+    return refuse(req, state ? "state_mismatch" : "session_missing", "a provider callback that matches no attempt of this browser");
   }
+  if (!openedBy(attempt, req.browserSecret)) return refuseForOtherBrowser(attempt, req, "the provider's answer");
 
   if (attempt.status !== "at_provider") {
     // A reload or a replayed code: nothing is exchanged or verified again.
@@ -326,7 +389,7 @@ export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
     policy: attempt.policy,
     required: s.required,
   };
-  if (status === "success" && record) extra.groups = verifiedGroups(record);
+  if (status === "success" && record) extra.groups = verifiedGroups(record).filter(isSafeGroupName);
   const token = await signReturnToken(
     {
       state: attempt.auth0State,
@@ -343,7 +406,7 @@ export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
 }
 
 /** Last resort for an unexpected error: record it if the database still answers. */
-export async function recordUnexpected(attempt: Attempt | null, err: unknown): Promise<Attempt | null> {
+export async function recordUnexpected(attempt: Attempt | null, err: unknown, req?: FlowRequest): Promise<Attempt | null> {
   const isDb = /prisma|database|ECONNREFUSED|connect|pglite/i.test(`${(err as Error)?.name} ${(err as Error)?.message}`);
   log("error", "unexpected error in the verification flow", {
     ref: attempt?.referenceCode,
@@ -356,7 +419,11 @@ export async function recordUnexpected(attempt: Attempt | null, err: unknown): P
       await fail(attempt, new FlowError(code, "the portal failed while handling this step; see the server log for this reference code"));
       return (await findAttempt(attempt.id)) ?? attempt;
     }
-    return await openFailedAttempt(await defaults(), code, "the portal failed before the attempt could be opened");
+    return await openFailedAttempt(
+      { ...(await defaults()), browserHash: req ? browserHash(req.browserSecret) : null },
+      code,
+      "the portal failed before the attempt could be opened",
+    );
   } catch {
     return attempt;
   }

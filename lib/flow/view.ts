@@ -66,13 +66,7 @@ export function outcomeText(attempt: Pick<Attempt, "status" | "failureCode" | "p
     case "error":
       return {
         title: "Something went wrong",
-        body:
-          (attempt.failureCode?.startsWith("token_") && !attempt.failureCode.startsWith("token_exchange")) ||
-          attempt.failureCode === "state_missing"
-            ? "The sign-in link was not valid or has expired. Go back to the application and sign in again. If it keeps happening, contact support with the reference code below."
-            : attempt.failureCode === "session_missing" || attempt.failureCode === "state_mismatch"
-              ? "This verification could not be matched to your browser session. Go back to the application and sign in again."
-              : `The verification could not be completed${attempt.failureCode?.startsWith("provider_") || attempt.failureCode?.startsWith("userinfo") || attempt.failureCode?.startsWith("token_exchange") ? ` because of a problem talking to ${p}` : ""}. Go back to the application and try again later. If it keeps happening, contact support with the reference code below.`,
+        body: errorBody(attempt.failureCode, p),
         tone: "error",
       };
     default:
@@ -82,4 +76,19 @@ export function outcomeText(attempt: Pick<Attempt, "status" | "failureCode" | "p
         tone: "warn",
       };
   }
+}
+
+/** What the person reads for an error: grouped by what they can do about it. */
+function errorBody(code: string | null, provider: string): string {
+  const again = "Go back to the application and sign in again.";
+  const support = "If it keeps happening, contact support with the reference code below.";
+  if (code === "token_reused") return `This sign-in link has already been used. Each link works once: ${again.toLowerCase()}`;
+  if (code === "token_ip_mismatch")
+    return `This sign-in link was opened from another network or device than the sign-in. ${again} Use the same device. ${support}`;
+  if ((code?.startsWith("token_") && !code.startsWith("token_exchange")) || code === "state_missing")
+    return `The sign-in link was not valid or has expired. ${again} ${support}`;
+  if (code === "session_missing" || code === "state_mismatch" || code === "browser_mismatch")
+    return `This verification could not be matched to your browser session. ${again}`;
+  const talking = code?.startsWith("provider_") || code?.startsWith("userinfo") || code?.startsWith("token_exchange");
+  return `The verification could not be completed${talking ? ` because of a problem talking to ${provider}` : ""}. Go back to the application and try again later. ${support}`;
 }

@@ -19,6 +19,8 @@ export interface Harness {
   idpartner: { url: string; close(): Promise<void> };
   auth0: ContinueReceiver;
   db: TestDatabase;
+  /** The portal's environment, to start another instance on the same database. */
+  portalEnv: Record<string, string>;
   secret: string;
   encryptionKey: string;
   clientSecret: string;
@@ -27,7 +29,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { env?: Record<string, string>; slowMs?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { env?: Record<string, string>; slowMs?: number; echo?: (chunk: string) => void } = {},
+): Promise<Harness> {
   const secret = randomBytes(24).toString("base64url");
   const encryptionKey = randomBytes(32).toString("hex");
   const clientSecret = randomBytes(16).toString("hex");
@@ -44,7 +48,7 @@ export async function startHarness(opts: { env?: Record<string, string>; slowMs?
     port: 0,
     clients: [{ client_id: "portal-test-idp", client_secret: clientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] }],
   });
-  const portal = await startPortal(port, {
+  const portalEnv: Record<string, string> = {
     IDPARTNER_BASE_URL: idpartner.url,
     IDPARTNER_CLIENT_ID: "portal-test-idp",
     IDPARTNER_CLIENT_SECRET: clientSecret,
@@ -61,8 +65,11 @@ export async function startHarness(opts: { env?: Record<string, string>; slowMs?
     DATABASE_URL: db.url,
     ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}),
     PROVIDER_TIMEOUT_MS: "2000",
+    // Every visitor of a test is 127.0.0.1: the limit on refused requests is tested on its own (lib/ratelimit).
+    RATE_LIMIT_FLOW_FAILURES: "1000",
     ...opts.env,
-  });
+  };
+  const portal = await startPortal(port, portalEnv, { echo: opts.echo });
   const auth0Host = new URL(auth0.url).host;
   return {
     portal,
@@ -70,6 +77,7 @@ export async function startHarness(opts: { env?: Record<string, string>; slowMs?
     idpartner,
     auth0,
     db,
+    portalEnv,
     secret,
     encryptionKey,
     clientSecret,

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
-import { findAttempt } from "@/lib/flow";
-import { readFlowCookies } from "@/lib/flow/http";
+import { currentAttempt } from "@/lib/flow/http";
 import { applicationName, outcomeText } from "@/lib/flow/view";
 import { TERMINAL } from "@/lib/flow/states";
 import { Shell, buttonPrimary } from "../_ui/shell";
@@ -15,8 +14,7 @@ const TONE = {
 
 // The end of every unsuccessful trip: what happened, the reference code, and the way back.
 export default async function OutcomePage() {
-  const { attemptId } = await readFlowCookies();
-  const attempt = await findAttempt(attemptId);
+  const attempt = await currentAttempt();
   if (!attempt) {
     return (
       <Shell>
@@ -27,7 +25,7 @@ export default async function OutcomePage() {
   }
   const text = outcomeText(attempt);
   const canReturn = Boolean(attempt.auth0State) && TERMINAL.has(attempt.status);
-  const app = await applicationName(attempt);
+  const app = (await applicationName(attempt)) ?? attempt.appLabel;
   return (
     <Shell reference={attempt.referenceCode}>
       <div className={`mb-4 inline-flex rounded-full px-3 py-1 text-sm font-medium ring-1 ${TONE[text.tone]}`} role="status">

@@ -1,16 +1,5 @@
-import { findAttempt } from "@/lib/flow";
-import { crossSite, readFlowCookies, refused, respond } from "@/lib/flow/http";
-import { errorPage } from "@/lib/flow/error-page";
+import { resumeStep } from "@/lib/flow";
+import { flowRoute } from "@/lib/flow/http";
 
-// "Back to the application" on the outcome page: resume the Auth0 login with the attempt's status.
-export async function POST(request: Request) {
-  if (crossSite(request)) return refused();
-  const { attemptId } = await readFlowCookies();
-  try {
-    const attempt = await findAttempt(attemptId);
-    if (!attempt) return errorPage();
-    return await respond({ kind: "resume", attempt });
-  } catch {
-    return errorPage();
-  }
-}
+// "Back to the application" on the outcome page: on to /id-verification/continue (this browser's attempt only).
+export const POST = flowRoute(({ cookies, req }) => resumeStep(cookies.attemptId, req), { formPost: true });
