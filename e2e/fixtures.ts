@@ -24,6 +24,7 @@ export const E2E_USERS = [
   "support",
   "credit",
   "switch",
+  "csp",
 ].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,

@@ -42,7 +42,8 @@ export interface StackOptions {
   reverifyIntervalHours?: number;
   providerTimeoutMs?: number;
   idmeSlowMs?: number;
-  echoPortal?: boolean;
+  /** Show the portal's output: as it is, or through a filter (the demo's, sandbox/demo-log.ts). */
+  echoPortal?: boolean | ((chunk: string) => void);
   /** The tenant's users (default: the demo users). */
   users?: TenantUser[];
   /** The post-login Action the tenant runs (default: the repo's own). */
@@ -157,6 +158,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       IDV_REVERIFY_INTERVAL_HOURS: String(opts.reverifyIntervalHours ?? 24),
       ENCRYPTION_KEY: secrets.encryptionKey,
       PROVIDER_TIMEOUT_MS: String(opts.providerTimeoutMs ?? 10_000),
+      // One machine plays every visitor (127.0.0.1): keep the limit on refused requests out of the way.
+      RATE_LIMIT_FLOW_FAILURES: "1000",
       // Staff sign-in through the same tenant stand-in (its idv-portal-staff client).
       STAFF_CLIENT_ID: STAFF_CLIENT.client_id,
       STAFF_CLIENT_SECRET: STAFF_CLIENT.client_secret,
