@@ -3,8 +3,19 @@ import { readMigrations } from "../db/migrate";
 import { providerFor } from "../providers";
 import { connectionFor, globalSettings } from "../settings";
 import { env } from "../env";
+import { refusalsSince } from "../ratelimit";
+import { singleFlight } from "./cache";
 
-/** What /api/health reports: each check with its outcome, nothing secret. */
+/**
+ * Three answers about this instance:
+ * - live (/api/health/live, public): the process answers. Nothing else.
+ * - ready (/api/health/ready, public, for load balancers): the database answers
+ *   and every migration is applied. No outbound calls, so a provider outage
+ *   never takes instances out of rotation.
+ * - the report (/api/health, staff only): the same with details, each provider
+ *   in use (checked at most every 30 s, one check at a time, whoever asks), and
+ *   the requests refused by the rate limits in the last 24 hours.
+ */
 
 export interface Check {
   ok: boolean;
@@ -22,23 +33,38 @@ async function timed(fn: () => Promise<string>): Promise<Check> {
   }
 }
 
-export async function health(): Promise<{ ok: boolean; checks: Record<string, Check> }> {
-  const database = await timed(async () => {
+const database = () =>
+  timed(async () => {
     const db = await getDb();
     await db.$queryRawUnsafe("SELECT 1");
     return "reachable";
   });
-  const migrations = await timed(async () => {
+
+// The migration files do not change while the process runs.
+let expected: Promise<string[]> | undefined;
+
+const migrations = () =>
+  timed(async () => {
+    expected ??= readMigrations().then((all) => all.map((m) => m.name));
     const db = await getDb();
     const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
       `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
     );
     const applied = new Set(rows.map((r) => r.migration_name));
-    const missing = (await readMigrations()).filter((m) => !applied.has(m.name)).map((m) => m.name);
+    const missing = (await expected).filter((name) => !applied.has(name));
     if (missing.length) throw new Error(`not applied: ${missing.join(", ")}`);
     return `${applied.size} applied`;
   });
-  // Every provider in use: the global one and any an application overrides it with.
+
+export async function readiness(): Promise<{ ready: boolean; checks: { database: boolean; migrations: boolean } }> {
+  const [db, mig] = await Promise.all([database(), migrations()]);
+  return { ready: db.ok && mig.ok, checks: { database: db.ok, migrations: mig.ok } };
+}
+
+export const PROVIDER_CHECK_TTL_MS = 30_000;
+
+/** Every provider in use: the global one and any an application overrides it with. */
+async function checkProviders(): Promise<Record<string, Check>> {
   const providers: Record<string, Check> = {};
   try {
     const db = await getDb();
@@ -54,6 +80,26 @@ export async function health(): Promise<{ ok: boolean; checks: Record<string, Ch
   } catch (err) {
     providers.provider = { ok: false, detail: (err as Error)?.message?.slice(0, 200) ?? "failed", ms: 0 };
   }
-  const checks = { database, migrations, ...providers };
-  return { ok: Object.values(checks).every((c) => c.ok), checks };
+  return providers;
+}
+
+type Holder = { providers?: ReturnType<typeof singleFlight<Record<string, Check>>> };
+const holder: Holder = ((globalThis as { __idvHealth?: Holder }).__idvHealth ??= {});
+
+export async function health(): Promise<{
+  ok: boolean;
+  checks: Record<string, Check>;
+  providersCheckedAt: string;
+  rateLimitRefusals24h: Record<string, number> | null;
+}> {
+  holder.providers ??= singleFlight(checkProviders, PROVIDER_CHECK_TTL_MS);
+  const [db, mig, providers] = await Promise.all([database(), migrations(), holder.providers.get()]);
+  const checks = { database: db, migrations: mig, ...providers.value };
+  const refusals = await refusalsSince(new Date(Date.now() - 24 * 3_600_000)).catch(() => null);
+  return {
+    ok: Object.values(checks).every((c) => c.ok),
+    checks,
+    providersCheckedAt: new Date(providers.at).toISOString(),
+    rateLimitRefusals24h: refusals,
+  };
 }

@@ -32,6 +32,8 @@ const adminRoutes = [
   ...(statSync(path.join(ROOT, "app"), { throwIfNoEntry: false })
     ? files(path.join(ROOT, "app")).filter((p) => p.includes(`${path.sep}api${path.sep}admin${path.sep}`))
     : []),
+  // The detailed health report is for staff too (its live and ready siblings are public).
+  path.join(ROOT, "app", "api", "health", "route.ts"),
 ].filter((p) => p.endsWith("route.ts"));
 const adminPages = files(path.join(ROOT, "app", "admin")).filter((p) => p.endsWith("page.tsx") && !/no-access|forbidden/.test(p));
 
