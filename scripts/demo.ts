@@ -11,6 +11,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { applyMigrations } from "../lib/db/migrate";
 import { DEMO_APPLICATIONS_SQL, newSecrets, startStack, type StackSecrets } from "../sandbox/stack";
 import { DEFAULT_USERS, DEMO_PASSWORD } from "../sandbox/auth0/tenant";
+import { demoLogWriter } from "../sandbox/demo-log";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dataDir = path.resolve(root, process.env.DEMO_DATA_DIR ?? ".data/demo");
@@ -50,6 +51,8 @@ const stack = await startStack({
   database: { embeddedDir: dbDir },
   portalMode: process.env.DEMO_PORTAL_MODE === "start" ? "start" : "dev",
   secrets,
+  // The portal's log, never its request log: that one prints tokens, states and codes.
+  echoPortal: demoLogWriter((text) => process.stdout.write(text)),
 });
 
 const users = DEFAULT_USERS.filter((u) => !u.roles)

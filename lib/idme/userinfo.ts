@@ -14,6 +14,7 @@
  * Error messages never contain attribute values.
  */
 import { OIDC_PROTOCOL_CLAIMS } from "../providers/claims";
+import { isSafeGroupName } from "../providers/groups";
 
 export type AttributeValue = string | number | boolean | null;
 
@@ -171,7 +172,8 @@ function parseStatus(raw: unknown): GroupStatus[] {
   for (const entry of raw) {
     if (!isPlainObject(entry)) continue;
     const group = getOwn(entry, "group");
-    if (typeof group !== "string" || group === "") continue;
+    // Only names of the safe vocabulary go on into records, tokens and app_metadata.
+    if (!isSafeGroupName(group)) continue;
     const rawSubgroups = getOwn(entry, "subgroups");
     const subgroups = Array.isArray(rawSubgroups) ? rawSubgroups.filter((s): s is string => typeof s === "string" && s !== "") : [];
     groups.push({ group, subgroups, verified: getOwn(entry, "verified") === true });

@@ -11,8 +11,12 @@ import { maskAuth0UserId } from "../support/summary";
 
 export type CsvRole = "admin" | "support";
 
-/** Characters that make a spreadsheet read a cell as a formula (OWASP: also tab and carriage return). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Characters that make a spreadsheet read a cell as a formula (OWASP: also tab
+ * and carriage return), and their full-width forms (＝＋－＠), which some
+ * spreadsheets fold to ASCII before they look.
+ */
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /** One cell: text that starts like a formula gets a leading apostrophe; quoted when it holds a quote, comma or line break. */
 export function csvCell(value: unknown): string {

@@ -38,7 +38,7 @@ export interface RunningPortal {
 export async function startPortal(
   port: number,
   env: Record<string, string>,
-  opts: { mode?: "start" | "dev"; echo?: boolean } = {},
+  opts: { mode?: "start" | "dev"; echo?: boolean | ((chunk: string) => void) } = {},
 ): Promise<RunningPortal> {
   const mode = opts.mode ?? "start";
   if (mode === "start") ensureBuild();
@@ -60,7 +60,8 @@ export async function startPortal(
   );
   const take = (d: Buffer) => {
     output += d;
-    if (opts.echo) process.stdout.write(d);
+    if (typeof opts.echo === "function") opts.echo(String(d));
+    else if (opts.echo) process.stdout.write(d);
   };
   child.stdout!.on("data", take);
   child.stderr!.on("data", take);
