@@ -327,10 +327,11 @@ describe("parseUserinfoJson: status", () => {
     expect(p.identityVerified).toBe(true);
   });
 
-  it("group names match exactly", () => {
+  it("group names match exactly (and a name outside the lower-case vocabulary is no group at all)", () => {
     const p = parseUserinfoJson(body([attr("uuid", "u")], [{ group: "Identity", subgroups: [], verified: true }]));
     expect(p.identityVerified).toBe(false);
-    expect(groupVerified(p, "Identity")).toBe(true);
+    expect(groupVerified(p, "Identity")).toBe(false);
+    expect(p.groups).toEqual([]);
   });
 
   it("keeps string subgroups only, skips entries without a string group", () => {
