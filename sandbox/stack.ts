@@ -4,7 +4,8 @@ import { startIdpartnerStandin, type IdpartnerStandin } from "./idpartner/server
 import { startAuth0Tenant, defaultClients, type Auth0Tenant, type TenantUser } from "./auth0/tenant";
 import { STAFF_CLIENT_ID } from "./auth0/tenant-data";
 import { startSampleApp } from "./auth0/sample-app";
-import { freePort, startPortal, type RunningPortal } from "./harness/portal";
+import { freePort, startPortal, startPortals, type RunningPortal } from "./harness/portal";
+import { startRoundRobinProxy, type RoundRobinProxy } from "./harness/round-robin";
 
 /**
  * The whole system on one machine: the Auth0 tenant stand-in (running the
@@ -19,6 +20,8 @@ export interface StackSecrets {
   encryptionKey: string;
   idmeClientSecret: string;
   staffSessionSecret?: string;
+  /** NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: the same on every instance (README "Deploying"). */
+  serverActionsKey?: string;
 }
 
 export function newSecrets(): StackSecrets {
@@ -27,6 +30,7 @@ export function newSecrets(): StackSecrets {
     encryptionKey: randomBytes(32).toString("hex"),
     idmeClientSecret: randomBytes(16).toString("hex"),
     staffSessionSecret: randomBytes(32).toString("hex"),
+    serverActionsKey: randomBytes(32).toString("base64"),
   };
 }
 
@@ -44,6 +48,12 @@ export interface StackOptions {
   idmeSlowMs?: number;
   /** Show the portal's output: as it is, or through a filter (the demo's, sandbox/demo-log.ts). */
   echoPortal?: boolean | ((chunk: string) => void);
+  /**
+   * More than one: that many portal instances (production build, same database and
+   * settings, started at the same moment) behind a per-request round-robin proxy on the
+   * portal's port, as README "Deploying" describes.
+   */
+  instances?: number;
   /** The tenant's users (default: the demo users). */
   users?: TenantUser[];
   /** The post-login Action the tenant runs (default: the repo's own). */
@@ -58,6 +68,10 @@ export interface Stack {
   idme: IdmeStandin;
   idpartner: IdpartnerStandin;
   portal: RunningPortal;
+  /** Every instance (one unless `instances` asked for more); `portal` is the first. */
+  portals: RunningPortal[];
+  /** The round-robin proxy in front of several instances. */
+  proxy?: RoundRobinProxy;
   close(): Promise<void>;
 }
 
@@ -141,35 +155,45 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   });
 
   const db = opts.database;
-  const portal = await startPortal(
-    portalPort,
-    {
-      AUTH0_DOMAIN: auth0.url,
-      AUTH0_TOKEN_SECRET: secrets.tokenSecret,
-      PORTAL_URL: portalUrl,
-      IDME_BASE_URL: idme.url,
-      IDME_CLIENT_ID: idmeClientId,
-      IDME_CLIENT_SECRET: secrets.idmeClientSecret,
-      IDPARTNER_BASE_URL: idpartner.url,
-      IDPARTNER_CLIENT_ID: idmeClientId,
-      IDPARTNER_CLIENT_SECRET: secrets.idmeClientSecret,
-      IDME_SCOPES: `openid ${IDENTITY_SCOPE}`,
-      IDV_POLICY: "identity",
-      IDV_REVERIFY_INTERVAL_HOURS: String(opts.reverifyIntervalHours ?? 24),
-      ENCRYPTION_KEY: secrets.encryptionKey,
-      PROVIDER_TIMEOUT_MS: String(opts.providerTimeoutMs ?? 10_000),
-      // One machine plays every visitor (127.0.0.1): keep the limit on refused requests out of the way.
-      RATE_LIMIT_FLOW_FAILURES: "1000",
-      // Staff sign-in through the same tenant stand-in (its idv-portal-staff client).
-      STAFF_CLIENT_ID: STAFF_CLIENT.client_id,
-      STAFF_CLIENT_SECRET: STAFF_CLIENT.client_secret,
-      STAFF_SESSION_SECRET: secrets.staffSessionSecret ?? secrets.encryptionKey,
-      ...("url" in db
-        ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) }
-        : { PGLITE_DIR: db.embeddedDir }),
-    },
-    { mode: opts.portalMode ?? "start", echo: opts.echoPortal },
-  );
+  const portalEnv: Record<string, string> = {
+    AUTH0_DOMAIN: auth0.url,
+    AUTH0_TOKEN_SECRET: secrets.tokenSecret,
+    PORTAL_URL: portalUrl,
+    IDME_BASE_URL: idme.url,
+    IDME_CLIENT_ID: idmeClientId,
+    IDME_CLIENT_SECRET: secrets.idmeClientSecret,
+    IDPARTNER_BASE_URL: idpartner.url,
+    IDPARTNER_CLIENT_ID: idmeClientId,
+    IDPARTNER_CLIENT_SECRET: secrets.idmeClientSecret,
+    IDME_SCOPES: `openid ${IDENTITY_SCOPE}`,
+    IDV_POLICY: "identity",
+    IDV_REVERIFY_INTERVAL_HOURS: String(opts.reverifyIntervalHours ?? 24),
+    ENCRYPTION_KEY: secrets.encryptionKey,
+    PROVIDER_TIMEOUT_MS: String(opts.providerTimeoutMs ?? 10_000),
+    // One machine plays every visitor (127.0.0.1): keep the limit on refused requests out of the way.
+    RATE_LIMIT_FLOW_FAILURES: "1000",
+    // Staff sign-in through the same tenant stand-in (its idv-portal-staff client).
+    STAFF_CLIENT_ID: STAFF_CLIENT.client_id,
+    STAFF_CLIENT_SECRET: STAFF_CLIENT.client_secret,
+    STAFF_SESSION_SECRET: secrets.staffSessionSecret ?? secrets.encryptionKey,
+    ...("url" in db
+      ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) }
+      : { PGLITE_DIR: db.embeddedDir }),
+    ...(secrets.serverActionsKey ? { NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: secrets.serverActionsKey } : {}),
+  };
+  const instances = opts.instances ?? 1;
+  let proxy: RoundRobinProxy | undefined;
+  let portals: RunningPortal[];
+  if (instances > 1) {
+    const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
+    proxy = await startRoundRobinProxy(
+      ports.map((p) => `http://127.0.0.1:${p}`),
+      { port: portalPort },
+    );
+    portals = await startPortals(ports, portalEnv);
+  } else {
+    portals = [await startPortal(portalPort, portalEnv, { mode: opts.portalMode ?? "start", echo: opts.echoPortal })];
+  }
 
   return {
     portalUrl,
@@ -178,9 +202,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     auth0,
     idme,
     idpartner,
-    portal,
+    portal: portals[0]!,
+    portals,
+    proxy,
     close: async () => {
-      await portal.stop();
+      await Promise.all(portals.map((p) => p.stop()));
+      await proxy?.close();
       await sample.close();
       await auth0.close();
       await idme.close();

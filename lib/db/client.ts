@@ -15,7 +15,7 @@ import { applyMigrations, type SqlRunner } from "./migrate";
 
 export type Db = PrismaClient;
 
-type Holder = { promise?: Promise<PrismaClient> };
+type Holder = { promise?: Promise<PrismaClient>; pool?: pg.Pool };
 const holder: Holder = ((globalThis as { __idvDb?: Holder }).__idvDb ??= {});
 
 export function getDb(): Promise<PrismaClient> {
@@ -36,9 +36,15 @@ async function open(): Promise<PrismaClient> {
     } finally {
       await client.end();
     }
-    return new PrismaClient({ adapter: new PrismaPg({ connectionString: DATABASE_URL, max: DATABASE_POOL_MAX }) });
+    holder.pool = new pg.Pool({ connectionString: DATABASE_URL, max: DATABASE_POOL_MAX });
+    return new PrismaClient({ adapter: new PrismaPg(holder.pool) });
   }
   return openEmbedded(PGLITE_DIR);
+}
+
+/** The PostgreSQL pool (none on the embedded database): read by lib/metrics, ended at shutdown. */
+export function dbPool(): pg.Pool | undefined {
+  return holder.pool;
 }
 
 export async function openEmbedded(dir: string): Promise<PrismaClient> {

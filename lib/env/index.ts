@@ -100,6 +100,37 @@ const schema = z
     RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(10, "must be at least 10 seconds").max(86_400).default(600),
     RATE_LIMIT_FLOW_FAILURES: z.coerce.number().int().min(1, "must be at least 1").max(100_000).default(20),
     RATE_LIMIT_STAFF_LOOKUPS: z.coerce.number().int().min(1, "must be at least 1").max(100_000).default(100),
+    // Operations (README "Metrics"): the Prometheus endpoint's bearer token (unset = no
+    // endpoint), and OpenTelemetry traces, off unless an exporter or endpoint is named. The
+    // SDK reads the other OTEL_* variables (headers, service name, sampler) itself.
+    METRICS_TOKEN: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v : undefined))
+      .refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)"),
+    OTEL_SDK_DISABLED: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .optional()
+      .transform((v) => v === "true"),
+    OTEL_TRACES_EXPORTER: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? "")
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .refine((l) => l.every((x) => ["otlp", "console", "none"].includes(x)), "must be otlp, console or none (comma-separated)"),
+    OTEL_SERVICE_NAME: optional,
+    OTEL_EXPORTER_OTLP_ENDPOINT: url("the OpenTelemetry collector, e.g. http://otel-collector:4318").optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url("the collector's traces URL, e.g. http://otel-collector:4318/v1/traces").optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: z
+      .enum(["http/protobuf", "http/json", "grpc"], { error: "must be http/protobuf, http/json or grpc" })
+      .optional(),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z
+      .enum(["http/protobuf", "http/json", "grpc"], { error: "must be http/protobuf, http/json or grpc" })
+      .optional(),
     // Staff sign-in (admin pages) with @auth0/nextjs-auth0. Optional: without it the
     // verification flow runs and the admin pages say sign-in is not configured.
     STAFF_AUTH0_DOMAIN: optional,

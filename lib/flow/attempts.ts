@@ -1,6 +1,7 @@
 import { getDb } from "../db/client";
 import type { Attempt, EventOutcome } from "../db/generated/client";
 import { log } from "../log";
+import { observeEvent, observeMove } from "../metrics/observe";
 import { newId, newReferenceCode } from "./reference";
 import { FAILURES, FlowError, canMove, returnStatusFor, type AttemptState, type FailureCode, type Step } from "./states";
 
@@ -75,6 +76,7 @@ export async function addEvent(
     },
   });
   log(outcome === "error" ? "warn" : "info", "attempt event", { ref: attempt.referenceCode, step, outcome, code: detail.code });
+  observeEvent(attempt.referenceCode, step, outcome, detail.code);
 }
 
 /**
@@ -98,6 +100,7 @@ export async function move(
     data: { ...data, status: to, ...(terminal ? { returnStatus: returnStatusFor(to) } : {}) },
   });
   if (count === 1) Object.assign(attempt, data, { status: to });
+  if (count === 1) observeMove(attempt, to);
   return count === 1;
 }
 

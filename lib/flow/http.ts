@@ -1,4 +1,5 @@
 import { cookies } from "next/headers";
+import { flowStep, type FlowStep } from "../metrics/observe";
 import { env } from "../env";
 import { continueResponse } from "../auth0/continue-page";
 import { giveBack, take } from "../ratelimit";
@@ -101,22 +102,32 @@ export interface StepContext {
  * 429, and no attempt is recorded.
  * `formPost`: a button on the portal's own pages (cross-site posts refused).
  */
-export function flowRoute(step: (ctx: StepContext) => Promise<Outcome>, opts: { formPost?: boolean; renderContinue?: boolean } = {}) {
-  return async (request: Request): Promise<Response> => {
-    if (opts.formPost && crossSite(request)) return withPolicy(refused());
-    const address = clientAddress(request.headers, env().TRUSTED_PROXY_HOPS);
-    const limitKey = address ?? "unknown";
-    const verdict = await take("flow_failures", limitKey);
-    if (!verdict.allowed) return tooManyRequests("flow_failures", verdict);
-    let counted = false;
-    try {
-      const answer = await handle(request, step, { address, renderContinue: opts.renderContinue });
-      counted = answer.refused;
-      return answer.response;
-    } finally {
-      if (!counted) await giveBack("flow_failures", limitKey);
-    }
-  };
+export function flowRoute(
+  name: FlowStep,
+  step: (ctx: StepContext) => Promise<Outcome>,
+  opts: { formPost?: boolean; renderContinue?: boolean } = {},
+) {
+  return (request: Request): Promise<Response> => flowStep(name, () => routeStep(request, step, opts));
+}
+
+async function routeStep(
+  request: Request,
+  step: (ctx: StepContext) => Promise<Outcome>,
+  opts: { formPost?: boolean; renderContinue?: boolean },
+): Promise<Response> {
+  if (opts.formPost && crossSite(request)) return withPolicy(refused());
+  const address = clientAddress(request.headers, env().TRUSTED_PROXY_HOPS);
+  const limitKey = address ?? "unknown";
+  const verdict = await take("flow_failures", limitKey);
+  if (!verdict.allowed) return tooManyRequests("flow_failures", verdict);
+  let counted = false;
+  try {
+    const answer = await handle(request, step, { address, renderContinue: opts.renderContinue });
+    counted = answer.refused;
+    return answer.response;
+  } finally {
+    if (!counted) await giveBack("flow_failures", limitKey);
+  }
 }
 
 async function handle(

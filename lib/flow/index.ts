@@ -7,6 +7,7 @@ import { isSafeGroupName } from "../providers/groups";
 import { effectiveSettings, globalSettings, type EffectiveSettings } from "../settings";
 import { ensurePerson, findReusableVerification, saveVerification, LinkedElsewhereError, verifiedGroups } from "../records";
 import { log } from "../log";
+import { observed } from "../metrics/observe";
 import { addEvent, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
 import { newSecret } from "./reference";
 import { FlowError, TERMINAL, returnStatusFor, type FailureCode } from "./states";
@@ -185,7 +186,7 @@ export async function start(attemptId: string | undefined, req: FlowRequest): Pr
   const codeVerifier = attempt.codeVerifier ?? newSecret() + newSecret();
   let url: URL;
   try {
-    const provider = providerFor(attempt.provider);
+    const provider = observed(providerFor(attempt.provider));
     url = await provider.authorizationUrl(connectionOf(s, attempt), {
       redirectUri: callbackUrl(),
       scopes: attempt.scopes,
@@ -302,7 +303,7 @@ export async function callback(
 
 async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
   const s = await effectiveSettings(attempt.auth0ClientId);
-  const provider = providerFor(attempt.provider);
+  const provider = observed(providerFor(attempt.provider));
   // The token endpoint must see the redirect_uri that was sent, whatever host the request came in on.
   const current = new URL(callbackUrl());
   current.search = url.search;

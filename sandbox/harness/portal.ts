@@ -2,8 +2,12 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { ensureAssembled, STANDALONE_DIR } from "../../deploy/assemble.mjs";
 
-/** Runs the portal's production build (`next start`) as a child process, as it runs for real. */
+/**
+ * Runs the portal as a child process, as it runs for real: the deployable artifact
+ * (`node server.mjs` in .next/standalone, see README "Deploying"), or `next dev`.
+ */
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 
@@ -32,6 +36,10 @@ export function ensureBuild(): void {
 export interface RunningPortal {
   url: string;
   logs: () => string;
+  /** The exit code once the process has ended (null while it runs, or when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Sends a signal without waiting (a graceful shutdown starts with SIGTERM). */
+  signal(sig: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -41,23 +49,35 @@ export async function startPortal(
   opts: { mode?: "start" | "dev"; echo?: boolean | ((chunk: string) => void) } = {},
 ): Promise<RunningPortal> {
   const mode = opts.mode ?? "start";
-  if (mode === "start") ensureBuild();
+  if (mode === "start") {
+    ensureBuild();
+    await ensureAssembled();
+  }
+  // The standalone server runs in its own folder: a relative embedded-database folder still means the repo's.
+  const pgliteDir = env.PGLITE_DIR && !env.PGLITE_DIR.startsWith("memory://") ? { PGLITE_DIR: path.resolve(ROOT, env.PGLITE_DIR) } : {};
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), mode, "-p", String(port), "-H", "127.0.0.1"],
+    mode === "start"
+      ? [path.join(STANDALONE_DIR, "server.mjs")]
+      : [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "dev", "-p", String(port), "-H", "127.0.0.1"],
     {
-      cwd: ROOT,
+      cwd: mode === "start" ? STANDALONE_DIR : ROOT,
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
+        TZ: process.env.TZ,
         NODE_ENV: mode === "start" ? "production" : "development",
         NEXT_TELEMETRY_DISABLED: "1",
+        PORT: String(port),
+        HOSTNAME: "127.0.0.1",
         ...env,
+        ...pgliteDir,
       },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const take = (d: Buffer) => {
     output += d;
     if (typeof opts.echo === "function") opts.echo(String(d));
@@ -75,17 +95,29 @@ export async function startPortal(
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`the portal did not start:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the portal did not start:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
     url,
     logs: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    exited,
+    signal: (sig) => void child.kill(sig),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
   };
+}
+
+/** Several instances of the portal on one configuration, started at the same moment. */
+export async function startPortals(ports: number[], env: Record<string, string>): Promise<RunningPortal[]> {
+  const started = await Promise.allSettled(ports.map((port) => startPortal(port, env)));
+  const failed = started.find((r) => r.status === "rejected");
+  if (!failed) return started.map((r) => (r as PromiseFulfilledResult<RunningPortal>).value);
+  await Promise.all(started.map((r) => (r.status === "fulfilled" ? r.value.stop() : undefined)));
+  throw failed.reason;
 }

@@ -2,4 +2,4 @@ import { start } from "@/lib/flow";
 import { flowRoute } from "@/lib/flow/http";
 
 // "Verify with ID.me": off to the provider's authorize endpoint.
-export const POST = flowRoute(({ cookies, req }) => start(cookies.attemptId, req), { formPost: true });
+export const POST = flowRoute("start", ({ cookies, req }) => start(cookies.attemptId, req), { formPost: true });

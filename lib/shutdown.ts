@@ -1,0 +1,21 @@
+import { dbPool } from "./db/client";
+import { log } from "./log";
+
+/**
+ * What the production server (deploy/server.mjs) calls once the last request has finished
+ * after SIGTERM: flush the traces, then close the database pool. The server lives outside
+ * the app's bundles, so the hook is handed over on a well-known global symbol.
+ */
+
+export const SHUTDOWN_HOOK = Symbol.for("idv-portal.shutdown");
+
+export function installShutdownHook(tracing: { shutdown(): Promise<void> } | null): void {
+  (globalThis as Record<symbol, unknown>)[SHUTDOWN_HOOK] = async () => {
+    await tracing?.shutdown().catch(() => log("warn", "trace exporter did not flush at shutdown"));
+    const pool = dbPool();
+    if (pool) {
+      await pool.end();
+      log("info", "database pool closed");
+    }
+  };
+}
