@@ -6,6 +6,7 @@
 //   node deploy/assemble.mjs        (npm run build runs it after next build)
 //
 // The result runs anywhere with Node.js and no node_modules: `cd .next/standalone && node server.mjs`.
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,9 +21,15 @@ function buildId() {
   return readFileSync(path.join(ROOT, ".next", "BUILD_ID"), "utf8").trim();
 }
 
+/** This build with this server.mjs: a new build or an edited server means assembling again. */
+function stamp() {
+  const server = createHash("sha256").update(readFileSync(path.join(ROOT, "deploy", "server.mjs"))).digest("hex");
+  return `${buildId()} ${server}`;
+}
+
 export function isAssembled() {
   const marker = path.join(STANDALONE_DIR, MARKER);
-  return existsSync(marker) && readFileSync(marker, "utf8").trim() === buildId();
+  return existsSync(marker) && readFileSync(marker, "utf8").trim() === stamp();
 }
 
 export function assemble() {
@@ -37,7 +44,7 @@ export function assemble() {
   cpSync(path.join(ROOT, ".next", "static"), staticDir, { recursive: true });
   if (existsSync(path.join(ROOT, "public"))) cpSync(path.join(ROOT, "public"), path.join(STANDALONE_DIR, "public"), { recursive: true });
   cpSync(path.join(ROOT, "deploy", "server.mjs"), path.join(STANDALONE_DIR, "server.mjs"));
-  writeFileSync(path.join(STANDALONE_DIR, MARKER), buildId() + "\n");
+  writeFileSync(path.join(STANDALONE_DIR, MARKER), stamp() + "\n");
 }
 
 /**

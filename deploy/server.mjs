@@ -24,6 +24,10 @@ import { fileURLToPath } from "node:url";
 const SHUTDOWN_HOOK = Symbol.for("idv-portal.shutdown");
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
+// The embedded database's folder means the folder the server was started from (as with
+// `next start`), not this build folder, which the next build replaces.
+const pglite = process.env.PGLITE_DIR?.trim() || ".data/pglite";
+if (!process.env.DATABASE_URL?.trim() && !pglite.startsWith("memory://")) process.env.PGLITE_DIR = path.resolve(pglite);
 process.chdir(dir);
 process.env.NODE_ENV = "production";
 // This file handles the signals; Next.js must not install its own handlers.

@@ -20,8 +20,6 @@ export interface StackSecrets {
   encryptionKey: string;
   idmeClientSecret: string;
   staffSessionSecret?: string;
-  /** NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: the same on every instance (README "Deploying"). */
-  serverActionsKey?: string;
 }
 
 export function newSecrets(): StackSecrets {
@@ -30,7 +28,6 @@ export function newSecrets(): StackSecrets {
     encryptionKey: randomBytes(32).toString("hex"),
     idmeClientSecret: randomBytes(16).toString("hex"),
     staffSessionSecret: randomBytes(32).toString("hex"),
-    serverActionsKey: randomBytes(32).toString("base64"),
   };
 }
 
@@ -179,7 +176,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...("url" in db
       ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) }
       : { PGLITE_DIR: db.embeddedDir }),
-    ...(secrets.serverActionsKey ? { NEXT_SERVER_ACTIONS_ENCRYPTION_KEY: secrets.serverActionsKey } : {}),
   };
   const instances = opts.instances ?? 1;
   let proxy: RoundRobinProxy | undefined;

@@ -24,7 +24,7 @@ export async function freePort(): Promise<number> {
 
 /** Builds the portal when no build is there (npm test builds first; this is for running one file alone). */
 export function ensureBuild(): void {
-  if (existsSync(path.join(ROOT, ".next", "BUILD_ID"))) return;
+  if (existsSync(path.join(ROOT, ".next", "BUILD_ID")) && existsSync(path.join(STANDALONE_DIR, "server.js"))) return;
   const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], {
     cwd: ROOT,
     stdio: "inherit",
