@@ -23,7 +23,9 @@ function buildId() {
 
 /** This build with this server.mjs: a new build or an edited server means assembling again. */
 function stamp() {
-  const server = createHash("sha256").update(readFileSync(path.join(ROOT, "deploy", "server.mjs"))).digest("hex");
+  const server = createHash("sha256")
+    .update(readFileSync(path.join(ROOT, "deploy", "server.mjs")))
+    .digest("hex");
   return `${buildId()} ${server}`;
 }
 
