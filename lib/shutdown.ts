@@ -1,4 +1,4 @@
-import { dbPool } from "./db/client";
+import { dbPool, getDb } from "./db/client";
 import { log } from "./log";
 
 /**
@@ -12,9 +12,9 @@ export const SHUTDOWN_HOOK = Symbol.for("idv-portal.shutdown");
 export function installShutdownHook(tracing: { shutdown(): Promise<void> } | null): void {
   (globalThis as Record<symbol, unknown>)[SHUTDOWN_HOOK] = async () => {
     await tracing?.shutdown().catch(() => log("warn", "trace exporter did not flush at shutdown"));
-    const pool = dbPool();
-    if (pool) {
-      await pool.end();
+    // Only a pool that was opened; disconnecting Prisma ends it (lib/db/client.ts).
+    if (dbPool()) {
+      await (await getDb()).$disconnect();
       log("info", "database pool closed");
     }
   };

@@ -37,7 +37,7 @@ async function open(): Promise<PrismaClient> {
       await client.end();
     }
     holder.pool = new pg.Pool({ connectionString: DATABASE_URL, max: DATABASE_POOL_MAX });
-    return new PrismaClient({ adapter: new PrismaPg(holder.pool) });
+    return new PrismaClient({ adapter: new PrismaPg(holder.pool, { disposeExternalPool: true }) });
   }
   return openEmbedded(PGLITE_DIR);
 }

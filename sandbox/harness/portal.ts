@@ -66,7 +66,6 @@ export async function startPortal(
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        TZ: process.env.TZ,
         NODE_ENV: mode === "start" ? "production" : "development",
         NEXT_TELEMETRY_DISABLED: "1",
         PORT: String(port),
