@@ -17,6 +17,8 @@ export interface Routed {
   status: number;
   /** The server action id, when the request called one. */
   action?: string;
+  /** Why no instance answered (the last connection error). */
+  error?: string;
 }
 
 export interface RoundRobinProxy {
@@ -24,12 +26,15 @@ export interface RoundRobinProxy {
   log: Routed[];
   /** Sends the next request to this instance (then round-robin again from there). */
   sendNextTo(index: number): void;
+  /** Sends every server action call to this instance (null: round-robin like the rest). */
+  sendActionsTo(index: number | null): void;
   close(): Promise<void>;
 }
 
 export async function startRoundRobinProxy(upstreams: string[], opts: { port?: number } = {}): Promise<RoundRobinProxy> {
   const log: Routed[] = [];
   let next = 0;
+  let actionsTo: number | null = null;
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -37,8 +42,9 @@ export async function startRoundRobinProxy(upstreams: string[], opts: { port?: n
     const entry: Routed = { method: req.method ?? "GET", path: req.url ?? "/", upstream: -1, status: 502 };
     if (typeof req.headers["next-action"] === "string") entry.action = req.headers["next-action"];
     log.push(entry);
-    const first = next;
-    next = (next + 1) % upstreams.length;
+    let first = next;
+    if (entry.action && actionsTo !== null) first = actionsTo;
+    else next = (next + 1) % upstreams.length;
     for (let i = 0; i < upstreams.length; i++) {
       const index = (first + i) % upstreams.length;
       try {
@@ -49,6 +55,7 @@ export async function startRoundRobinProxy(upstreams: string[], opts: { port?: n
         answer.pipe(res);
         return;
       } catch (err) {
+        entry.error = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         // Only a refused connection is safe to retry: the request never reached that instance.
         if ((err as NodeJS.ErrnoException).code !== "ECONNREFUSED") break;
       }
@@ -61,6 +68,7 @@ export async function startRoundRobinProxy(upstreams: string[], opts: { port?: n
     url: `http://127.0.0.1:${port}`,
     log,
     sendNextTo: (index) => void (next = index % upstreams.length),
+    sendActionsTo: (index) => void (actionsTo = index === null ? null : index % upstreams.length),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
