@@ -6,7 +6,7 @@ import { tracingEnabled } from "./sdk";
 
 const base = {
   AUTH0_DOMAIN: "my-tenant.us.auth0.com",
-  AUTH0_TOKEN_SECRET: "a-long-shared-token-secret",
+  AUTH0_TOKEN_SECRET: "a-long-shared-token-secret-of-32-chars",
   PORTAL_URL: "https://verify.example.com",
   IDME_CLIENT_ID: "client",
   IDME_CLIENT_SECRET: "secret",
