@@ -1,11 +1,14 @@
-import { getDb } from "../db/client";
+import { getDb, type DbClient } from "../db/client";
 import { Prisma } from "../db/generated/client";
-import type { SignedIn } from "../staff/guard";
+import type { Role } from "../staff/session";
 
 /**
  * The audit log: every settings change, role-relevant action and reveal of
  * personal data, with who and when. Callers pass what changed by name; secret
  * values are never given to this module (say `clientSecret: "replaced"`).
+ *
+ * Admin actions write through the transaction lib/staff/guard gives them
+ * (`ctx.audit`), so a change and its entry are one transaction.
  */
 
 export type AuditAction =
@@ -16,14 +19,23 @@ export type AuditAction =
   | "record.reveal"
   | "record.revoke"
   | "attempt.summary_copied"
+  | "identity.unlink"
+  | "identity.move"
   | "staff.sign_in";
 
-export async function audit(
-  staff: Pick<SignedIn, "id" | "email" | "role">,
+export interface AuditEntry {
+  target?: string | null;
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Writes one entry through `db`: give it the transaction of the change it records. */
+export async function writeAudit(
+  db: DbClient,
+  staff: { id: string; email: string | null; role: Role },
   action: AuditAction,
-  entry: { target?: string | null; reason?: string | null; details?: Record<string, unknown> } = {},
+  entry: AuditEntry = {},
 ): Promise<void> {
-  const db = await getDb();
   await db.auditEvent.create({
     data: {
       actorId: staff.id,

@@ -3,8 +3,9 @@ import path from "node:path";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { env } from "../env";
-import { PrismaClient } from "./generated/client";
+import { PrismaClient, type Prisma } from "./generated/client";
 import { applyMigrations, type SqlRunner } from "./migrate";
+import { seedFromEnvironment } from "../settings/seed";
 
 /**
  * One database for the whole process: PostgreSQL through @prisma/adapter-pg when
@@ -14,6 +15,10 @@ import { applyMigrations, type SqlRunner } from "./migrate";
  */
 
 export type Db = PrismaClient;
+/** The client inside a transaction (lib/db transaction()). */
+export type Tx = Prisma.TransactionClient;
+/** Either: functions that may run inside a caller's transaction take this. */
+export type DbClient = PrismaClient | Tx;
 
 type Holder = { promise?: Promise<PrismaClient>; pool?: pg.Pool };
 const holder: Holder = ((globalThis as { __idvDb?: Holder }).__idvDb ??= {});
@@ -32,14 +37,14 @@ async function open(): Promise<PrismaClient> {
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     try {
-      await applyMigrations(pgRunner(client), { lock: true });
+      await applyMigrations(pgRunner(client), { lock: true, seed: seedFromEnvironment });
     } finally {
       await client.end();
     }
     holder.pool = new pg.Pool({ connectionString: DATABASE_URL, max: DATABASE_POOL_MAX });
     return new PrismaClient({ adapter: new PrismaPg(holder.pool, { disposeExternalPool: true }) });
   }
-  return openEmbedded(PGLITE_DIR);
+  return openEmbedded(PGLITE_DIR, { seed: true });
 }
 
 /** The PostgreSQL pool (none on the embedded database): read by lib/metrics, ended at shutdown. */
@@ -47,20 +52,34 @@ export function dbPool(): pg.Pool | undefined {
   return holder.pool;
 }
 
-export async function openEmbedded(dir: string): Promise<PrismaClient> {
+/** Opens (and migrates) an embedded database; `seed` also creates the rows the environment gives (the portal's own start). */
+export async function openEmbedded(dir: string, opts: { seed?: boolean } = {}): Promise<PrismaClient> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
   const dataDir = dir.startsWith("memory://") ? dir : path.resolve(dir);
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const pglite = new PGlite(dataDir);
   await pglite.waitReady;
-  await applyMigrations({
-    exec: async (sql) => {
-      await pglite.exec(sql);
+  await applyMigrations(
+    {
+      exec: async (sql) => {
+        await pglite.exec(sql);
+      },
+      query: async (sql, params) => (await pglite.query(sql, params)).rows as never,
     },
-    query: async (sql, params) => (await pglite.query(sql, params)).rows as never,
-  });
+    opts.seed ? { seed: seedFromEnvironment } : {},
+  );
   return new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+}
+
+/**
+ * Runs `fn` in one database transaction: everything it writes through `tx`
+ * lands together or not at all. Room to wait for a connection and to finish,
+ * because a burst of logins can hold every pooled connection for a moment.
+ */
+export async function transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const db = await getDb();
+  return db.$transaction(fn, { maxWait: 15_000, timeout: 30_000 });
 }
 
 export function pgRunner(client: pg.ClientBase): SqlRunner {

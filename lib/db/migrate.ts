@@ -59,8 +59,16 @@ export class MigrationError extends Error {
   }
 }
 
-/** Returns the names of the migrations it applied (empty when up to date). */
-export async function applyMigrations(db: SqlRunner, opts: { dir?: string; lock?: boolean } = {}): Promise<string[]> {
+/**
+ * Returns the names of the migrations it applied (empty when up to date).
+ * `seed` runs after them, still under the lock: what every request needs
+ * (the settings row …) exists before the first request, created once however
+ * many instances start together.
+ */
+export async function applyMigrations(
+  db: SqlRunner,
+  opts: { dir?: string; lock?: boolean; seed?: (db: SqlRunner) => Promise<void> } = {},
+): Promise<string[]> {
   const migrations = await readMigrations(opts.dir);
   if (opts.lock) await db.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
   try {
@@ -92,6 +100,7 @@ export async function applyMigrations(db: SqlRunner, opts: { dir?: string; lock?
       }
       applied.push(m.name);
     }
+    if (opts.seed) await opts.seed(db);
     return applied;
   } finally {
     if (opts.lock) await db.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]);

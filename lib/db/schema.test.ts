@@ -16,6 +16,7 @@ const at = new Date("2026-01-02T03:04:05.678Z");
 
 const samples = {
   Person: { id: "p_1", auth0UserId: "auth0|1", createdAt: at },
+  ProviderIdentity: { provider: "idme", providerUuid: "u1", personId: "p_1", createdAt: at },
   VerificationRecord: {
     id: "r_1",
     provider: "idme",
@@ -24,6 +25,7 @@ const samples = {
     auth0UserId: "auth0|1",
     status: "verified",
     policy: "community",
+    policyKey: "community:military",
     groups: [{ group: "military", subgroups: ["veteran"], verified: true }],
     attributesEnc: "v1.a",
     rawUserinfoEnc: "v1.b",
@@ -51,6 +53,7 @@ const samples = {
     oauthState: "os",
     nonce: "n",
     codeVerifier: "cv",
+    providerUuid: "u1",
     returnStatus: "success",
     failureStep: "userinfo",
     failureCode: "x",
@@ -83,6 +86,7 @@ const samples = {
     requiredGroup: "military",
     reverifyIntervalHours: 24,
     returnMethod: "post",
+    seededAt: at,
     updatedAt: at,
   },
   Application: {
@@ -108,7 +112,7 @@ const samples = {
     reason: "r",
     details: { changed: ["scopes"] },
   },
-  ProviderSetting: { provider: "idpartner", baseUrl: "http://x", clientId: "c", clientSecretEnc: "v1.s", updatedAt: at },
+  ProviderSetting: { provider: "idpartner", baseUrl: "http://x", clientId: "c", clientSecretEnc: "v1.s", seededAt: at, updatedAt: at },
   EntryToken: { fingerprint: "f", attemptId: "a_1", expiresAt: at, usedAt: at },
   RateLimit: { key: "flow:k", points: 3, expire: at },
   RateLimitRefusal: { limiter: "flow", windowStart: at, count: 2 },
@@ -116,6 +120,7 @@ const samples = {
 
 const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
   Person: Prisma.PersonScalarFieldEnum,
+  ProviderIdentity: Prisma.ProviderIdentityScalarFieldEnum,
   VerificationRecord: Prisma.VerificationRecordScalarFieldEnum,
   Attempt: Prisma.AttemptScalarFieldEnum,
   AttemptEvent: Prisma.AttemptEventScalarFieldEnum,

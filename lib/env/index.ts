@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEncryptionKey } from "../crypto/seal";
 
 /**
  * The portal's configuration, parsed once from the environment. Every other
@@ -67,12 +68,17 @@ const schema = z
       .min(0, "must be 0 or more hours")
       .default(720),
     IDV_RETURN_METHOD: z.enum(["post", "get"], { error: "must be post or get" }).default("post"),
+    // Checked by the sealer's own parser, so a key that would fail at the first seal refuses the start.
     ENCRYPTION_KEY: z
       .string({ error: "is required (32 bytes as 64 hex characters or base64; e.g. `openssl rand -hex 32`)" })
-      .refine(
-        (v) => /^[0-9a-f]{64}$/i.test(v.trim()) || Buffer.from(v.trim(), "base64").length === 32,
-        "must be 32 bytes, given as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)",
-      ),
+      .refine((v) => {
+        try {
+          parseEncryptionKey(v);
+          return true;
+        } catch {
+          return false;
+        }
+      }, "must be 32 bytes, given as 64 hex characters or canonical base64 / base64url (e.g. `openssl rand -hex 32`)"),
     DATABASE_URL: z
       .string()
       .trim()
@@ -83,6 +89,12 @@ const schema = z
         "must be a postgres:// or postgresql:// URL (leave unset for the embedded database)",
       ),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
+    // The embedded database belongs to one process: in production it is refused unless this says it is meant.
+    ALLOW_EMBEDDED_DATABASE: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .optional()
+      .transform((v) => v === "true"),
+    NODE_ENV: optional,
     PGLITE_DIR: z.string().trim().default(".data/pglite"),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -152,6 +164,15 @@ const schema = z
       ),
   })
   .superRefine((e, ctx) => {
+    if (e.NODE_ENV === "production" && !e.DATABASE_URL && !e.ALLOW_EMBEDDED_DATABASE) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_URL"],
+        message:
+          "is required in production: without it this instance keeps its own embedded database, shared with no other instance " +
+          "(set ALLOW_EMBEDDED_DATABASE=true for a single-instance deployment that means it)",
+      });
+    }
     const staff = [e.STAFF_CLIENT_ID, e.STAFF_CLIENT_SECRET, e.STAFF_SESSION_SECRET].filter(Boolean).length;
     if (staff > 0 && staff < 3) {
       for (const key of ["STAFF_CLIENT_ID", "STAFF_CLIENT_SECRET", "STAFF_SESSION_SECRET"] as const) {
@@ -166,7 +187,11 @@ const schema = z
     }
   });
 
-export type Env = z.output<typeof schema> & { idmeBaseUrl: string };
+export type Env = z.output<typeof schema> & {
+  idmeBaseUrl: string;
+  /** The settings the environment gives (non-empty), as opposed to defaults: the admin settings page compares these. */
+  provided: ReadonlySet<string>;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -183,7 +208,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new ConfigError([...new Set(problems)]);
   }
   const e = result.data;
-  return { ...e, idmeBaseUrl: e.IDME_BASE_URL ?? IDME_BASES[e.IDME_ENVIRONMENT] };
+  const provided = new Set(Object.keys(schema.shape).filter((k) => (source[k] ?? "").trim() !== ""));
+  return { ...e, idmeBaseUrl: e.IDME_BASE_URL ?? IDME_BASES[e.IDME_ENVIRONMENT], provided };
 }
 
 export function idmeBaseFor(environment: "sandbox" | "production", override?: string | null): string {

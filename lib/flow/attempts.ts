@@ -1,11 +1,15 @@
-import { getDb } from "../db/client";
+import { getDb, transaction, type DbClient } from "../db/client";
 import type { Attempt, EventOutcome } from "../db/generated/client";
 import { log } from "../log";
 import { observeEvent, observeMove } from "../metrics/observe";
 import { newId, newReferenceCode } from "./reference";
 import { FAILURES, FlowError, canMove, returnStatusFor, type AttemptState, type FailureCode, type Step } from "./states";
 
-/** Attempts and their timelines: the only code that moves an attempt between states. */
+/**
+ * Attempts and their timelines: the only code that moves an attempt between
+ * states. A move and the event that says why are written together: each
+ * function takes the caller's transaction client, or opens its own.
+ */
 
 export type { Attempt };
 
@@ -24,12 +28,14 @@ export interface OpenAttempt {
   appLabel?: string | null;
 }
 
-export async function openAttempt(data: OpenAttempt): Promise<Attempt> {
-  const db = await getDb();
-  for (let tries = 0; ; tries++) {
-    try {
-      return await db.attempt.create({
-        data: {
+export async function openAttempt(data: OpenAttempt, client?: DbClient): Promise<Attempt> {
+  const db = client ?? (await getDb());
+  for (let tries = 0; tries < 4; tries++) {
+    // ON CONFLICT DO NOTHING: a reference code collision (astronomically rare) returns
+    // nothing instead of failing, so this also works inside a caller's transaction.
+    const [created] = await db.attempt.createManyAndReturn({
+      data: [
+        {
           id: newId("att"),
           referenceCode: newReferenceCode(),
           auth0UserId: data.auth0UserId ?? null,
@@ -44,13 +50,12 @@ export async function openAttempt(data: OpenAttempt): Promise<Attempt> {
           accountHint: data.accountHint ?? null,
           appLabel: data.appLabel ?? null,
         },
-      });
-    } catch (err) {
-      // A reference code collision is astronomically rare; try a fresh one.
-      if ((err as { code?: string }).code === "P2002" && tries < 3) continue;
-      throw err;
-    }
+      ],
+      skipDuplicates: true,
+    });
+    if (created) return created;
   }
+  throw new Error("no free reference code after four tries");
 }
 
 export async function findAttempt(id: string | undefined | null): Promise<Attempt | null> {
@@ -64,8 +69,9 @@ export async function addEvent(
   step: Step | "callback_replayed" | "start_repeated" | "browser_refused",
   outcome: EventOutcome,
   detail: { code?: string; description?: string } = {},
+  client?: DbClient,
 ) {
-  const db = await getDb();
+  const db = client ?? (await getDb());
   await db.attemptEvent.create({
     data: {
       attemptId: attempt.id,
@@ -79,6 +85,13 @@ export async function addEvent(
   observeEvent(attempt.referenceCode, step, outcome, detail.code);
 }
 
+export type AttemptData = Partial<
+  Pick<
+    Attempt,
+    "oauthState" | "nonce" | "codeVerifier" | "recordId" | "checkedAt" | "failureCode" | "failureStep" | "personId" | "providerUuid"
+  >
+>;
+
 /**
  * Moves the attempt from one of `from` to `to`, atomically: when another
  * request (a reload, a double submit) moved it first, nothing happens and
@@ -87,13 +100,12 @@ export async function addEvent(
 export async function move(
   attempt: Attempt,
   to: AttemptState,
-  data: Partial<
-    Pick<Attempt, "oauthState" | "nonce" | "codeVerifier" | "recordId" | "checkedAt" | "failureCode" | "failureStep" | "personId">
-  > = {},
+  data: AttemptData = {},
   from: AttemptState[] = [attempt.status],
+  client?: DbClient,
 ): Promise<boolean> {
   for (const f of from) if (!canMove(f, to)) throw new Error(`illegal transition ${f} → ${to}`);
-  const db = await getDb();
+  const db = client ?? (await getDb());
   const terminal = to === "verified" || to === "failed" || to === "declined" || to === "error";
   const { count } = await db.attempt.updateMany({
     where: { id: attempt.id, status: { in: from } },
@@ -104,26 +116,36 @@ export async function move(
   return count === 1;
 }
 
-/** Ends the attempt with a failure code; returns false when it had already ended. */
-export async function fail(attempt: Attempt, err: FlowError): Promise<boolean> {
+/** Ends the attempt with a failure code and its event, together; returns false when it had already ended. */
+export async function fail(attempt: Attempt, err: FlowError, client?: DbClient): Promise<boolean> {
+  if (!client) return transaction((tx) => fail(attempt, err, tx));
   const def = FAILURES[err.code];
   const from = (["started", "at_provider", "returned"] as AttemptState[]).filter((s) => canMove(s, def.state));
-  const moved = await move(attempt, def.state, { failureCode: err.code, failureStep: def.step }, from);
-  if (moved) await addEvent(attempt, def.step, "error", { code: err.code, description: err.description });
+  const moved = await move(attempt, def.state, { failureCode: err.code, failureStep: def.step }, from, client);
+  if (moved) await addEvent(attempt, def.step, "error", { code: err.code, description: err.description }, client);
   return moved;
 }
 
-/** A failure before any attempt could be tied to the request (no cookie, unknown state, bad token). */
+/** A failure before any attempt could be tied to the request (no cookie, unknown state, bad token): opened and ended together. */
 export async function openFailedAttempt(data: OpenAttempt, code: FailureCode, description: string): Promise<Attempt> {
-  const attempt = await openAttempt(data);
-  await fail(attempt, new FlowError(code, description));
-  return attempt;
+  return transaction(async (tx) => {
+    const attempt = await openAttempt(data, tx);
+    await fail(attempt, new FlowError(code, description), tx);
+    return attempt;
+  });
 }
 
 export async function markResumed(attempt: Attempt): Promise<void> {
-  const db = await getDb();
-  const { count } = await db.attempt.updateMany({ where: { id: attempt.id, resumedAt: null }, data: { resumedAt: new Date() } });
-  await addEvent(attempt, "resumed", count === 1 ? "ok" : "info", {
-    description: `returned to Auth0 with status ${attempt.returnStatus ?? returnStatusFor(attempt.status)}${count === 1 ? "" : " (again)"}`,
+  await transaction(async (tx) => {
+    const { count } = await tx.attempt.updateMany({ where: { id: attempt.id, resumedAt: null }, data: { resumedAt: new Date() } });
+    await addEvent(
+      attempt,
+      "resumed",
+      count === 1 ? "ok" : "info",
+      {
+        description: `returned to Auth0 with status ${attempt.returnStatus ?? returnStatusFor(attempt.status)}${count === 1 ? "" : " (again)"}`,
+      },
+      tx,
+    );
   });
 }

@@ -1,5 +1,5 @@
 import { env } from "../env";
-import { getDb } from "../db/client";
+import { getDb, transaction } from "../db/client";
 import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl, tokenFingerprint } from "../auth0/token";
 import { providerFor } from "../providers";
 import type { ProviderConnection } from "../providers/types";
@@ -157,11 +157,20 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
 
   const reusable = await findReusableVerification(person.id, s);
   if (reusable) {
-    await move(attempt, "verified", { recordId: reusable.id, checkedAt: reusable.lastCheckedAt });
-    await addEvent(attempt, "interval_check", "ok", {
-      description: `last successful check ${reusable.lastCheckedAt.toISOString()} is inside the ${s.intervalHours} h interval: no trip to the provider`,
+    await transaction(async (tx) => {
+      const data = { recordId: reusable.id, checkedAt: reusable.lastCheckedAt, providerUuid: reusable.providerUuid };
+      await move(attempt, "verified", data, undefined, tx);
+      await addEvent(
+        attempt,
+        "interval_check",
+        "ok",
+        {
+          description: `last successful ${reusable.policyKey} check ${reusable.lastCheckedAt.toISOString()} is inside the ${s.intervalHours} h interval: no trip to the provider`,
+        },
+        tx,
+      );
+      await addEvent(attempt, "result", "ok", { description: "verified (still valid)" }, tx);
     });
-    await addEvent(attempt, "result", "ok", { description: "verified (still valid)" });
     return { kind: "resume", attempt };
   }
   await addEvent(attempt, "interval_check", "info", {
@@ -314,59 +323,82 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
     codeVerifier: attempt.codeVerifier!,
     scopes: attempt.scopes,
   });
-  await addEvent(attempt, "token_exchange", "ok", {
-    description: answer.idTokenClaims
-      ? "tokens received; ID token signature, iss, aud, exp and nonce checked"
-      : "access token received (OAuth style, no ID token)",
-  });
-  await addEvent(attempt, "userinfo", "ok", {
-    description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries`,
-  });
-
   const verified =
     attempt.policy === "identity"
       ? answer.identityVerified
       : attempt.requiredGroup !== null && answer.groups.some((g) => g.group === attempt.requiredGroup && g.verified === true);
   const checkedAt = new Date();
-  let record;
-  try {
-    record = await saveVerification({
-      personId: attempt.personId!,
-      auth0UserId: attempt.auth0UserId!,
-      auth0ClientId: attempt.auth0ClientId,
-      provider: attempt.provider,
-      policy: attempt.policy,
-      intervalHours: s.intervalHours,
-      parsed: { uuid: answer.uuid, normalized: answer.normalized, groups: answer.groups },
-      rawUserinfo: answer.raw,
-      idTokenClaims: answer.idTokenClaims,
-      verified,
-      checkedAt,
-    });
-  } catch (err) {
-    if (err instanceof LinkedElsewhereError)
-      throw new FlowError("uuid_linked_to_other_user", "this provider identity already verified another Auth0 user");
-    throw err;
-  }
-  if (verified) {
-    await move(attempt, "verified", { recordId: record.id, checkedAt }, ["returned"]);
-    await addEvent(attempt, "result", "ok", {
-      description: attempt.policy === "identity" ? "identity verified" : `community group ${attempt.requiredGroup} verified`,
-    });
-    return { kind: "resume", attempt };
-  }
-  const db = await getDb();
-  await db.attempt.update({ where: { id: attempt.id }, data: { recordId: record.id, checkedAt } });
-  await fail(
-    attempt,
-    attempt.policy === "identity"
-      ? new FlowError("identity_not_verified", "the provider did not report the person's identity as verified")
-      : new FlowError(
-          "group_not_verified",
-          `the provider did not report group ${attempt.requiredGroup ?? "(none configured)"} as verified`,
-        ),
-  );
-  return { kind: "outcome", attempt };
+
+  // Everything the answer changes is written together: the events, the record, the attempt's move.
+  return transaction(async (tx): Promise<Outcome> => {
+    await addEvent(
+      attempt,
+      "token_exchange",
+      "ok",
+      {
+        description: answer.idTokenClaims
+          ? "tokens received; ID token signature, iss, aud, exp and nonce checked"
+          : "access token received (OAuth style, no ID token)",
+      },
+      tx,
+    );
+    await addEvent(
+      attempt,
+      "userinfo",
+      "ok",
+      { description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries` },
+      tx,
+    );
+    let record;
+    try {
+      record = await saveVerification(
+        {
+          personId: attempt.personId!,
+          auth0UserId: attempt.auth0UserId!,
+          auth0ClientId: attempt.auth0ClientId,
+          provider: attempt.provider,
+          policy: attempt.policy,
+          requiredGroup: attempt.requiredGroup,
+          intervalHours: s.intervalHours,
+          parsed: { uuid: answer.uuid, normalized: answer.normalized, groups: answer.groups },
+          rawUserinfo: answer.raw,
+          idTokenClaims: answer.idTokenClaims,
+          verified,
+          checkedAt,
+        },
+        tx,
+      );
+    } catch (err) {
+      if (!(err instanceof LinkedElsewhereError)) throw err;
+      // Kept on the attempt, so support can see both accounts (admin "linked identity" page).
+      await tx.attempt.update({ where: { id: attempt.id }, data: { providerUuid: answer.uuid } });
+      await fail(attempt, new FlowError("uuid_linked_to_other_user", "this provider identity already verified another Auth0 user"), tx);
+      return { kind: "outcome", attempt };
+    }
+    if (verified) {
+      await move(attempt, "verified", { recordId: record.id, checkedAt, providerUuid: answer.uuid }, ["returned"], tx);
+      await addEvent(
+        attempt,
+        "result",
+        "ok",
+        { description: attempt.policy === "identity" ? "identity verified" : `community group ${attempt.requiredGroup} verified` },
+        tx,
+      );
+      return { kind: "resume", attempt };
+    }
+    await tx.attempt.update({ where: { id: attempt.id }, data: { recordId: record.id, checkedAt, providerUuid: answer.uuid } });
+    await fail(
+      attempt,
+      attempt.policy === "identity"
+        ? new FlowError("identity_not_verified", "the provider did not report the person's identity as verified")
+        : new FlowError(
+            "group_not_verified",
+            `the provider did not report group ${attempt.requiredGroup ?? "(none configured)"} as verified`,
+          ),
+      tx,
+    );
+    return { kind: "outcome", attempt };
+  });
 }
 
 export interface ContinueForm {

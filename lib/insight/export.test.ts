@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { linkIdentities } from "../../sandbox/harness/records";
 import type { Staff } from "../staff/session";
 import { parseCsv } from "@/sandbox/harness/csv";
 
@@ -13,6 +14,7 @@ import { parseCsv } from "@/sandbox/harness/csv";
  */
 
 let db: TestDatabase;
+let transaction: typeof import("../db/client").transaction;
 let session: typeof import("../staff/session");
 let route: typeof import("../../app/api/admin/export/route");
 let actions: typeof import("../../app/admin/_support/actions");
@@ -76,49 +78,60 @@ beforeAll(async () => {
   route = await import("../../app/api/admin/export/route");
   actions = await import("../../app/admin/_support/actions");
   const records = await import("../records");
-  const { getDb } = await import("../db/client");
+  const { getDb, transaction: tx } = await import("../db/client");
+  transaction = tx;
   await getDb();
 
   const persons = Array.from({ length: N }, (_, i) => `('idv_p${pad(i)}', 'auth0|user${pad(i)}abcdef')`);
   await db.pool.query(`INSERT INTO person (id, auth0_user_id) VALUES ${persons.join(",")}`);
+  await linkIdentities(
+    db.pool,
+    Array.from({ length: N }, (_, i) => ({ provider: "idme", providerUuid: `uuid${pad(i)}`, personId: `idv_p${pad(i)}` })),
+  );
   const values: unknown[] = [];
   const rows = Array.from({ length: N }, (_, i) => {
     const p = (v: unknown) => (values.push(v), `$${values.length}`);
     const at = new Date(BASE - i * HOUR).toISOString();
-    return `(${p(`rec_${pad(i)}`)}, 'idme', ${p(`uuid${pad(i)}`)}, ${p(`idv_p${pad(i)}`)}, ${p(`auth0|user${pad(i)}abcdef`)}, ${p(STATUSES[i % 4])}::"RecordStatus", 'identity',
-      '[{"group":"identity","subgroups":[],"verified":true}]', 'v1.not-sealed', 'v1.not-sealed', ${p(i % 3 === 0 ? "app-bank" : null)}, ${p(at)}::timestamp(3), ${p(at)}::timestamp(3), now())`;
+    return `(${p(`rec_${pad(i)}`)}, 'idme', ${p(`uuid${pad(i)}`)}, ${p(`idv_p${pad(i)}`)}, ${p(`auth0|user${pad(i)}abcdef`)}, ${p(STATUSES[i % 4])}::"RecordStatus", 'identity', 'identity',
+      '[{"group":"identity","subgroups":[],"verified":true}]', 'v1.not-sealed', 'v1.not-sealed', ${p(i % 3 === 0 ? "app-bank" : null)}, ${p(at)}::timestamptz(3), ${p(at)}::timestamptz(3), now())`;
   });
   await db.pool.query(
-    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, groups, attributes_enc, raw_userinfo_enc, last_client_id, last_checked_at, expires_at, updated_at) VALUES ${rows.join(",")}`,
+    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, policy_key, groups, attributes_enc, raw_userinfo_enc, last_client_id, last_checked_at, expires_at, updated_at) VALUES ${rows.join(",")}`,
     values,
   );
   // One record sealed by the real code path, with a name a spreadsheet would run as a formula.
   const person = await records.ensurePerson("auth0|sealed-person-1");
-  await records.saveVerification({
-    personId: person.id,
-    auth0UserId: "auth0|sealed-person-1",
-    auth0ClientId: "app-bank",
-    provider: "idme",
-    policy: "identity",
-    intervalHours: 720,
-    parsed: {
-      uuid: "sealed-uuid",
-      attributes: {},
-      normalized: {
-        uuid: "sealed-uuid",
-        givenName: '=HYPERLINK("http://evil.example")',
-        familyName: "Doe, Jr.",
-        email: "jane.doe@example.test",
-        birthDate: "1984-07-23",
+  await transaction((tx) =>
+    records.saveVerification(
+      {
+        personId: person.id,
+        auth0UserId: "auth0|sealed-person-1",
+        auth0ClientId: "app-bank",
+        provider: "idme",
+        policy: "identity",
+        requiredGroup: null,
+        intervalHours: 720,
+        parsed: {
+          uuid: "sealed-uuid",
+          attributes: {},
+          normalized: {
+            uuid: "sealed-uuid",
+            givenName: '=HYPERLINK("http://evil.example")',
+            familyName: "Doe, Jr.",
+            email: "jane.doe@example.test",
+            birthDate: "1984-07-23",
+          },
+          groups: [{ group: "identity", subgroups: [], verified: true }],
+          identityVerified: true,
+        },
+        rawUserinfo: { fname: "Jane" },
+        idTokenClaims: null,
+        verified: true,
+        checkedAt: new Date("2026-03-02T00:00:00.000Z"),
       },
-      groups: [{ group: "identity", subgroups: [], verified: true }],
-      identityVerified: true,
-    },
-    rawUserinfo: { fname: "Jane" },
-    idTokenClaims: null,
-    verified: true,
-    checkedAt: new Date("2026-03-02T00:00:00.000Z"),
-  });
+      tx,
+    ),
+  );
 
   await db.pool
     .query(`INSERT INTO attempt (id, reference_code, auth0_user_id, auth0_client_id, provider, policy, scopes, status, failure_step, failure_code, created_at, updated_at) VALUES

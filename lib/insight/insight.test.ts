@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
+import { fixturePolicyKey, linkIdentities } from "../../sandbox/harness/records";
 import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { FAILURES, type FailureCode } from "../flow/states";
 
@@ -170,7 +171,7 @@ beforeAll(async () => {
     const code = f.code ?? null;
     await db.pool.query(
       `INSERT INTO attempt (id, reference_code, person_id, auth0_user_id, auth0_client_id, provider, policy, scopes, status, return_status, failure_step, failure_code, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::"Policy", '{openid}', $8::"AttemptStatus", $9, $10, $11, $12::timestamp(3), $12::timestamp(3))`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7::"Policy", '{openid}', $8::"AttemptStatus", $9, $10, $11, $12::timestamptz(3), $12::timestamptz(3))`,
       [
         f.id,
         `IDV-TEST-${String(i).padStart(4, "0")}`,
@@ -196,7 +197,7 @@ beforeAll(async () => {
     );
     for (const [step, outcome, s] of f.events ?? []) {
       await db.pool.query(
-        `INSERT INTO attempt_event (attempt_id, step, outcome, at) VALUES ($1, $2, $3::"EventOutcome", $4::timestamp(3))`,
+        `INSERT INTO attempt_event (attempt_id, step, outcome, at) VALUES ($1, $2, $3::"EventOutcome", $4::timestamptz(3))`,
         [f.id, step, outcome, new Date(Date.parse(f.at) + s * 1000).toISOString()],
       );
     }
@@ -214,21 +215,24 @@ beforeAll(async () => {
     checkedHoursAgo: number,
     updatedHoursAgo = checkedHoursAgo,
   ) =>
-    db.pool.query(
-      `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, groups, attributes_enc, raw_userinfo_enc, last_client_id, last_checked_at, expires_at, updated_at)
-       VALUES ($1, 'idme', $2, $3, $4, $5::"RecordStatus", $6::"Policy", $7::jsonb, 'v1.x', 'v1.y', 'app-bank', $8::timestamp(3), $9::timestamp(3), $10::timestamp(3))`,
-      [
-        id,
-        `uuid-${id}`,
-        personId,
-        user,
-        status,
-        policy,
-        JSON.stringify(groups),
-        new Date(NOW.getTime() - checkedHoursAgo * HOUR).toISOString(),
-        new Date(NOW.getTime() - checkedHoursAgo * HOUR + 720 * HOUR).toISOString(),
-        new Date(NOW.getTime() - updatedHoursAgo * HOUR).toISOString(),
-      ],
+    linkIdentities(db.pool, [{ provider: "idme", providerUuid: `uuid-${id}`, personId }]).then(() =>
+      db.pool.query(
+        `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, policy_key, groups, attributes_enc, raw_userinfo_enc, last_client_id, last_checked_at, expires_at, updated_at)
+       VALUES ($1, 'idme', $2, $3, $4, $5::"RecordStatus", $6::"Policy", $11, $7::jsonb, 'v1.x', 'v1.y', 'app-bank', $8::timestamptz(3), $9::timestamptz(3), $10::timestamptz(3))`,
+        [
+          id,
+          `uuid-${id}`,
+          personId,
+          user,
+          status,
+          policy,
+          JSON.stringify(groups),
+          new Date(NOW.getTime() - checkedHoursAgo * HOUR).toISOString(),
+          new Date(NOW.getTime() - checkedHoursAgo * HOUR + 720 * HOUR).toISOString(),
+          new Date(NOW.getTime() - updatedHoursAgo * HOUR).toISOString(),
+          fixturePolicyKey(policy, groups as { group: string; verified?: boolean }[]),
+        ],
+      ),
     );
   await rec("rec_a1", "idv_alice", "auth0|alice", "verified", "identity", [{ group: "identity", subgroups: [], verified: true }], 10);
   await rec(

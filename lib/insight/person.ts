@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import type { Policy, RecordStatus } from "../db/generated/client";
-import { satisfies, verifiedGroups } from "../records";
+import { policyKeyFor, policyLabel, verifiedGroups } from "../records";
 import { applicationNames } from "../records/query";
 import { statusFor, type PortalStatus } from "../records/status";
 import { effectiveSettings, listApplications, type EffectiveSettings } from "../settings";
@@ -13,8 +13,10 @@ import { headline } from "./failures";
  * the portal's id for them, their verification records (no sealed fields),
  * their attempts, and for every registered application whether they would
  * pass now — the flow's own rule (lib/records `findReusableVerification`:
- * a verified record of the provider, inside the application's interval, that
- * `satisfies` its policy) — and when re-verification is next due.
+ * a verified record of the provider and of the application's policy key,
+ * inside the application's interval) — and when re-verification is next due.
+ * Records are per policy (identity, each community group): each has its own
+ * status, last check and expiry.
  */
 
 const HOUR = 3_600_000;
@@ -24,6 +26,8 @@ export interface PersonRecord {
   provider: string;
   status: RecordStatus;
   policy: Policy;
+  /** `identity` or `community:<group>`: the policy this record's facts are for. */
+  policyKey: string;
   /** Groups the provider reported as verified. */
   groups: string[];
   lastClientId: string | null;
@@ -82,7 +86,10 @@ export function decide(
   now: Date = new Date(),
 ): Decision {
   const byNewest = [...records].sort((a, b) => b.lastCheckedAt.getTime() - a.lastCheckedAt.getTime());
-  const fits = byNewest.filter((r) => r.provider === s.provider && satisfies({ ...r, status: "verified", groups: groupEntries(r) }, s));
+  const key = policyKeyFor(s);
+  const configured = s.policy === "identity" || Boolean(s.requiredGroup);
+  // This policy's records with this provider (one per provider identity).
+  const fits = configured ? byNewest.filter((r) => r.provider === s.provider && r.policyKey === key) : [];
   const verifiedFits = fits.filter((r) => r.status === "verified");
   if (s.intervalHours <= 0) {
     return {
@@ -117,10 +124,11 @@ export function decide(
   }
   const other = fits[0];
   if (other) {
+    const what = s.policy === "identity" ? "the person's identity" : `the “${s.requiredGroup}” group`;
     const reason =
       other.status === "revoked"
         ? `The verification was revoked (${fmt(other.updatedAt)}).`
-        : `The provider did not verify the person at the last check (${fmt(other.lastCheckedAt)}).`;
+        : `The provider did not verify ${what} at the last check (${fmt(other.lastCheckedAt)}).`;
     return { passes: false, record: other, nextDue: null, overdueSince: null, reason };
   }
   if (!records.length) return { passes: false, record: null, nextDue: null, overdueSince: null, reason: "No verification yet." };
@@ -130,25 +138,15 @@ export function decide(
       : s.requiredGroup
         ? `a verified “${s.requiredGroup}” group`
         : "a community group (none is configured)";
-  const refused = byNewest.find((r) => r.provider === s.provider && r.policy === s.policy && r.status === "not_verified");
-  if (refused) {
-    const what =
-      s.policy === "identity" ? "the person's identity" : s.requiredGroup ? `the “${s.requiredGroup}” group` : "a community group";
-    return {
-      passes: false,
-      record: refused,
-      nextDue: null,
-      overdueSince: null,
-      reason: `The provider did not verify ${what} at the last check (${fmt(refused.lastCheckedAt)}).`,
-    };
-  }
   const provider = records.some((r) => r.provider === s.provider) ? "" : ` with ${s.provider}`;
-  return { passes: false, record: null, nextDue: null, overdueSince: null, reason: `No record has ${need}${provider}.` };
-}
-
-/** `satisfies` reads the provider's group entries; a PersonRecord keeps the verified group names. */
-function groupEntries(r: PersonRecord) {
-  return r.groups.map((group) => ({ group, subgroups: [], verified: true }));
+  const held = [...new Set(records.map((r) => policyLabel(r.policyKey)))].join(", ");
+  return {
+    passes: false,
+    record: null,
+    nextDue: null,
+    overdueSince: null,
+    reason: `No record has ${need}${provider} (records held: ${held}).`,
+  };
 }
 
 export async function personView(auth0UserId: string, now: Date = new Date()): Promise<PersonView | null> {
@@ -164,6 +162,7 @@ export async function personView(auth0UserId: string, now: Date = new Date()): P
           provider: true,
           status: true,
           policy: true,
+          policyKey: true,
           groups: true,
           lastClientId: true,
           lastCheckedAt: true,

@@ -3,20 +3,21 @@ import type { Bucket } from "./range";
 
 /**
  * SQL pieces shared by the insight queries. The timestamp columns are
- * `timestamp(3)` holding UTC: values go in as ISO strings cast to that type,
- * and buckets come back as ISO strings made by the database itself, so the
- * same text works on PostgreSQL and PGlite whatever the session time zone.
+ * `timestamptz(3)`: values go in as ISO strings (with their "Z") cast to that
+ * type, and buckets are UTC hours and days, cut and printed by the database in
+ * UTC explicitly, so the same text works on PostgreSQL and PGlite whatever the
+ * session's (or the server's) time zone.
  */
 
-export const ts = (d: Date) => Prisma.sql`${d.toISOString()}::timestamp(3)`;
+export const ts = (d: Date) => Prisma.sql`${d.toISOString()}::timestamptz(3)`;
 
-/** `date_trunc(bucket, column)` as an ISO string equal to the bucket start's `toISOString()`. */
+/** `date_trunc(bucket, column)` in UTC, as an ISO string equal to the bucket start's `toISOString()`. */
 export function bucketKey(bucket: Bucket, column: Prisma.Sql): Prisma.Sql {
   const unit = bucket === "hour" ? Prisma.sql`'hour'` : Prisma.sql`'day'`;
-  return Prisma.sql`to_char(date_trunc(${unit}, ${column}), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  return Prisma.sql`to_char(date_trunc(${unit}, ${column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
-/** A timestamp read back through a raw query: the stored value is UTC. */
+/** A timestamp read back through a raw query (a Date; a string without an offset is UTC). */
 export function utc(value: Date | string): Date {
   if (value instanceof Date) return value;
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(" ", "T")}Z`);

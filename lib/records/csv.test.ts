@@ -45,6 +45,7 @@ const row: RecordCsvRow = {
   providerUuid: "uuid-1",
   status: "verified",
   policy: "community",
+  policyKey: "community:military",
   groups: ["military"],
   lastClientId: "app-vets",
   lastCheckedAt: new Date("2026-03-10T14:10:00.000Z"),
@@ -77,6 +78,7 @@ describe("what each role exports", () => {
       attr_email: "jane@example.test",
       attr_birthDate: "1984-07-23",
       attr_phone: "",
+      policy_key: "community:military",
       verified_groups: "military",
     });
     // A record whose sealed data could not be opened: empty attribute cells.

@@ -63,6 +63,8 @@ export interface RecordCsvRow {
   providerUuid: string;
   status: string;
   policy: string;
+  /** One row per policy: `identity` or `community:<group>`. */
+  policyKey: string;
   groups: string[];
   lastClientId: string | null;
   lastCheckedAt: Date;
@@ -77,6 +79,7 @@ const RECORD_COLUMNS = [
   "provider_uuid",
   "status",
   "policy",
+  "policy_key",
   "verified_groups",
   "last_application",
   "last_checked_at",
@@ -102,6 +105,7 @@ export function recordCells(row: RecordCsvRow, role: CsvRole, attributes?: Parti
     row.providerUuid,
     row.status,
     row.policy,
+    row.policyKey,
     row.groups,
     row.lastClientId,
     row.lastCheckedAt,

@@ -1,9 +1,10 @@
 import { createHmac } from "node:crypto";
-import { getDb } from "../db/client";
-import { Prisma, type VerificationRecord } from "../db/generated/client";
+import { getDb, type DbClient, type Tx } from "../db/client";
+import { Prisma, type Policy, type VerificationRecord } from "../db/generated/client";
 import { openJson, sealJson } from "../crypto/seal";
 import { newId } from "../flow/reference";
-import { encryptionKey, type EffectiveSettings } from "../settings";
+import { encryptionKey } from "../settings/secrets";
+import type { EffectiveSettings } from "../settings";
 import type { GroupStatus, NormalizedAttributes, ParsedUserinfo } from "../idme/userinfo";
 
 /**
@@ -11,6 +12,12 @@ import type { GroupStatus, NormalizedAttributes, ParsedUserinfo } from "../idme/
  * attributes, the raw userinfo answer and the ID token claims sealed with
  * AES-256-GCM (bound to the record id and field); only this module seals or
  * opens them. Groups hold no personal data and stay readable for queries.
+ *
+ * A record holds one policy's facts for one provider identity: its key is
+ * (provider, provider uuid, policy key), the policy key `identity` or
+ * `community:<group>`. Which person a provider identity belongs to is said in
+ * one place, the provider_identity table; records repeat the person (and the
+ * Auth0 user) for the list queries, kept in step by a foreign key.
  */
 
 const aad = (recordId: string, field: string) => `verification_record:${recordId}:${field}`;
@@ -20,19 +27,29 @@ export function emailLookup(email: string): string {
   return createHmac("sha256", encryptionKey()).update(`email:${email.trim().toLowerCase()}`).digest("hex");
 }
 
-export async function ensurePerson(auth0UserId: string) {
-  const db = await getDb();
+/** The portal's person for an Auth0 user, created on first sight (conflict-proof: parallel first logins get the same one). */
+export async function ensurePerson(auth0UserId: string, client?: DbClient) {
+  const db = client ?? (await getDb());
   const existing = await db.person.findUnique({ where: { auth0UserId } });
   if (existing) return existing;
-  try {
-    return await db.person.create({ data: { id: newId("idv"), auth0UserId } });
-  } catch (err) {
-    // Two tabs of the same login racing: the other one created it.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      return db.person.findUniqueOrThrow({ where: { auth0UserId } });
-    }
-    throw err;
-  }
+  // INSERT … ON CONFLICT DO NOTHING: whoever inserts first wins, nobody fails.
+  await db.person.createMany({ data: [{ id: newId("idv"), auth0UserId }], skipDuplicates: true });
+  return db.person.findUniqueOrThrow({ where: { auth0UserId } });
+}
+
+/** What a policy's facts are kept under: `identity`, or `community:<group>`. */
+export function policyKey(policy: Policy, requiredGroup: string | null | undefined): string {
+  return policy === "identity" ? "identity" : `community:${requiredGroup || "unknown"}`;
+}
+
+/** The policy key an application (its effective settings) asks for. */
+export function policyKeyFor(s: Pick<EffectiveSettings, "policy" | "requiredGroup">): string {
+  return policyKey(s.policy, s.requiredGroup);
+}
+
+/** A policy key for people: "identity", "community: military". */
+export function policyLabel(key: string): string {
+  return key.startsWith("community:") ? `community: ${key.slice("community:".length)}` : key;
 }
 
 function groupsOf(record: Pick<VerificationRecord, "groups">): GroupStatus[] {
@@ -49,26 +66,26 @@ export function verifiedGroups(record: Pick<VerificationRecord, "groups">): stri
   ];
 }
 
-/** Does this record satisfy what the application asks for? */
+/** Does this record satisfy what the application asks for? A verified record of the application's policy key. */
 export function satisfies(
-  record: Pick<VerificationRecord, "status" | "policy" | "groups">,
+  record: Pick<VerificationRecord, "status" | "policyKey">,
   s: Pick<EffectiveSettings, "policy" | "requiredGroup">,
 ): boolean {
   if (record.status !== "verified") return false;
-  if (s.policy === "identity") return record.policy === "identity";
-  return s.requiredGroup !== null && verifiedGroups(record).includes(s.requiredGroup);
+  if (s.policy === "community" && !s.requiredGroup) return false;
+  return record.policyKey === policyKeyFor(s);
 }
 
-/** The person's last successful check that is still inside the interval and fits the policy. */
-export async function findReusableVerification(personId: string, s: EffectiveSettings, now = new Date()) {
+/** The person's last successful check of the application's policy that is still inside the interval. */
+export async function findReusableVerification(personId: string, s: EffectiveSettings, now = new Date(), client?: DbClient) {
   if (s.intervalHours <= 0) return null;
-  const db = await getDb();
+  if (s.policy === "community" && !s.requiredGroup) return null;
+  const db = client ?? (await getDb());
   const since = new Date(now.getTime() - s.intervalHours * 3_600_000);
-  const candidates = await db.verificationRecord.findMany({
-    where: { personId, provider: s.provider, status: "verified", lastCheckedAt: { gt: since } },
+  return db.verificationRecord.findFirst({
+    where: { personId, provider: s.provider, policyKey: policyKeyFor(s), status: "verified", lastCheckedAt: { gt: since } },
     orderBy: { lastCheckedAt: "desc" },
   });
-  return candidates.find((r) => satisfies(r, s)) ?? null;
 }
 
 export interface SaveInput {
@@ -77,6 +94,8 @@ export interface SaveInput {
   auth0ClientId: string | null;
   provider: string;
   policy: EffectiveSettings["policy"];
+  /** The community group the check was about (null for identity). */
+  requiredGroup: string | null;
   intervalHours: number;
   parsed: Pick<ParsedUserinfo, "uuid" | "normalized" | "groups"> & Partial<ParsedUserinfo>;
   rawUserinfo: unknown;
@@ -92,13 +111,32 @@ export class LinkedElsewhereError extends Error {
   }
 }
 
-/** Creates or refreshes the record for (provider, uuid). */
-export async function saveVerification(input: SaveInput): Promise<VerificationRecord> {
-  const db = await getDb();
+/**
+ * Links the provider identity to the person when it is new, else checks it is
+ * theirs; the link row stays locked until the transaction ends, so saves for
+ * one identity queue one after the other. Two first verifications of one
+ * identity at once: the second waits for the first, then finds it linked to
+ * someone else (LinkedElsewhereError), never a unique-key failure.
+ */
+async function claimIdentity(tx: Tx, provider: string, providerUuid: string, personId: string): Promise<void> {
+  await tx.providerIdentity.createMany({ data: [{ provider, providerUuid, personId }], skipDuplicates: true });
+  const [link] = await tx.$queryRaw<{ person_id: string }[]>`
+    SELECT person_id FROM provider_identity WHERE provider = ${provider} AND provider_uuid = ${providerUuid} FOR UPDATE`;
+  if (!link || link.person_id !== personId) throw new LinkedElsewhereError();
+}
+
+/**
+ * Creates or refreshes the record of (provider, uuid, policy key), inside the
+ * caller's transaction. A check of one policy never touches another's record.
+ */
+export async function saveVerification(input: SaveInput, tx: Tx): Promise<VerificationRecord> {
   const key = encryptionKey();
-  const where = { provider_providerUuid: { provider: input.provider, providerUuid: input.parsed.uuid } };
-  const existing = await db.verificationRecord.findUnique({ where });
-  if (existing && existing.personId !== input.personId) throw new LinkedElsewhereError();
+  await claimIdentity(tx, input.provider, input.parsed.uuid, input.personId);
+  const pk = policyKey(input.policy, input.requiredGroup);
+  const existing = await tx.verificationRecord.findUnique({
+    where: { provider_providerUuid_policyKey: { provider: input.provider, providerUuid: input.parsed.uuid, policyKey: pk } },
+    select: { id: true },
+  });
   const id = existing?.id ?? newId("rec");
   const data = {
     auth0UserId: input.auth0UserId,
@@ -113,9 +151,9 @@ export async function saveVerification(input: SaveInput): Promise<VerificationRe
     lastCheckedAt: input.checkedAt,
     expiresAt: new Date(input.checkedAt.getTime() + input.intervalHours * 3_600_000),
   };
-  if (existing) return db.verificationRecord.update({ where: { id }, data });
-  return db.verificationRecord.create({
-    data: { id, provider: input.provider, providerUuid: input.parsed.uuid, personId: input.personId, ...data },
+  if (existing) return tx.verificationRecord.update({ where: { id }, data });
+  return tx.verificationRecord.create({
+    data: { id, provider: input.provider, providerUuid: input.parsed.uuid, personId: input.personId, policyKey: pk, ...data },
   });
 }
 

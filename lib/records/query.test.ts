@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { fixturePolicyKey, linkIdentities } from "../../sandbox/harness/records";
 
 /**
  * The records list, record detail and attempt lookup on a real database
@@ -11,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db"
  */
 
 let db: TestDatabase;
+let transaction: typeof import("../db/client").transaction;
 let q: typeof import("./query");
 let records: typeof import("./index");
 let mask: typeof import("./mask");
@@ -116,20 +118,22 @@ beforeAll(async () => {
   mask = await import("./mask");
   reveal = await import("./reveal");
   session = await import("../staff/session");
-  const { getDb } = await import("../db/client");
+  const { getDb, transaction: tx } = await import("../db/client");
+  transaction = tx;
   await getDb(); // applies the migrations
 
   const persons = [...new Set(fixtures.map((f) => `('${f.personId}', 'auth0|u${f.personId.slice(-4)}')`))];
   await db.pool.query(`INSERT INTO person (id, auth0_user_id) VALUES ${persons.join(",")}`);
+  await linkIdentities(db.pool, fixtures);
   const values: unknown[] = [];
   const rows = fixtures.map((f) => {
     const p = (v: unknown) => (values.push(v), `$${values.length}`);
     return `(${p(f.id)}, ${p(f.provider)}, ${p(f.providerUuid)}, ${p(f.personId)}, ${p(f.auth0UserId)}, ${p(f.status)}::"RecordStatus", ${p(f.policy)}::"Policy",
-      ${p(JSON.stringify(f.groups))}::jsonb, 'v1.x', 'v1.y', ${p(f.email ? records.emailLookup(f.email) : null)}, ${p(f.lastClientId)},
-      ${p(f.lastCheckedAt.toISOString())}::timestamp(3), ${p(new Date(f.lastCheckedAt.getTime() + 720 * HOUR).toISOString())}::timestamp(3), now())`;
+      ${p(fixturePolicyKey(f.policy, f.groups))}, ${p(JSON.stringify(f.groups))}::jsonb, 'v1.x', 'v1.y', ${p(f.email ? records.emailLookup(f.email) : null)}, ${p(f.lastClientId)},
+      ${p(f.lastCheckedAt.toISOString())}::timestamptz(3), ${p(new Date(f.lastCheckedAt.getTime() + 720 * HOUR).toISOString())}::timestamptz(3), now())`;
   });
   await db.pool.query(
-    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, groups, attributes_enc, raw_userinfo_enc,
+    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, policy_key, groups, attributes_enc, raw_userinfo_enc,
        email_lookup, last_client_id, last_checked_at, expires_at, updated_at) VALUES ${rows.join(",")}`,
     values,
   );
@@ -150,30 +154,36 @@ beforeAll(async () => {
 
   // One record sealed by the real code path, to open and mask.
   const person = await records.ensurePerson("auth0|sealed");
-  const saved = await records.saveVerification({
-    personId: person.id,
-    auth0UserId: "auth0|sealed",
-    auth0ClientId: "app-bank",
-    provider: "idme",
-    policy: "identity",
-    intervalHours: 24,
-    parsed: {
-      uuid: "sealeduuid",
-      normalized: {
-        uuid: "sealeduuid",
-        givenName: "Jane",
-        familyName: "Doe",
-        email: "jane.doe@example.test",
-        birthDate: "1980-01-02",
-        zip: "90210",
+  const saved = await transaction((tx) =>
+    records.saveVerification(
+      {
+        personId: person.id,
+        auth0UserId: "auth0|sealed",
+        auth0ClientId: "app-bank",
+        provider: "idme",
+        policy: "identity",
+        requiredGroup: null,
+        intervalHours: 24,
+        parsed: {
+          uuid: "sealeduuid",
+          normalized: {
+            uuid: "sealeduuid",
+            givenName: "Jane",
+            familyName: "Doe",
+            email: "jane.doe@example.test",
+            birthDate: "1980-01-02",
+            zip: "90210",
+          },
+          groups: [{ group: "identity", subgroups: [], verified: true }],
+        },
+        rawUserinfo: { attributes: [{ handle: "fname", name: "First Name", value: "Jane" }] },
+        idTokenClaims: { sub: "sealeduuid", fname: "Jane" },
+        verified: true,
+        checkedAt: new Date("2025-01-01T00:00:00.000Z"),
       },
-      groups: [{ group: "identity", subgroups: [], verified: true }],
-    },
-    rawUserinfo: { attributes: [{ handle: "fname", name: "First Name", value: "Jane" }] },
-    idTokenClaims: { sub: "sealeduuid", fname: "Jane" },
-    verified: true,
-    checkedAt: new Date("2025-01-01T00:00:00.000Z"),
-  });
+      tx,
+    ),
+  );
   sealedRecordId = saved.id;
 });
 
@@ -235,6 +245,7 @@ describe("listRecords: order and keyset pagination", () => {
       personId: f.personId,
       status: f.status,
       policy: f.policy,
+      policyKey: "community:military",
       groups: ["military", "student"],
       lastClientId: f.lastClientId,
       lastCheckedAt: f.lastCheckedAt,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getDb } from "../db/client";
+import { getDb, type DbClient } from "../db/client";
 import { Prisma, type AttemptStatus, type EventOutcome, type Policy, type RecordStatus } from "../db/generated/client";
 import { normalizeReferenceCode } from "../flow/reference";
 import type { NormalizedAttributes } from "../idme/userinfo";
@@ -57,6 +57,8 @@ export interface RecordRow {
   personId: string;
   status: RecordStatus;
   policy: Policy;
+  /** The policy this row's facts are for: `identity` or `community:<group>` (one row per policy). */
+  policyKey: string;
   /** Groups the provider reported as verified. */
   groups: string[];
   lastClientId: string | null;
@@ -117,9 +119,9 @@ export function pageSize(size: number | undefined): number {
 // ---------------------------------------------------------------------------
 // The list query
 
-// Timestamps go in as ISO strings cast to the column's type: the columns are
-// `timestamp(3)` holding UTC, and a time zone in the input is ignored by the cast.
-const ts = (d: Date) => Prisma.sql`${d.toISOString()}::timestamp(3)`;
+// Timestamps go in as ISO strings (UTC, with their "Z") cast to the columns' type,
+// timestamptz: the same instant whatever the session's TimeZone.
+const ts = (d: Date) => Prisma.sql`${d.toISOString()}::timestamptz(3)`;
 
 /** What a search term can be, and the SQL that finds the ids of the records it names. */
 export interface SearchPlan {
@@ -276,7 +278,7 @@ export function buildListQuery(
   }
   const where = (parts: Prisma.Sql[]) => (parts.length ? Prisma.sql`WHERE ${Prisma.join(parts, " AND ")}` : Prisma.empty);
   const columns = Prisma.sql`r.id, r.provider, r.provider_uuid AS "providerUuid", r.auth0_user_id AS "auth0UserId",
-    r.person_id AS "personId", r.status::text AS status, r.policy::text AS policy, r.groups,
+    r.person_id AS "personId", r.status::text AS status, r.policy::text AS policy, r.policy_key AS "policyKey", r.groups,
     r.last_client_id AS "lastClientId", r.last_checked_at AS "lastCheckedAt", r.expires_at AS "expiresAt"`;
   if (mode === "window") {
     const lead = equalities.find(([name]) => name === opts.lead);
@@ -397,13 +399,14 @@ interface RawRow {
   personId: string;
   status: RecordStatus;
   policy: Policy;
+  policyKey: string;
   groups: unknown;
   lastClientId: string | null;
   lastCheckedAt: Date | string;
   expiresAt: Date | string;
 }
 
-/** A timestamp column read back through a raw query: the stored value is UTC. */
+/** A timestamptz column read back through a raw query (a Date; a string carries its offset). */
 function utc(value: Date | string): Date {
   if (value instanceof Date) return value;
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(" ", "T")}Z`);
@@ -442,6 +445,7 @@ export async function listRecords(
     personId: r.personId,
     status: r.status,
     policy: r.policy,
+    policyKey: r.policyKey,
     groups: verifiedGroups({ groups: (typeof r.groups === "string" ? JSON.parse(r.groups) : r.groups) as Prisma.JsonValue }),
     lastClientId: r.lastClientId,
     lastCheckedAt: utc(r.lastCheckedAt),
@@ -569,6 +573,8 @@ export interface AttemptSummary {
   personId: string | null;
   recordId: string | null;
   provider: string;
+  /** The provider identity the provider answered with (null before it answered). */
+  providerUuid: string | null;
   policy: Policy;
   scopes: string[];
   requiredGroup: string | null;
@@ -591,6 +597,7 @@ const attemptSelect = {
   personId: true,
   recordId: true,
   provider: true,
+  providerUuid: true,
   policy: true,
   scopes: true,
   requiredGroup: true,
@@ -618,6 +625,14 @@ export interface RecordDetail {
   auth0UserId: string;
   status: RecordStatus;
   policy: Policy;
+  /** `identity` or `community:<group>`: the policy this record's facts are for. */
+  policyKey: string;
+  /** The same provider identity's records of other policies. */
+  otherPolicies: { id: string; policyKey: string; status: RecordStatus; lastCheckedAt: Date }[];
+  /** When the provider identity was first linked to this person. */
+  linkedSince: Date | null;
+  /** Attempts of other Auth0 users refused because this identity is linked here (see the linked identity page). */
+  refusedClaims: number;
   /** Every group entry as the provider reported it. */
   groupEntries: { group: string; subgroups: string[]; verified: boolean }[];
   groups: string[];
@@ -635,6 +650,9 @@ export interface RecordDetail {
 
 const ATTEMPTS_PER_RECORD = 100;
 
+/** The failure code of a provider identity already linked to another Auth0 user (lib/flow/states). */
+export const LINKED_ELSEWHERE = "uuid_linked_to_other_user";
+
 export async function getRecordDetail(id: string): Promise<RecordDetail | null> {
   if (!id || id.length > 200) return null;
   const db = await getDb();
@@ -643,15 +661,24 @@ export async function getRecordDetail(id: string): Promise<RecordDetail | null> 
     omit: { attributesEnc: true, rawUserinfoEnc: true },
   });
   if (!record) return null;
-  // Every attempt tied to a record carries the record's Auth0 user (the flow
-  // saves the record for the attempt's `sub`), so the (auth0_user_id,
-  // created_at) index finds them; the attempt table has no index on record_id.
-  const attempts = await db.attempt.findMany({
-    where: { auth0UserId: record.auth0UserId, OR: [{ recordId: id }, { recordId: null }] },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: ATTEMPTS_PER_RECORD * 2,
-    select: attemptSelect,
-  });
+  // The record's own attempts (attempt_record_id_idx; after a support move they may
+  // carry the previous Auth0 user), and this Auth0 user's attempts tied to no record.
+  const identity = { provider: record.provider, providerUuid: record.providerUuid };
+  const [attempts, siblings, link, refusedClaims] = await Promise.all([
+    db.attempt.findMany({
+      where: { OR: [{ recordId: id }, { auth0UserId: record.auth0UserId, recordId: null }] },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: ATTEMPTS_PER_RECORD * 2,
+      select: attemptSelect,
+    }),
+    db.verificationRecord.findMany({
+      where: { ...identity, id: { not: id } },
+      select: { id: true, policyKey: true, status: true, lastCheckedAt: true },
+      orderBy: { policyKey: "asc" },
+    }),
+    db.providerIdentity.findUnique({ where: { provider_providerUuid: identity }, select: { createdAt: true } }),
+    db.attempt.count({ where: { ...identity, failureCode: LINKED_ELSEWHERE } }),
+  ]);
   const entries = Array.isArray(record.groups) ? (record.groups as unknown as RecordDetail["groupEntries"]) : [];
   return {
     id: record.id,
@@ -661,6 +688,10 @@ export async function getRecordDetail(id: string): Promise<RecordDetail | null> 
     auth0UserId: record.auth0UserId,
     status: record.status,
     policy: record.policy,
+    policyKey: record.policyKey,
+    otherPolicies: siblings,
+    linkedSince: link?.createdAt ?? null,
+    refusedClaims,
     groupEntries: entries.map((g) => ({
       group: String(g.group),
       subgroups: Array.isArray(g.subgroups) ? g.subgroups.filter((s): s is string => typeof s === "string") : [],
@@ -698,9 +729,10 @@ export async function openRecordAttributes(id: string): Promise<OpenedAttributes
 /** Everything sealed in the record, opened. Only for the audited reveal (lib/records/reveal.ts). */
 export async function openRecordPersonalData(
   id: string,
+  client?: DbClient,
 ): Promise<{ ok: true; data: ReturnType<typeof openPersonalData> } | { ok: false; problem: "not_found" | "unreadable" }> {
   if (!id || id.length > 200) return { ok: false, problem: "not_found" };
-  const db = await getDb();
+  const db = client ?? (await getDb());
   const sealed = await db.verificationRecord.findUnique({
     where: { id },
     select: { id: true, attributesEnc: true, rawUserinfoEnc: true, idTokenEnc: true },

@@ -35,7 +35,7 @@ function form(values: Record<string, string>): FormData {
 
 async function recordRow(id: string) {
   const { rows } = await db.pool.query(
-    `SELECT status::text AS status, to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated FROM verification_record WHERE id = $1`,
+    `SELECT status::text AS status, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated FROM verification_record WHERE id = $1`,
     [id],
   );
   return rows[0] as { status: string; updated: string };
@@ -80,13 +80,16 @@ beforeAll(async () => {
   const { getDb } = await import("../db/client");
   await getDb();
   await db.pool.query(`INSERT INTO person (id, auth0_user_id) VALUES ('idv_alice', 'auth0|alice'), ('idv_bob', 'auth0|bob')`);
+  await db.pool.query(
+    `INSERT INTO provider_identity (provider, provider_uuid, person_id) VALUES ('idme', 'u-alice', 'idv_alice'), ('idme', 'u-bob', 'idv_bob'), ('idme', 'u-nv', 'idv_bob')`,
+  );
   const checked = new Date(Date.now() - 2 * HOUR).toISOString();
   const expires = new Date(Date.now() + 700 * HOUR).toISOString();
   await db.pool.query(
-    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, groups, attributes_enc, raw_userinfo_enc, last_checked_at, expires_at, updated_at) VALUES
-      ('rec_alice', 'idme', 'u-alice', 'idv_alice', 'auth0|alice', 'verified', 'identity', '[{"group":"identity","subgroups":[],"verified":true}]', 'v1.x', 'v1.y', $1::timestamp(3), $2::timestamp(3), $1::timestamp(3)),
-      ('rec_bob', 'idme', 'u-bob', 'idv_bob', 'auth0|bob', 'verified', 'identity', '[{"group":"identity","subgroups":[],"verified":true}]', 'v1.x', 'v1.y', $1::timestamp(3), $2::timestamp(3), $1::timestamp(3)),
-      ('rec_nv', 'idme', 'u-nv', 'idv_bob', 'auth0|bob', 'not_verified', 'community', '[]', 'v1.x', 'v1.y', $1::timestamp(3), $2::timestamp(3), $1::timestamp(3))`,
+    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, policy_key, groups, attributes_enc, raw_userinfo_enc, last_checked_at, expires_at, updated_at) VALUES
+      ('rec_alice', 'idme', 'u-alice', 'idv_alice', 'auth0|alice', 'verified', 'identity', 'identity', '[{"group":"identity","subgroups":[],"verified":true}]', 'v1.x', 'v1.y', $1::timestamptz(3), $2::timestamptz(3), $1::timestamptz(3)),
+      ('rec_bob', 'idme', 'u-bob', 'idv_bob', 'auth0|bob', 'verified', 'identity', 'identity', '[{"group":"identity","subgroups":[],"verified":true}]', 'v1.x', 'v1.y', $1::timestamptz(3), $2::timestamptz(3), $1::timestamptz(3)),
+      ('rec_nv', 'idme', 'u-nv', 'idv_bob', 'auth0|bob', 'not_verified', 'community', 'community:military', '[]', 'v1.x', 'v1.y', $1::timestamptz(3), $2::timestamptz(3), $1::timestamptz(3))`,
     [checked, expires],
   );
 });
@@ -134,7 +137,7 @@ describe("revoke a verification", () => {
     expect(result).toMatchObject({ ok: true, data: { recordId: "rec_alice", status: "revoked" } });
     const row = await recordRow("rec_alice");
     expect(row.status).toBe("revoked");
-    // updated_at is "now" (stored as UTC in a timestamp without time zone).
+    // updated_at is "now" (a timestamptz, printed here in UTC).
     expect(Date.parse(row.updated)).toBeGreaterThanOrEqual(before - 1000);
     expect(Date.parse(row.updated)).toBeLessThanOrEqual(Date.now() + 1000);
     const log = await audits("rec_alice");

@@ -1,11 +1,10 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { getDb } from "../db/client";
-import { Prisma } from "../db/generated/client";
-import { audit, changes } from "../audit";
+import type { DbClient } from "../db/client";
+import { changes } from "../audit";
 import { ActionFailure, staffFormAction, type FormState } from "../staff/guard";
-import { connectionFor, globalSettings, sealClientSecret, sealProviderSecret } from ".";
+import { globalSettings, providerSettingRow, sealClientSecret, sealProviderSecret } from ".";
 import {
   applicationSchema,
   deleteApplicationSchema,
@@ -23,8 +22,9 @@ import {
  * The admin's changes to the global settings and to per-application
  * requirements. Each action is admin-only (lib/staff/guard), validates with the
  * form's own schema, and writes what changed to the audit log (the client
- * secret only as "replaced"). lib/settings reads the database at every login,
- * so a saved change applies to the next login without a restart.
+ * secret only as "replaced") in the same transaction as the change: no audit
+ * entry, no change. lib/settings reads the database at every login, so a saved
+ * change applies to the next login without a restart.
  */
 
 export interface SettingsSaved {
@@ -83,29 +83,32 @@ function none(view: Record<string, unknown>): Record<string, null> {
 }
 
 /** Applications that would fail every login under these global settings. */
-async function applicationWarnings(g: GlobalRequirements): Promise<string[]> {
-  const db = await getDb();
+async function applicationWarnings(db: DbClient, g: GlobalRequirements): Promise<string[]> {
   const apps = await db.application.findMany({ orderBy: { name: "asc" } });
   return apps.flatMap((app) => requirementProblems(resolveRequirements(g, app)).map((p) => `${app.name} (${app.clientId}): ${p.message}`));
 }
 
-const saveSettingsAction = staffFormAction("settings.save", "admin", settingsSchema, async (staff, input): Promise<SettingsSaved> => {
-  const db = await getDb();
-  const before = await globalSettings();
-  const { clientSecret, ...fields } = input;
-  const diff = changes(
-    { ...settingsView(before), clientSecret: "set" },
-    { ...settingsView(fields), clientSecret: clientSecret ? "replaced" : "set" },
-  );
-  if (Object.keys(diff).length) {
-    await db.settings.update({
-      where: { id: 1 },
-      data: { ...fields, ...(clientSecret ? { clientSecretEnc: sealClientSecret(clientSecret) } : {}) },
-    });
-    await audit(staff, "settings.update", { target: "settings", details: diff });
-  }
-  return { changed: Object.keys(diff), warnings: await applicationWarnings(fields) };
-});
+const saveSettingsAction = staffFormAction(
+  "settings.save",
+  "admin",
+  settingsSchema,
+  async (_staff, input, { tx, audit }): Promise<SettingsSaved> => {
+    const before = await globalSettings(tx);
+    const { clientSecret, ...fields } = input;
+    const diff = changes(
+      { ...settingsView(before), clientSecret: "set" },
+      { ...settingsView(fields), clientSecret: clientSecret ? "replaced" : "set" },
+    );
+    if (Object.keys(diff).length) {
+      await tx.settings.update({
+        where: { id: 1 },
+        data: { ...fields, ...(clientSecret ? { clientSecretEnc: sealClientSecret(clientSecret) } : {}) },
+      });
+      await audit("settings.update", { target: "settings", details: diff });
+    }
+    return { changed: Object.keys(diff), warnings: await applicationWarnings(tx, fields) };
+  },
+);
 
 /** Keeps the guard's marks on a wrapper of a guarded action. */
 function sameGuard<F extends object>(wrapper: F, guarded: object): F {
@@ -135,16 +138,10 @@ const saveProviderConnectionAction = staffFormAction(
   "provider.save",
   "admin",
   providerConnectionSchema,
-  async (staff, input): Promise<ProviderConnectionSaved> => {
-    const db = await getDb();
+  async (_staff, input, { tx, audit }): Promise<ProviderConnectionSaved> => {
     const where = { provider: IDPARTNER };
-    const select = { baseUrl: true, clientId: true } as const;
-    let before = await db.providerSetting.findUnique({ where, select });
-    if (!before) {
-      // As the page does: a connection given in IDPARTNER_* becomes the row first, so an empty secret keeps it.
-      await connectionFor(IDPARTNER);
-      before = await db.providerSetting.findUnique({ where, select });
-    }
+    // A connection given in IDPARTNER_* is the row already (made at start), so an empty secret keeps it.
+    const before = await providerSettingRow(IDPARTNER, tx);
     const { clientSecret, ...fields } = input;
     if (!before && !clientSecret)
       throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
@@ -154,15 +151,15 @@ const saveProviderConnectionAction = staffFormAction(
     if (Object.keys(diff).length) {
       if (clientSecret) {
         const clientSecretEnc = sealProviderSecret(IDPARTNER, clientSecret);
-        await db.providerSetting.upsert({
+        await tx.providerSetting.upsert({
           where,
           create: { ...where, ...fields, clientSecretEnc },
           update: { ...fields, clientSecretEnc },
         });
       } else {
-        await db.providerSetting.update({ where, data: fields });
+        await tx.providerSetting.update({ where, data: fields });
       }
-      await audit(staff, "settings.update", { target: `provider:${IDPARTNER}`, details: diff });
+      await audit("settings.update", { target: `provider:${IDPARTNER}`, details: diff });
     }
     return { changed: Object.keys(diff) };
   },
@@ -194,10 +191,9 @@ export const saveApplication = staffFormAction(
   "application.save",
   "admin",
   applicationSchema,
-  async (staff, input): Promise<ApplicationSaved> => {
-    const db = await getDb();
+  async (_staff, input, { tx, audit }): Promise<ApplicationSaved> => {
     const { intent, clientId, ...fields } = input;
-    const g = await globalSettings();
+    const g = await globalSettings(tx);
     const effective = resolveRequirements(g, fields);
     // The ID.me scope rules only apply to applications verified by ID.me.
     const problems = fields.provider && fields.provider !== "idme" ? [] : requirementProblems(effective);
@@ -207,32 +203,29 @@ export const saveApplication = staffFormAction(
       throw new ActionFailure("invalid", "With these settings every login to this application would fail.", fieldErrors);
     }
 
-    const existing = await db.application.findUnique({ where: { clientId } });
+    const existing = await tx.application.findUnique({ where: { clientId } });
     if (intent === "create") {
       if (existing)
         throw new ActionFailure("conflict", "This client id is already registered.", {
           clientId: [`${existing.name} already uses this client id: edit it instead.`],
         });
-      try {
-        await db.application.create({ data: { clientId, ...fields } });
-      } catch (err) {
-        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-          throw new ActionFailure("conflict", "This client id is already registered.", {
-            clientId: ["Someone registered this client id a moment ago: edit it instead."],
-          });
-        }
-        throw err;
+      // ON CONFLICT DO NOTHING: a registration racing this one wins without an error here.
+      const { count } = await tx.application.createMany({ data: [{ clientId, ...fields }], skipDuplicates: true });
+      if (count !== 1) {
+        throw new ActionFailure("conflict", "This client id is already registered.", {
+          clientId: ["Someone registered this client id a moment ago: edit it instead."],
+        });
       }
       const view = applicationView(fields);
-      await audit(staff, "application.create", { target: clientId, details: changes(none(view), view) });
+      await audit("application.create", { target: clientId, details: changes(none(view), view) });
       return { clientId, created: true, changed: Object.keys(applicationView(fields)), effective };
     }
 
     if (!existing) throw new ActionFailure("not_found", "This application is not registered (any more): nothing was changed.");
     const diff = changes(applicationView(existing), applicationView(fields));
     if (Object.keys(diff).length) {
-      await db.application.update({ where: { clientId }, data: fields });
-      await audit(staff, "application.update", { target: clientId, details: diff });
+      await tx.application.update({ where: { clientId }, data: fields });
+      await audit("application.update", { target: clientId, details: diff });
     }
     return { clientId, created: false, changed: Object.keys(diff), effective };
   },
@@ -242,14 +235,13 @@ const deleteApplicationAction = staffFormAction(
   "application.delete",
   "admin",
   deleteApplicationSchema,
-  async (staff, { clientId }): Promise<ApplicationDeleted> => {
-    const db = await getDb();
-    const existing = await db.application.findUnique({ where: { clientId } });
+  async (_staff, { clientId }, { tx, audit }): Promise<ApplicationDeleted> => {
+    const existing = await tx.application.findUnique({ where: { clientId } });
     if (!existing) throw new ActionFailure("not_found", "This application is not registered (any more): nothing was deleted.");
-    const { count } = await db.application.deleteMany({ where: { clientId } });
+    const { count } = await tx.application.deleteMany({ where: { clientId } });
     if (!count) throw new ActionFailure("not_found", "This application was deleted a moment ago.");
     const view = applicationView(existing);
-    await audit(staff, "application.delete", { target: clientId, details: changes(view, none(view)) });
+    await audit("application.delete", { target: clientId, details: changes(view, none(view)) });
     return { clientId, name: existing.name };
   },
 );

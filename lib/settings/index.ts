@@ -1,15 +1,18 @@
-import { env, idmeBaseFor } from "../env";
-import { getDb } from "../db/client";
-import { openString, parseEncryptionKey, sealString } from "../crypto/seal";
+import { idmeBaseFor } from "../env";
+import { getDb, type DbClient } from "../db/client";
 import type { Policy } from "../db/generated/client";
 import { defaultScopes, groupFromScopes, IDENTITY_SCOPE, resolveRequirements } from "./schema";
+import { providerSeed, settingsSeed, type SeedStatement } from "./seed";
+import { encryptionKey, openClientSecret, openProviderSecret, sealClientSecret, sealProviderSecret } from "./secrets";
 
-export { defaultScopes, groupFromScopes, IDENTITY_SCOPE };
+export { defaultScopes, groupFromScopes, IDENTITY_SCOPE, encryptionKey, sealClientSecret, sealProviderSecret };
 
 /**
- * What applies to one login: the global settings row (seeded from the
- * environment on first use, then edited by admins) overlaid with the
- * per-application requirements of the Auth0 client id, if any.
+ * What applies to one login: the global settings row (created from the
+ * environment at start, lib/settings/seed.ts; then edited by admins) overlaid
+ * with the per-application requirements of the Auth0 client id, if any.
+ * Every reader takes an optional client, so it can run inside a caller's
+ * transaction (lib/staff/guard gives admin actions one).
  */
 
 export interface EffectiveSettings {
@@ -26,46 +29,17 @@ export interface EffectiveSettings {
   returnMethod: "post" | "get";
 }
 
-export function encryptionKey(): Buffer {
-  return parseEncryptionKey(env().ENCRYPTION_KEY);
+async function runSeed(db: DbClient, seed: SeedStatement): Promise<void> {
+  await db.$executeRawUnsafe(seed.sql, ...seed.params);
 }
 
-const SECRET_AAD = "settings.client_secret";
-
-/** Seals an ID.me client secret for the settings row (only this module opens it). */
-export function sealClientSecret(secret: string): string {
-  return sealString(secret, encryptionKey(), SECRET_AAD);
-}
-
-export async function globalSettings() {
-  const db = await getDb();
+/** The global settings row. Created at start; should it be missing (a database migrated by hand), created here the same conflict-proof way. */
+export async function globalSettings(client?: DbClient) {
+  const db = client ?? (await getDb());
   const existing = await db.settings.findUnique({ where: { id: 1 } });
   if (existing) return existing;
-  const e = env();
-  const scopes = e.IDME_SCOPES.length ? e.IDME_SCOPES : defaultScopes(e.IDV_POLICY);
-  return db.settings.upsert({
-    where: { id: 1 },
-    update: {},
-    create: {
-      id: 1,
-      provider: "idme",
-      verificationType: e.IDV_POLICY,
-      environment: e.IDME_ENVIRONMENT,
-      baseUrl: e.IDME_BASE_URL ?? null,
-      clientId: e.IDME_CLIENT_ID,
-      clientSecretEnc: sealClientSecret(e.IDME_CLIENT_SECRET),
-      scopes,
-      requiredGroup: e.IDV_REQUIRED_GROUP ?? (e.IDV_POLICY === "community" ? groupFromScopes(scopes) : null),
-      reverifyIntervalHours: e.IDV_REVERIFY_INTERVAL_HOURS,
-      returnMethod: e.IDV_RETURN_METHOD,
-    },
-  });
-}
-
-const providerSecretAad = (provider: string) => `provider_setting.${provider}.client_secret`;
-
-export function sealProviderSecret(provider: string, secret: string): string {
-  return sealString(secret, encryptionKey(), providerSecretAad(provider));
+  await runSeed(db, settingsSeed());
+  return db.settings.findUniqueOrThrow({ where: { id: 1 } });
 }
 
 export interface Connection {
@@ -74,48 +48,48 @@ export interface Connection {
   clientSecret: string;
 }
 
+/** A provider's provider_setting row (created at start from the environment when it gives one); null when there is none. */
+export async function providerSettingRow(providerId: string, client?: DbClient) {
+  const db = client ?? (await getDb());
+  const row = await db.providerSetting.findUnique({ where: { provider: providerId } });
+  if (row) return row;
+  const seed = providerSeed(providerId);
+  if (!seed) return null;
+  await runSeed(db, seed);
+  return db.providerSetting.findUnique({ where: { provider: providerId } });
+}
+
 /**
  * How to reach a provider. ID.me's connection is the settings row's; any other
- * provider's is its provider_setting row (seeded from IDPARTNER_* on first use).
- * Null when the provider has no client configured.
+ * provider's is its provider_setting row. Null when the provider has no client configured.
  */
-export async function connectionFor(providerId: string, g?: Awaited<ReturnType<typeof globalSettings>>): Promise<Connection | null> {
+export async function connectionFor(
+  providerId: string,
+  g?: Awaited<ReturnType<typeof globalSettings>>,
+  client?: DbClient,
+): Promise<Connection | null> {
   if (providerId === "idme") {
-    const s = g ?? (await globalSettings());
+    const s = g ?? (await globalSettings(client));
     return {
       baseUrl: idmeBaseFor(s.environment as "sandbox" | "production", s.baseUrl),
       clientId: s.clientId,
-      clientSecret: openString(s.clientSecretEnc, encryptionKey(), SECRET_AAD),
+      clientSecret: openClientSecret(s.clientSecretEnc),
     };
   }
-  const db = await getDb();
-  let row = await db.providerSetting.findUnique({ where: { provider: providerId } });
-  const e = env();
-  if (!row && providerId === "idpartner" && e.IDPARTNER_CLIENT_ID && e.IDPARTNER_CLIENT_SECRET) {
-    row = await db.providerSetting.upsert({
-      where: { provider: providerId },
-      update: {},
-      create: {
-        provider: providerId,
-        baseUrl: e.IDPARTNER_BASE_URL ?? null,
-        clientId: e.IDPARTNER_CLIENT_ID,
-        clientSecretEnc: sealProviderSecret(providerId, e.IDPARTNER_CLIENT_SECRET),
-      },
-    });
-  }
+  const row = await providerSettingRow(providerId, client);
   if (!row) return null;
   const { DEFAULT_BASE_URL } = await import("../idpartner");
   return {
     baseUrl: (row.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ""),
     clientId: row.clientId,
-    clientSecret: openString(row.clientSecretEnc, encryptionKey(), providerSecretAad(providerId)),
+    clientSecret: openProviderSecret(providerId, row.clientSecretEnc),
   };
 }
 
-export async function effectiveSettings(auth0ClientId: string | null | undefined): Promise<EffectiveSettings> {
-  const db = await getDb();
+export async function effectiveSettings(auth0ClientId: string | null | undefined, client?: DbClient): Promise<EffectiveSettings> {
+  const db = client ?? (await getDb());
   // Read on every login (no cache): an admin's change applies to the next login.
-  const g = await globalSettings();
+  const g = await globalSettings(db);
   const app = auth0ClientId ? await db.application.findUnique({ where: { clientId: auth0ClientId } }) : null;
   const provider = app?.provider ?? g.provider;
   const requirements = resolveRequirements(g, app);
@@ -128,7 +102,7 @@ export async function effectiveSettings(auth0ClientId: string | null | undefined
     requirements.scopes = app?.scopes.length ? [...app.scopes] : p.defaultScopes(policy);
     if (policy !== "community") requirements.requiredGroup = null;
   }
-  const conn = await connectionFor(provider, g);
+  const conn = await connectionFor(provider, g, db);
   return {
     provider,
     ...requirements,
@@ -140,8 +114,8 @@ export async function effectiveSettings(auth0ClientId: string | null | undefined
 }
 
 /** The registered applications, by name, for the admin pages. */
-export async function listApplications() {
-  const db = await getDb();
+export async function listApplications(client?: DbClient) {
+  const db = client ?? (await getDb());
   return db.application.findMany({ orderBy: [{ name: "asc" }, { clientId: "asc" }] });
 }
 

@@ -1,5 +1,7 @@
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { transaction, type Tx } from "../db/client";
+import { writeAudit, type AuditAction, type AuditEntry } from "../audit";
 import { log } from "../log";
 import { currentStaff, type Role, type Staff } from "./session";
 import { staffSignInConfigured } from "./auth0";
@@ -9,6 +11,10 @@ import { staffSignInConfigured } from "./auth0";
  * asking. Every admin entry point goes through `guardPage`, `staffAction`,
  * `staffFormAction` or `staffRoute`; e2e and unit tests prove each refuses
  * anonymous visitors and support staff where it should.
+ *
+ * It also owns the transaction: an action's body gets a transaction client
+ * (`ctx.tx`) and an `audit` that writes through it, so a change and its audit
+ * entry land together or not at all ("no audit, no change").
  */
 
 export type SignedIn = Staff & { role: Role };
@@ -91,6 +97,18 @@ export interface Guarded {
   guard: { name: string; need: Role };
 }
 
+/** What an action's body works with: one transaction for its reads, its writes and its audit entry. */
+export interface ActionContext {
+  tx: Tx;
+  /** Writes the audit entry through `tx`: if it fails, nothing the body wrote is kept. */
+  audit(action: AuditAction, entry?: AuditEntry): Promise<void>;
+}
+
+/** What an admin route works with: its audit entry is written (and committed) before it answers. */
+export interface RouteContext {
+  audit(action: AuditAction, entry?: AuditEntry): Promise<void>;
+}
+
 function tag<F extends (...args: never[]) => unknown>(fn: F, name: string, need: Role): F & Guarded {
   return Object.assign(fn, { guard: { name, need } });
 }
@@ -99,7 +117,7 @@ export function staffAction<S extends z.ZodType, R>(
   name: string,
   need: Role,
   schema: S,
-  body: (staff: SignedIn, input: z.output<S>) => Promise<R>,
+  body: (staff: SignedIn, input: z.output<S>, ctx: ActionContext) => Promise<R>,
 ) {
   ACTIONS.set(name, need);
   return tag(
@@ -113,8 +131,12 @@ export function staffAction<S extends z.ZodType, R>(
       const parsed = schema.safeParse(input);
       if (!parsed.success)
         return { ok: false, error: { code: "invalid", message: "Some fields need attention.", fieldErrors: fieldErrors(parsed.error) } };
+      const signedIn = staff as SignedIn;
       try {
-        return { ok: true, data: await body(staff as SignedIn, parsed.data) };
+        const data = await transaction((tx) =>
+          body(signedIn, parsed.data, { tx, audit: (action, entry) => writeAudit(tx, signedIn, action, entry) }),
+        );
+        return { ok: true, data };
       } catch (err) {
         if (err instanceof ActionFailure)
           return { ok: false, error: { code: err.code, message: err.message, fieldErrors: err.fieldErrors } };
@@ -146,7 +168,7 @@ export function staffFormAction<S extends z.ZodType, R>(
   name: string,
   need: Role,
   schema: S,
-  body: (staff: SignedIn, input: z.output<S>) => Promise<R>,
+  body: (staff: SignedIn, input: z.output<S>, ctx: ActionContext) => Promise<R>,
 ) {
   const action = staffAction(name, need, schema, body);
   return tag(
@@ -163,7 +185,11 @@ export function staffFormAction<S extends z.ZodType, R>(
 }
 
 /** An admin API route: 401 for anonymous, 403 for too little. */
-export function staffRoute(name: string, need: Role, handler: (request: Request, staff: SignedIn) => Promise<Response>) {
+export function staffRoute(
+  name: string,
+  need: Role,
+  handler: (request: Request, staff: SignedIn, ctx: RouteContext) => Promise<Response>,
+) {
   ACTIONS.set(name, need);
   return tag(
     async (request: Request): Promise<Response> => {
@@ -175,7 +201,8 @@ export function staffRoute(name: string, need: Role, handler: (request: Request,
           { status: problem === "anonymous" ? 401 : 403 },
         );
       }
-      return handler(request, staff as SignedIn);
+      const signedIn = staff as SignedIn;
+      return handler(request, signedIn, { audit: (action, entry) => transaction((tx) => writeAudit(tx, signedIn, action, entry)) });
     },
     name,
     need,

@@ -1,15 +1,14 @@
 "use server";
 
 import { z } from "zod";
-import { audit } from "@/lib/audit";
-import { getDb } from "@/lib/db/client";
 import { normalizeReferenceCode } from "@/lib/flow/reference";
 import { ActionFailure, staffFormAction } from "@/lib/staff/guard";
 
 /**
  * "Copy summary" on an attempt: the summary itself is built on the server
  * page (lib/support/summary.ts, masked for the role) and copied by the
- * browser; this action writes that it was copied, by whom, to the audit log.
+ * browser; this action writes that it was copied, by whom, to the audit log
+ * (in the action's transaction, lib/staff/guard).
  */
 
 const copiedSchema = z.object({
@@ -25,16 +24,20 @@ const copiedSchema = z.object({
     }),
 });
 
-export const recordSummaryCopied = staffFormAction("attempt.summary_copied", "support", copiedSchema, async (staff, input) => {
-  const db = await getDb();
-  const attempt = await db.attempt.findUnique({
-    where: { referenceCode: input.reference },
-    select: { referenceCode: true, status: true, failureCode: true },
-  });
-  if (!attempt) throw new ActionFailure("not_found", "There is no attempt with that reference code.");
-  await audit(staff, "attempt.summary_copied", {
-    target: attempt.referenceCode,
-    details: { status: attempt.status, code: attempt.failureCode },
-  });
-  return { reference: attempt.referenceCode };
-});
+export const recordSummaryCopied = staffFormAction(
+  "attempt.summary_copied",
+  "support",
+  copiedSchema,
+  async (_staff, input, { tx, audit }) => {
+    const attempt = await tx.attempt.findUnique({
+      where: { referenceCode: input.reference },
+      select: { referenceCode: true, status: true, failureCode: true },
+    });
+    if (!attempt) throw new ActionFailure("not_found", "There is no attempt with that reference code.");
+    await audit("attempt.summary_copied", {
+      target: attempt.referenceCode,
+      details: { status: attempt.status, code: attempt.failureCode },
+    });
+    return { reference: attempt.referenceCode };
+  },
+);

@@ -1,4 +1,3 @@
-import { audit } from "@/lib/audit";
 import { exportFileName, exportStream, parseExport } from "@/lib/insight/export";
 import { log } from "@/lib/log";
 import { staffRoute } from "@/lib/staff/guard";
@@ -14,7 +13,7 @@ import { staffRoute } from "@/lib/staff/guard";
 
 export const dynamic = "force-dynamic";
 
-export const GET = staffRoute("export.csv", "support", async (request, staff) => {
+export const GET = staffRoute("export.csv", "support", async (request, staff, { audit }) => {
   const parsed = parseExport(new URL(request.url), staff.role);
   if (!parsed.ok) {
     const { status, ...body } = parsed.problem;
@@ -23,7 +22,7 @@ export const GET = staffRoute("export.csv", "support", async (request, staff) =>
   const { plan } = parsed;
   if (plan.withAttributes) {
     try {
-      await audit(staff, "record.reveal", { target: "export", reason: "csv export", details: { kind: plan.kind, filters: plan.describe } });
+      await audit("record.reveal", { target: "export", reason: "csv export", details: { kind: plan.kind, filters: plan.describe } });
     } catch {
       // No audit entry, no personal data.
       log("error", "export not audited", { step: "export.csv", code: "audit_failed" });
