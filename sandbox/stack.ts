@@ -175,7 +175,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     STAFF_SESSION_SECRET: secrets.staffSessionSecret ?? secrets.encryptionKey,
     ...("url" in db
       ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) }
-      : { PGLITE_DIR: db.embeddedDir }),
+      : // The demo's one portal on its own embedded database, on purpose (also when run built: DEMO_PORTAL_MODE=start).
+        { PGLITE_DIR: db.embeddedDir, ALLOW_EMBEDDED_DATABASE: "true" }),
   };
   const instances = opts.instances ?? 1;
   let proxy: RoundRobinProxy | undefined;

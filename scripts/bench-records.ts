@@ -95,9 +95,9 @@ async function main() {
   // Sample values from the data.
   const total = Number((await client.query(`SELECT reltuples::bigint AS n FROM pg_class WHERE relname = 'verification_record'`)).rows[0].n);
   const sample = (
-    await client.query(`SELECT r.id, r.provider_uuid, r.auth0_user_id, r.person_id FROM verification_record r
+    await client.query(`SELECT r.id, r.provider, r.provider_uuid, r.auth0_user_id, r.person_id FROM verification_record r
       WHERE r.attributes_enc LIKE 'v1.seed%' ORDER BY r.last_checked_at DESC OFFSET 5000 LIMIT 1`)
-  ).rows[0] as { id: string; provider_uuid: string; auth0_user_id: string; person_id: string };
+  ).rows[0] as { id: string; provider: string; provider_uuid: string; auth0_user_id: string; person_id: string };
   const ref = (await client.query(`SELECT reference_code FROM attempt WHERE record_id = $1 LIMIT 1`, [sample.id])).rows[0]
     ?.reference_code as string;
   const email = seedEmail(seeded.firstIndex + 6);
@@ -217,8 +217,21 @@ async function main() {
     const plans = [
       await explain(client, { text: `SELECT * FROM verification_record WHERE id = $1`, values: [sample.id] }),
       await explain(client, {
-        text: `SELECT * FROM attempt WHERE auth0_user_id = $1 AND (record_id = $2 OR record_id IS NULL) ORDER BY created_at DESC, id DESC LIMIT 200`,
+        text: `SELECT * FROM attempt WHERE record_id = $2 OR (auth0_user_id = $1 AND record_id IS NULL) ORDER BY created_at DESC, id DESC LIMIT 200`,
         values: [sample.auth0_user_id, sample.id],
+      }),
+      // The same provider identity's other policies, its link, and the refused claims on it.
+      await explain(client, {
+        text: `SELECT id, policy_key, status, last_checked_at FROM verification_record WHERE provider = $1 AND provider_uuid = $2 AND id <> $3`,
+        values: [sample.provider, sample.provider_uuid, sample.id],
+      }),
+      await explain(client, {
+        text: `SELECT created_at FROM provider_identity WHERE provider = $1 AND provider_uuid = $2`,
+        values: [sample.provider, sample.provider_uuid],
+      }),
+      await explain(client, {
+        text: `SELECT count(*) FROM attempt WHERE provider = $1 AND provider_uuid = $2 AND failure_code = 'uuid_linked_to_other_user'`,
+        values: [sample.provider, sample.provider_uuid],
       }),
       await explain(client, {
         text: `SELECT * FROM attempt_event WHERE attempt_id = ANY($1) ORDER BY at, id`,

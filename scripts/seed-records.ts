@@ -6,7 +6,8 @@
  *   DATABASE_URL=postgresql://… npx tsx scripts/seed-records.ts [--count 1000000] [--force] [--batch 100000]
  *
  * Spread: ~78% verified, 17% not verified, 5% revoked; 60% identity, 40%
- * community (military, student, teacher, responder, nurse); 90% ID.me, 10% a
+ * community (military, student, teacher, responder, nurse), each record its own
+ * provider identity (linked in provider_identity) and policy key; 90% ID.me, 10% a
  * second provider; six applications, each with one policy (and its group),
  * and a few records without one; last checks over three years, most of them
  * recent. Sealed fields hold a placeholder that does
@@ -72,7 +73,7 @@ function batchSql(lo: number, hi: number): string[] {
     // People: one per record, except that every record i ≡ 5 (mod 10) belongs to
     // the person of i-1 (the same person verified with the second provider).
     `INSERT INTO person (id, auth0_user_id, created_at)
-     SELECT 'idv_' || substr(md5('seed-person-' || i), 1, 20), 'auth0|seed' || i, now() AT TIME ZONE 'UTC'
+     SELECT 'idv_' || substr(md5('seed-person-' || i), 1, 20), 'auth0|seed' || i, now()
      FROM generate_series(${lo}, ${hi}) i WHERE i % 10 <> 5
      ON CONFLICT DO NOTHING`,
 
@@ -86,7 +87,7 @@ function batchSql(lo: number, hi: number): string[] {
        CASE WHEN app IN ('sample-veterans', 'app-travel') THEN 'military' WHEN app = 'app-campus' THEN 'student'
             WHEN r3 < 0.60 THEN 'military' WHEN r3 < 0.75 THEN 'student' WHEN r3 < 0.85 THEN 'teacher' WHEN r3 < 0.93 THEN 'responder' ELSE 'nurse' END AS grp,
        r4 < 0.05 AS second_group,
-       date_trunc('milliseconds', (now() AT TIME ZONE 'UTC') - (r6 * r6) * interval '1095 days')::timestamp(3) AS checked,
+       date_trunc('milliseconds', now() - (r6 * r6) * interval '1095 days')::timestamptz(3) AS checked,
        r7 AS r7
      FROM (SELECT *,
              -- Applications ask for one policy: identity ones see identity records, community ones community records.
@@ -98,11 +99,15 @@ function batchSql(lo: number, hi: number): string[] {
                    CASE WHEN random() < 0.60 THEN 'identity' ELSE 'community' END AS policy
                  FROM generate_series(${lo}, ${hi}) i) g0) g`,
 
-    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, groups,
+    // Each record's provider identity, linked to its person (one identity, one policy each here).
+    `INSERT INTO provider_identity (provider, provider_uuid, person_id, created_at)
+     SELECT provider, md5('seed-uuid-' || i), 'idv_' || substr(md5('seed-person-' || p), 1, 20), checked FROM seed_batch`,
+
+    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, policy_key, groups,
        attributes_enc, raw_userinfo_enc, id_token_claims_enc, email_lookup, last_client_id, last_checked_at, expires_at, created_at, updated_at)
      SELECT 'rec_' || substr(md5('seed-rec-' || i), 1, 20), provider, md5('seed-uuid-' || i),
        'idv_' || substr(md5('seed-person-' || p), 1, 20), 'auth0|seed' || p,
-       status::"RecordStatus", policy::"Policy",
+       status::"RecordStatus", policy::"Policy", CASE WHEN policy = 'identity' THEN 'identity' ELSE 'community:' || grp END,
        CASE WHEN policy = 'identity' THEN jsonb_build_array(jsonb_build_object('group', 'identity', 'subgroups', '[]'::jsonb, 'verified', status <> 'not_verified'))
             ELSE jsonb_build_array(jsonb_build_object('group', grp, 'subgroups', CASE WHEN grp = 'military' THEN '["veteran"]'::jsonb ELSE '[]'::jsonb END, 'verified', status <> 'not_verified'))
                  || CASE WHEN second_group THEN jsonb_build_array(jsonb_build_object('group', CASE WHEN grp = 'student' THEN 'teacher' ELSE 'student' END, 'subgroups', '[]'::jsonb, 'verified', true)) ELSE '[]'::jsonb END
@@ -113,11 +118,11 @@ function batchSql(lo: number, hi: number): string[] {
      FROM seed_batch`,
 
     // Every record: the attempt that made it (index 2i). 30% of them: an earlier failed attempt of the same person without a record (2i+1).
-    `INSERT INTO attempt (id, reference_code, person_id, record_id, auth0_user_id, auth0_client_id, auth0_state, provider, policy, scopes,
+    `INSERT INTO attempt (id, reference_code, person_id, record_id, auth0_user_id, auth0_client_id, auth0_state, provider, provider_uuid, policy, scopes,
        required_group, status, return_status, failure_step, failure_code, checked_at, resumed_at, created_at, updated_at)
      SELECT 'att_' || substr(md5('seed-att-' || (2 * i)), 1, 20), ${refCode("2 * i")},
        'idv_' || substr(md5('seed-person-' || p), 1, 20), 'rec_' || substr(md5('seed-rec-' || i), 1, 20), 'auth0|seed' || p, app, NULL,
-       provider, policy::"Policy",
+       provider, md5('seed-uuid-' || i), policy::"Policy",
        CASE WHEN policy = 'identity' THEN ARRAY['openid', 'http://idmanagement.gov/ns/assurance/ial/2/aal/2'] ELSE ARRAY['openid', grp] END,
        CASE WHEN policy = 'community' THEN grp END,
        (CASE WHEN status = 'not_verified' THEN 'failed' ELSE 'verified' END)::"AttemptStatus",
@@ -129,7 +134,7 @@ function batchSql(lo: number, hi: number): string[] {
      UNION ALL
      SELECT 'att_' || substr(md5('seed-att-' || (2 * i + 1)), 1, 20), ${refCode("2 * i + 1")},
        'idv_' || substr(md5('seed-person-' || p), 1, 20), NULL, 'auth0|seed' || p, app, NULL,
-       provider, policy::"Policy", ARRAY['openid'], NULL,
+       provider, NULL, policy::"Policy", ARRAY['openid'], NULL,
        (CASE WHEN r7 < 0.4 THEN 'declined' ELSE 'error' END)::"AttemptStatus",
        CASE WHEN r7 < 0.4 THEN 'declined' ELSE 'error' END,
        CASE WHEN r7 < 0.2 THEN 'sent_to_provider' WHEN r7 < 0.4 THEN 'returned' WHEN r7 < 0.7 THEN 'returned' ELSE 'userinfo' END,
@@ -221,7 +226,7 @@ export async function seedRecords(opts: SeedOptions): Promise<SeedResult> {
       log(`  ${idx.length} records searchable by email (${seedEmail(idx[0]!)} …)`);
     }
     const t = performance.now();
-    await client.query(`ANALYZE person, verification_record, attempt, attempt_event, application`);
+    await client.query(`ANALYZE person, provider_identity, verification_record, attempt, attempt_event, application`);
     log(`  analyzed in ${Math.round(performance.now() - t)} ms`);
     return { seeded: opts.count, skipped: false, existing, firstIndex: first, ms: performance.now() - started };
   } catch (err) {

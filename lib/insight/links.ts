@@ -53,3 +53,8 @@ export function exportHref(
   for (const [k, v] of Object.entries(extra)) out.set(k, v);
   return `/api/admin/export?${out}`;
 }
+
+/** Support's page of one provider identity: who it is linked to, who else came back with it (move / unlink). */
+export function identityHref(provider: string, providerUuid: string): string {
+  return `/admin/identities/${encodeURIComponent(provider)}/${encodeURIComponent(providerUuid)}`;
+}

@@ -185,11 +185,7 @@ export function staffFormAction<S extends z.ZodType, R>(
 }
 
 /** An admin API route: 401 for anonymous, 403 for too little. */
-export function staffRoute(
-  name: string,
-  need: Role,
-  handler: (request: Request, staff: SignedIn, ctx: RouteContext) => Promise<Response>,
-) {
+export function staffRoute(name: string, need: Role, handler: (request: Request, staff: SignedIn, ctx: RouteContext) => Promise<Response>) {
   ACTIONS.set(name, need);
   return tag(
     async (request: Request): Promise<Response> => {

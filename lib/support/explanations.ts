@@ -12,7 +12,7 @@ export interface Explanation {
   /** What to do about it. */
   next: string;
   /** Who can fix it. */
-  who: "person" | "admin" | "provider" | "developer";
+  who: "person" | "support" | "admin" | "provider" | "developer";
 }
 
 export const EXPLANATIONS: Record<FailureCode, Explanation> = {
@@ -203,8 +203,8 @@ export const EXPLANATIONS: Record<FailureCode, Explanation> = {
   },
   uuid_linked_to_other_user: {
     what: "This provider identity already verified another user of the application; one identity cannot verify two accounts.",
-    next: "Find the other account by the provider uuid in Records; the person should use the account that was verified first, or support must revoke that record.",
-    who: "admin",
+    next: 'Open "See both accounts side by side" on this attempt: if the person controls this provider account and the linked account is not theirs, move the identity to this account (or unlink it), with a reason.',
+    who: "support",
   },
   configuration_error: {
     what: "The portal's own settings are incomplete for this verification.",

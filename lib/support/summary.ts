@@ -45,6 +45,7 @@ export interface SummaryEvent {
 
 const WHO: Record<Explanation["who"], string> = {
   person: "the person themselves",
+  support: "support staff",
   admin: "a portal admin",
   provider: "the provider (ID.me)",
   developer: "the developers",

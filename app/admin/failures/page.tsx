@@ -15,7 +15,13 @@ export const metadata = { title: "Failures" };
 
 type Search = { range?: string; app?: string; provider?: string; code?: string; cursor?: string };
 
-const WHO: Record<string, string> = { person: "The person", admin: "An admin", provider: "The provider", developer: "Developers" };
+const WHO: Record<string, string> = {
+  person: "The person",
+  support: "Support",
+  admin: "An admin",
+  provider: "The provider",
+  developer: "Developers",
+};
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
 
 // Failed, declined and errored attempts over time, by cause, provider and application:

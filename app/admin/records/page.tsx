@@ -16,6 +16,7 @@ import {
 } from "@/lib/records/query";
 import { Badge, PageHeader, btn, fmtDate, input } from "../_ui/kit";
 import { exportHref } from "@/lib/insight/links";
+import { policyLabel } from "@/lib/records";
 
 export const metadata: Metadata = { title: "Records" };
 
@@ -49,7 +50,7 @@ export default async function RecordsPage({ searchParams }: { searchParams: Prom
     <div>
       <PageHeader
         title="Verification records"
-        description="Every person's last answer from the provider. Search finds exact identifiers; filters narrow the list."
+        description="The provider's last answer for each provider identity and policy: one row per policy (identity, each community group), each with its own status, last check and expiry. Search finds exact identifiers; filters narrow the list."
       >
         <a href={exportHref("records", params)} className={btn.secondary} data-testid="export-csv">
           Download CSV
@@ -355,7 +356,7 @@ function RecordsTable({ rows, apps }: { rows: RecordRow[]; apps: Map<string, str
               Status
             </th>
             <th scope="col" className="px-3 py-2">
-              Policy · groups
+              Policy · verified groups
             </th>
             <th scope="col" className="px-3 py-2">
               Application
@@ -386,7 +387,9 @@ function RecordsTable({ rows, apps }: { rows: RecordRow[]; apps: Map<string, str
                 <Badge value={r.status} />
               </td>
               <td className="px-3 py-2">
-                <span className="block">{r.policy}</span>
+                <span className="block" data-testid="record-policy">
+                  {policyLabel(r.policyKey)}
+                </span>
                 <Groups groups={r.groups} />
               </td>
               <td className="px-3 py-2">{appLabel(apps, r.lastClientId)}</td>
@@ -419,7 +422,7 @@ function RecordCards({ rows, apps }: { rows: RecordRow[]; apps: Map<string, stri
           <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1.5 text-sm">
             <dt className="text-slate-500">Policy</dt>
             <dd>
-              {r.policy} <Groups groups={r.groups} />
+              {policyLabel(r.policyKey)} <Groups groups={r.groups} />
             </dd>
             <dt className="text-slate-500">App</dt>
             <dd>{appLabel(apps, r.lastClientId)}</dd>

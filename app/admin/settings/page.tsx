@@ -1,14 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
-import { connectionFor, globalSettings } from "@/lib/settings";
-import { getDb } from "@/lib/db/client";
+import { connectionFor, globalSettings, providerSettingRow } from "@/lib/settings";
+import { idmeProvenance, idpartnerProvenance } from "@/lib/settings/provenance";
 import { callbackUrl } from "@/lib/flow";
 import { DEFAULT_BASE_URL as IDPARTNER_DEFAULT_BASE_URL } from "@/lib/idpartner";
 import { log } from "@/lib/log";
 import { Card, fmtDate, PageHeader } from "../_ui/kit";
 import { SettingsForm } from "./settings-form";
 import { ProviderConnectionForm } from "./provider-form";
+import { Provenance } from "./_components/provenance";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -18,6 +19,7 @@ export default async function SettingsPage() {
   await guardPage("admin", "/admin/settings");
   const s = await globalSettings();
   const idpartner = await idpartnerRow();
+  const [idmeSources, idpartnerSources] = await Promise.all([idmeProvenance(), idpartner.unreadable ? null : idpartnerProvenance()]);
   return (
     <div className="mx-auto max-w-3xl">
       <PageHeader
@@ -33,6 +35,7 @@ export default async function SettingsPage() {
           </Link>
           .
         </p>
+        <Provenance data={idmeSources} name="ID.me" />
         <SettingsForm
           initial={{
             verificationType: s.verificationType,
@@ -64,6 +67,7 @@ export default async function SettingsPage() {
               again below.
             </p>
           ) : null}
+          {idpartnerSources ? <Provenance data={idpartnerSources} name="IDPartner" /> : null}
           <ProviderConnectionForm
             defaultBaseUrl={IDPARTNER_DEFAULT_BASE_URL}
             initial={{
@@ -79,9 +83,8 @@ export default async function SettingsPage() {
 }
 
 /**
- * IDPartner's provider_setting row, without opening its secret. connectionFor
- * first, so that a connection given in IDPARTNER_* exists as the row (as at the
- * first login); a secret it cannot open is reported, not a broken page.
+ * IDPartner's provider_setting row (made at start when IDPARTNER_* gives one);
+ * a secret that cannot be opened is reported, not a broken page.
  */
 async function idpartnerRow() {
   let unreadable = false;
@@ -91,10 +94,6 @@ async function idpartnerRow() {
     unreadable = true;
     log("warn", "IDPartner connection unreadable", { step: "admin.settings", error: (err as Error)?.name });
   }
-  const db = await getDb();
-  const row = await db.providerSetting.findUnique({
-    where: { provider: "idpartner" },
-    select: { clientId: true, baseUrl: true, clientSecretEnc: true, updatedAt: true },
-  });
+  const row = await providerSettingRow("idpartner");
   return { row, unreadable: unreadable && Boolean(row) };
 }

@@ -7,10 +7,12 @@ import { applicationNames, findAttemptByReference } from "@/lib/records/query";
 import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
 import { Facts, Mono, Timeline, failureEvent, stepLabel } from "../_components/attempt-parts";
 import { explain } from "@/lib/support/explanations";
+import { identityHref } from "@/lib/insight/links";
 import { CopySummary } from "@/app/admin/_support/CopySummary";
 
 const WHO = {
   person: "the person can fix this",
+  support: "support can fix this",
   admin: "an admin must fix this",
   provider: "on the provider's side",
   developer: "for the developers",
@@ -76,6 +78,17 @@ export default async function AttemptPage({ params }: { params: Promise<{ ref: s
                   {explanation.next} <span className="text-slate-600">({WHO[explanation.who]})</span>
                 </p>
               </>
+            ) : null}
+            {attempt.failureCode === "uuid_linked_to_other_user" && attempt.providerUuid ? (
+              <p className="pt-1">
+                <Link
+                  href={identityHref(attempt.provider, attempt.providerUuid)}
+                  className="font-medium text-brand-700 underline"
+                  data-testid="linked-identity"
+                >
+                  See both accounts side by side (move or unlink the identity)
+                </Link>
+              </p>
             ) : null}
             {failure?.errorDescription ? (
               <p className="pt-1 text-slate-700">

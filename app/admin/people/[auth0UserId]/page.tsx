@@ -4,6 +4,7 @@ import { guardPage } from "@/lib/staff/guard";
 import { personView } from "@/lib/insight/person";
 import { InvalidAttemptCursorError, listAttempts } from "@/lib/insight/attempts";
 import { attemptHref, personHref, query, recordHref, segment } from "@/lib/insight/links";
+import { policyLabel } from "@/lib/records";
 import { applicationNames, findAttemptByReference } from "@/lib/records/query";
 import { explain } from "@/lib/support/explanations";
 import { headline } from "@/lib/insight/failures";
@@ -232,7 +233,9 @@ export default async function PersonPage({
           {view.records.length ? (
             <div className="-mx-4 overflow-x-auto sm:mx-0">
               <table className="min-w-full text-left text-sm" data-testid="person-records">
-                <caption className="sr-only">Verification records of this person, newest check first</caption>
+                <caption className="sr-only">
+                  Verification records of this person (one per provider identity and policy), newest check first
+                </caption>
                 <thead className="bg-slate-50 text-xs uppercase text-slate-600">
                   <tr>
                     <th scope="col" className="px-3 py-2">
@@ -274,7 +277,7 @@ export default async function PersonPage({
                         {r.status === "revoked" ? <span className="block text-xs text-slate-500">{fmtDate(r.updatedAt)}</span> : null}
                       </td>
                       <td className="px-3 py-2">{r.provider}</td>
-                      <td className="px-3 py-2">{r.policy}</td>
+                      <td className="px-3 py-2">{policyLabel(r.policyKey)}</td>
                       <td className="px-3 py-2">{r.groups.length ? r.groups.join(", ") : "—"}</td>
                       <td className="whitespace-nowrap px-3 py-2">{fmtDate(r.lastCheckedAt)}</td>
                       <td className="whitespace-nowrap px-3 py-2">{fmtDate(r.expiresAt)}</td>
@@ -290,7 +293,13 @@ export default async function PersonPage({
           {/* Every record keeps its place (a stable key), so the "Revoked." message survives the refresh. */}
           <div className={verified.length ? "mt-4 space-y-2" : "mt-2 space-y-2"}>
             {view.records.map((r) => (
-              <RevokeForm key={r.id} recordId={r.id} status={r.status} quiet label={`Revoke the ${r.policy} verification ${r.id}…`} />
+              <RevokeForm
+                key={r.id}
+                recordId={r.id}
+                status={r.status}
+                quiet
+                label={`Revoke the ${policyLabel(r.policyKey)} verification ${r.id}…`}
+              />
             ))}
           </div>
         </Card>

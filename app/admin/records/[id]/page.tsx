@@ -3,7 +3,8 @@ import { notFound } from "next/navigation";
 import type { Metadata } from "next";
 import { guardPage } from "@/lib/staff/guard";
 import { RevokeForm } from "@/app/admin/_support/RevokeForm";
-import { personHref } from "@/lib/insight/links";
+import { identityHref, personHref, recordHref } from "@/lib/insight/links";
+import { policyLabel } from "@/lib/records";
 import { applicationNames, getRecordDetail, openRecordAttributes } from "@/lib/records/query";
 import { attributesForRole } from "@/lib/records/mask";
 import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
@@ -55,12 +56,44 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
         </div>
       </PageHeader>
       <RevokeForm recordId={record.id} status={record.status} />
+      {record.refusedClaims ? (
+        <p role="status" className="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="refused-claims">
+          {record.refusedClaims === 1 ? "One attempt" : `${record.refusedClaims} attempts`} of another Auth0 user came back from the
+          provider with this identity and {record.refusedClaims === 1 ? "was" : "were"} refused.{" "}
+          <Link href={identityHref(record.provider, record.providerUuid)} className="font-medium underline">
+            See both accounts side by side
+          </Link>
+          .
+        </p>
+      ) : null}
 
       <Card title="Summary">
         <Facts
           items={[
             ["Status", <Badge key="s" value={record.status} />],
-            ["Policy", record.policy],
+            [
+              "Policy",
+              <span key="pk" data-testid="record-policy">
+                {policyLabel(record.policyKey)}
+              </span>,
+            ],
+            [
+              "Other policies of this identity",
+              record.otherPolicies.length ? (
+                <ul key="op" className="space-y-0.5">
+                  {record.otherPolicies.map((o) => (
+                    <li key={o.id}>
+                      <Link href={recordHref(o.id)} className="text-brand-700 underline">
+                        {policyLabel(o.policyKey)}
+                      </Link>{" "}
+                      <Badge value={o.status} /> <span className="text-slate-500">{fmtDate(o.lastCheckedAt)}</span>
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                "—"
+              ),
+            ],
             [
               "Groups",
               record.groupEntries.length ? (
@@ -78,7 +111,15 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
               ),
             ],
             ["Provider", record.provider === "idme" ? "ID.me" : record.provider],
-            ["Provider uuid", <Mono key="u">{record.providerUuid}</Mono>],
+            [
+              "Provider uuid",
+              <span key="u">
+                <Mono>{record.providerUuid}</Mono>{" "}
+                <Link href={identityHref(record.provider, record.providerUuid)} className="text-brand-700 underline">
+                  linked{record.linkedSince ? ` since ${fmtDate(record.linkedSince)}` : ""}
+                </Link>
+              </span>,
+            ],
             ["Last check", fmtDate(record.lastCheckedAt)],
             [
               "Expires",
