@@ -118,7 +118,8 @@ async function carryOver(db: SqlRunner) {
      WHERE table_schema = current_schema() AND data_type LIKE 'timestamp%' AND table_name <> '_prisma_migrations' ORDER BY 1, 2`,
   );
   expect(columns.length).toBeGreaterThan(15);
-  for (const c of columns) expect(c, `${c.table_name}.${c.column_name}`).toMatchObject({ data_type: "timestamp with time zone", datetime_precision: 3 });
+  for (const c of columns)
+    expect(c, `${c.table_name}.${c.column_name}`).toMatchObject({ data_type: "timestamp with time zone", datetime_precision: 3 });
 }
 
 describe("migrating a database as it was", () => {
