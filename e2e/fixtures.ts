@@ -25,6 +25,8 @@ export const E2E_USERS = [
   "credit",
   "switch",
   "csp",
+  "linked",
+  "claimant",
 ].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,

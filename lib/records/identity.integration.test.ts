@@ -39,6 +39,17 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** A successful move or unlink ends in a redirect to the identity's page (Next.js throws it); anything else is the form's state. */
+async function settle(result: Promise<unknown>): Promise<unknown> {
+  try {
+    return await result;
+  } catch (err) {
+    const digest = String((err as { digest?: unknown }).digest ?? "");
+    if (digest.startsWith("NEXT_REDIRECT;")) return { redirectedTo: digest.split(";")[2] };
+    throw err;
+  }
+}
+
 function form(values: Record<string, string>): FormData {
   const f = new FormData();
   for (const [k, v] of Object.entries(values)) f.set(k, v);
@@ -154,11 +165,14 @@ describe("support resolves an identity linked to another Auth0 user", () => {
 
   it("after a move to the refused account, that person's next login verifies; the other account no longer passes", async () => {
     const reason = "Ticket 881: caller proved they hold the ID.me account";
-    const moved = await link.moveIdentity(
-      null,
-      form({ provider: "idme", providerUuid: uuid, fromPersonId: firstPerson, toPersonId: victimPerson, reason }),
+    const moved = await settle(
+      link.moveIdentity(null, form({ provider: "idme", providerUuid: uuid, fromPersonId: firstPerson, toPersonId: victimPerson, reason })),
     );
-    expect(moved).toMatchObject({ ok: true, data: { to: { auth0UserId: victim }, records: 1 } });
+    expect(moved).toEqual({ redirectedTo: `/admin/identities/idme/${uuid}?done=moved` });
+    const { rows: moved_ } = await h.db.pool.query(`SELECT person_id, auth0_user_id FROM verification_record WHERE provider_uuid = $1`, [
+      uuid,
+    ]);
+    expect(moved_).toEqual([{ person_id: victimPerson, auth0_user_id: victim }]);
     expect(await linkOf(uuid)).toBe(victimPerson);
     const { rows: audit } = await h.db.pool.query(
       `SELECT actor_id, actor_role, target, reason, details FROM audit_event WHERE action = 'identity.move'`,
@@ -192,8 +206,10 @@ describe("support resolves an identity linked to another Auth0 user", () => {
 
   it("unlink: the identity and its records go; whoever verifies with it next is linked to it", async () => {
     const reason = "Ticket 902: both accounts belong to the caller; start clean";
-    const done = await link.unlinkIdentity(null, form({ provider: "idme", providerUuid: uuid, fromPersonId: victimPerson, reason }));
-    expect(done).toMatchObject({ ok: true, data: { recordsRemoved: 1 } });
+    const done = await settle(
+      link.unlinkIdentity(null, form({ provider: "idme", providerUuid: uuid, fromPersonId: victimPerson, reason })),
+    );
+    expect(done).toEqual({ redirectedTo: `/admin/identities/idme/${uuid}?done=unlinked` });
     expect(await linkOf(uuid)).toBeNull();
     const { rows } = await h.db.pool.query(`SELECT 1 FROM verification_record WHERE provider_uuid = $1`, [uuid]);
     expect(rows).toHaveLength(0);

@@ -1,8 +1,10 @@
 "use server";
 
+import { redirect } from "next/navigation";
 import { z } from "zod";
 import type { Tx } from "../db/client";
-import { ActionFailure, staffFormAction } from "../staff/guard";
+import { identityHref } from "../insight/links";
+import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
 import { LINKED_ELSEWHERE } from "./query";
 
 /**
@@ -20,7 +22,8 @@ import { LINKED_ELSEWHERE } from "./query";
  * The link lives in provider_identity; the records follow it (a foreign key
  * cascades the person; the Auth0 user id is updated here). The form carries
  * the person the staff member saw the identity linked to: if it changed
- * meanwhile, nothing is done.
+ * meanwhile, nothing is done. Done, the browser goes to the identity's page
+ * again (`?done=moved|unlinked`), which says what happened beside the new link.
  */
 
 const MIN_REASON = 10;
@@ -72,7 +75,7 @@ async function lockLink(tx: Tx, provider: string, providerUuid: string, fromPers
 const recordFacts = (records: { id: string; policyKey: string; status: string; lastCheckedAt: Date }[]) =>
   records.map((r) => ({ id: r.id, policyKey: r.policyKey, status: r.status, lastCheckedAt: r.lastCheckedAt.toISOString() }));
 
-export const moveIdentity = staffFormAction(
+const moveIdentityAction = staffFormAction(
   "identity.move",
   "support",
   moveSchema,
@@ -109,7 +112,7 @@ export const moveIdentity = staffFormAction(
   },
 );
 
-export const unlinkIdentity = staffFormAction(
+const unlinkIdentityAction = staffFormAction(
   "identity.unlink",
   "support",
   unlinkSchema,
@@ -126,4 +129,20 @@ export const unlinkIdentity = staffFormAction(
     });
     return { provider, providerUuid, recordsRemoved: records.length };
   },
+);
+
+/** The page again after a change: the forms of the old link are gone, so the page itself says what happened. */
+function afterwards<T>(state: FormState<T>, input: FormData, done: "moved" | "unlinked"): FormState<T> {
+  if (state?.ok) redirect(`${identityHref(String(input.get("provider")), String(input.get("providerUuid")))}?done=${done}`);
+  return state;
+}
+
+export const moveIdentity = sameGuard(
+  async (prev: FormState<IdentityMoved>, form: FormData) => afterwards(await moveIdentityAction(prev, form), form, "moved"),
+  moveIdentityAction,
+);
+
+export const unlinkIdentity = sameGuard(
+  async (prev: FormState<IdentityUnlinked>, form: FormData) => afterwards(await unlinkIdentityAction(prev, form), form, "unlinked"),
+  unlinkIdentityAction,
 );

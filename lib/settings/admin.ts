@@ -3,7 +3,7 @@
 import { redirect } from "next/navigation";
 import type { DbClient } from "../db/client";
 import { changes } from "../audit";
-import { ActionFailure, staffFormAction, type FormState } from "../staff/guard";
+import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
 import { globalSettings, providerSettingRow, sealClientSecret, sealProviderSecret } from ".";
 import {
   applicationSchema,
@@ -109,13 +109,6 @@ const saveSettingsAction = staffFormAction(
     return { changed: Object.keys(diff), warnings: await applicationWarnings(tx, fields) };
   },
 );
-
-/** Keeps the guard's marks on a wrapper of a guarded action. */
-function sameGuard<F extends object>(wrapper: F, guarded: object): F {
-  const mark = Object.getOwnPropertyDescriptor(guarded, "guard");
-  if (mark) Object.defineProperty(wrapper, "guard", mark);
-  return wrapper;
-}
 
 /**
  * Saves the global settings. The client secret is write-only: an empty field

@@ -184,6 +184,13 @@ export function staffFormAction<S extends z.ZodType, R>(
   );
 }
 
+/** Keeps the guard's marks on a wrapper of a guarded action (e.g. one that redirects after success). */
+export function sameGuard<F extends object>(wrapper: F, guarded: object): F {
+  const mark = Object.getOwnPropertyDescriptor(guarded, "guard");
+  if (mark) Object.defineProperty(wrapper, "guard", mark);
+  return wrapper;
+}
+
 /** An admin API route: 401 for anonymous, 403 for too little. */
 export function staffRoute(name: string, need: Role, handler: (request: Request, staff: SignedIn, ctx: RouteContext) => Promise<Response>) {
   ACTIONS.set(name, need);

@@ -1,14 +1,15 @@
 "use client";
 
-import { useActionState, useEffect, useId } from "react";
-import { useRouter } from "next/navigation";
+import { useActionState, useId } from "react";
 import { moveIdentity, unlinkIdentity } from "@/lib/records/link";
 import { Field, btn, input } from "../../../_ui/kit";
 
 /**
  * "Move to this account" and "Unlink" on the linked identity page: each asks
  * for a reason (at least 10 characters, written to the audit log with the
- * change) and says what happened; the page refreshes to show the new link.
+ * change). Done, the action sends the browser to the page again with
+ * `?done=moved|unlinked` (the form itself is gone then: the account is no
+ * longer refused, or nothing is linked), and the page says what happened.
  */
 
 interface Target {
@@ -54,19 +55,7 @@ function Hidden({ target }: { target: Target }) {
 
 export function MoveForm({ target, toPersonId, auth0UserId }: { target: Target; toPersonId: string; auth0UserId: string }) {
   const [state, action, pending] = useActionState(moveIdentity, null);
-  const router = useRouter();
   const id = useId();
-  const done = state?.ok === true;
-  useEffect(() => {
-    if (done) router.refresh();
-  }, [done, router]);
-  if (done)
-    return (
-      <p role="status" className="rounded-lg bg-emerald-50 p-3 text-sm text-emerald-900">
-        Moved: the identity and its {state.data.records} record(s) now belong to {state.data.to.auth0UserId}. Their next login counts these
-        verifications; the reason is in the audit log.
-      </p>
-    );
   const errors = state && !state.ok ? state.error : null;
   return (
     <form action={action} className="space-y-3" noValidate aria-label={`Move the identity to ${auth0UserId}`}>
@@ -91,19 +80,7 @@ export function MoveForm({ target, toPersonId, auth0UserId }: { target: Target; 
 
 export function UnlinkForm({ target }: { target: Target }) {
   const [state, action, pending] = useActionState(unlinkIdentity, null);
-  const router = useRouter();
   const id = useId();
-  const done = state?.ok === true;
-  useEffect(() => {
-    if (done) router.refresh();
-  }, [done, router]);
-  if (done)
-    return (
-      <p role="status" className="rounded-lg bg-slate-100 p-3 text-sm text-slate-800">
-        Unlinked: {state.data.recordsRemoved} record(s) removed. Whoever verifies with this identity next is linked to it; the reason is in
-        the audit log.
-      </p>
-    );
   const errors = state && !state.ok ? state.error : null;
   return (
     <details className="rounded-lg border border-rose-200 bg-rose-50/40 p-3" open={errors ? true : undefined}>

@@ -16,8 +16,15 @@ const PROVIDER_NAMES: Record<string, string> = { idme: "ID.me", idpartner: "IDPa
 
 // One provider identity: the account it is linked to beside every account refused
 // because of that link, with "move to this account" and "unlink" (support and admins).
-export default async function IdentityPage({ params }: { params: Promise<{ provider: string; uuid: string }> }) {
+export default async function IdentityPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ provider: string; uuid: string }>;
+  searchParams: Promise<{ done?: string | string[] }>;
+}) {
   const raw = await params;
+  const done = (await searchParams).done;
   const provider = segment(raw.provider);
   const uuid = segment(raw.uuid);
   await guardPage("support", identityHref(provider, uuid));
@@ -33,6 +40,18 @@ export default async function IdentityPage({ params }: { params: Promise<{ provi
         title={`${providerName} identity`}
         description="One provider account can verify one Auth0 user. Here: who it is linked to, and who else came back from the provider with it and was refused."
       />
+      {done === "moved" && view.linked ? (
+        <p role="status" className="rounded-lg bg-emerald-50 p-3 text-sm text-emerald-900" data-testid="identity-done">
+          Moved: the identity and its {view.linked.records.length} record(s) now belong to {view.linked.auth0UserId}. Their next login
+          counts these verifications; the reason is in the audit log.
+        </p>
+      ) : null}
+      {done === "unlinked" && !view.linked ? (
+        <p role="status" className="rounded-lg bg-slate-100 p-3 text-sm text-slate-800" data-testid="identity-done">
+          Unlinked: the identity is linked to nobody and its records are removed. Whoever verifies with it next is linked to it; the reason
+          is in the audit log.
+        </p>
+      ) : null}
       <Card>
         <p className="text-sm">
           Provider uuid <Mono>{uuid}</Mono>
