@@ -24,6 +24,8 @@ export interface SettingProvenance {
   /** The value in force, for display ("set" for a secret). */
   inForce: string;
   source: SettingSource;
+  /** The environment gives this setting (not only a default). */
+  envGiven: boolean;
   /** The environment gives this setting, and its value is not the one in force. */
   envDiffers: boolean;
   /** The environment's value for display (null for a secret or when the environment does not give it). */
@@ -79,14 +81,15 @@ function build(specs: Spec[], edits: Awaited<ReturnType<typeof lastEdits>>, fall
     const edit = edits.byField.get(s.field);
     const source: SettingSource = edit ? { kind: "admin", ...edit } : fallback;
     let envDiffers = false;
-    if (s.fromEnv !== undefined && given(e, s.envName)) {
+    const envGiven = s.fromEnv !== undefined && given(e, s.envName);
+    if (envGiven) {
       if (s.secret) {
         try {
           envDiffers = s.secret.stored() !== s.fromEnv;
         } catch {
           envDiffers = true; // the stored secret cannot be opened: certainly not what the environment says
         }
-      } else envDiffers = !same(s.stored, s.fromEnv);
+      } else envDiffers = !same(s.stored, s.fromEnv ?? null);
     }
     return {
       field: s.field,
@@ -95,8 +98,9 @@ function build(specs: Spec[], edits: Awaited<ReturnType<typeof lastEdits>>, fall
       secret: Boolean(s.secret),
       inForce: s.secret ? "set" : show(s.stored),
       source,
+      envGiven,
       envDiffers,
-      envValue: s.secret || s.fromEnv === undefined || !given(e, s.envName) ? null : show(s.fromEnv),
+      envValue: s.secret || !envGiven ? null : show(s.fromEnv ?? null),
     };
   });
 }

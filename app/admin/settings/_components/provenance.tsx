@@ -33,48 +33,32 @@ export function Provenance({ data, name }: { data: ProviderProvenance; name: str
       ) : null}
       <details className="rounded-md border border-slate-200 p-3" open={differs.length ? true : undefined}>
         <summary className="cursor-pointer text-sm font-medium text-slate-800">Where these values come from</summary>
-        <div className="-mx-3 mt-3 overflow-x-auto sm:mx-0">
-          <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">{name} settings: value in force, where it came from, and the environment</caption>
-            <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-              <tr>
-                <th scope="col" className="px-3 py-2">
-                  Setting
-                </th>
-                <th scope="col" className="px-3 py-2">
-                  In force
-                </th>
-                <th scope="col" className="px-3 py-2">
-                  From
-                </th>
-                <th scope="col" className="px-3 py-2">
-                  Environment now
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {data.rows.map((r) => (
-                <tr key={r.field} className="align-top" data-testid={`provenance-${data.provider}-${r.field}`}>
-                  <td className="px-3 py-2">
-                    {r.label}
-                    <span className="block font-mono text-xs text-slate-500">{r.envName}</span>
-                  </td>
-                  <td className="break-all px-3 py-2 font-mono text-xs">{r.secret ? "•••• (set)" : r.inForce}</td>
-                  <td className="px-3 py-2">{sourceText(r.source)}</td>
-                  <td className={`break-all px-3 py-2 ${r.envDiffers ? "font-medium text-amber-900" : "text-slate-600"}`}>
-                    {r.envDiffers
-                      ? r.secret
-                        ? "differs (not shown)"
-                        : `differs: ${r.envValue}`
-                      : r.envValue !== null || r.secret
-                        ? "same"
-                        : "not set"}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ul
+          className="mt-3 grid gap-3 sm:grid-cols-2"
+          aria-label={`${name} settings: value in force, where it came from, and the environment`}
+        >
+          {data.rows.map((r) => (
+            <li
+              key={r.field}
+              className={`rounded-md border p-3 text-sm ${r.envDiffers ? "border-amber-300 bg-amber-50/50" : "border-slate-200"}`}
+              data-testid={`provenance-${data.provider}-${r.field}`}
+            >
+              <p className="font-medium">
+                {r.label} <span className="font-mono text-xs font-normal text-slate-500">{r.envName}</span>
+              </p>
+              <dl className="mt-1 grid grid-cols-[6.5rem_1fr] gap-x-2 gap-y-0.5">
+                <dt className="text-slate-500">In force</dt>
+                <dd className="break-all font-mono text-xs leading-5">{r.secret ? "•••• (set)" : r.inForce}</dd>
+                <dt className="text-slate-500">From</dt>
+                <dd>{sourceText(r.source)}</dd>
+                <dt className="text-slate-500">Environment</dt>
+                <dd className={r.envDiffers ? "break-all font-medium text-amber-900" : "text-slate-600"}>
+                  {r.envDiffers ? (r.secret ? "differs (not shown)" : `differs: ${r.envValue}`) : r.envGiven ? "same" : "not set"}
+                </dd>
+              </dl>
+            </li>
+          ))}
+        </ul>
       </details>
     </div>
   );

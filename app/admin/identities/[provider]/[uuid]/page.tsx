@@ -71,7 +71,9 @@ export default async function IdentityPage({
           {view.linked ? (
             <div className="mt-3 space-y-4" data-testid="identity-linked">
               <Account account={view.linked} apps={apps} />
-              <p className="text-sm text-slate-600">Linked since {fmtDate(view.linked.linkedSince)}.</p>
+              <p className="text-sm text-slate-600">
+                Identity first linked {fmtDate(view.linked.linkedSince)} (a move by support keeps that date; see the audit log).
+              </p>
               <div>
                 <h3 className="text-sm font-semibold">Verification records (one per policy)</h3>
                 {view.linked.records.length ? (
