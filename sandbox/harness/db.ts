@@ -17,16 +17,6 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-// The schema's TIMESTAMP(3) columns hold UTC wall-clock times (Prisma's convention); read
-// them as UTC whatever the test process's TZ is, as the portal does.
-const TIMESTAMP_WITHOUT_TIME_ZONE = 1114;
-const types = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === TIMESTAMP_WITHOUT_TIME_ZONE && format !== "binary"
-      ? (v: string) => new Date(`${v.replace(" ", "T")}Z`)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
-
 export async function createTestDatabase(): Promise<TestDatabase> {
   const base = process.env.DATABASE_URL;
   if (base) {
@@ -37,7 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
     const url = new URL(base);
     url.pathname = `/${name}`;
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 2, types });
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
     return {
       url: url.toString(),
       kind: "postgresql",
@@ -59,7 +49,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await server.start();
   const conn = server.getServerConn(); // "127.0.0.1:PORT"
   const url = `postgresql://postgres:postgres@${conn}/postgres`;
-  const pool = new pg.Pool({ connectionString: url, max: 1, types });
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
   return {
     url,
     kind: "pglite",
