@@ -26,7 +26,8 @@ export function journeys(h: Pick<Harness, "auth0" | "auth0Token" | "idme">, port
   async function arrive(opts: { sub?: string; clientId?: string; state?: string } = {}): Promise<Journey> {
     const sub = opts.sub ?? newUser();
     const state = opts.state ?? newState();
-    const token = await h.auth0Token({ sub, ...(opts.clientId ? { client_id: opts.clientId } : {}) });
+    // The state claim ties the token to this login (as the contract allows), and makes two logins of one user in the same second two tokens.
+    const token = await h.auth0Token({ sub, state, ...(opts.clientId ? { client_id: opts.clientId } : {}) });
     const browser = new TestBrowser();
     const entry = await browser.go(`${portalUrl}/id-verification?token=${encodeURIComponent(token)}&state=${encodeURIComponent(state)}`);
     return { browser, state, sub, entry };
