@@ -9,5 +9,9 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 240_000,
+    // A focused test (`.only`) would quietly skip the rest: refused, locally and in CI.
+    allowOnly: false,
+    // No test may connect outside localhost (the guard fails the test that tries).
+    setupFiles: ["sandbox/harness/no-network.ts"],
   },
 });
