@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { startIdmeStandin, type IdmeStandin } from "./idme/server";
 import { startIdpartnerStandin, type IdpartnerStandin } from "./idpartner/server";
-import { startAuth0Tenant, defaultClients, type Auth0Tenant, type TenantUser } from "./auth0/tenant";
+import { startAuth0Tenant, defaultClients, defaultLoginFlow, type Auth0Tenant, type TenantUser } from "./auth0/tenant";
 import { STAFF_CLIENT_ID } from "./auth0/tenant-data";
 import { startSampleApp } from "./auth0/sample-app";
 import { freePort, startPortal, startPortals, type RunningPortal } from "./harness/portal";
@@ -9,8 +9,9 @@ import { startRoundRobinProxy, type RoundRobinProxy } from "./harness/round-robi
 
 /**
  * The whole system on one machine: the Auth0 tenant stand-in (running the
- * repo's Action), the sample application, the ID.me stand-in and the portal.
- * Used by `npm run demo` and by the browser tests.
+ * repo's Login flow: the staff-roles Action and the verification Action), the
+ * sample application, the ID.me and IDPartner stand-ins and the portal.
+ * Used by `npm run demo` and by the browser and integration tests.
  */
 
 export const IDENTITY_SCOPE = "http://idmanagement.gov/ns/assurance/ial/2/aal/2";
@@ -53,8 +54,10 @@ export interface StackOptions {
   instances?: number;
   /** The tenant's users (default: the demo users). */
   users?: TenantUser[];
-  /** The post-login Action the tenant runs (default: the repo's own). */
+  /** The verification Action the tenant runs (default: the repo's own). */
   actionFile?: string;
+  /** More portal settings (e.g. STAFF_ADMIN_EMAILS), over the stack's own. */
+  portalEnv?: Record<string, string>;
 }
 
 export interface Stack {
@@ -131,16 +134,20 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   });
   const clients = defaultClients({ sampleAppUrl: sampleUrl, portalUrl });
   const STAFF_CLIENT = clients.find((c) => c.client_id === STAFF_CLIENT_ID)!;
-  const auth0 = await startAuth0Tenant({
-    port: opts.ports?.auth0 ?? 0,
-    actionFile: opts.actionFile,
-    users: opts.users,
+  const verification = {
     secrets: { TOKEN_SECRET: secrets.tokenSecret },
     configuration: {
       PORTAL_DOMAIN: portalUrl,
       SERVICE_TENANT_DOMAIN: portalUrl, // the Marketplace-style Action's name for it
       VERIFICATION_EXPIRES_IN_SECONDS: String(opts.verificationExpiresInSeconds ?? 86_400),
     },
+  };
+  const auth0 = await startAuth0Tenant({
+    port: opts.ports?.auth0 ?? 0,
+    users: opts.users,
+    ...verification,
+    // The Login flow as the README installs it: roles for the staff application, then verification.
+    actions: defaultLoginFlow({ actionFile: opts.actionFile, ...verification, staffClientIds: [STAFF_CLIENT.client_id] }),
     clients,
   });
   const sample = await startSampleApp({
@@ -177,6 +184,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) }
       : // The demo's one portal on its own embedded database, on purpose (also when run built: DEMO_PORTAL_MODE=start).
         { PGLITE_DIR: db.embeddedDir, ALLOW_EMBEDDED_DATABASE: "true" }),
+    ...opts.portalEnv,
   };
   const instances = opts.instances ?? 1;
   let proxy: RoundRobinProxy | undefined;

@@ -355,3 +355,21 @@ describe("loadAction", () => {
     expect(typeof loaded.onContinuePostLogin).toBe("function");
   });
 });
+
+describe("event.authorization and the execution limit", () => {
+  it("gives the Action the user's role names (none by default)", async () => {
+    const seen: unknown[] = [];
+    const a = action((e) => void seen.push(e.authorization));
+    await runPostLogin(a, baseInput({ roles: ["idv-support"] }));
+    await runPostLogin(a, baseInput());
+    expect(seen).toEqual([{ roles: ["idv-support"] }, { roles: [] }]);
+  });
+
+  it("stops an Action that runs longer than its limit (Auth0: 20 s) with an error", async () => {
+    const r = await runPostLogin(
+      action(() => new Promise((resolve) => setTimeout(resolve, 1_000))),
+      baseInput({ timeLimitMs: 50 }),
+    );
+    expect(r.error?.message).toMatch(/ran longer than 0.05 s/);
+  });
+});

@@ -7,7 +7,8 @@
  * What is emulated, following Auth0's public documentation of the post-login
  * trigger and of "Redirect with Actions":
  * - `event`: user, client, secrets, configuration, transaction ({ protocol, state }),
- *   request ({ ip, hostname, method, query, body }), tenant ({ id }), stats ({ logins_count }).
+ *   request ({ ip, hostname, method, query, body }), tenant ({ id }), stats ({ logins_count }),
+ *   authorization ({ roles }: the names of the user's Auth0 roles).
  * - `api.redirect.sendUserTo(url, { query })`: Auth0 appends its own `state` parameter.
  *   Throws when a redirect is not possible (`canRedirect()` is false), as Auth0 fails
  *   the login in that case.
@@ -18,6 +19,8 @@
  *   synchronous, like Auth0. Reads the token from the request body, then the query;
  *   checks alg HS256, the signature, `exp` (and `nbf` when present) and a `state`
  *   claim equal to the transaction's state. Throws an Error otherwise; returns the payload.
+ * - Auth0's execution limit: a handler that runs longer than 20 s fails (an error, as
+ *   Auth0 ends the execution).
  * - `api.redirect.canRedirect()`, `api.access.deny(reason)`,
  *   `api.idToken.setCustomClaim`, `api.accessToken.setCustomClaim`,
  *   `api.user.setAppMetadata` / `setUserMetadata` (null or undefined deletes the key).
@@ -43,6 +46,8 @@ export interface ActionModule {
 export interface ActionUser {
   user_id: string;
   email?: string;
+  email_verified?: boolean;
+  username?: string;
   name?: string;
   app_metadata: Record<string, unknown>;
   user_metadata: Record<string, unknown>;
@@ -63,6 +68,8 @@ export interface RunInput {
   configuration: Record<string, string>;
   /** false for refresh-token exchanges. */
   canRedirect: boolean;
+  /** The names of the user's Auth0 roles (event.authorization.roles); default none. */
+  roles?: string[];
   /** The transaction's state: sendUserTo appends it; validateToken requires a matching `state` claim. */
   state: string;
   /** event.transaction.protocol, e.g. "oidc-basic-profile" or "oauth2-refresh-token". */
@@ -70,6 +77,8 @@ export interface RunInput {
   /** Where validateToken finds the token (body first, then query). */
   request?: { ip?: string; query?: Record<string, string>; body?: Record<string, string> };
   now?: Date;
+  /** Auth0 ends an Action after 20 s; tests may shorten it. */
+  timeLimitMs?: number;
 }
 
 export interface RunResult {
@@ -86,8 +95,14 @@ export interface RunResult {
 
 const moduleDir = path.dirname(fileURLToPath(import.meta.url));
 
+/** Auth0's limit on one Action execution (each side of a redirect counts on its own). */
+export const ACTION_TIME_LIMIT_MS = 20_000;
+
 /** Absolute path of auth0/actions/id-verification.js. */
 export const DEFAULT_ACTION_FILE: string = path.resolve(moduleDir, "../../auth0/actions/id-verification.js");
+
+/** Absolute path of auth0/actions/staff-roles.js (the staff application's roles claim). */
+export const STAFF_ROLES_ACTION_FILE: string = path.resolve(moduleDir, "../../auth0/actions/staff-roles.js");
 
 const requireFromHere = createRequire(import.meta.url);
 
@@ -154,10 +169,19 @@ async function run(input: RunInput, handler: (event: unknown, api: unknown) => P
   const api = buildApi(input, state, now);
 
   let error: Error | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = input.timeLimitMs ?? ACTION_TIME_LIMIT_MS;
   try {
-    await handler(event, api);
+    await Promise.race([
+      handler(event, api),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`the Action ran longer than ${limit / 1000} s and was stopped`)), limit);
+      }),
+    ]);
   } catch (err) {
     error = err instanceof Error ? err : new Error(String(err));
+  } finally {
+    clearTimeout(timer);
   }
 
   return {
@@ -207,6 +231,7 @@ function buildEvent(input: RunInput): Record<string, unknown> {
     },
     tenant: { id: hostname.split(/[.:]/)[0] ?? hostname },
     stats: { logins_count: 1 },
+    authorization: { roles: [...(input.roles ?? [])] },
   };
 }
 

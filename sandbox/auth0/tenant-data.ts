@@ -10,7 +10,11 @@ export interface TenantClient {
   name: string;
   redirect_uris: string[];
   post_logout_redirect_uris?: string[];
-  /** Auth0 application metadata, e.g. { IDV_REQUIRED: "true" }; `IDV_SKIP: "true"` means the Action is not run. */
+  /**
+   * Auth0 application metadata, e.g. { IDV_REQUIRED: "true" }. Handed to the Actions as
+   * event.client.metadata; the stand-in itself never reads it (the verification Action
+   * does nothing for `IDV_SKIP: "true"`).
+   */
   metadata: Record<string, string>;
   /** Default ["authorization_code", "refresh_token"]. */
   grant_types?: string[];
@@ -20,11 +24,13 @@ export interface TenantUser {
   /** Auth0 style, e.g. "auth0|alice". */
   user_id: string;
   email: string;
+  /** Whether Auth0 has verified the email (the ID token's `email_verified`); default true. */
+  email_verified?: boolean;
   name: string;
   /** Shown (and pre-filled) on the sign-in page: these are test users. */
   password: string;
   app_metadata?: Record<string, unknown>;
-  /** Put in ID tokens under the tenant's roles claim, for the staff sign-in. */
+  /** The user's Auth0 roles: given to the Actions as event.authorization.roles (the staff-roles Action puts them in the staff application's ID token). */
   roles?: string[];
 }
 

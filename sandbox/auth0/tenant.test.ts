@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../harness/portal";
 import { startSampleApp, type SampleApp } from "./sample-app";
 import { DEFAULT_ROLES_CLAIM, startAuth0Tenant, type Auth0Tenant } from "./tenant";
-import { DEMO_PASSWORD, defaultClients, SAMPLE_CLIENT_IDS, STAFF_CLIENT_ID, type TenantClient } from "./tenant-data";
+import { DEFAULT_USERS, DEMO_PASSWORD, defaultClients, SAMPLE_CLIENT_IDS, STAFF_CLIENT_ID, type TenantClient } from "./tenant-data";
 
 /**
  * The tenant stand-in running the repo's real Action, a sample application logging in
  * through it, and a tiny fake portal that answers the Action's redirect the way the real
- * portal does (a signed token back to /continue). A hand-made browser (cookie jar, manual
+ * portal does (a signed token back to /continue, naming the Auth0 user). It has no status
+ * endpoint (404), so the Action judges a stored check by Auth0's metadata alone, as it
+ * does when the portal cannot be reached. A hand-made browser (cookie jar, manual
  * redirects) plays the user.
  */
 
@@ -29,6 +31,8 @@ interface PortalAnswer {
   method?: "POST" | "GET";
   /** Change the payload after signing, so the signature no longer matches. */
   tamper?: boolean;
+  /** The Auth0 user the reply names (default: the one whose token arrived). */
+  forUser?: string | null;
 }
 
 interface FakePortal {
@@ -76,7 +80,8 @@ async function startFakePortal(tenantUrl: () => string, tenantDomain: () => stri
       }
       const a = portal.answer;
       const now = Math.floor(Date.now() / 1000);
-      let back = await new SignJWT({ state, status: a.status, groups: a.groups ?? [], provider: "idme", policy: "identity" })
+      const forUser = a.forUser === null ? {} : { auth0_user_id: a.forUser ?? sub };
+      let back = await new SignJWT({ state, status: a.status, groups: a.groups ?? [], provider: "idme", policy: "identity", ...forUser })
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
         .setSubject("idv_x")
         .setIssuer(portal.url)
@@ -204,6 +209,7 @@ beforeAll(async () => {
     secrets: { TOKEN_SECRET: SECRET },
     configuration: { PORTAL_DOMAIN: portal.url, VERIFICATION_EXPIRES_IN_SECONDS: "86400" },
     clients,
+    users: [...DEFAULT_USERS, { user_id: "auth0|erin", email: "erin@example.test", name: "Erin Example", password: DEMO_PASSWORD }],
   });
   tenantUrl = tenant.url;
   tenantDomain = tenant.domain;
@@ -483,9 +489,10 @@ describe("refresh-token exchanges", () => {
 });
 
 describe("the staff application", () => {
-  it("skips the Action and carries the user's roles in a signed ID token", async () => {
+  it("the verification Action skips it (IDV_SKIP); the staff-roles Action puts the user's roles in a signed ID token", async () => {
     const staff = clientById(STAFF_CLIENT_ID);
     expect(staff.redirect_uris[0]).toBe(`${portal.url}/auth/callback`);
+    expect(staff.metadata).toEqual({ IDV_SKIP: "true" });
     const visits = portal.visits;
     const { callback, browser } = await loginByHand(staff, "auth0|admin");
     expect(portal.visits).toBe(visits);
@@ -509,17 +516,40 @@ describe("the staff application", () => {
     expect(protectedHeader.alg).toBe("RS256");
     expect(payload.sub).toBe("auth0|admin");
     expect(payload.email).toBe("admin@example.test");
+    expect(payload.email_verified).toBe(true);
     expect(payload[DEFAULT_ROLES_CLAIM]).toEqual(["idv-admin"]);
     expect(Object.keys(payload).filter((k) => k.startsWith(NS))).toEqual([]);
     expect(tenant.appMetadata("auth0|admin")).toEqual({});
 
-    // Refreshing a staff login does not run the Action either.
+    // Refreshing a staff login runs the Login flow again: the roles come back, still no verification.
     const refreshed = await tokenRequest(
       staff,
       { grant_type: "refresh_token", refresh_token: tokens.body.refresh_token as string },
       "post",
     );
     expect(refreshed.status).toBe(200);
-    expect(decodeJwt(refreshed.body.id_token as string)[DEFAULT_ROLES_CLAIM]).toEqual(["idv-admin"]);
+    const again = decodeJwt(refreshed.body.id_token as string);
+    expect(again[DEFAULT_ROLES_CLAIM]).toEqual(["idv-admin"]);
+    expect(Object.keys(again).filter((k) => k.startsWith(NS))).toEqual([]);
+  });
+
+  it("a staff user signing in to another application gets no roles claim", async () => {
+    portal.answer = { status: "success" };
+    const { page } = await loginViaSampleApp("sample-app", "auth0|support");
+    expect(testId(page.html, "result-status")).toBe("signed-in");
+    expect(claim(page.html, DEFAULT_ROLES_CLAIM)).toBeUndefined();
+    expect(claim(page.html, `${NS}status`)).toBe("valid");
+  });
+});
+
+describe("replies that are not for this login's user", () => {
+  it("a reply naming another Auth0 user, or none, is refused: idv_verification_failed, nothing stored", async () => {
+    for (const forUser of ["auth0|alice", null]) {
+      portal.answer = { status: "success", forUser };
+      const { page, visitedPortal } = await loginViaSampleApp("sample-bank", "auth0|erin");
+      expect(visitedPortal).toBe(true);
+      expect(testId(page.html, "error-description")).toBe("idv_verification_failed");
+      expect(tenant.appMetadata("auth0|erin").id_verification).toBeUndefined();
+    }
   });
 });

@@ -2,8 +2,8 @@
  * A local stand-in for an Auth0 tenant, for tests and the demo only.
  *
  * An OpenID provider (`oidc-provider`) behind a small node http server, with Auth0's
- * URL layout, that runs the repo's post-login Action (auth0/actions/id-verification.js)
- * through ./runtime the way Auth0 would:
+ * URL layout, that runs the repo's post-login Actions (auth0/actions/*.js) through
+ * ./runtime the way Auth0 runs a Login flow:
  *
  *   <url>/.well-known/openid-configuration   discovery (issuer = `<url>/`, like Auth0)
  *   <url>/.well-known/jwks.json              JWKS (one RSA key, made at start; RS256 ID tokens)
@@ -15,28 +15,49 @@
  *   <url>/u/login/<uid>                      the sign-in page (pick a test user)
  *   <url>/continue?state=…                   where a redirect Action comes back (GET or POST)
  *
- * The login: sign-in page → password check → the Action's onExecutePostLogin. If it
- * redirects, the browser goes there and the login waits, keyed by a fresh `state`, until
- * `/continue?state=…` runs onContinuePostLogin (once). A denial or an exception ends the
- * login with `error=access_denied&error_description=<reason>` at the application's
- * redirect_uri. Claims the Action sets land in the ID token; app_metadata it sets is
- * kept per user (in memory) for the next login.
+ * The login: sign-in page → password check → the Login flow: each Action's
+ * onExecutePostLogin in order (TenantOptions.actions; by default the staff-roles Action
+ * and the verification Action, each with its own secrets and configuration). When one
+ * redirects, the browser goes there and the flow waits, keyed by the transaction's
+ * `state`, until `/continue?state=…` runs that Action's onContinuePostLogin (once); then
+ * the Actions after it run. A denial or an exception ends the login with
+ * `error=access_denied&error_description=<reason>` at the application's redirect_uri and
+ * runs no further Action. The ID token carries the standard claims and exactly the
+ * claims the Actions set in that login (bound to its grant); app_metadata the Actions
+ * set is kept per user (in memory) and seen by later Actions and logins.
  *
- * A refresh-token exchange runs the Action non-interactively (canRedirect false); if it
- * denies, the token endpoint answers 403 `access_denied` with the reason, as Auth0 does.
- * Applications with metadata `IDV_SKIP: "true"` (the portal's staff sign-in) skip the Action.
+ * Like Auth0, and nothing kinder:
+ *   - the stand-in adds no claim and no metadata of its own: roles reach an ID token only
+ *     through an Action (event.authorization.roles is the user's roles), and an
+ *     application's metadata (IDV_REQUIRED, IDV_SKIP, …) is only handed to the Actions;
+ *   - a login transaction lives one hour from the authorization request: a `/continue`
+ *     after that is refused, however often the flow redirected;
+ *   - an Action execution is stopped after 20 s (./runtime);
+ *   - a refresh-token exchange runs the Login flow without the possibility of a
+ *     redirect (canRedirect false); a denial (or an attempted redirect) answers 403
+ *     `access_denied` with the reason at the token endpoint;
+ *   - `email_verified` is the user's own flag (TenantUser.email_verified, default true).
+ * Where it differs, on purpose:
+ *   - every /authorize shows the sign-in page (no SSO session), so switching test users
+ *     needs no logout; for the Actions this is a fresh login each time, as with Auth0's
+ *     `prompt=login`;
+ *   - oidc-provider only emits ID token claims it was told about: the Actions' claim
+ *     names must be listed (namespace + ACTION_CLAIM_SUFFIXES, the roles claim,
+ *     extraIdTokenClaims); any other claim an Action sets is dropped with a warning.
  *
  * Run directly:  tsx sandbox/auth0/tenant.ts --port 4000
  */
 import { randomBytes } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, interactionPolicy, type Configuration, type InteractionResults, type KoaContextWithOIDC } from "oidc-provider";
 import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
 import {
   DEFAULT_ACTION_FILE,
+  STAFF_ROLES_ACTION_FILE,
   loadAction,
   runContinuePostLogin,
   runPostLogin,
@@ -45,7 +66,7 @@ import {
   type RunInput,
   type RunResult,
 } from "./runtime";
-import { DEFAULT_USERS, defaultClients, type TenantClient, type TenantUser } from "./tenant-data";
+import { DEFAULT_USERS, STAFF_CLIENT_ID, defaultClients, type TenantClient, type TenantUser } from "./tenant-data";
 import { esc, isMain, readBody, sendHtml } from "../shared/http";
 
 export type { TenantClient, TenantUser } from "./tenant-data";
@@ -58,12 +79,19 @@ export interface TenantOptions {
   host?: string;
   /** Host name in the issuer and every URL the tenant announces; default `localhost`. */
   publicHost?: string;
-  /** The post-login Action to run; default the repo's auth0/actions/id-verification.js. */
+  /** The verification Action; default the repo's auth0/actions/id-verification.js. */
   actionFile?: string;
-  /** Action secrets, e.g. { TOKEN_SECRET }. */
+  /** The verification Action's secrets, e.g. { TOKEN_SECRET }. */
   secrets: Record<string, string>;
-  /** Action configuration, e.g. { PORTAL_DOMAIN, VERIFICATION_EXPIRES_IN_SECONDS }. */
+  /** The verification Action's configuration, e.g. { PORTAL_DOMAIN, VERIFICATION_EXPIRES_IN_SECONDS }. */
   configuration: Record<string, string>;
+  /**
+   * The Login flow: the Actions run on every login, in this order. Default
+   * defaultLoginFlow(): the repo's staff-roles Action, then the verification Action.
+   */
+  actions?: TenantAction[];
+  /** The tenant's clock in ms (the one-hour transaction limit); default Date.now. */
+  clock?: () => number;
   /** Default: defaultClients() for a sample app on :3001 and a portal on :3000. */
   clients?: TenantClient[];
   /** Default: DEFAULT_USERS. */
@@ -77,6 +105,14 @@ export interface TenantOptions {
   extraIdTokenClaims?: string[];
 }
 
+/** One Action of the Login flow, with its own secrets and configuration (as in Auth0). */
+export interface TenantAction {
+  /** A post-login Action file (CommonJS, as pasted into Auth0). */
+  file: string;
+  secrets?: Record<string, string>;
+  configuration?: Record<string, string>;
+}
+
 export interface Auth0Tenant {
   /** e.g. http://127.0.0.1:4000 (no trailing slash). */
   url: string;
@@ -88,6 +124,8 @@ export interface Auth0Tenant {
   appMetadata(userId: string): Record<string, unknown>;
   /** Replaces the user's app_metadata (a copy is kept). */
   setAppMetadata(userId: string, value: Record<string, unknown>): void;
+  /** Tests: makes every login transaction waiting for /continue `ms` older. */
+  ageTransactions(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -116,17 +154,43 @@ const SESSION_COOKIE = COOKIE_NAMES.session;
 const ACCESS_TOKEN_TTL = 86_400; // Auth0's default
 const ID_TOKEN_TTL = 36_000; // Auth0's default
 const REFRESH_TOKEN_TTL = 30 * 86_400;
-const TRANSACTION_TTL_MS = 3_600_000; // as long as oidc-provider keeps the interaction
+/** Auth0 ends a login transaction one hour after it began (and oidc-provider its interaction). */
+export const TRANSACTION_TTL_MS = 3_600_000;
 const FORM_LIMIT = 64 * 1024;
 
-/** A login waiting at the Action's redirect for `/continue?state=…`. */
+/** A login going through the Login flow, waiting at an Action's redirect for `/continue?state=…`. */
 interface Transaction {
   state: string;
   uid: string;
   userId: string;
   clientId: string;
-  expiresAt: number;
+  /** When the login transaction began (the authorization request), on the tenant's clock. */
+  startedAt: number;
+  /** The Action (index in the flow) that redirected and waits for /continue. */
+  actionIndex: number;
+  /** ID token claims set so far in this login. */
+  claims: Record<string, unknown>;
   continued: boolean;
+}
+
+/** The Login flow of the stand-in by default: the repo's two Actions. */
+export function defaultLoginFlow(o: {
+  actionFile?: string;
+  secrets: Record<string, string>;
+  configuration: Record<string, string>;
+  staffClientIds?: string[];
+  rolesClaim?: string;
+}): TenantAction[] {
+  return [
+    {
+      file: STAFF_ROLES_ACTION_FILE,
+      configuration: {
+        STAFF_CLIENT_ID: (o.staffClientIds ?? [STAFF_CLIENT_ID]).join(","),
+        ROLES_CLAIM: o.rolesClaim ?? DEFAULT_ROLES_CLAIM,
+      },
+    },
+    { file: o.actionFile ?? DEFAULT_ACTION_FILE, secrets: o.secrets, configuration: o.configuration },
+  ];
 }
 
 /** The parts of oidc-provider's Interaction model used to finish a login from /continue. */
@@ -144,8 +208,12 @@ interface InteractionModel {
 
 export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant> {
   const host = opts.host ?? "127.0.0.1";
-  const actionFile = opts.actionFile ?? DEFAULT_ACTION_FILE;
   const rolesClaim = opts.rolesClaim ?? DEFAULT_ROLES_CLAIM;
+  const actions = (opts.actions ?? defaultLoginFlow({ ...opts, rolesClaim })).map((a) => ({
+    file: a.file,
+    secrets: { ...(a.secrets ?? {}) },
+    configuration: { ...(a.configuration ?? {}) },
+  }));
 
   // Listen first (port 0 = random), so the issuer can carry the real port.
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
@@ -177,7 +245,7 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
   const appMetadata = new Map([...users.values()].map((u) => [u.user_id, structuredClone(u.app_metadata ?? {})]));
 
   const namespace = opts.configuration.CLAIM_NAMESPACE || DEFAULT_CLAIM_NAMESPACE;
-  const actionClaims = new Set([...ACTION_CLAIM_SUFFIXES.map((s) => `${namespace}${s}`), ...(opts.extraIdTokenClaims ?? [])]);
+  const actionClaims = new Set([...ACTION_CLAIM_SUFFIXES.map((s) => `${namespace}${s}`), rolesClaim, ...(opts.extraIdTokenClaims ?? [])]);
 
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const privateJwk: JWK = {
@@ -190,15 +258,13 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
   const t: TenantState = {
     url,
     domain,
-    actionFile,
-    rolesClaim,
-    secrets: { ...opts.secrets },
-    configuration: { ...opts.configuration },
+    actions,
+    clock: opts.clock ?? Date.now,
     clients,
     users,
     appMetadata,
     actionClaims,
-    loginClaims: new Map(),
+    grantClaims: new Map(),
     transactions: new Map(),
     warnedClaims: new Set(),
     // Set just below; the configuration's findAccount needs the state first.
@@ -228,6 +294,9 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
       if (!t.users.has(userId)) throw new Error(`unknown user ${userId}`);
       t.appMetadata.set(userId, structuredClone(value));
     },
+    ageTransactions: (ms) => {
+      for (const tx of t.transactions.values()) tx.startedAt -= ms;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -242,17 +311,15 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
 interface TenantState {
   url: string;
   domain: string;
-  actionFile: string;
-  rolesClaim: string;
-  secrets: Record<string, string>;
-  configuration: Record<string, string>;
+  actions: Required<TenantAction>[];
+  clock: () => number;
   clients: Map<string, TenantClient>;
   users: Map<string, TenantUser>;
   appMetadata: Map<string, Record<string, unknown>>;
-  /** ID token claim names the Action may set. */
+  /** ID token claim names the Actions may set. */
   actionClaims: Set<string>;
-  /** The Action's ID token claims of the latest login (or refresh) per account + client. */
-  loginClaims: Map<string, Record<string, unknown>>;
+  /** The Actions' ID token claims of the login (or latest refresh) that made each grant. */
+  grantClaims: Map<string, Record<string, unknown>>;
   transactions: Map<string, Transaction>;
   warnedClaims: Set<string>;
   provider: Provider;
@@ -262,8 +329,6 @@ function urlHost(host: string): string {
   if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
   return host.includes(":") ? `[${host}]` : host;
 }
-
-const claimsKey = (accountId: string, clientId: string) => `${accountId}\u0000${clientId}`;
 
 // ---------------------------------------------------------------------------
 // oidc-provider configuration
@@ -299,18 +364,21 @@ function buildConfiguration(t: TenantState, privateJwk: JWK): Configuration {
     responseTypes: ["code"],
     scopes: ["openid", "offline_access", "profile", "email"],
     claims: {
-      openid: ["sub", t.rolesClaim, ...t.actionClaims],
+      openid: ["sub", ...t.actionClaims],
       profile: ["name"],
       email: ["email", "email_verified"],
     },
     // Auth0 puts profile and custom claims in the ID token even when an access token is issued.
     conformIdTokenClaims: false,
-    findAccount: async (ctx, sub) => {
+    // `token`: the code, refresh token or access token the account is loaded for; its grant
+    // names the login whose Actions' claims the ID token (or userinfo) carries.
+    findAccount: async (ctx, sub, token) => {
       const user = t.users.get(sub);
       if (!user) return undefined;
       const clientId = ctx.oidc?.client?.clientId;
-      if (clientId && ctx.oidc?.route === "token" && ctx.oidc.params?.grant_type === "refresh_token") {
-        await refreshTokenAction(t, user, clientId);
+      const grantId = (token as { grantId?: string } | undefined)?.grantId;
+      if (clientId && grantId && ctx.oidc?.route === "token" && ctx.oidc.params?.grant_type === "refresh_token") {
+        await refreshTokenFlow(t, user, clientId, grantId);
       }
       return {
         accountId: user.user_id,
@@ -318,9 +386,8 @@ function buildConfiguration(t: TenantState, privateJwk: JWK): Configuration {
           sub: user.user_id,
           name: user.name,
           email: user.email,
-          email_verified: true,
-          ...(user.roles?.length ? { [t.rolesClaim]: [...user.roles] } : {}),
-          ...(clientId ? t.loginClaims.get(claimsKey(user.user_id, clientId)) : {}),
+          email_verified: user.email_verified ?? true,
+          ...(grantId ? t.grantClaims.get(grantId) : {}),
         }),
       };
     },
@@ -391,12 +458,13 @@ function buildConfiguration(t: TenantState, privateJwk: JWK): Configuration {
 }
 
 // ---------------------------------------------------------------------------
-// Running the Action
+// Running the Login flow
 
 function actionUser(t: TenantState, user: TenantUser): ActionUser {
   return {
     user_id: user.user_id,
     email: user.email,
+    email_verified: user.email_verified ?? true,
     name: user.name,
     app_metadata: structuredClone(t.appMetadata.get(user.user_id) ?? {}),
     user_metadata: {},
@@ -407,22 +475,43 @@ function actionClient(client: TenantClient): ActionClient {
   return { client_id: client.client_id, name: client.name, metadata: { ...client.metadata } };
 }
 
-const skipsAction = (client: TenantClient) => client.metadata.IDV_SKIP === "true";
+/** One execution of the Login flow: a login (interactive) or a refresh-token exchange. */
+interface FlowRun {
+  userId: string;
+  clientId: string;
+  state: string;
+  canRedirect: boolean;
+  protocol: string;
+  request?: RunInput["request"];
+}
 
 type Handler = "onExecutePostLogin" | "onContinuePostLogin";
 
-/** Loads the Action afresh (edits apply without a restart) and runs one handler; never throws. */
-async function runAction(
-  t: TenantState,
-  handler: Handler,
-  input: Omit<RunInput, "tenantDomain" | "secrets" | "configuration">,
-): Promise<RunResult> {
-  const full: RunInput = { ...input, tenantDomain: t.domain, secrets: { ...t.secrets }, configuration: { ...t.configuration } };
+/**
+ * Loads Action `index` of the flow afresh (edits apply without a restart) and runs one
+ * handler with its own secrets and configuration; never throws.
+ */
+async function runAction(t: TenantState, index: number, handler: Handler, run: FlowRun): Promise<RunResult> {
+  const a = t.actions[index]!;
+  const user = t.users.get(run.userId)!;
+  const client = t.clients.get(run.clientId)!;
+  const input: RunInput = {
+    tenantDomain: t.domain,
+    secrets: { ...a.secrets },
+    configuration: { ...a.configuration },
+    user: actionUser(t, user),
+    client: actionClient(client),
+    canRedirect: run.canRedirect,
+    state: run.state,
+    protocol: run.protocol,
+    roles: [...(user.roles ?? [])],
+    ...(run.request ? { request: run.request } : {}),
+  };
   try {
-    const action = loadAction(t.actionFile);
-    const result = handler === "onExecutePostLogin" ? await runPostLogin(action, full) : await runContinuePostLogin(action, full);
-    // Like Auth0, metadata the Action set is saved unless the Action failed.
-    if (!result.error) t.appMetadata.set(input.user.user_id, structuredClone(result.appMetadata));
+    const action = loadAction(a.file);
+    const result = handler === "onExecutePostLogin" ? await runPostLogin(action, input) : await runContinuePostLogin(action, input);
+    // Like Auth0, metadata the Action set is saved unless the Action failed (a denial keeps it).
+    if (!result.error) t.appMetadata.set(user.user_id, structuredClone(result.appMetadata));
     return result;
   } catch (err) {
     return {
@@ -436,20 +525,31 @@ async function runAction(
   }
 }
 
-/** The Action's verdict as the end of a login sees it. */
-type Verdict = { kind: "allow"; claims: Record<string, unknown> } | { kind: "redirect"; url: string } | { kind: "deny"; reason: string };
+/** Where the Login flow ends for now. */
+type Verdict =
+  | { kind: "allow"; claims: Record<string, unknown> }
+  | { kind: "redirect"; url: string; index: number; claims: Record<string, unknown> }
+  | { kind: "deny"; reason: string };
 
-function verdictOf(t: TenantState, result: RunResult): Verdict {
-  if (result.error) {
-    console.error(`[auth0-standin] the Action failed: ${result.error.message}`);
-    return { kind: "deny", reason: result.error.message };
-  }
-  if (result.denied) return { kind: "deny", reason: result.denied.reason };
-  if (result.redirect) return { kind: "redirect", url: result.redirect.url };
-  return { kind: "allow", claims: emittableClaims(t, result.idTokenClaims) };
+/** Runs the flow's Actions from `from` on (their onExecutePostLogin), carrying the ID token claims set so far. */
+async function runFlow(t: TenantState, run: FlowRun, from: number, claims: Record<string, unknown>): Promise<Verdict> {
+  if (from >= t.actions.length) return { kind: "allow", claims: emittableClaims(t, claims) };
+  return settle(t, run, from, claims, await runAction(t, from, "onExecutePostLogin", run));
 }
 
-/** The Action's ID token claims that oidc-provider will emit; warns once about the others. */
+/** Acts on Action `index`'s result: a failure or a denial ends the flow, a redirect pauses it, else the next Action runs. */
+async function settle(t: TenantState, run: FlowRun, index: number, claims: Record<string, unknown>, r: RunResult): Promise<Verdict> {
+  if (r.error) {
+    console.error(`[auth0-standin] the Action ${path.basename(t.actions[index]!.file)} failed: ${r.error.message}`);
+    return { kind: "deny", reason: r.error.message };
+  }
+  if (r.denied) return { kind: "deny", reason: r.denied.reason };
+  const all = { ...claims, ...r.idTokenClaims };
+  if (r.redirect) return { kind: "redirect", url: r.redirect.url, index, claims: all };
+  return runFlow(t, run, index + 1, all);
+}
+
+/** The Actions' ID token claims that oidc-provider will emit; warns once about the others. */
 function emittableClaims(t: TenantState, claims: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(claims)) {
@@ -458,27 +558,20 @@ function emittableClaims(t: TenantState, claims: Record<string, unknown>): Recor
     } else if (!t.warnedClaims.has(name)) {
       t.warnedClaims.add(name);
       console.warn(
-        `[auth0-standin] the Action set the ID token claim "${name}", which the stand-in does not emit (add it to extraIdTokenClaims)`,
+        `[auth0-standin] an Action set the ID token claim "${name}", which the stand-in does not emit (add it to extraIdTokenClaims)`,
       );
     }
   }
   return out;
 }
 
-/** Refresh-token exchange: the Action runs without the possibility of a redirect. */
-async function refreshTokenAction(t: TenantState, user: TenantUser, clientId: string): Promise<void> {
-  const client = t.clients.get(clientId);
-  if (!client || skipsAction(client)) return;
-  const result = await runAction(t, "onExecutePostLogin", {
-    user: actionUser(t, user),
-    client: actionClient(client),
-    canRedirect: false,
-    state: randomToken(),
-    protocol: "oauth2-refresh-token",
-  });
-  const verdict = verdictOf(t, result);
+/** Refresh-token exchange: the Login flow runs without the possibility of a redirect. */
+async function refreshTokenFlow(t: TenantState, user: TenantUser, clientId: string, grantId: string): Promise<void> {
+  if (!t.clients.has(clientId)) return;
+  const run: FlowRun = { userId: user.user_id, clientId, state: randomToken(), canRedirect: false, protocol: "oauth2-refresh-token" };
+  const verdict = await runFlow(t, run, 0, {});
   if (verdict.kind === "allow") {
-    t.loginClaims.set(claimsKey(user.user_id, clientId), verdict.claims);
+    t.grantClaims.set(grantId, verdict.claims);
     return;
   }
   const reason = verdict.kind === "deny" ? verdict.reason : "a redirect is not possible in a refresh-token exchange";
@@ -496,14 +589,14 @@ async function route(
   res: ServerResponse,
 ): Promise<void> {
   const reqUrl = new URL(req.url ?? "/", "http://stand-in.invalid");
-  const path = reqUrl.pathname;
+  const pathname = reqUrl.pathname;
 
-  if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return sendHtml(res, 200, indexPage(t));
-  if (path.startsWith(PATHS.login)) return signIn(t, req, res, decodeURIComponent(path.slice(PATHS.login.length)));
-  if (path === PATHS.continue) return continueLogin(t, req, res, reqUrl);
-  if (path === PATHS.v2Logout) return v2Logout(res, reqUrl);
+  if (pathname === "/" && (req.method === "GET" || req.method === "HEAD")) return sendHtml(res, 200, indexPage(t));
+  if (pathname.startsWith(PATHS.login)) return signIn(t, req, res, decodeURIComponent(pathname.slice(PATHS.login.length)));
+  if (pathname === PATHS.continue) return continueLogin(t, req, res, reqUrl);
+  if (pathname === PATHS.v2Logout) return v2Logout(res, reqUrl);
 
-  if (path === PATHS.authorization && req.method === "GET") {
+  if (pathname === PATHS.authorization && req.method === "GET") {
     // Each authorization starts afresh: no SSO session from an earlier user, so the sign-in
     // page shows every time and switching user never needs a logout.
     stripCookie(req, SESSION_COOKIE);
@@ -584,20 +677,25 @@ async function signIn(t: TenantState, req: IncomingMessage, res: ServerResponse,
     return sendHtml(res, 401, signInPage(t, client, uid, { error: "Wrong email or password.", userId }));
   }
 
-  if (skipsAction(client)) {
-    // The staff sign-in: no Action, so no verification claims.
-    return finishLogin(t, res, uid, user.user_id, client.client_id, {});
-  }
-  const state = randomToken();
-  const result = await runAction(t, "onExecutePostLogin", {
-    user: actionUser(t, user),
-    client: actionClient(client),
-    canRedirect: true,
-    state,
-    protocol: "oidc-basic-profile",
-    request: { ip: req.socket.remoteAddress, query: stringEntries(details.params) },
-  });
-  return settle(t, res, { state, uid, userId: user.user_id, clientId: client.client_id }, result);
+  // The login transaction began with the authorization request (oidc-provider's interaction).
+  const iat = (details as { iat?: number }).iat;
+  const now = t.clock();
+  const tx: Transaction = {
+    state: randomToken(),
+    uid,
+    userId: user.user_id,
+    clientId: client.client_id,
+    startedAt: typeof iat === "number" ? now - Math.max(0, Date.now() - iat * 1000) : now,
+    actionIndex: -1,
+    claims: {},
+    continued: false,
+  };
+  const run = flowRun(tx, { ip: req.socket.remoteAddress, query: stringEntries(details.params) });
+  return conclude(t, res, tx, await runFlow(t, run, 0, {}));
+}
+
+function flowRun(tx: Transaction, request: RunInput["request"]): FlowRun {
+  return { userId: tx.userId, clientId: tx.clientId, state: tx.state, canRedirect: true, protocol: "oidc-basic-profile", request };
 }
 
 /** GET /continue?state=…&token=…  or  POST /continue?state=… (form: token=…) */
@@ -608,8 +706,21 @@ async function continueLogin(t: TenantState, req: IncomingMessage, res: ServerRe
   }
   const body = req.method === "POST" ? Object.fromEntries(new URLSearchParams(await readBody(req, FORM_LIMIT))) : undefined;
   const state = reqUrl.searchParams.get("state") ?? "";
-  sweepTransactions(t);
   const tx = t.transactions.get(state);
+  if (tx && t.clock() - tx.startedAt >= TRANSACTION_TTL_MS) {
+    // Auth0 keeps a login transaction for one hour; after that the state is dead.
+    t.transactions.delete(state);
+    return sendHtml(
+      res,
+      400,
+      page(
+        "Login expired",
+        `<h2 data-testid="continue-error">This login has expired</h2>
+         <p>The login transaction is older than one hour. Start again from the application.</p>`,
+      ),
+    );
+  }
+  sweepTransactions(t);
   if (!tx || tx.continued) {
     return sendHtml(
       res,
@@ -622,36 +733,34 @@ async function continueLogin(t: TenantState, req: IncomingMessage, res: ServerRe
     );
   }
   tx.continued = true;
-  const user = t.users.get(tx.userId);
-  const client = t.clients.get(tx.clientId);
-  if (!user || !client) return finishWith(t, res, tx.uid, { error: "access_denied", error_description: "unknown user or application" });
-
-  const result = await runAction(t, "onContinuePostLogin", {
-    user: actionUser(t, user),
-    client: actionClient(client),
-    canRedirect: true,
-    state,
-    protocol: "oidc-basic-profile",
-    request: { ip: req.socket.remoteAddress, query: Object.fromEntries(reqUrl.searchParams), ...(body ? { body } : {}) },
+  if (!t.users.has(tx.userId) || !t.clients.has(tx.clientId)) {
+    return finishWith(t, res, tx.uid, { error: "access_denied", error_description: "unknown user or application" });
+  }
+  const run = flowRun(tx, {
+    ip: req.socket.remoteAddress,
+    query: Object.fromEntries(reqUrl.searchParams),
+    ...(body ? { body } : {}),
   });
-  return settle(t, res, tx, result);
+  const result = await runAction(t, tx.actionIndex, "onContinuePostLogin", run);
+  return conclude(t, res, tx, await settle(t, run, tx.actionIndex, tx.claims, result));
 }
 
-/** Acts on the Action's verdict: redirect and wait, deny, or finish the login. */
-async function settle(t: TenantState, res: ServerResponse, tx: Omit<Transaction, "expiresAt" | "continued">, result: RunResult) {
-  const verdict = verdictOf(t, result);
+/** Acts on the flow's verdict: redirect and wait, deny, or finish the login. */
+async function conclude(t: TenantState, res: ServerResponse, tx: Transaction, verdict: Verdict) {
   switch (verdict.kind) {
     case "redirect":
-      // A redirect from onContinuePostLogin comes back with the same state: re-arm it.
-      t.transactions.set(tx.state, { ...tx, expiresAt: Date.now() + TRANSACTION_TTL_MS, continued: false });
+      // The transaction (same state, same start) waits for /continue at this Action.
+      t.transactions.set(tx.state, { ...tx, actionIndex: verdict.index, claims: verdict.claims, continued: false });
       res.statusCode = 302;
       res.setHeader("Location", verdict.url);
       res.setHeader("Cache-Control", "no-store");
       res.end();
       return;
     case "deny":
+      t.transactions.delete(tx.state);
       return finishWith(t, res, tx.uid, { error: "access_denied", error_description: verdict.reason });
     case "allow":
+      t.transactions.delete(tx.state);
       return finishLogin(t, res, tx.uid, tx.userId, tx.clientId, verdict.claims);
   }
 }
@@ -666,11 +775,11 @@ async function finishLogin(
 ) {
   const interaction = await interactions(t).find(uid);
   if (!interaction) return loginExpired(res);
-  t.loginClaims.set(claimsKey(accountId, clientId), claims);
   const grant = new t.provider.Grant({ accountId, clientId });
   const scope = interaction.params.scope;
   if (typeof scope === "string" && scope) grant.addOIDCScope(scope);
   const grantId = await grant.save();
+  t.grantClaims.set(grantId, claims);
   return finishWith(t, res, uid, { login: { accountId, remember: false }, consent: { grantId } });
 }
 
@@ -700,8 +809,8 @@ function loginExpired(res: ServerResponse) {
 }
 
 function sweepTransactions(t: TenantState) {
-  const now = Date.now();
-  for (const [state, tx] of t.transactions) if (tx.expiresAt <= now) t.transactions.delete(state);
+  const now = t.clock();
+  for (const [state, tx] of t.transactions) if (now - tx.startedAt >= TRANSACTION_TTL_MS) t.transactions.delete(state);
 }
 
 function randomToken(): string {
