@@ -5,19 +5,33 @@
  * dependencies.
  *
  * WHAT IT DOES
- *   On every login it checks whether the user has a still-valid identity verification
- *   (stored in app_metadata by an earlier run of this Action). If so it adds the result
- *   to the ID token and the login goes on. If not, it sends the user to the portal
- *   (https://<portal>/id-verification?token=<signed token>&state=<Auth0 state>), and when
- *   the portal sends the user back to Auth0's /continue endpoint it reads the portal's
- *   signed answer, stores the (non-personal) result and adds the claims.
+ *   The portal decides whether a person may use an application now (its policy, group,
+ *   provider, re-verification interval and revocations); this Action asks it and acts on
+ *   the answer:
+ *   - On a login where the user holds a stored check (app_metadata, from an earlier run
+ *     of this Action), and on every login that cannot show pages (refresh-token
+ *     exchange, prompt=none, …), it asks the portal, server to server
+ *     (GET <portal>/api/verification/status, see PORTAL STATUS below). "valid" lets the
+ *     login go on with the verification claims; any other answer clears the stored
+ *     check and sends the person to verify.
+ *   - Otherwise it sends the user to the portal
+ *     (https://<portal>/id-verification?token=<signed token>&state=<Auth0 state>), and
+ *     when the portal sends the user back to Auth0's /continue endpoint it reads the
+ *     portal's signed answer, checks that it is for this Auth0 user, stores the
+ *     (non-personal) result and adds the claims.
  *
  *   Applications can require verification: set the Application metadata key
  *   IDV_REQUIRED to "true" and every login to that application needs a valid
- *   verification, or it fails with one of the error codes below. Without IDV_REQUIRED
- *   the login always goes on; the status claim tells the application what happened.
+ *   verification, or it fails with one of the error codes below. The portal can require
+ *   it too (its application settings); either one is enough. Without a requirement the
+ *   login always goes on; the status claim tells the application what happened.
  *   Optional Application metadata IDV_GROUP (e.g. "military"): for that application a
- *   verification only counts when its verified community groups include this group.
+ *   verification only counts when its verified community groups include this group
+ *   (on top of what the portal asks for).
+ *   Application metadata IDV_SKIP = "true": this Action does nothing for that
+ *   application (no verification, no claims, no call to the portal). Meant for the
+ *   portal's own staff application, whose users run the portal and must never be sent
+ *   through it.
  *
  * SETTINGS (read from the Action's Secrets first, then from its Configuration)
  *   TOKEN_SECRET                       Token Secret. The shared secret for the tokens
@@ -28,8 +42,10 @@
  *                                      http://127.0.0.1:3000 for a local stand-in. No path.
  *                                      Required.
  *   VERIFICATION_EXPIRES_IN_SECONDS    Verification Expires In Seconds. How long (a whole
- *                                      number of seconds, > 0) a successful verification
- *                                      stays valid. Required.
+ *                                      number of seconds, > 0) a stored check counts when
+ *                                      the portal cannot be reached (see PORTAL STATUS).
+ *                                      While the portal answers, its own interval decides.
+ *                                      Required.
  *   CLAIM_NAMESPACE                    Optional prefix of the claim names. Default
  *                                      "https://id-verification/". An http(s) namespace
  *                                      without a trailing "/" gets one.
@@ -44,10 +60,12 @@
  *                                          exchange), so no verification could be run;
  *                     "failed" | "declined" | "error" | ...
  *                                          the portal's own status word (a bad or expired
- *                                          answer from the portal counts as "failed");
+ *                                          answer from the portal, or one for another
+ *                                          user, counts as "failed");
  *                     "revoked"            the portal revoked the verification;
- *                     "expired"            the portal answered with a check older than
- *                                          VERIFICATION_EXPIRES_IN_SECONDS;
+ *                     "expired"            the stored check is older than
+ *                                          VERIFICATION_EXPIRES_IN_SECONDS (only while the
+ *                                          portal cannot be reached);
  *                     "group_not_verified" the check succeeded but lacks IDV_GROUP.
  *                   Anything other than "valid" (or no claim) means "not verified".
  *   <ns>last-check  ISO 8601 time of the last successful check (only with "valid").
@@ -61,31 +79,50 @@
  *     provider:            verification provider named by the portal, e.g. "idme",
  *     policy:              verification policy named by the portal, e.g. "identity"
  *   }
- *   A revoked verification keeps id (and provider/policy) but loses lastSuccessfulCheck
- *   and groups. A failed, declined or errored attempt leaves the stored value alone.
+ *   A check the portal no longer counts (revoked, expired, not valid for the
+ *   application) keeps id (and provider/policy) but loses lastSuccessfulCheck and groups.
+ *   A failed, declined or errored attempt leaves the stored value alone.
  *
  * ERROR CODES (api.access.deny; the application gets them in error_description;
- * only for applications with IDV_REQUIRED=true)
+ * only when Auth0's IDV_REQUIRED or the portal requires verification)
  *   idv_verification_failed   the verification failed, was declined, errored, was
- *                             revoked, or the portal's answer could not be validated.
+ *                             revoked, or the portal's answer could not be validated
+ *                             or was not for this user.
  *   idv_interaction_required  no valid verification and the login cannot show pages
  *                             (non-interactive flow such as a refresh-token exchange).
  *   idv_configuration_error   the Action is missing a setting or a setting is invalid.
  *
- * REVOCATION
- *   While a stored check is still valid, the Action asks the portal
- *   (GET <portal>/api/verification/status, Bearer token made with the Token Secret,
- *   3-second timeout) whether it still stands. "revoked" clears the stored check and
- *   the user verifies again; if the portal cannot be reached the stored check is used.
+ * PORTAL STATUS (the one answer to "may this person in, for this application, now")
+ *   GET <portal>/api/verification/status with "Authorization: Bearer <token>" (a token
+ *   made with the Token Secret: purpose "status", client_id, id), 3-second timeout.
+ *   The portal answers { status, required, last_check, id, groups } for THIS Auth0 user
+ *   and THIS application: status "valid" only when the user has a verification that
+ *   satisfies the application's policy, group, provider and interval now; "revoked",
+ *   "expired", "not_verified" or "none" otherwise. required: the portal's own
+ *   requirement for the application.
+ *   When the portal cannot be reached (network error, timeout, an error status, an
+ *   answer that is not the JSON above), the Action falls back to Auth0's metadata and
+ *   its stored check: the stored check counts while it is younger than
+ *   VERIFICATION_EXPIRES_IN_SECONDS and has IDV_GROUP (when set), and only
+ *   IDV_REQUIRED says whether verification is required. An outage of the portal thus
+ *   locks out nobody with a recent check, and cannot let in anyone without one.
  *
  * TOKENS
  *   To the portal (query parameter "token", 10 minutes, made by api.redirect.encodeToken):
- *     iss = Auth0 domain, sub = Auth0 user id, iat, exp, plus
- *     id (the portal's id from a previous check, when known), client_id (this
- *     application's client id), required (true when IDV_REQUIRED=true).
+ *     iss = Auth0 domain, sub = Auth0 user id, iat, exp (and ip, added by Auth0), plus
+ *     purpose "verify", client_id (this application's client id), app (its name),
+ *     required (true when IDV_REQUIRED=true or the portal said so), id (the portal's id
+ *     from a previous check, when known) and hint: the account being verified, masked
+ *     (e.g. "al•••@example.com": the first one or two characters of the email's local
+ *     part, the domain kept; or the username masked), so the person sees on the
+ *     portal's page which account they verify, and no personal data is in the URL.
  *   From the portal (form field "token" on /continue, read by api.redirect.validateToken):
  *     state, sub (the portal's id), status ("success" | "failed" | "declined" | "error" |
- *     "revoked"), iat (time of the check), exp, iss, and on success groups, provider, policy.
+ *     "revoked"), iat (time of the check), exp, iss, auth0_user_id (the Auth0 user whose
+ *     token opened the attempt), and on success groups, provider, policy.
+ *     The answer is refused (idv_verification_failed when required, else status
+ *     "failed") when auth0_user_id is missing or is not this user, and when sub differs
+ *     from the id this Action stored unless the portal says why (id_reset: true).
  *     required: true when the portal's own settings require verification for this
  *     application; the login is then treated as IDV_REQUIRED=true.
  */
@@ -98,8 +135,11 @@ const TOKEN_PARAMETER = "token";
 const REDIRECT_TOKEN_EXPIRES_IN_SECONDS = 600;
 const STATUS_PATH = "/api/verification/status";
 const STATUS_TIMEOUT_MS = 3000;
+const STATUS_TOKEN_EXPIRES_IN_SECONDS = 60;
 /** A stored check further in the future than this is not trusted. */
 const CLOCK_SKEW_MS = 60 * 1000;
+/** The portal's status words (any other answer is "not reachable"). */
+const PORTAL_STATUSES = ["valid", "revoked", "expired", "not_verified", "none"];
 
 const ERROR_VERIFICATION_FAILED = "idv_verification_failed";
 const ERROR_INTERACTION_REQUIRED = "idv_interaction_required";
@@ -177,15 +217,42 @@ function clientMetadata(event) {
   return metadata && typeof metadata === "object" ? metadata : {};
 }
 
-function isRequired(event) {
-  const value = clientMetadata(event).IDV_REQUIRED;
+function metadataFlag(event, key) {
+  const value = clientMetadata(event)[key];
   return typeof value === "string" && value.trim().toLowerCase() === "true";
 }
+
+const isRequired = (event) => metadataFlag(event, "IDV_REQUIRED");
+const isSkipped = (event) => metadataFlag(event, "IDV_SKIP");
 
 function requiredGroup(event) {
   const value = clientMetadata(event).IDV_GROUP;
   if (typeof value !== "string" || value.trim() === "") return undefined;
   return value.trim().toLowerCase();
+}
+
+function clientId(event) {
+  const id = event && event.client && event.client.client_id;
+  return isNonEmptyString(id) ? id : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// The account hint shown on the portal's page (masked: never a whole email or name)
+
+function mask(text) {
+  const chars = Array.from(text);
+  return chars.slice(0, chars.length > 4 ? 2 : 1).join("") + "•••";
+}
+
+function accountHint(user) {
+  const email = user && user.email;
+  if (isNonEmptyString(email)) {
+    const at = email.lastIndexOf("@");
+    if (at > 0 && at < email.length - 1) return mask(email.slice(0, at)) + email.slice(at);
+  }
+  const username = user && user.username;
+  if (isNonEmptyString(username)) return mask(username.trim());
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -214,12 +281,17 @@ function hasGroup(groups, group) {
   return normalizeGroups(groups).some((g) => g.toLowerCase() === group);
 }
 
-/** Why a stored verification does not count for this application, or null when it does. */
-function invalidReason(stored, expiresInSeconds, group, nowMs) {
-  if (!stored || !isNonEmptyString(stored.id) || typeof stored.lastSuccessfulCheck !== "string") return "missing";
+/** A stored check to speak of: an id and a readable time of a past successful check. */
+function holdsCheck(stored, nowMs) {
+  if (!stored || !isNonEmptyString(stored.id) || typeof stored.lastSuccessfulCheck !== "string") return false;
   const last = Date.parse(stored.lastSuccessfulCheck);
-  if (!Number.isFinite(last) || last > nowMs + CLOCK_SKEW_MS) return "missing";
-  if (nowMs - last >= expiresInSeconds * 1000) return "expired";
+  return Number.isFinite(last) && last <= nowMs + CLOCK_SKEW_MS;
+}
+
+/** Why a stored verification does not count for this application, or null when it does (the fallback). */
+function invalidReason(stored, expiresInSeconds, group, nowMs) {
+  if (!holdsCheck(stored, nowMs)) return "missing";
+  if (nowMs - Date.parse(stored.lastSuccessfulCheck) >= expiresInSeconds * 1000) return "expired";
   if (group !== undefined && !hasGroup(stored.groups, group)) return "group_not_verified";
   return null;
 }
@@ -253,33 +325,6 @@ function configurationProblem(api, required, problems) {
   if (required) api.access.deny(ERROR_CONFIGURATION);
 }
 
-/**
- * Asks the portal (server to server) whether a stored verification still stands:
- * support may have revoked it since. "valid" | "revoked" | "unknown". When the
- * portal cannot be asked, the stored check is used ("unknown"), so an outage of
- * the portal does not lock everyone out.
- */
-async function portalStatus(api, settings, stored) {
-  if (typeof fetch !== "function") return "unknown";
-  try {
-    const token = api.redirect.encodeToken({
-      secret: settings.secret,
-      expiresInSeconds: 60,
-      payload: { id: stored.id, purpose: "status" },
-    });
-    const response = await fetch(settings.portalOrigin + STATUS_PATH, {
-      headers: { authorization: "Bearer " + token, accept: "application/json" },
-      signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
-    });
-    if (!response.ok) return "unknown";
-    const body = await response.json();
-    return body && body.status === "revoked" ? "revoked" : body && body.status === "valid" ? "valid" : "unknown";
-  } catch (err) {
-    console.log("id-verification: the portal's status could not be read; using the stored check");
-    return "unknown";
-  }
-}
-
 function clearCheck(api, stored) {
   const cleared = {};
   for (const key of Object.keys(stored)) {
@@ -291,28 +336,107 @@ function clearCheck(api, stored) {
 }
 
 // ---------------------------------------------------------------------------
+// The portal's status answer
+
+/**
+ * Asks the portal (server to server) whether this user may use this application now.
+ * Returns the answer { status, required, lastCheck, id, groups }, or null when the
+ * portal cannot be asked (then the caller falls back to Auth0's metadata and the
+ * stored check, so an outage of the portal does not lock everyone out).
+ */
+async function portalStatus(api, settings, event, stored) {
+  if (typeof fetch !== "function") return null;
+  try {
+    const token = api.redirect.encodeToken({
+      secret: settings.secret,
+      expiresInSeconds: STATUS_TOKEN_EXPIRES_IN_SECONDS,
+      payload: {
+        purpose: "status",
+        client_id: clientId(event),
+        id: stored && isNonEmptyString(stored.id) ? stored.id : undefined,
+      },
+    });
+    const response = await fetch(settings.portalOrigin + STATUS_PATH, {
+      headers: { authorization: "Bearer " + token, accept: "application/json" },
+      signal: AbortSignal.timeout(STATUS_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error("status " + response.status);
+    const body = await response.json();
+    if (!body || typeof body !== "object" || !PORTAL_STATUSES.includes(body.status) || typeof body.required !== "boolean") {
+      throw new Error("not a status answer");
+    }
+    const answer = { status: body.status, required: body.required, groups: normalizeGroups(body.groups) };
+    if (body.status === "valid") {
+      const last = typeof body.last_check === "string" ? Date.parse(body.last_check) : NaN;
+      if (!isNonEmptyString(body.id) || !Number.isFinite(last)) throw new Error("a valid answer without id or last_check");
+      answer.id = body.id;
+      answer.lastCheck = new Date(Math.min(last, Date.now())).toISOString();
+    }
+    return answer;
+  } catch (err) {
+    console.log("id-verification: the portal's status could not be read; using Auth0's metadata and the stored check");
+    return null;
+  }
+}
+
+/** The stored check updated with what the portal says now (its id, time of check and groups). */
+function refreshed(stored, answer) {
+  const record = Object.assign({}, stored || {});
+  record.id = answer.id;
+  record.lastSuccessfulCheck = answer.lastCheck;
+  record.groups = answer.groups;
+  return record;
+}
+
+function sameCheck(a, b) {
+  return (
+    !!a &&
+    a.id === b.id &&
+    a.lastSuccessfulCheck === b.lastSuccessfulCheck &&
+    JSON.stringify(normalizeGroups(a.groups)) === JSON.stringify(b.groups)
+  );
+}
+
+// ---------------------------------------------------------------------------
 // Handlers
 
 exports.onExecutePostLogin = async (event, api) => {
-  const required = isRequired(event);
+  // The staff application (documented above): nothing to do, not even settings to read.
+  if (isSkipped(event)) return;
+  let required = isRequired(event);
   const settings = readSettings(event);
   if (!settings.ok) {
     configurationProblem(api, required, settings.problems);
     return;
   }
   const ns = settings.claimNamespace;
+  const group = requiredGroup(event);
+  const nowMs = Date.now();
   let stored = readStored(event);
+  const canRedirect = typeof api.redirect.canRedirect === "function" ? api.redirect.canRedirect() : true;
+  const holds = holdsCheck(stored, nowMs);
 
-  if (invalidReason(stored, settings.expiresInSeconds, requiredGroup(event), Date.now()) === null) {
-    if ((await portalStatus(api, settings, stored)) !== "revoked") {
+  // A stored check, or a login that cannot be sent to the portal: the portal decides.
+  if (holds || !canRedirect) {
+    const answer = await portalStatus(api, settings, event, stored);
+    if (answer) {
+      if (answer.required) required = true;
+      if (answer.status === "valid" && (group === undefined || hasGroup(answer.groups, group))) {
+        const record = refreshed(stored, answer);
+        if (!sameCheck(stored, record)) api.user.setAppMetadata(METADATA_KEY, record);
+        setValidClaims(api, ns, record);
+        return;
+      }
+      // Revoked, expired, not valid for this application, or unknown to the portal:
+      // the stored check no longer stands.
+      if (answer.status !== "valid" && holds) stored = clearCheck(api, stored);
+    } else if (invalidReason(stored, settings.expiresInSeconds, group, nowMs) === null) {
+      // The portal cannot be reached: Auth0's metadata and the stored check decide.
       setValidClaims(api, ns, stored);
       return;
     }
-    // Revoked at the portal: forget the check and verify again.
-    stored = clearCheck(api, stored);
   }
 
-  const canRedirect = typeof api.redirect.canRedirect === "function" ? api.redirect.canRedirect() : true;
   if (!canRedirect) {
     if (required) api.access.deny(ERROR_INTERACTION_REQUIRED);
     else api.idToken.setCustomClaim(ns + "status", "skipped");
@@ -323,15 +447,19 @@ exports.onExecutePostLogin = async (event, api) => {
     secret: settings.secret,
     expiresInSeconds: REDIRECT_TOKEN_EXPIRES_IN_SECONDS,
     payload: {
-      id: stored && isNonEmptyString(stored.id) ? stored.id : undefined,
-      client_id: event.client && event.client.client_id,
+      purpose: "verify",
+      client_id: clientId(event),
+      app: event.client && isNonEmptyString(event.client.name) ? event.client.name : undefined,
       required,
+      id: stored && isNonEmptyString(stored.id) ? stored.id : undefined,
+      hint: accountHint(event.user),
     },
   });
   api.redirect.sendUserTo(settings.portalOrigin + PORTAL_PATH, { query: { [TOKEN_PARAMETER]: token } });
 };
 
 exports.onContinuePostLogin = async (event, api) => {
+  if (isSkipped(event)) return;
   let required = isRequired(event);
   const settings = readSettings(event);
   if (!settings.ok) {
@@ -352,6 +480,21 @@ exports.onContinuePostLogin = async (event, api) => {
   payload = payload && typeof payload === "object" ? payload : {};
   // The portal can require verification for this application too (its own setting).
   if (payload.required === true) required = true;
+
+  // The answer must be for this Auth0 user: a token opened by another user's login
+  // (their token with this login's state) must not verify this account.
+  if (!isNonEmptyString(payload.auth0_user_id) || payload.auth0_user_id !== event.user.user_id) {
+    console.log("id-verification: the portal's answer is not for this user");
+    notVerified(api, required, ns, "failed");
+    return;
+  }
+  // …and for the person the portal knew this user as, unless the portal says it changed.
+  const stored = readStored(event);
+  if (isNonEmptyString(payload.sub) && stored && isNonEmptyString(stored.id) && payload.sub !== stored.id && payload.id_reset !== true) {
+    console.log("id-verification: the portal's answer names another person than the one stored");
+    notVerified(api, required, ns, "failed");
+    return;
+  }
   const status = payload.status;
 
   if (status === "success") {
@@ -361,25 +504,24 @@ exports.onContinuePostLogin = async (event, api) => {
       notVerified(api, required, ns, "error");
       return;
     }
-    const nowMs = Date.now();
     const record = {
       id: payload.sub,
       // A check "in the future" (portal clock ahead) is stored as now.
-      lastSuccessfulCheck: new Date(Math.min(iat * 1000, nowMs)).toISOString(),
+      lastSuccessfulCheck: new Date(Math.min(iat * 1000, Date.now())).toISOString(),
       groups: normalizeGroups(payload.groups),
     };
     if (isNonEmptyString(payload.provider)) record.provider = payload.provider;
     if (isNonEmptyString(payload.policy)) record.policy = payload.policy;
     api.user.setAppMetadata(METADATA_KEY, record);
 
-    const reason = invalidReason(record, settings.expiresInSeconds, requiredGroup(event), nowMs);
-    if (reason === null) setValidClaims(api, ns, record);
-    else notVerified(api, required, ns, reason === "group_not_verified" ? reason : "expired");
+    // The portal just decided (its interval included); Auth0's IDV_GROUP can only add to it.
+    const group = requiredGroup(event);
+    if (group === undefined || hasGroup(record.groups, group)) setValidClaims(api, ns, record);
+    else notVerified(api, required, ns, "group_not_verified");
     return;
   }
 
   if (status === "revoked") {
-    const stored = readStored(event);
     if (stored) clearCheck(api, stored);
     notVerified(api, required, ns, "revoked");
     return;

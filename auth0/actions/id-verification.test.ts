@@ -1,7 +1,8 @@
 /**
  * The project's post-login Action (id-verification.js), loaded as Auth0 would load it
  * and run through the Actions runtime emulation, answered with tokens signed exactly
- * like the portal signs them (signReturnToken).
+ * like the portal signs them (signReturnToken). Every call the Action makes to the
+ * portal's status endpoint goes to a stub (`portal` below); nothing leaves the process.
  */
 import { decodeJwt } from "jose";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -19,6 +20,7 @@ import {
 const SECRET = "idv-action-test-secret-0123456789abcdef";
 const TENANT = "tenant.us.auth0.com";
 const PORTAL_ISSUER = "https://verify.example.com";
+const STATUS_URL = "https://verify.example.com/api/verification/status";
 const STATE = "hKFo2SBzb21lLW9wYXF1ZS1zdGF0ZQ";
 const USER_ID = "auth0|64b7f0c2a1b2c3d4e5f60718";
 const PERSON = "prs_01HXYZ";
@@ -27,22 +29,69 @@ const NS = "https://id-verification/";
 
 let act: ActionModule;
 
+// ---------------------------------------------------------------------------
+// The portal's status endpoint, stubbed
+
+type PortalReply = { body: unknown; status?: number } | "unreachable";
+
+interface PortalStub {
+  reply: PortalReply;
+  calls: { url: string; token: string }[];
+}
+
+const portal: PortalStub = { reply: "unreachable", calls: [] };
+
+/** The portal's answer for the next status calls. */
+function portalSays(body: Record<string, unknown>, status = 200): void {
+  portal.reply = { body, status };
+}
+
+/** The time of check in the portal's "valid" answers (two minutes before the tests start). */
+const LAST_CHECK = new Date(Date.now() - 120_000).toISOString();
+
+function validAnswer(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    status: "valid",
+    required: false,
+    last_check: LAST_CHECK,
+    id: PERSON,
+    groups: [],
+    ...over,
+  };
+}
+
 beforeEach(() => {
   act = loadAction(DEFAULT_ACTION_FILE);
   vi.spyOn(console, "log").mockImplementation(() => undefined);
+  // Unless a test says otherwise, the portal cannot be reached (the Action's fallback).
+  portal.reply = "unreachable";
+  portal.calls = [];
+  vi.stubGlobal("fetch", async (url: string | URL, init?: RequestInit) => {
+    const auth = new Headers(init?.headers).get("authorization") ?? "";
+    portal.calls.push({ url: String(url), token: auth.replace(/^Bearer /, "") });
+    const reply = portal.reply;
+    if (reply === "unreachable") throw new TypeError("fetch failed");
+    return new Response(JSON.stringify(reply.body), { status: reply.status ?? 200, headers: { "content-type": "application/json" } });
+  });
 });
 afterEach(() => {
+  vi.unstubAllGlobals();
   vi.restoreAllMocks();
 });
+
+// ---------------------------------------------------------------------------
 
 interface Opts {
   required?: boolean;
   group?: string;
+  skip?: string;
   stored?: Record<string, unknown> | undefined;
   canRedirect?: boolean;
   secrets?: Record<string, string>;
   configuration?: Record<string, string>;
   token?: string;
+  email?: string | undefined;
+  username?: string;
 }
 
 const SETTINGS = { TOKEN_SECRET: SECRET, PORTAL_DOMAIN: "verify.example.com", VERIFICATION_EXPIRES_IN_SECONDS: String(EXPIRES) };
@@ -51,11 +100,13 @@ function input(o: Opts = {}): RunInput {
   const metadata: Record<string, string> = {};
   if (o.required) metadata["IDV_REQUIRED"] = "true";
   if (o.group) metadata["IDV_GROUP"] = o.group;
+  if (o.skip !== undefined) metadata["IDV_SKIP"] = o.skip;
   return {
     tenantDomain: TENANT,
     user: {
       user_id: USER_ID,
-      email: "person@example.com",
+      ...("email" in o ? (o.email === undefined ? {} : { email: o.email }) : { email: "person@example.com" }),
+      ...(o.username ? { username: o.username } : {}),
       app_metadata: o.stored ? { id_verification: o.stored, other: "kept" } : { other: "kept" },
       user_metadata: {},
     },
@@ -80,7 +131,7 @@ function storedCheck(ageSec: number, over: Record<string, unknown> = {}): Record
   };
 }
 
-/** A return token exactly as the portal signs it. */
+/** A return token exactly as the portal signs it (for this Auth0 user unless `extra` says otherwise). */
 async function portalAnswer(
   status: string,
   o: {
@@ -100,7 +151,7 @@ async function portalAnswer(
       ...(sub !== undefined ? { sub } : {}),
       status,
       checkedAt: o.checkedAt ?? new Date(),
-      extra: o.extra ?? { ref: "IDV-7K2M-9QXD", provider: "idme", policy: "identity" },
+      extra: { auth0_user_id: USER_ID, ...(o.extra ?? { ref: "IDV-7K2M-9QXD", provider: "idme", policy: "identity" }) },
     },
     {
       secret: o.secret ?? SECRET,
@@ -146,53 +197,190 @@ describe("the Action file", () => {
   });
 });
 
-describe("onExecutePostLogin: required × still-valid/expired/never × canRedirect", () => {
+describe("IDV_SKIP (the staff application)", () => {
+  it('"true" (case and spaces ignored): nothing at all, not even with broken settings or IDV_REQUIRED', async () => {
+    const stored = storedCheck(EXPIRES * 2);
+    for (const skip of ["true", "TRUE", " true "]) {
+      for (const canRedirect of [true, false]) {
+        const r = await runPostLogin(act, input({ skip, required: true, canRedirect, stored }));
+        expectNothing(r);
+        expect(r.appMetadata).toEqual({ other: "kept", id_verification: stored });
+        const broken = await runPostLogin(act, input({ skip, required: true, secrets: {} }));
+        expectNothing(broken);
+      }
+      const back = await runContinuePostLogin(act, input({ skip, required: true, token: await portalAnswer("failed") }));
+      expectNothing(back);
+    }
+    expect(portal.calls).toEqual([]);
+  });
+
+  it("any other value does not skip", async () => {
+    for (const skip of ["false", "yes", "1", ""]) {
+      const r = await runPostLogin(act, input({ skip, required: true }));
+      expect(r.redirect?.url).toMatch(/^https:\/\/verify\.example\.com\/id-verification\?/);
+    }
+  });
+});
+
+describe("onExecutePostLogin: the portal decides whenever the Action holds a check or cannot redirect", () => {
   const cases = [
     { stored: "still-valid", make: () => storedCheck(60) },
     { stored: "expired", make: () => storedCheck(EXPIRES + 60) },
     { stored: "never verified", make: () => undefined },
   ] as const;
+  const portals = ["valid", "none", "revoked", "unreachable"] as const;
 
   for (const required of [true, false]) {
     for (const c of cases) {
       for (const canRedirect of [true, false]) {
-        it(`required=${required}, ${c.stored}, canRedirect=${canRedirect}`, async () => {
-          const stored = c.make();
-          const r = await runPostLogin(act, input({ required, stored, canRedirect }));
-          expect(r.error).toBeNull();
-          if (c.stored === "still-valid") {
-            expectValidClaims(r);
-          } else if (canRedirect) {
-            expect(r.denied).toBeNull();
-            expect(r.redirect?.url).toMatch(/^https:\/\/verify\.example\.com\/id-verification\?/);
-            expect(r.idTokenClaims).toEqual({});
-          } else if (required) {
-            expect(r.denied).toEqual({ reason: "idv_interaction_required" });
-            expect(r.redirect).toBeNull();
-          } else {
-            expect(r.denied).toBeNull();
-            expect(r.redirect).toBeNull();
-            expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "skipped" });
-          }
-          // onExecutePostLogin never writes app_metadata.
-          expect(r.appMetadata).toEqual(input({ stored }).user.app_metadata);
-        });
+        for (const p of portals) {
+          it(`required=${required}, ${c.stored}, canRedirect=${canRedirect}, portal ${p}`, async () => {
+            if (p === "valid") portalSays(validAnswer());
+            else if (p !== "unreachable") portalSays({ status: p, required: false });
+            const stored = c.make();
+            const r = await runPostLogin(act, input({ required, stored, canRedirect }));
+            expect(r.error).toBeNull();
+
+            // Asked exactly when there is a stored check to confirm, or no way to redirect.
+            const asks = c.stored !== "never verified" || !canRedirect;
+            expect(portal.calls).toHaveLength(asks ? 1 : 0);
+
+            const valid = asks && (p === "valid" || (p === "unreachable" && c.stored === "still-valid"));
+            if (valid) {
+              expectValidClaims(r);
+            } else if (canRedirect) {
+              expect(r.denied).toBeNull();
+              expect(r.redirect?.url).toMatch(/^https:\/\/verify\.example\.com\/id-verification\?/);
+              expect(r.idTokenClaims).toEqual({});
+            } else if (required) {
+              expect(r.denied).toEqual({ reason: "idv_interaction_required" });
+              expect(r.redirect).toBeNull();
+            } else {
+              expect(r.denied).toBeNull();
+              expect(r.redirect).toBeNull();
+              expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "skipped" });
+            }
+
+            // A check the portal no longer counts is cleared; otherwise app_metadata is untouched
+            // (the valid answer repeats the stored check's id; its newer time is written).
+            const meta = r.appMetadata["id_verification"] as Record<string, unknown> | undefined;
+            if (stored && (p === "none" || p === "revoked")) {
+              expect(meta).toEqual({ id: PERSON, groups: [], provider: "idme", policy: "identity" });
+            } else if (p === "valid" && asks) {
+              expect(meta).toMatchObject({ id: PERSON, lastSuccessfulCheck: validAnswer().last_check, groups: [] });
+            } else {
+              expect(r.appMetadata).toEqual(input({ stored }).user.app_metadata);
+            }
+          });
+        }
       }
     }
   }
 
-  it("a still-valid check gives the stored time and id", async () => {
-    const stored = storedCheck(120);
-    const r = await runPostLogin(act, input({ stored }));
+  it("the status call: GET <portal>/api/verification/status with a status token the portal accepts", async () => {
+    portalSays(validAnswer());
+    const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60) }));
     expectValidClaims(r);
-    expect(r.idTokenClaims).toEqual({
-      [`${NS}status`]: "valid",
-      [`${NS}last-check`]: stored["lastSuccessfulCheck"],
-      [`${NS}id`]: PERSON,
-    });
+    expect(portal.calls).toHaveLength(1);
+    expect(portal.calls[0]!.url).toBe(STATUS_URL);
+    const token = portal.calls[0]!.token;
+    const checked = await verifyInboundToken({ token, state: null }, { secret: SECRET, auth0Domain: TENANT, requireState: false });
+    expect(checked).toMatchObject({ sub: USER_ID, id: PERSON, clientId: "client-abc" });
+    expect(checked.claims).toMatchObject({ purpose: "status", client_id: "client-abc", id: PERSON });
+    expect(checked.exp - checked.iat!).toBe(60);
   });
 
-  it("a stored check without lastSuccessfulCheck, with a bad date, or from the future is not valid", async () => {
+  it("valid: the claims carry the portal's id and time of check, and the stored check follows it", async () => {
+    const lastCheck = new Date(Date.now() - 3_600_000).toISOString();
+    portalSays(validAnswer({ id: "prs_OTHER", last_check: lastCheck, groups: ["military"] }));
+    const r = await runPostLogin(act, input({ stored: storedCheck(60) }));
+    expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "valid", [`${NS}last-check`]: lastCheck, [`${NS}id`]: "prs_OTHER" });
+    expect(r.appMetadata["id_verification"]).toEqual({
+      id: "prs_OTHER",
+      lastSuccessfulCheck: lastCheck,
+      groups: ["military"],
+      provider: "idme",
+      policy: "identity",
+    });
+
+    // The same answer as stored: nothing is written.
+    const stored = r.appMetadata["id_verification"] as Record<string, unknown>;
+    const again = await runPostLogin(act, input({ stored }));
+    expect(again.appMetadata).toEqual({ other: "kept", id_verification: stored });
+  });
+
+  it("valid even for a check older than VERIFICATION_EXPIRES_IN_SECONDS: the portal's interval decides", async () => {
+    portalSays(validAnswer({ last_check: new Date(Date.now() - (EXPIRES + 600) * 1000).toISOString() }));
+    expectValidClaims(await runPostLogin(act, input({ required: true, stored: storedCheck(EXPIRES + 600) })));
+  });
+
+  for (const status of ["revoked", "expired", "not_verified", "none"]) {
+    it(`"${status}": the stored check is cleared and the person verifies again (refresh: denied when required)`, async () => {
+      portalSays({ status, required: false });
+      const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60, { groups: ["military"] }) }));
+      expect(r.idTokenClaims).toEqual({});
+      expect(decodeJwt(tokenFrom(r))).toMatchObject({ id: PERSON, purpose: "verify" });
+      expect(r.appMetadata["id_verification"]).toEqual({ id: PERSON, groups: [], provider: "idme", policy: "identity" });
+
+      const refresh = await runPostLogin(act, input({ required: true, stored: storedCheck(60), canRedirect: false }));
+      expect(refresh.denied).toEqual({ reason: "idv_interaction_required" });
+    });
+  }
+
+  it("required by the portal alone: a non-interactive login is denied, with or without a stored check", async () => {
+    for (const stored of [storedCheck(60), undefined]) {
+      for (const status of ["revoked", "none", "expired"]) {
+        portalSays({ status, required: true });
+        const r = await runPostLogin(act, input({ required: false, stored, canRedirect: false }));
+        expect(r.denied, `${status} ${stored ? "stored" : "none stored"}`).toEqual({ reason: "idv_interaction_required" });
+        expect(r.idTokenClaims).toEqual({});
+      }
+    }
+  });
+
+  it("required by the portal: the token to the portal says so", async () => {
+    portalSays({ status: "revoked", required: true });
+    const r = await runPostLogin(act, input({ required: false, stored: storedCheck(60) }));
+    expect(decodeJwt(tokenFrom(r))).toMatchObject({ required: true });
+  });
+
+  it("valid without the application's IDV_GROUP: sent to verify, but the check is kept (it counts elsewhere)", async () => {
+    portalSays(validAnswer({ groups: ["teacher"] }));
+    const stored = storedCheck(60, { groups: ["teacher"] });
+    const r = await runPostLogin(act, input({ required: true, group: "military", stored }));
+    expect(r.redirect).not.toBeNull();
+    expect(r.appMetadata["id_verification"]).toEqual(stored);
+    portalSays(validAnswer({ groups: ["Military"] }));
+    expectValidClaims(await runPostLogin(act, input({ required: true, group: "military", stored })));
+  });
+
+  const unusable: Array<[string, () => void]> = [
+    ["unreachable", () => void (portal.reply = "unreachable")],
+    ["401", () => portalSays({ error: "invalid_token" }, 401)],
+    ["503", () => portalSays({ status: "none", required: true }, 503)],
+    ["an unknown status word", () => portalSays({ status: "maybe", required: false })],
+    ["no required flag", () => portalSays({ status: "none" })],
+    ["valid without an id", () => portalSays(validAnswer({ id: undefined }))],
+    ["valid without last_check", () => portalSays(validAnswer({ last_check: "yesterday" }))],
+    ["not JSON", () => void (portal.reply = { body: "<html>" })],
+  ];
+  for (const [name, make] of unusable) {
+    it(`the portal's answer is unusable (${name}): Auth0's metadata and the stored check decide`, async () => {
+      make();
+      expectValidClaims(await runPostLogin(act, input({ required: true, stored: storedCheck(60) })));
+      const old = storedCheck(EXPIRES + 1);
+      const expired = await runPostLogin(act, input({ required: true, stored: old }));
+      expect(expired.redirect).not.toBeNull();
+      expect(expired.appMetadata).toEqual({ other: "kept", id_verification: old });
+      // Without Auth0's IDV_REQUIRED a non-interactive login goes on, marked skipped.
+      const refresh = await runPostLogin(act, input({ required: false, canRedirect: false }));
+      expect(refresh.idTokenClaims).toEqual({ [`${NS}status`]: "skipped" });
+      const refreshRequired = await runPostLogin(act, input({ required: true, canRedirect: false }));
+      expect(refreshRequired.denied).toEqual({ reason: "idv_interaction_required" });
+    });
+  }
+
+  it("a stored check without lastSuccessfulCheck, with a bad date, or from the future is not one: no status call", async () => {
     for (const stored of [
       { id: PERSON },
       storedCheck(0, { lastSuccessfulCheck: "yesterday" }),
@@ -202,6 +390,7 @@ describe("onExecutePostLogin: required × still-valid/expired/never × canRedire
       const r = await runPostLogin(act, input({ stored }));
       expect(r.redirect).not.toBeNull();
     }
+    expect(portal.calls).toEqual([]);
   });
 });
 
@@ -229,6 +418,7 @@ describe("onExecutePostLogin: settings", () => {
         const opt = await runPostLogin(act, input({ required: false, secrets, stored }));
         expectNothing(opt);
       }
+      expect(portal.calls).toEqual([]);
     });
   }
 
@@ -268,6 +458,7 @@ describe("onExecutePostLogin: settings", () => {
   });
 
   it("IDV_REQUIRED must say true (case and spaces ignored); anything else is not required", async () => {
+    portalSays({ status: "none", required: false });
     for (const value of ["true", "TRUE", " true "]) {
       const i = input({ canRedirect: false });
       i.client.metadata["IDV_REQUIRED"] = value;
@@ -285,6 +476,7 @@ describe("onExecutePostLogin: settings", () => {
 
 describe("onExecutePostLogin: the redirect to the portal", () => {
   it("from a plain host: https://<host>/id-verification?token=…&state=…, token as the portal expects", async () => {
+    portalSays({ status: "expired", required: true });
     const before = Math.floor(Date.now() / 1000);
     const r = await runPostLogin(act, input({ required: true, stored: storedCheck(EXPIRES * 2) }));
     const url = new URL(r.redirect!.url);
@@ -295,13 +487,39 @@ describe("onExecutePostLogin: the redirect to the portal", () => {
 
     const token = tokenFrom(r);
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ iss: TENANT, sub: USER_ID, client_id: "client-abc", id: PERSON, required: true });
+    expect(claims).toEqual({
+      iss: TENANT,
+      sub: USER_ID,
+      iat: claims.iat,
+      exp: claims.exp,
+      ip: "203.0.113.9",
+      purpose: "verify",
+      client_id: "client-abc",
+      app: "Benefits",
+      required: true,
+      id: PERSON,
+      hint: "pe•••@example.com",
+    });
     expect(claims.exp! - claims.iat!).toBe(600);
     expect(Math.abs(claims.exp! - (before + 600))).toBeLessThanOrEqual(2);
 
     // The portal's own check accepts it.
     const inbound = await verifyInboundToken({ token, state: STATE }, { secret: SECRET, auth0Domain: TENANT });
     expect(inbound).toMatchObject({ sub: USER_ID, id: PERSON, clientId: "client-abc", iss: TENANT });
+  });
+
+  it("the account hint is masked: one or two first characters, the email's domain kept, never the whole address", async () => {
+    const hint = async (o: Opts) => decodeJwt(tokenFrom(await runPostLogin(act, input(o)))).hint;
+    expect(await hint({ email: "alice@example.test" })).toBe("al•••@example.test");
+    expect(await hint({ email: "bob@example.test" })).toBe("b•••@example.test");
+    expect(await hint({ email: "j@x.io" })).toBe("j•••@x.io");
+    expect(await hint({ email: "zoë.núñez@example.org" })).toBe("zo•••@example.org");
+    expect(await hint({ email: undefined, username: "carol_the_user" })).toBe("ca•••");
+    expect(await hint({ email: "not-an-email", username: "dan" })).toBe("d•••");
+    expect(await hint({ email: undefined })).toBeUndefined();
+    const token = tokenFrom(await runPostLogin(act, input({ email: "alice@example.test" })));
+    expect(token).not.toContain("alice");
+    expect(Buffer.from(token.split(".")[1]!, "base64url").toString()).not.toContain("alice");
   });
 
   it("from an http URL (local stand-in), with or without a trailing slash", async () => {
@@ -317,7 +535,7 @@ describe("onExecutePostLogin: the redirect to the portal", () => {
     const r = await runPostLogin(act, input());
     const claims = decodeJwt(tokenFrom(r));
     expect(claims).not.toHaveProperty("id");
-    expect(claims).toMatchObject({ sub: USER_ID, client_id: "client-abc", required: false });
+    expect(claims).toMatchObject({ sub: USER_ID, client_id: "client-abc", required: false, purpose: "verify" });
   });
 });
 
@@ -329,7 +547,7 @@ describe("onContinuePostLogin: the portal's answer", () => {
       extra: { ref: "IDV-1", provider: "idme", policy: "community", groups: ["military"] },
     });
     for (const required of [true, false]) {
-      const r = await runContinuePostLogin(act, input({ required, token, stored: storedCheck(EXPIRES * 5, { id: "old-id" }) }));
+      const r = await runContinuePostLogin(act, input({ required, token, stored: storedCheck(EXPIRES * 5) }));
       const iso = new Date(Math.floor(checkedAt.getTime() / 1000) * 1000).toISOString();
       expectValidClaims(r);
       expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "valid", [`${NS}last-check`]: iso, [`${NS}id`]: PERSON });
@@ -400,6 +618,9 @@ describe("onContinuePostLogin: the portal's answer", () => {
         portalAnswer("success", { now: new Date(Date.now() - 3_600_000), checkedAt: new Date(Date.now() - 3_700_000), lifetimeSec: 300 }),
     ],
     ["for another state", () => portalAnswer("success", { state: "another-transaction-state" })],
+    ["for another Auth0 user", () => portalAnswer("success", { extra: { auth0_user_id: "auth0|someone-else", provider: "idme" } })],
+    ["naming no Auth0 user", () => portalAnswer("success", { extra: { auth0_user_id: undefined, provider: "idme" } })],
+    ["naming the Auth0 user in another type", () => portalAnswer("success", { extra: { auth0_user_id: [USER_ID] } })],
     ["missing", async () => ""],
   ];
 
@@ -419,6 +640,33 @@ describe("onContinuePostLogin: the portal's answer", () => {
     });
   }
 
+  it("a reply naming another person than the one stored is refused, unless the portal says the id was reset", async () => {
+    const stored = storedCheck(EXPIRES * 2);
+    const other = await portalAnswer("success", { sub: "prs_SOMEONE_ELSE" });
+    const req = await runContinuePostLogin(act, input({ required: true, token: other, stored }));
+    expect(req.denied).toEqual({ reason: "idv_verification_failed" });
+    expect(req.appMetadata).toEqual({ other: "kept", id_verification: stored });
+    const opt = await runContinuePostLogin(act, input({ token: other, stored }));
+    expect(opt.idTokenClaims).toEqual({ [`${NS}status`]: "failed" });
+
+    // A check that was cleared (revoked) still names its person.
+    const cleared = { id: PERSON, groups: [], provider: "idme", policy: "identity" };
+    expect((await runContinuePostLogin(act, input({ required: true, token: other, stored: cleared }))).denied).toEqual({
+      reason: "idv_verification_failed",
+    });
+
+    const reset = await portalAnswer("success", { sub: "prs_NEW", extra: { auth0_user_id: USER_ID, id_reset: true, provider: "idme" } });
+    const ok = await runContinuePostLogin(act, input({ required: true, token: reset, stored }));
+    expectValidClaims(ok, "prs_NEW");
+    expect(ok.appMetadata["id_verification"]).toMatchObject({ id: "prs_NEW" });
+
+    // id_reset must be exactly true.
+    const sloppy = await portalAnswer("success", { sub: "prs_NEW", extra: { auth0_user_id: USER_ID, id_reset: "true" } });
+    expect((await runContinuePostLogin(act, input({ required: true, token: sloppy, stored }))).denied).toEqual({
+      reason: "idv_verification_failed",
+    });
+  });
+
   it("the token in the query (GET /continue) is accepted too", async () => {
     const token = await portalAnswer("success");
     const i = input();
@@ -426,18 +674,16 @@ describe("onContinuePostLogin: the portal's answer", () => {
     expectValidClaims(await runContinuePostLogin(act, i));
   });
 
-  it("a success whose check is already older than VERIFICATION_EXPIRES_IN_SECONDS is stored but not valid now", async () => {
+  it("a success whose check is older than VERIFICATION_EXPIRES_IN_SECONDS is valid: the portal just decided", async () => {
     const token = await portalAnswer("success", { checkedAt: new Date(Date.now() - (EXPIRES + 60) * 1000) });
-    const req = await runContinuePostLogin(act, input({ required: true, token }));
-    expect(req.denied).toEqual({ reason: "idv_verification_failed" });
-    expect(req.appMetadata["id_verification"]).toMatchObject({ id: PERSON });
-    const opt = await runContinuePostLogin(act, input({ token }));
-    expect(opt.idTokenClaims).toEqual({ [`${NS}status`]: "expired" });
+    const r = await runContinuePostLogin(act, input({ required: true, token }));
+    expectValidClaims(r);
+    expect(r.appMetadata["id_verification"]).toMatchObject({ id: PERSON });
   });
 });
 
 describe("IDV_GROUP", () => {
-  it("a still-valid check counts only when its groups include the application's group", async () => {
+  it("while the portal cannot be reached, a stored check counts only with the application's group", async () => {
     const withGroup = storedCheck(60, { groups: ["military"] });
     expectValidClaims(await runPostLogin(act, input({ required: true, group: "military", stored: withGroup })));
     expectValidClaims(await runPostLogin(act, input({ required: true, group: "Military", stored: withGroup })));
@@ -482,9 +728,10 @@ describe("revoked", () => {
     expect(opt.idTokenClaims).toEqual({ [`${NS}status`]: "revoked" });
     expect(opt.appMetadata["id_verification"]).not.toHaveProperty("lastSuccessfulCheck");
 
-    // The next login is no longer still-valid: back to the portal, with the same id.
+    // The next login is no longer one with a check: back to the portal, with the same id, no status call.
     const next = await runPostLogin(act, input({ stored: opt.appMetadata["id_verification"] as Record<string, unknown> }));
     expect(decodeJwt(tokenFrom(next))).toMatchObject({ id: PERSON });
+    expect(portal.calls).toEqual([]);
   });
 
   it("with nothing stored, nothing is written", async () => {
@@ -502,10 +749,12 @@ describe("CLAIM_NAMESPACE", () => {
       ["idv_", "idv_"],
     ] as const) {
       const secrets = { ...SETTINGS, CLAIM_NAMESPACE: value };
+      portalSays(validAnswer());
       const valid = await runPostLogin(act, input({ secrets, stored: storedCheck(60) }));
       expectValidClaims(valid, PERSON, ns);
       expect(Object.keys(valid.idTokenClaims).sort()).toEqual([`${ns}id`, `${ns}last-check`, `${ns}status`]);
 
+      portalSays({ status: "none", required: false });
       const skipped = await runPostLogin(act, input({ secrets, canRedirect: false }));
       expect(skipped.idTokenClaims).toEqual({ [`${ns}status`]: "skipped" });
 
@@ -517,103 +766,43 @@ describe("CLAIM_NAMESPACE", () => {
 });
 
 describe("a whole round trip", () => {
-  it("redirect → the portal checks the token → success → next login is still valid without a redirect", async () => {
+  it("redirect → the portal checks the token → success → next logins ask the portal and pass without a redirect", async () => {
     const first = await runPostLogin(act, input({ required: true }));
     const inbound = await verifyInboundToken({ token: tokenFrom(first), state: STATE }, { secret: SECRET, auth0Domain: TENANT });
     expect(inbound.id).toBeUndefined();
 
+    const checkedAt = new Date();
     const answer = await signReturnToken(
       {
         state: STATE,
         sub: "prs_NEW",
         status: "success",
-        checkedAt: new Date(),
-        extra: { ref: "IDV-2", provider: "idme", policy: "identity", groups: [] },
+        checkedAt,
+        extra: { ref: "IDV-2", provider: "idme", policy: "identity", groups: [], auth0_user_id: inbound.sub },
       },
       { secret: SECRET, issuer: PORTAL_ISSUER },
     );
     const back = await runContinuePostLogin(act, input({ required: true, token: answer }));
     expectValidClaims(back, "prs_NEW");
+    const stored = back.appMetadata["id_verification"] as Record<string, unknown>;
 
-    const again = await runPostLogin(
-      act,
-      input({ required: true, stored: back.appMetadata["id_verification"] as Record<string, unknown> }),
-    );
-    expectValidClaims(again, "prs_NEW");
+    portalSays(validAnswer({ id: "prs_NEW", last_check: stored["lastSuccessfulCheck"] }));
+    expectValidClaims(await runPostLogin(act, input({ required: true, stored })), "prs_NEW");
     // A refresh-token exchange is fine too.
-    const refresh = await runPostLogin(
-      act,
-      input({ required: true, canRedirect: false, stored: back.appMetadata["id_verification"] as Record<string, unknown> }),
-    );
-    expectValidClaims(refresh, "prs_NEW");
-  });
-});
-
-describe("onExecutePostLogin: asks the portal whether a still-valid check was revoked", () => {
-  function portalAnswers(body: unknown, status = 200) {
-    const calls: { url: string; auth: string | null }[] = [];
-    vi.stubGlobal("fetch", async (url: string, init?: RequestInit) => {
-      calls.push({ url: String(url), auth: new Headers(init?.headers).get("authorization") });
-      return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-    });
-    return calls;
-  }
-  afterEach(() => vi.unstubAllGlobals());
-
-  it("valid: the stored check stands; the call carries a status token the portal accepts", async () => {
-    const calls = portalAnswers({ status: "valid" });
-    const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60) }));
-    expect(r.idTokenClaims[`${NS}status`]).toBe("valid");
-    expect(r.redirect).toBeNull();
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.url).toBe("https://verify.example.com/api/verification/status");
-    const token = calls[0]!.auth!.replace(/^Bearer /, "");
-    const checked = await verifyInboundToken({ token, state: null }, { secret: SECRET, auth0Domain: TENANT, requireState: false });
-    expect(checked).toMatchObject({ sub: USER_ID, id: PERSON });
-    expect(checked.claims.purpose).toBe("status");
-  });
-
-  it("revoked: the stored check is cleared and the person is sent to verify again", async () => {
-    portalAnswers({ status: "revoked" });
-    const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60) }));
-    expect(r.idTokenClaims[`${NS}status`]).toBeUndefined();
-    expect(r.redirect?.url).toMatch(/^https:\/\/verify\.example\.com\/id-verification\?token=/);
-    const stored = r.appMetadata.id_verification as Record<string, unknown>;
-    expect(stored.lastSuccessfulCheck).toBeUndefined();
-    expect(stored.id).toBe(PERSON);
-  });
-
-  it("revoked on a refresh-token exchange of a required application: idv_interaction_required", async () => {
-    portalAnswers({ status: "revoked" });
-    const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60), canRedirect: false }));
-    expect(r.denied?.reason).toBe("idv_interaction_required");
-  });
-
-  it("the portal unreachable or answering an error: the stored check is used", async () => {
-    vi.stubGlobal("fetch", async () => {
-      throw new TypeError("fetch failed");
-    });
-    expect((await runPostLogin(act, input({ required: true, stored: storedCheck(60) }))).idTokenClaims[`${NS}status`]).toBe("valid");
-    portalAnswers({ error: "invalid_token" }, 401);
-    expect((await runPostLogin(act, input({ required: true, stored: storedCheck(60) }))).idTokenClaims[`${NS}status`]).toBe("valid");
+    expectValidClaims(await runPostLogin(act, input({ required: true, canRedirect: false, stored })), "prs_NEW");
+    expect(portal.calls.map((c) => decodeJwt(c.token).id)).toEqual(["prs_NEW", "prs_NEW"]);
   });
 });
 
 describe("onContinuePostLogin: the portal's own requirement", () => {
   it("a failure from the portal with required: true denies even without IDV_REQUIRED in Auth0", async () => {
-    const token = await signReturnToken(
-      { state: STATE, sub: PERSON, status: "declined", checkedAt: new Date(), extra: { required: true } },
-      { secret: SECRET, issuer: PORTAL_ISSUER },
-    );
+    const token = await portalAnswer("declined", { extra: { required: true } });
     const r = await runContinuePostLogin(act, input({ token }));
     expect(r.denied?.reason).toBe("idv_verification_failed");
   });
 
   it("required: false from the portal does not lift IDV_REQUIRED", async () => {
-    const token = await signReturnToken(
-      { state: STATE, sub: PERSON, status: "failed", checkedAt: new Date(), extra: { required: false } },
-      { secret: SECRET, issuer: PORTAL_ISSUER },
-    );
+    const token = await portalAnswer("failed", { extra: { required: false } });
     const r = await runContinuePostLogin(act, input({ token, required: true }));
     expect(r.denied?.reason).toBe("idv_verification_failed");
   });
