@@ -1,30 +1,29 @@
 import { env } from "../env";
-import { getDb } from "../db/client";
 import { TokenCheckError, verifyInboundToken } from "../auth0/token";
+import { accessFor, type AccessStatus } from "../access";
 import { log } from "../log";
 
 /**
- * GET /api/verification/status, called by the Auth0 Action (server to server)
- * when it holds a still-valid verification: has the portal revoked it since?
- * The Action authenticates with `Authorization: Bearer <token>`, a token made
- * by api.redirect.encodeToken with the Token Secret (`sub` = Auth0 user id,
- * `id` = the portal's person id, `purpose` = "status"). The answer carries no
- * personal data: { status: "valid" | "revoked" | "none" }.
+ * GET /api/verification/status, called by the Auth0 Action (server to server) on
+ * every login where it holds a stored check, and on logins that cannot be sent to the
+ * portal: may THIS Auth0 user (the token's `sub`) use THIS application (its
+ * `client_id`) now? The Action authenticates with `Authorization: Bearer <token>`, a
+ * token made by api.redirect.encodeToken with the Token Secret whose `purpose` is
+ * "status" (a login's token is refused here). The answer comes from lib/access (the
+ * decision the person page shows) and carries no personal data:
+ *
+ *   { status: "valid" | "revoked" | "expired" | "not_verified" | "none",
+ *     required: <the portal requires verification for this application>,
+ *     last_check?: ISO 8601, id?: <person id>, groups?: [<verified groups>] }
+ *
+ * The `id` the Action sends is not trusted: the answer is about the token's Auth0 user.
  */
 
-export type PortalStatus = "valid" | "revoked" | "none";
+export type PortalStatus = AccessStatus;
 
-export async function statusFor(auth0UserId: string, personId: string | undefined): Promise<PortalStatus> {
-  const db = await getDb();
-  const person = await db.person.findUnique({ where: { auth0UserId } });
-  if (!person || (personId && person.id !== personId)) return "none";
-  // The newest change wins: a revocation stands until the person verifies again.
-  const latest = await db.verificationRecord.findFirst({
-    where: { personId: person.id, status: { in: ["verified", "revoked"] } },
-    orderBy: { updatedAt: "desc" },
-    select: { status: true },
-  });
-  return latest?.status === "verified" ? "valid" : latest?.status === "revoked" ? "revoked" : "none";
+/** The status word alone, for an application (undefined/null: the global settings). */
+export async function statusFor(auth0UserId: string, clientId?: string | null): Promise<PortalStatus> {
+  return (await accessFor(auth0UserId, clientId)).status;
 }
 
 export async function verificationStatus(request: Request): Promise<Response> {
@@ -37,12 +36,16 @@ export async function verificationStatus(request: Request): Promise<Response> {
       { secret: e.AUTH0_TOKEN_SECRET, auth0Domain: e.AUTH0_DOMAIN, requireState: false },
     );
     if (inbound.claims.purpose !== "status") throw new TokenCheckError("token_malformed", "the token is not meant for the status endpoint");
-    const status = await statusFor(inbound.sub, inbound.id);
-    return Response.json({ status }, { headers: { "cache-control": "no-store" } });
+    const access = await accessFor(inbound.sub, inbound.clientId ?? null);
+    const body: Record<string, unknown> = { status: access.status, required: access.required };
+    if (access.lastCheck) body.last_check = access.lastCheck.toISOString();
+    if (access.personId) body.id = access.personId;
+    if (access.status === "valid") body.groups = access.groups;
+    return Response.json(body, { headers: { "cache-control": "no-store" } });
   } catch (err) {
     if (err instanceof TokenCheckError) {
       log("warn", "status check refused", { code: err.code });
-      return Response.json({ error: "invalid_token", code: err.code }, { status: 401 });
+      return Response.json({ error: "invalid_token", code: err.code }, { status: 401, headers: { "cache-control": "no-store" } });
     }
     throw err;
   }

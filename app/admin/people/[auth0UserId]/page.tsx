@@ -8,27 +8,39 @@ import { policyLabel } from "@/lib/records";
 import { applicationNames, findAttemptByReference } from "@/lib/records/query";
 import { explain } from "@/lib/support/explanations";
 import { headline } from "@/lib/insight/failures";
+import { statusOf, type AccessStatus } from "@/lib/access";
 import { Badge, Card, PageHeader, btn, fmtDate } from "../../_ui/kit";
 import { CopySummary } from "../../_support/CopySummary";
 import { RevokeForm } from "../../_support/RevokeForm";
 
 export const metadata = { title: "Person" };
 
-const ACTION_STATUS: Record<string, { label: string; tone: string; note: string }> = {
+// What GET /api/verification/status answers the Auth0 Action (lib/access), per application.
+const ACTION_STATUS: Record<AccessStatus, { label: string; tone: string; note: string }> = {
   valid: {
     label: "valid",
     tone: "bg-emerald-50 text-emerald-800 ring-emerald-200",
-    note: "The Auth0 Action's status check answers “valid”: a verified record is the newest change.",
+    note: "The Auth0 Action's status check answers “valid”: the login goes on without a trip to the portal.",
   },
   revoked: {
     label: "revoked",
     tone: "bg-slate-100 text-slate-700 ring-slate-300",
     note: "The Auth0 Action's status check answers “revoked”: the person is sent to verify again at their next login.",
   },
+  expired: {
+    label: "expired",
+    tone: "bg-amber-50 text-amber-900 ring-amber-200",
+    note: "The Auth0 Action's status check answers “expired”: the last successful check is outside the interval.",
+  },
+  not_verified: {
+    label: "not verified",
+    tone: "bg-amber-50 text-amber-900 ring-amber-200",
+    note: "The Auth0 Action's status check answers “not_verified”: no record fits what the application asks for.",
+  },
   none: {
     label: "none",
     tone: "bg-slate-50 text-slate-700 ring-slate-200",
-    note: "The Auth0 Action's status check answers “none”: no verified or revoked record.",
+    note: "The Auth0 Action's status check answers “none”: no verification record yet.",
   },
 };
 
@@ -104,7 +116,9 @@ export default async function PersonPage({
               {view.person ? <dd className="text-xs text-slate-500">first seen {fmtDate(view.person.createdAt)}</dd> : null}
             </div>
             <div>
-              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Status check (Auth0 Action)</dt>
+              <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">
+                Status check (Auth0 Action, unregistered applications)
+              </dt>
               <dd className="mt-0.5">
                 <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${action.tone}`}>{action.label}</span>
               </dd>
@@ -191,7 +205,7 @@ export default async function PersonPage({
                         {a.required ? "required" : "optional"} · every {a.intervalHours} h
                       </span>
                     </td>
-                    <td className="px-3 py-2">
+                    <td className="px-3 py-2" data-testid={`person-app-${a.clientId ?? "global"}`}>
                       {a.decision.passes ? (
                         <span className="inline-flex rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-800 ring-1 ring-emerald-200">
                           passes
@@ -201,6 +215,9 @@ export default async function PersonPage({
                           {a.required ? "must verify" : "asked to verify"}
                         </span>
                       )}
+                      <span className="mt-1 block text-xs text-slate-500" data-testid="person-app-status">
+                        status check: {ACTION_STATUS[statusOf(a.decision, view.records.length)].label}
+                      </span>
                     </td>
                     <td className="max-w-md px-3 py-2 text-slate-700">
                       {a.decision.reason}
