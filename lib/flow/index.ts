@@ -12,6 +12,7 @@ import { addEvent, fail, findAttempt, markResumed, move, openAttempt, openFailed
 import { newSecret } from "./reference";
 import { FlowError, TERMINAL, returnStatusFor, type FailureCode } from "./states";
 import { browserHash, claimEntryToken, displayClaim, firstAttemptOf, noteEntryTokenAttempt, openedBy } from "./binding";
+import { refuseExpiredTransaction } from "./auth0-transaction";
 
 /**
  * The verification flow, step by step. Routes in app/id-verification call these
@@ -410,6 +411,7 @@ export interface ContinueForm {
 /** The way back to Auth0 for an ended attempt; null when Auth0's state never arrived. */
 export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
   if (!attempt.auth0State || !TERMINAL.has(attempt.status)) return null;
+  if (await refuseExpiredTransaction(attempt)) return null;
   const e = env();
   const db = await getDb();
   const record = attempt.recordId ? await db.verificationRecord.findUnique({ where: { id: attempt.recordId } }) : null;
@@ -421,6 +423,8 @@ export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
     provider: attempt.provider,
     policy: attempt.policy,
     required: s.required,
+    // The Auth0 user whose token opened the attempt: the Action refuses the reply for anyone else.
+    auth0_user_id: attempt.auth0UserId ?? undefined,
   };
   if (status === "success" && record) extra.groups = verifiedGroups(record).filter(isSafeGroupName);
   const token = await signReturnToken(

@@ -87,6 +87,8 @@ export const FAILURES = {
   configuration_error: { step: "sent_to_provider", state: "error" },
   database_error: { step: "result", state: "error" },
   internal_error: { step: "result", state: "error" },
+  // Going back to Auth0
+  auth0_transaction_expired: { step: "resumed", state: "error" },
 } as const satisfies Record<string, FailureDef>;
 
 export type FailureCode = keyof typeof FAILURES;

@@ -221,6 +221,11 @@ export const EXPLANATIONS: Record<FailureCode, Explanation> = {
     next: "Report it to the developers with this reference code (the server log has the same code).",
     who: "developer",
   },
+  auth0_transaction_expired: {
+    what: "The login could not go back to Auth0: Auth0 ends a login transaction one hour after it began, and this attempt was older (the portal stops five minutes early). The person was asked to sign in again instead.",
+    next: "Ask the person to sign in to the application again. A verification that succeeded is kept, so the next login is quick; nothing needs fixing.",
+    who: "person",
+  },
 };
 
 export function explain(code: string | null | undefined): Explanation | null {

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { currentAttempt } from "@/lib/flow/http";
 import { applicationName, outcomeText } from "@/lib/flow/view";
 import { TERMINAL } from "@/lib/flow/states";
+import { auth0TransactionExpired, expiredTransactionText } from "@/lib/flow/auth0-transaction";
 import { Shell, buttonPrimary } from "../_ui/shell";
 
 export const metadata: Metadata = { title: "Verification result" };
@@ -23,8 +24,10 @@ export default async function OutcomePage() {
       </Shell>
     );
   }
-  const text = outcomeText(attempt);
-  const canReturn = Boolean(attempt.auth0State) && TERMINAL.has(attempt.status);
+  // Auth0's one-hour transaction is over: no way back to /continue, sign in again instead.
+  const expired = TERMINAL.has(attempt.status) && auth0TransactionExpired(attempt);
+  const text = expired ? expiredTransactionText(attempt) : outcomeText(attempt);
+  const canReturn = !expired && Boolean(attempt.auth0State) && TERMINAL.has(attempt.status);
   const app = (await applicationName(attempt)) ?? attempt.appLabel;
   return (
     <Shell reference={attempt.referenceCode}>
@@ -48,7 +51,9 @@ export default async function OutcomePage() {
           </button>
         </form>
       ) : attempt.status !== "started" && TERMINAL.has(attempt.status) ? (
-        <p className="mt-6 rounded-lg bg-slate-100 p-3 text-sm text-slate-700">Close this page and sign in to the application again.</p>
+        <p className="mt-6 rounded-lg bg-slate-100 p-3 text-sm text-slate-700" data-testid="sign-in-again">
+          Close this page and sign in to the application again.
+        </p>
       ) : null}
     </Shell>
   );

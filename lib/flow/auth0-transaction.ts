@@ -1,0 +1,52 @@
+import { getDb } from "../db/client";
+import { addEvent, type Attempt } from "./attempts";
+
+/**
+ * Auth0 keeps a login transaction for one hour (PROTOCOLS §6): a POST to /continue
+ * after that fails on Auth0's side with Auth0's own error page. The portal knows when
+ * the transaction began only roughly (it opened the attempt when the Action's redirect
+ * arrived, after the authorization request and the sign-in), so it gives up five
+ * minutes early and tells the person to sign in again, with the reference code,
+ * instead of posting to a dead state.
+ */
+
+export const AUTH0_TRANSACTION_LIFETIME_MS = 60 * 60_000;
+/** The sign-in before the attempt opened, and the way back to Auth0, take time too. */
+export const TRANSACTION_SAFETY_MARGIN_MS = 5 * 60_000;
+
+export function auth0TransactionExpired(attempt: Pick<Attempt, "createdAt">, now: Date = new Date()): boolean {
+  return now.getTime() - attempt.createdAt.getTime() >= AUTH0_TRANSACTION_LIFETIME_MS - TRANSACTION_SAFETY_MARGIN_MS;
+}
+
+/**
+ * Called by resume() before it signs a return token: when Auth0's transaction has
+ * ended, records auth0_transaction_expired (the timeline always; the attempt's failure
+ * code when it has none yet, i.e. a verification that succeeded: an earlier failure
+ * keeps its own code) and returns true, so no continue form is made.
+ */
+export async function refuseExpiredTransaction(attempt: Attempt, now: Date = new Date()): Promise<boolean> {
+  if (!auth0TransactionExpired(attempt, now)) return false;
+  const db = await getDb();
+  const { count } = await db.attempt.updateMany({
+    where: { id: attempt.id, failureCode: null },
+    data: { failureCode: "auth0_transaction_expired", failureStep: "resumed" },
+  });
+  if (count === 1) Object.assign(attempt, { failureCode: "auth0_transaction_expired", failureStep: "resumed" });
+  await addEvent(attempt, "resumed", "error", {
+    code: "auth0_transaction_expired",
+    description: "Auth0's login transaction is older than one hour: not sent back to /continue; the person was asked to sign in again",
+  });
+  return true;
+}
+
+/** What the person reads instead of a way back (lib/flow/view's OutcomeText shape). */
+export function expiredTransactionText(attempt: Pick<Attempt, "status">) {
+  return {
+    title: "This sign-in has expired",
+    body:
+      "Auth0 ends a sign-in after one hour, so this one can no longer continue. Go back to the application and sign in again" +
+      (attempt.status === "verified" ? ": your verification is saved, so you will not have to verify again." : ".") +
+      " If it keeps happening, contact support with the reference code below.",
+    tone: "warn" as const,
+  };
+}
