@@ -33,7 +33,9 @@ export function staffAuth(): Auth0Client | null {
     signInReturnToPath: "/admin",
     authorizationParameters: { scope: "openid profile email" },
     session: { rolling: true, absoluteDuration: 12 * 3600, inactivityDuration: 3600 },
-    // Keep only what the portal needs from the ID token: who, and their roles.
+    // The portal calls no API with the staff access token: /auth/access-token would only hand it to page scripts.
+    enableAccessTokenEndpoint: false,
+    // Keep only what the portal needs from the ID token: who, whether Auth0 verified their email, and their roles.
     beforeSessionSaved: async (session) => {
       const u = session.user as Record<string, unknown>;
       const roles = Array.isArray(u[rolesClaim]) ? (u[rolesClaim] as unknown[]).filter((r): r is string => typeof r === "string") : [];
@@ -42,6 +44,7 @@ export function staffAuth(): Auth0Client | null {
         user: {
           sub: String(u.sub),
           email: typeof u.email === "string" ? u.email : undefined,
+          email_verified: u.email_verified === true,
           name: typeof u.name === "string" ? u.name : undefined,
           roles,
         },

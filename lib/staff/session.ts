@@ -3,8 +3,12 @@ import { staffAuth } from "./auth0";
 
 /**
  * Who is signed in to the admin pages, and with which role. Roles come from the
- * configured claim of the staff member's ID token (STAFF_ROLES_CLAIM); emails in
- * STAFF_ADMIN_EMAILS are admins too (for the first sign-in, before roles exist).
+ * configured claim of the staff member's ID token (STAFF_ROLES_CLAIM, put there by
+ * auth0/actions/staff-roles.js): exactly the Auth0 role names idv-admin and
+ * idv-support, nothing looser (a tenant's plain "admin" role means something else).
+ * Emails in STAFF_ADMIN_EMAILS are admins too (for the first sign-in, before roles
+ * exist), but only when Auth0 says the email is verified: anyone can sign up with an
+ * address they do not own.
  */
 
 export type Role = "admin" | "support";
@@ -17,12 +21,13 @@ export interface Staff {
   role: Role | null;
 }
 
-export const ROLE_NAMES: Record<string, Role> = { "idv-admin": "admin", admin: "admin", "idv-support": "support", support: "support" };
+/** The Auth0 role names that grant a portal role, exactly (case included). */
+export const ROLE_NAMES: Readonly<Record<string, Role>> = Object.freeze({ "idv-admin": "admin", "idv-support": "support" });
 
-export function roleOf(roles: readonly string[], email: string | null): Role | null {
-  const mapped = roles.map((r) => ROLE_NAMES[r.toLowerCase()]).filter(Boolean);
+export function roleOf(roles: readonly string[], email: string | null, emailVerified: boolean): Role | null {
+  const mapped = roles.filter((r) => Object.hasOwn(ROLE_NAMES, r)).map((r) => ROLE_NAMES[r]);
   if (mapped.includes("admin")) return "admin";
-  if (email && env().STAFF_ADMIN_EMAILS.includes(email.toLowerCase())) return "admin";
+  if (email && emailVerified && env().STAFF_ADMIN_EMAILS.includes(email.trim().toLowerCase())) return "admin";
   if (mapped.includes("support")) return "support";
   return null;
 }
@@ -42,7 +47,7 @@ export async function currentStaff(): Promise<Staff | null> {
   if (!auth) return null;
   const session = await auth.getSession();
   if (!session) return null;
-  const u = session.user as { sub: string; email?: string; name?: string; roles?: string[] };
+  const u = session.user as { sub: string; email?: string; email_verified?: boolean; name?: string; roles?: string[] };
   const email = u.email ?? null;
-  return { id: u.sub, email, name: u.name ?? null, role: roleOf(u.roles ?? [], email) };
+  return { id: u.sub, email, name: u.name ?? null, role: roleOf(u.roles ?? [], email, u.email_verified === true) };
 }
