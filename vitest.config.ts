@@ -4,7 +4,7 @@ import path from "node:path";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["lib/**/*.test.ts", "sandbox/**/*.test.ts", "auth0/**/*.test.ts", "app/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "sandbox/**/*.test.ts", "auth0/**/*.test.ts", "app/**/*.test.ts", "scripts/**/*.test.ts"],
     environment: "node",
     pool: "forks",
     testTimeout: 30_000,

@@ -38,65 +38,67 @@ test("an admin changes scopes, interval and an application's requirement; the ne
   system,
   shot,
 }) => {
-  await staffSignIn(page, system, "/admin/settings", "auth0|admin");
-  await shot("admin-settings");
+  try {
+    await staffSignIn(page, system, "/admin/settings", "auth0|admin");
+    await shot("admin-settings");
 
-  // Global settings: plain OAuth (no openid), interval 12 hours.
-  await page.locator('input[name="scopes"][value="openid"]').uncheck();
-  await page.getByLabel(/Re-verification interval/).fill("12");
-  await page.getByRole("button", { name: "Save settings" }).click();
-  await expect(page.getByText(/Saved\. The next login uses these settings/)).toBeVisible();
-  await shot("admin-settings-saved");
-  const { rows: settings } = await system.db.pool.query(`SELECT scopes, reverify_interval_hours FROM settings WHERE id = 1`);
-  expect(settings[0]).toEqual({ scopes: ["http://idmanagement.gov/ns/assurance/ial/2/aal/2"], reverify_interval_hours: 12 });
+    // Global settings: plain OAuth (no openid), interval 12 hours.
+    await page.locator('input[name="scopes"][value="openid"]').uncheck();
+    await page.getByLabel(/Re-verification interval/).fill("12");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect(page.getByText(/Saved\. The next login uses these settings/)).toBeVisible();
+    await shot("admin-settings-saved");
+    const { rows: settings } = await system.db.pool.query(`SELECT scopes, reverify_interval_hours FROM settings WHERE id = 1`);
+    expect(settings[0]).toEqual({ scopes: ["http://idmanagement.gov/ns/assurance/ial/2/aal/2"], reverify_interval_hours: 12 });
 
-  // The application "Sample App" becomes required on the portal's side.
-  await page.goto(`${system.portalUrl}/admin/applications/sample-app`);
-  await page.getByRole("checkbox", { name: /Verification required/ }).check();
-  await page.getByRole("button", { name: "Save application" }).click();
-  await expect(page.getByText("Saved.", { exact: true })).toBeVisible();
-  await shot("admin-application-saved");
+    // The application "Sample App" becomes required on the portal's side.
+    await page.goto(`${system.portalUrl}/admin/applications/sample-app`);
+    await page.getByRole("checkbox", { name: /Verification required/ }).check();
+    await page.getByRole("button", { name: "Save application" }).click();
+    await expect(page.getByText("Saved.", { exact: true })).toBeVisible();
+    await shot("admin-application-saved");
 
-  // A person logging in now: ID.me is asked for the new scopes…
-  const person = await browser.newContext();
-  const p = await person.newPage();
-  const user = "auth0|e2e-reverify";
-  await logIn(p, system, "sample-app", user);
-  await p.getByRole("button", { name: "Verify with ID.me" }).click();
-  await expect(p.getByText("http://idmanagement.gov/ns/assurance/ial/2/aal/2")).toBeVisible();
-  await expect(p.locator("code", { hasText: /^openid$/ })).toHaveCount(0);
-  // …and declining on a now-required application fails the login.
-  await p.locator('button[value="declines"]').click();
-  await p.getByRole("button", { name: /Back to/ }).click();
-  expect(await resultOf(p)).toBe("error");
-  await expect(p.getByTestId("error-description")).toHaveText("idv_verification_failed");
-  await shot("app-refused-after-settings");
-  await person.close();
+    // A person logging in now: ID.me is asked for the new scopes…
+    const person = await browser.newContext();
+    const p = await person.newPage();
+    const user = "auth0|e2e-reverify";
+    await logIn(p, system, "sample-app", user);
+    await p.getByRole("button", { name: "Verify with ID.me" }).click();
+    await expect(p.getByText("http://idmanagement.gov/ns/assurance/ial/2/aal/2")).toBeVisible();
+    await expect(p.locator("code", { hasText: /^openid$/ })).toHaveCount(0);
+    // …and declining on a now-required application fails the login.
+    await p.locator('button[value="declines"]').click();
+    await p.getByRole("button", { name: /Back to/ }).click();
+    expect(await resultOf(p)).toBe("error");
+    await expect(p.getByTestId("error-description")).toHaveText("idv_verification_failed");
+    await shot("app-refused-after-settings");
+    await person.close();
 
-  // Verifying now records a 12-hour expiry.
-  const again = await browser.newContext();
-  const q = await again.newPage();
-  await logIn(q, system, "sample-app", user);
-  await verifyAtIdme(q, "identity-verified", user);
-  expect(await resultOf(q)).toBe("signed-in");
-  const { rows } = await system.db.pool.query(`SELECT last_checked_at, expires_at FROM verification_record WHERE auth0_user_id = $1`, [
-    user,
-  ]);
-  expect(new Date(rows[0].expires_at).getTime() - new Date(rows[0].last_checked_at).getTime()).toBe(12 * 3_600_000);
-  await again.close();
+    // Verifying now records a 12-hour expiry.
+    const again = await browser.newContext();
+    const q = await again.newPage();
+    await logIn(q, system, "sample-app", user);
+    await verifyAtIdme(q, "identity-verified", user);
+    expect(await resultOf(q)).toBe("signed-in");
+    const { rows } = await system.db.pool.query(`SELECT last_checked_at, expires_at FROM verification_record WHERE auth0_user_id = $1`, [
+      user,
+    ]);
+    expect(new Date(rows[0].expires_at).getTime() - new Date(rows[0].last_checked_at).getTime()).toBe(12 * 3_600_000);
+    await again.close();
 
-  // The audit log shows both changes, by whom.
-  await page.goto(`${system.portalUrl}/admin/audit`);
-  await expect(page.getByTestId("audit-table")).toContainText("settings.update");
-  await expect(page.getByTestId("audit-table")).toContainText("application.update");
-  await expect(page.getByTestId("audit-table")).toContainText("admin@example.test");
-  await shot("admin-audit");
-
-  // Put the global settings back for the other journeys.
-  await system.db.pool.query(
-    `UPDATE settings SET scopes = '{openid,http://idmanagement.gov/ns/assurance/ial/2/aal/2}', reverify_interval_hours = 24 WHERE id = 1`,
-  );
-  await system.db.pool.query(`UPDATE application SET required = false WHERE client_id = 'sample-app'`);
+    // The audit log shows both changes, by whom.
+    await page.goto(`${system.portalUrl}/admin/audit`);
+    await expect(page.getByTestId("audit-table")).toContainText("settings.update");
+    await expect(page.getByTestId("audit-table")).toContainText("application.update");
+    await expect(page.getByTestId("audit-table")).toContainText("admin@example.test");
+    await shot("admin-audit");
+  } finally {
+    // Put the global settings back for the other journeys, whatever happened above.
+    await system.db.pool.query(
+      `UPDATE settings SET scopes = '{openid,http://idmanagement.gov/ns/assurance/ial/2/aal/2}', reverify_interval_hours = 24 WHERE id = 1`,
+    );
+    await system.db.pool.query(`UPDATE application SET required = false WHERE client_id = 'sample-app'`);
+  }
 });
 
 test("support finds a failed attempt by its reference code, but cannot open settings", async ({ page, browser, system, shot }) => {

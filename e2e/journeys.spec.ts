@@ -183,11 +183,14 @@ test("a refresh-token exchange on an IDV_REQUIRED application after the check ex
   await logIn(page, system, "sample-bank", user);
   await verifyAtIdme(page, "identity-verified", user);
   expect(await claim(page, STATUS)).toBe("valid");
+  // Three days later: the check is outside the portal's interval (which decides) and Auth0's expiry.
+  const old = new Date(Date.now() - 3 * 86_400_000);
   const meta = system.auth0.appMetadata(user);
   system.auth0.setAppMetadata(user, {
     ...meta,
-    id_verification: { ...(meta.id_verification as object), lastSuccessfulCheck: new Date(Date.now() - 3 * 86_400_000).toISOString() },
+    id_verification: { ...(meta.id_verification as object), lastSuccessfulCheck: old.toISOString() },
   });
+  await system.db.pool.query(`UPDATE verification_record SET last_checked_at = $2 WHERE auth0_user_id = $1`, [user, old]);
   const before = (await attempts(system, user)).length;
   await page.getByTestId("refresh").click();
   expect(await resultOf(page)).toBe("error");

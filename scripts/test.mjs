@@ -4,9 +4,13 @@
 //   3. a production build of the portal (the tests run it as it runs for real)
 //   4. Vitest (unit + integration), then Playwright (browser journeys)
 // Database: DATABASE_URL when set (CI: a fresh PostgreSQL database), else PGlite.
+// The counts come from this run's own reports (old ones are deleted first); failures
+// outside tests count, skipped tests are listed and fail the run (there should be none),
+// and a focused test (.only) is refused by both runners.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { playwrightCounts, vitestCounts } from "./test-report.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
@@ -21,6 +25,14 @@ function run(title, cmd, args, opts = {}) {
   }
 }
 
+function readReport(file) {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 if (!existsSync(path.join(root, "lib/db/generated/client.ts"))) run("prisma generate", process.execPath, ["scripts/prisma-generate.mjs"]);
 
 const hasE2E = existsSync(path.join(root, "e2e")) && existsSync(path.join(root, "playwright.config.ts"));
@@ -30,39 +42,35 @@ run("next build", bin("next"), ["build"]);
 
 mkdirSync(path.join(root, "test-results"), { recursive: true });
 const vitestReport = path.join(root, "test-results", "vitest.json");
+const pwReport = path.join(root, "test-results", "playwright.json");
+// Fresh reports only: a run that writes none must not be read as the previous run's.
+for (const file of [vitestReport, pwReport]) rmSync(file, { force: true });
+
+console.log("\n▶ Vitest (unit and integration)");
 const v = spawnSync(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`], {
   cwd: root,
   stdio: "inherit",
   env,
 });
-
-let passed = 0;
-let failed = 0;
-try {
-  const report = JSON.parse(readFileSync(vitestReport, "utf8"));
-  passed += report.numPassedTests;
-  failed += report.numFailedTests + (report.numTotalTestSuites && report.success === false && report.numFailedTests === 0 ? 1 : 0);
-} catch {
-  failed += 1;
-}
+const counts = [vitestCounts(readReport(vitestReport))];
 
 let e2eStatus = 0;
 if (hasE2E) {
-  const pwReport = path.join(root, "test-results", "playwright.json");
+  console.log("\n▶ Playwright (browser journeys)");
   const p = spawnSync(bin("playwright"), ["test"], {
     cwd: root,
     stdio: "inherit",
     env: { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: pwReport },
   });
   e2eStatus = p.status ?? 1;
-  try {
-    const report = JSON.parse(readFileSync(pwReport, "utf8"));
-    passed += report.stats.expected;
-    failed += report.stats.unexpected + report.stats.flaky;
-  } catch {
-    failed += 1;
-  }
+  counts.push(playwrightCounts(readReport(pwReport)));
 }
 
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(v.status !== 0 || e2eStatus !== 0 || failed > 0 ? 1 : 0);
+const passed = counts.reduce((n, c) => n + c.passed, 0);
+const failed = counts.reduce((n, c) => n + c.failed, 0);
+const skipped = counts.flatMap((c) => c.skipped);
+const problems = counts.flatMap((c) => c.problems);
+for (const p of problems) console.error(`✖ ${p}`);
+for (const s of skipped) console.error(`↷ skipped: ${s}`);
+console.log(`\n${passed} passed, ${failed} failed, ${skipped.length} skipped`);
+process.exit(v.status !== 0 || e2eStatus !== 0 || failed > 0 || skipped.length > 0 ? 1 : 0);
