@@ -395,17 +395,17 @@ describe("a whole login through the portal", () => {
     const ask = async (token: string) =>
       fetch(`${h.portal.url}/api/verification/status`, { headers: { authorization: `Bearer ${token}` } });
     const statusToken = await h.auth0Token({ sub, id: claims.sub, purpose: "status" }, { expiresIn: 60 });
-    expect(await (await ask(statusToken)).json()).toEqual({ status: "valid" });
+    expect(await (await ask(statusToken)).json()).toMatchObject({ status: "valid", required: false, id: claims.sub });
     // A login token is not a status token, and a wrong secret is refused.
     expect((await ask(await h.auth0Token({ sub }))).status).toBe(401);
     expect((await ask(await h.auth0Token({ sub, purpose: "status" }, { secret: "another-secret-entirely-x" }))).status).toBe(401);
 
     await h.db.pool.query(`UPDATE verification_record SET status = 'revoked', updated_at = now() WHERE auth0_user_id = $1`, [sub]);
-    expect(await (await ask(statusToken)).json()).toEqual({ status: "revoked" });
+    expect(await (await ask(statusToken)).json()).toMatchObject({ status: "revoked", required: false, id: claims.sub });
     const again = await arrive({ sub });
     expect(again.entry.url).toBe(`${h.portal.url}/id-verification/consent`);
     expect((await resumeFrom(again, (await verifyAs(again, "identity-verified")).back)).status).toBe("success");
-    expect(await (await ask(statusToken)).json()).toEqual({ status: "valid" });
+    expect(await (await ask(statusToken)).json()).toMatchObject({ status: "valid", required: false, id: claims.sub });
   });
 
   it("an application with a zero interval verifies every time", async () => {

@@ -217,7 +217,7 @@ export async function personView(auth0UserId: string, now: Date = new Date()): P
     attempts,
     olderAttempts: page.nextCursor,
     applications,
-    actionStatus: await statusFor(id, undefined),
+    actionStatus: await statusFor(id, undefined, now),
     lastSuccessfulCheck,
     nextDue: lastSuccessfulCheck && g.intervalHours > 0 ? new Date(lastSuccessfulCheck.getTime() + g.intervalHours * HOUR) : null,
     globalIntervalHours: g.intervalHours,

@@ -22,8 +22,8 @@ import { log } from "../log";
 export type PortalStatus = AccessStatus;
 
 /** The status word alone, for an application (undefined/null: the global settings). */
-export async function statusFor(auth0UserId: string, clientId?: string | null): Promise<PortalStatus> {
-  return (await accessFor(auth0UserId, clientId)).status;
+export async function statusFor(auth0UserId: string, clientId?: string | null, now?: Date): Promise<PortalStatus> {
+  return (await accessFor(auth0UserId, clientId, now)).status;
 }
 
 export async function verificationStatus(request: Request): Promise<Response> {
