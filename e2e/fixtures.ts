@@ -7,8 +7,9 @@ import { DEFAULT_USERS, DEMO_PASSWORD } from "../sandbox/auth0/tenant";
 
 /**
  * The whole system for browser journeys, started once per worker on a fresh
- * database: the Auth0 tenant stand-in with the repo's Action, the sample app,
- * the ID.me stand-in and the portal's production build.
+ * database: the Auth0 tenant stand-in running the repo's Login flow (the
+ * staff-roles Action, then the verification Action; sandbox/stack.ts), the sample
+ * app, the ID.me and IDPartner stand-ins and the portal's production build.
  */
 
 export const E2E_USERS = [
@@ -27,6 +28,7 @@ export const E2E_USERS = [
   "csp",
   "linked",
   "claimant",
+  "late",
 ].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,
