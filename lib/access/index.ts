@@ -51,6 +51,7 @@ export async function personRecords(personId: string): Promise<PersonRecord[]> {
       provider: true,
       status: true,
       policy: true,
+      policyKey: true,
       groups: true,
       lastClientId: true,
       lastCheckedAt: true,

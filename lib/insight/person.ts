@@ -1,8 +1,9 @@
 import { getDb } from "../db/client";
 import type { Policy, RecordStatus } from "../db/generated/client";
-import { policyKeyFor, policyLabel, verifiedGroups } from "../records";
+import { policyKeyFor, policyLabel } from "../records";
 import { applicationNames } from "../records/query";
 import { statusFor, type PortalStatus } from "../records/status";
+import { personRecords } from "../access";
 import { effectiveSettings, listApplications, type EffectiveSettings } from "../settings";
 import { explain } from "../support/explanations";
 import { listAttempts, type AttemptRow } from "./attempts";
@@ -154,28 +155,11 @@ export async function personView(auth0UserId: string, now: Date = new Date()): P
   if (!id || id.length > 320) return null;
   const db = await getDb();
   const person = await db.person.findUnique({ where: { auth0UserId: id }, select: { id: true, createdAt: true } });
-  const rows = person
-    ? await db.verificationRecord.findMany({
-        where: { personId: person.id },
-        select: {
-          id: true,
-          provider: true,
-          status: true,
-          policy: true,
-          policyKey: true,
-          groups: true,
-          lastClientId: true,
-          lastCheckedAt: true,
-          expiresAt: true,
-          updatedAt: true,
-        },
-        orderBy: [{ lastCheckedAt: "desc" }, { id: "desc" }],
-      })
-    : [];
+  // The same records the status endpoint decides on (lib/access).
+  const records = person ? await personRecords(person.id) : [];
   const page = await listAttempts({ auth0UserId: id }, { size: 50 });
   if (!person && !page.rows.length) return null;
 
-  const records: PersonRecord[] = rows.map((r) => ({ ...r, groups: verifiedGroups(r) }));
   const names = await applicationNames();
   const attempts: PersonAttempt[] = page.rows.map((a) => ({
     ...a,
