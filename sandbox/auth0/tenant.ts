@@ -96,7 +96,7 @@ export interface TenantOptions {
   clients?: TenantClient[];
   /** Default: DEFAULT_USERS. */
   users?: TenantUser[];
-  /** ID token claim carrying a user's roles; default "https://idv-portal/roles". */
+  /** The roles claim: the default flow's staff-roles ROLES_CLAIM, and a claim the stand-in emits; default "https://idv-portal/roles". */
   rolesClaim?: string;
   /**
    * More ID token claim names the Action may set, besides `<namespace>` + ACTION_CLAIM_SUFFIXES.
