@@ -115,14 +115,21 @@ describe("the status endpoint answers per Auth0 user", () => {
     // B holds A's check, as the old attack left it: Auth0 alone would let B in for a day.
     const planted = { id: personA, lastSuccessfulCheck: new Date().toISOString(), groups: [], provider: "idme", policy: "identity" };
     stack.auth0.setAppMetadata(B, { id_verification: planted });
-    page = await logIn(stack, new TestBrowser(), "sample-bank", B);
-    expect(page.url).toBe(`${stack.portalUrl}/id-verification/consent`);
-    expect(stack.auth0.appMetadata(B).id_verification).toEqual({ id: personA, groups: [], provider: "idme", policy: "identity" });
-
     // The same for an optional application: B is not "valid" there either.
-    stack.auth0.setAppMetadata(B, { id_verification: planted });
     const optional = await logIn(stack, new TestBrowser(), "sample-app", B);
     expect(optional.url).toBe(`${stack.portalUrl}/id-verification/consent`);
+    // The portal has no person for B: the check and A's id are forgotten.
+    expect(stack.auth0.appMetadata(B).id_verification).toEqual({ groups: [], provider: "idme", policy: "identity" });
+
+    // B is not locked out: B verifies with B's own ID.me account and gets B's own person id.
+    stack.auth0.setAppMetadata(B, { id_verification: planted });
+    const bB = new TestBrowser();
+    page = await logIn(stack, bB, "sample-bank", B);
+    expect(page.url).toBe(`${stack.portalUrl}/id-verification/consent`);
+    const own = await backToAuth0(bB, await verifyAtIdme(bB, page, "identity-verified", "bind-b"));
+    expect(appResult(own)).toEqual({ result: "signed-in", status: "valid" });
+    expect(testId(own, `claim-${NS}id`)).toBe(await personId(B));
+    expect(await personId(B)).not.toBe(personA);
 
     // A's own check still stands, and a revocation of it reaches A's next login.
     expect(appResult(await logIn(stack, new TestBrowser(), "sample-bank", A))).toEqual({ result: "signed-in", status: "valid" });

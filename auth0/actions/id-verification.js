@@ -9,11 +9,13 @@
  *   provider, re-verification interval and revocations); this Action asks it and acts on
  *   the answer:
  *   - On a login where the user holds a stored check (app_metadata, from an earlier run
- *     of this Action), and on every login that cannot show pages (refresh-token
- *     exchange, prompt=none, …), it asks the portal, server to server
+ *     of this Action) or a stored portal id, and on every login that cannot show pages
+ *     (refresh-token exchange, prompt=none, …), it asks the portal, server to server
  *     (GET <portal>/api/verification/status, see PORTAL STATUS below). "valid" lets the
  *     login go on with the verification claims; any other answer clears the stored
- *     check and sends the person to verify.
+ *     check and sends the person to verify. The stored id follows the portal's id for
+ *     this user (dropped when the portal has none), so a stale or foreign id is never
+ *     sent on.
  *   - Otherwise it sends the user to the portal
  *     (https://<portal>/id-verification?token=<signed token>&state=<Auth0 state>), and
  *     when the portal sends the user back to Auth0's /continue endpoint it reads the
@@ -325,6 +327,7 @@ function configurationProblem(api, required, problems) {
   if (required) api.access.deny(ERROR_CONFIGURATION);
 }
 
+/** Forgets the time and groups of a check the portal revoked (the reply to a redirect); keeps the id. */
 function clearCheck(api, stored) {
   const cleared = {};
   for (const key of Object.keys(stored)) {
@@ -366,10 +369,11 @@ async function portalStatus(api, settings, event, stored) {
       throw new Error("not a status answer");
     }
     const answer = { status: body.status, required: body.required, groups: normalizeGroups(body.groups) };
+    // The portal's id for THIS Auth0 user (absent when it has never seen them).
+    if (isNonEmptyString(body.id)) answer.id = body.id;
     if (body.status === "valid") {
       const last = typeof body.last_check === "string" ? Date.parse(body.last_check) : NaN;
-      if (!isNonEmptyString(body.id) || !Number.isFinite(last)) throw new Error("a valid answer without id or last_check");
-      answer.id = body.id;
+      if (!answer.id || !Number.isFinite(last)) throw new Error("a valid answer without id or last_check");
       answer.lastCheck = new Date(Math.min(last, Date.now())).toISOString();
     }
     return answer;
@@ -386,6 +390,23 @@ function refreshed(stored, answer) {
   record.lastSuccessfulCheck = answer.lastCheck;
   record.groups = answer.groups;
   return record;
+}
+
+/**
+ * What is left of the stored value when the portal does not let the person in: the
+ * check is dropped when `dropCheck`, and the id becomes the portal's id for this user
+ * (none when the portal has never seen them), so a stale or foreign id is not sent to
+ * the portal again and the reply's person id matches it.
+ */
+function alignedStored(stored, answer, dropCheck) {
+  const next = {};
+  for (const key of Object.keys(stored)) {
+    if (key === "id" || (dropCheck && (key === "lastSuccessfulCheck" || key === "groups"))) continue;
+    next[key] = stored[key];
+  }
+  if (dropCheck) next.groups = [];
+  if (answer.id) next.id = answer.id;
+  return next;
 }
 
 function sameCheck(a, b) {
@@ -416,8 +437,8 @@ exports.onExecutePostLogin = async (event, api) => {
   const canRedirect = typeof api.redirect.canRedirect === "function" ? api.redirect.canRedirect() : true;
   const holds = holdsCheck(stored, nowMs);
 
-  // A stored check, or a login that cannot be sent to the portal: the portal decides.
-  if (holds || !canRedirect) {
+  // A stored check (or a stored id), or a login that cannot be sent to the portal: the portal decides.
+  if (holds || (stored && isNonEmptyString(stored.id)) || !canRedirect) {
     const answer = await portalStatus(api, settings, event, stored);
     if (answer) {
       if (answer.required) required = true;
@@ -427,9 +448,13 @@ exports.onExecutePostLogin = async (event, api) => {
         setValidClaims(api, ns, record);
         return;
       }
-      // Revoked, expired, not valid for this application, or unknown to the portal:
-      // the stored check no longer stands.
-      if (answer.status !== "valid" && holds) stored = clearCheck(api, stored);
+      // Revoked, expired, not valid for this application, or unknown to the portal: the
+      // stored check no longer stands; and the id is the one the portal has for this user.
+      if (stored) {
+        const next = alignedStored(stored, answer, answer.status !== "valid" && holds);
+        if (JSON.stringify(next) !== JSON.stringify(stored)) api.user.setAppMetadata(METADATA_KEY, next);
+        stored = next;
+      }
     } else if (invalidReason(stored, settings.expiresInSeconds, group, nowMs) === null) {
       // The portal cannot be reached: Auth0's metadata and the stored check decide.
       setValidClaims(api, ns, stored);

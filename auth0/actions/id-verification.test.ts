@@ -236,7 +236,9 @@ describe("onExecutePostLogin: the portal decides whenever the Action holds a che
         for (const p of portals) {
           it(`required=${required}, ${c.stored}, canRedirect=${canRedirect}, portal ${p}`, async () => {
             if (p === "valid") portalSays(validAnswer());
-            else if (p !== "unreachable") portalSays({ status: p, required: false });
+            // "revoked": the portal knows the person; "none": it has never seen this user (no id).
+            else if (p === "revoked") portalSays({ status: p, required: false, id: PERSON });
+            else if (p === "none") portalSays({ status: p, required: false });
             const stored = c.make();
             const r = await runPostLogin(act, input({ required, stored, canRedirect }));
             expect(r.error).toBeNull();
@@ -261,11 +263,14 @@ describe("onExecutePostLogin: the portal decides whenever the Action holds a che
               expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "skipped" });
             }
 
-            // A check the portal no longer counts is cleared; otherwise app_metadata is untouched
+            // A check the portal no longer counts is cleared, and the id follows the portal's
+            // (none: the portal has never seen this user); otherwise app_metadata is untouched
             // (the valid answer repeats the stored check's id; its newer time is written).
             const meta = r.appMetadata["id_verification"] as Record<string, unknown> | undefined;
-            if (stored && (p === "none" || p === "revoked")) {
+            if (stored && p === "revoked") {
               expect(meta).toEqual({ id: PERSON, groups: [], provider: "idme", policy: "identity" });
+            } else if (stored && p === "none") {
+              expect(meta).toEqual({ groups: [], provider: "idme", policy: "identity" });
             } else if (p === "valid" && asks) {
               expect(meta).toMatchObject({ id: PERSON, lastSuccessfulCheck: validAnswer().last_check, groups: [] });
             } else {
@@ -316,7 +321,7 @@ describe("onExecutePostLogin: the portal decides whenever the Action holds a che
 
   for (const status of ["revoked", "expired", "not_verified", "none"]) {
     it(`"${status}": the stored check is cleared and the person verifies again (refresh: denied when required)`, async () => {
-      portalSays({ status, required: false });
+      portalSays({ status, required: false, id: PERSON });
       const r = await runPostLogin(act, input({ required: true, stored: storedCheck(60, { groups: ["military"] }) }));
       expect(r.idTokenClaims).toEqual({});
       expect(decodeJwt(tokenFrom(r))).toMatchObject({ id: PERSON, purpose: "verify" });
@@ -380,17 +385,35 @@ describe("onExecutePostLogin: the portal decides whenever the Action holds a che
     });
   }
 
-  it("a stored check without lastSuccessfulCheck, with a bad date, or from the future is not one: no status call", async () => {
-    for (const stored of [
-      { id: PERSON },
-      storedCheck(0, { lastSuccessfulCheck: "yesterday" }),
-      storedCheck(-3600),
-      storedCheck(10, { id: "" }),
-    ]) {
+  it("a stored check without lastSuccessfulCheck, with a bad date, or from the future is not one, even if the portal is down", async () => {
+    for (const stored of [{ id: PERSON }, storedCheck(0, { lastSuccessfulCheck: "yesterday" }), storedCheck(-3600)]) {
       const r = await runPostLogin(act, input({ stored }));
       expect(r.redirect).not.toBeNull();
+      expect(decodeJwt(tokenFrom(r)).id).toBe(PERSON);
     }
-    expect(portal.calls).toEqual([]);
+    // Each held the portal's id: the portal was asked about it.
+    expect(portal.calls).toHaveLength(3);
+    // Without an id there is nothing to ask about on an interactive login.
+    expect((await runPostLogin(act, input({ stored: storedCheck(10, { id: "" }) }))).redirect).not.toBeNull();
+    expect(portal.calls).toHaveLength(3);
+  });
+
+  it("the stored id follows the portal's id for this user: a foreign one is replaced, one the portal does not know is dropped", async () => {
+    // A check carrying another person's id (as a reply made for another login once left it).
+    const foreign = storedCheck(60, { id: "prs_SOMEONE_ELSE" });
+    portalSays({ status: "not_verified", required: false, id: PERSON });
+    const replaced = await runPostLogin(act, input({ required: true, stored: foreign }));
+    expect(replaced.appMetadata["id_verification"]).toEqual({ id: PERSON, groups: [], provider: "idme", policy: "identity" });
+    expect(decodeJwt(tokenFrom(replaced)).id).toBe(PERSON);
+
+    portalSays({ status: "none", required: false });
+    const dropped = await runPostLogin(act, input({ required: true, stored: foreign }));
+    expect(dropped.appMetadata["id_verification"]).toEqual({ groups: [], provider: "idme", policy: "identity" });
+    expect(decodeJwt(tokenFrom(dropped))).not.toHaveProperty("id");
+
+    // The reply for this user then names the id the Action now holds, and is accepted.
+    const stored = dropped.appMetadata["id_verification"] as Record<string, unknown>;
+    expectValidClaims(await runContinuePostLogin(act, input({ required: true, stored, token: await portalAnswer("success") })));
   });
 });
 
@@ -476,7 +499,7 @@ describe("onExecutePostLogin: settings", () => {
 
 describe("onExecutePostLogin: the redirect to the portal", () => {
   it("from a plain host: https://<host>/id-verification?token=…&state=…, token as the portal expects", async () => {
-    portalSays({ status: "expired", required: true });
+    portalSays({ status: "expired", required: true, id: PERSON });
     const before = Math.floor(Date.now() / 1000);
     const r = await runPostLogin(act, input({ required: true, stored: storedCheck(EXPIRES * 2) }));
     const url = new URL(r.redirect!.url);
@@ -728,10 +751,9 @@ describe("revoked", () => {
     expect(opt.idTokenClaims).toEqual({ [`${NS}status`]: "revoked" });
     expect(opt.appMetadata["id_verification"]).not.toHaveProperty("lastSuccessfulCheck");
 
-    // The next login is no longer one with a check: back to the portal, with the same id, no status call.
+    // The next login is no longer one with a check: back to the portal, with the same id.
     const next = await runPostLogin(act, input({ stored: opt.appMetadata["id_verification"] as Record<string, unknown> }));
     expect(decodeJwt(tokenFrom(next))).toMatchObject({ id: PERSON });
-    expect(portal.calls).toEqual([]);
   });
 
   it("with nothing stored, nothing is written", async () => {
