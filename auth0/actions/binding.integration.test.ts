@@ -195,7 +195,7 @@ describe("Auth0's one-hour login transaction", () => {
     const b2 = new TestBrowser();
     const back = await logIn(stack, b2, "sample-bank", D);
     const form = continueForm(back);
-    expect(form, back.url).toBeTruthy();
+    expect(form, `${back.url}: ${text(back)}`).toBeTruthy();
     expect(decodeJwt(form!.token)).toMatchObject({ status: "success", auth0_user_id: D, sub: await personId(D) });
     expect(appResult(await backToAuth0(b2, back))).toEqual({ result: "signed-in", status: "valid" });
   });

@@ -114,7 +114,8 @@
  *     iss = Auth0 domain, sub = Auth0 user id, iat, exp (and ip, added by Auth0), plus
  *     purpose "verify", client_id (this application's client id), app (its name),
  *     required (true when IDV_REQUIRED=true or the portal said so), id (the portal's id
- *     from a previous check, when known) and hint: the account being verified, masked
+ *     from a previous check, when known), jti (random: each login's token is its own, as
+ *     the portal accepts a token once) and hint: the account being verified, masked
  *     (e.g. "al•••@example.com": the first one or two characters of the email's local
  *     part, the domain kept; or the username masked), so the person sees on the
  *     portal's page which account they verify, and no personal data is in the URL.
@@ -255,6 +256,13 @@ function accountHint(user) {
   const username = user && user.username;
   if (isNonEmptyString(username)) return mask(username.trim());
   return undefined;
+}
+
+/** A random id (the Actions runtime has the Web Crypto global). */
+function uniqueId() {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID();
+  return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
 }
 
 // ---------------------------------------------------------------------------
@@ -478,6 +486,9 @@ exports.onExecutePostLogin = async (event, api) => {
       required,
       id: stored && isNonEmptyString(stored.id) ? stored.id : undefined,
       hint: accountHint(event.user),
+      // Unique per login: the portal accepts each token once, and two logins of one user to one
+      // application within the same second would otherwise make the very same token.
+      jti: uniqueId(),
     },
   });
   api.redirect.sendUserTo(settings.portalOrigin + PORTAL_PATH, { query: { [TOKEN_PARAMETER]: token } });

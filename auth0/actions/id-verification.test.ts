@@ -522,7 +522,9 @@ describe("onExecutePostLogin: the redirect to the portal", () => {
       required: true,
       id: PERSON,
       hint: "pe•••@example.com",
+      jti: claims.jti,
     });
+    expect(claims.jti).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(claims.exp! - claims.iat!).toBe(600);
     expect(Math.abs(claims.exp! - (before + 600))).toBeLessThanOrEqual(2);
 
@@ -552,6 +554,15 @@ describe("onExecutePostLogin: the redirect to the portal", () => {
       expect(url.pathname).toBe("/id-verification");
       expect(url.origin).toBe(PORTAL_DOMAIN.startsWith("http:") ? "http://127.0.0.1:3000" : "https://verify.example.com");
     }
+  });
+
+  it("two logins in the same second get different tokens (the portal accepts each token once)", async () => {
+    const now = new Date();
+    const i = { ...input(), now };
+    const one = tokenFrom(await runPostLogin(act, i));
+    const two = tokenFrom(await runPostLogin(act, i));
+    expect(decodeJwt(one).iat).toBe(decodeJwt(two).iat);
+    expect(one).not.toBe(two);
   });
 
   it("never verified: no id in the token; not required: required=false", async () => {
