@@ -66,6 +66,8 @@ export async function startPortal(
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
+        // The portal runs in the test's time zone (CI: America/Los_Angeles), so a time-zone bug fails.
+        ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
         NODE_ENV: mode === "start" ? "production" : "development",
         NEXT_TELEMETRY_DISABLED: "1",
         PORT: String(port),
