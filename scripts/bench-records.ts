@@ -6,10 +6,10 @@
  * Seeds `count` records (scripts/seed-records.ts; skipped when the table
  * already holds that many), then runs each common query of the records list,
  * record page and attempt lookup: one warm-up and `runs` timed runs through
- * the portal's own code (lib/records/query.ts over Prisma), and prints the
+ * the portal's own code (lib/records/list.ts over Prisma), and prints the
  * median and worst in milliseconds, the rows returned, and what EXPLAIN says
  * (the indexes used; "SEQ SCAN" when a table is read whole). `--facets-index`
- * creates the index proposed in lib/records/query.ts (FACETS_INDEX_DDL) first,
+ * creates the index proposed in lib/records/planner.ts (FACETS_INDEX_DDL) first,
  * `--no-facets-index` drops it, to compare.
  */
 import pg from "pg";
@@ -76,7 +76,7 @@ async function main() {
   const seeded = await seedRecords({ url, count, emailLookup: await portalEmailLookup() });
   if (!seeded.skipped) console.log(`Seeded in ${(seeded.ms / 1000).toFixed(1)} s.`);
 
-  const q = await import("../lib/records/query");
+  const q = await import("../lib/records");
   const { getDb } = await import("../lib/db/client");
   const db = await getDb();
   const client = new pg.Client({ connectionString: url });
@@ -116,7 +116,7 @@ async function main() {
   } as const;
   const allFirst = await q.listRecords(allFilters);
 
-  type Case = { name: string; filter: import("../lib/records/query").RecordFilter; page?: import("../lib/records/query").PageRequest };
+  type Case = { name: string; filter: import("../lib/records").RecordFilter; page?: import("../lib/records").PageRequest };
   const cases: Case[] = [
     { name: "no filter (page 1)", filter: {} },
     { name: "page 2 via cursor", filter: {}, page: { cursor: first.nextCursor } },
@@ -183,9 +183,9 @@ async function main() {
 
   for (const c of cases) {
     const { ms, out } = await time(() => q.listRecords(c.filter, c.page ?? {}));
-    const page = out as import("../lib/records/query").RecordPage;
+    const page = out as import("../lib/records").RecordPage;
     // EXPLAIN every query the page ran (the window query, then the sorted one when the window did not fill the page).
-    const modes: import("../lib/records/query").ListQueryMode[] =
+    const modes: import("../lib/records").ListQueryMode[] =
       page.strategy === "direct" ? ["direct"] : page.strategy === "window" ? ["window"] : ["window", "sorted"];
     const plans = [];
     const lead = await q.chooseLead(c.filter);

@@ -1,6 +1,7 @@
 import { getDb } from "../db/client";
 import { Prisma, type AttemptStatus, type Policy } from "../db/generated/client";
-import { decodeKey, encodeKey, ts, utc } from "./sql";
+import { decodeKeyset, encodeKeyset, olderThan } from "../db/keyset";
+import { ts, utc } from "../db/sql";
 
 /**
  * Attempts as lists: the attempts of one failure cause (failures view) and the
@@ -101,10 +102,9 @@ export async function listAttempts(filter: AttemptFilter, page: { cursor?: strin
   const size = Math.min(MAX_ATTEMPT_PAGE, Math.max(1, Math.trunc(page.size ?? 50)));
   const conds = attemptConditions(filter);
   if (page.cursor) {
-    const key = decodeKey(page.cursor);
+    const key = decodeKeyset(page.cursor);
     if (!key) throw new InvalidAttemptCursorError();
-    conds.push(Prisma.sql`a.created_at <= ${ts(key.at)}`);
-    conds.push(Prisma.sql`(a.created_at, a.id) < (${ts(key.at)}, ${key.id})`);
+    conds.push(...olderThan("a.created_at", "a.id", key));
   }
   const where = conds.length ? Prisma.sql`WHERE ${Prisma.join(conds, " AND ")}` : Prisma.empty;
   const db = await getDb();
@@ -117,5 +117,5 @@ export async function listAttempts(filter: AttemptFilter, page: { cursor?: strin
     LIMIT ${size + 1}`);
   const rows: AttemptRow[] = raw.slice(0, size).map((r) => ({ ...r, createdAt: utc(r.createdAt), updatedAt: utc(r.updatedAt) }));
   const last = rows.at(-1);
-  return { rows, nextCursor: raw.length > size && last ? encodeKey(last.createdAt, last.id) : null };
+  return { rows, nextCursor: raw.length > size && last ? encodeKeyset(last.createdAt, last.id) : null };
 }

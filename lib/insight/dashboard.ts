@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import { Prisma, type Policy } from "../db/generated/client";
-import { applicationNames } from "../records/query";
+import { applicationNames } from "../records";
 import { attemptConditions } from "./attempts";
 import type { InsightRange } from "./range";
 import { bucketKey, num, numOrNull } from "./sql";

@@ -2,7 +2,7 @@ import { getDb } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { FAILURES, isFailureCode } from "../flow/states";
 import { explain, type Explanation } from "../support/explanations";
-import { applicationNames } from "../records/query";
+import { applicationNames } from "../records";
 import { FAILED_STATUSES, NONE, attemptConditions, type AttemptFilter } from "./attempts";
 import { previousRange, type InsightRange } from "./range";
 import { bucketKey, num } from "./sql";

@@ -1,7 +1,6 @@
 import { getDb } from "../db/client";
 import type { Policy, RecordStatus } from "../db/generated/client";
-import { policyKeyFor, policyLabel } from "../records";
-import { applicationNames } from "../records/query";
+import { policyKeyFor, policyLabel, applicationNames } from "../records";
 import { statusFor, type PortalStatus } from "../records/status";
 import { personRecords } from "../access";
 import { effectiveSettings, listApplications, type EffectiveSettings } from "../settings";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bucketIndex, bucketLabel, bucketTitle, parseRange, previousRange, rangeFor } from "./range";
 import { headline, spikeOf } from "./failures";
 import { fmtDuration, fmtPercent } from "./dashboard";
-import { decodeKey, encodeKey } from "./sql";
+import { decodeKeyset as decodeKey, encodeKeyset as encodeKey } from "../db/keyset";
 
 /** The pure parts of the insight pages: ranges and buckets, spikes, headlines, formatting, cursors. */
 

@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import type { AttemptStatus, RecordStatus } from "../db/generated/client";
-import { LINKED_ELSEWHERE } from "./query";
+import { LINKED_ELSEWHERE } from "./detail";
 
 /**
  * One provider identity (an ID.me or IDPartner account) as support sees it when

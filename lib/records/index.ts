@@ -172,3 +172,11 @@ export function openPersonalData(record: Pick<VerificationRecord, "id" | "attrib
     idTokenClaims: record.idTokenEnc ? openJson<Record<string, unknown>>(record.idTokenEnc, key, aad(record.id, "id_token_claims")) : null,
   };
 }
+
+// The read side for the admin pages, one concern per file: the list and how it is
+// planned, attempts, one record, and the pages' small look-ups.
+export * from "./list";
+export * from "./planner";
+export * from "./attempts";
+export * from "./detail";
+export * from "./lookup";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Tx } from "../db/client";
 import { identityHref } from "../insight/links";
 import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
-import { LINKED_ELSEWHERE } from "./query";
+import { LINKED_ELSEWHERE } from "./detail";
 
 /**
  * Support resolves a provider identity linked to the wrong Auth0 user (a

@@ -122,7 +122,7 @@ describe("a failed community check after a verified identity", () => {
   });
 
   it("the records list, the person view and the CSV export show each policy's fact", async () => {
-    const { listRecords } = await import("./query");
+    const { listRecords } = await import("./index");
     const page = await listRecords({ q: sub });
     expect(page.rows.map((r) => [r.policyKey, r.status]).sort()).toEqual([
       ["community:military", "not_verified"],

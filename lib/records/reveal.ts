@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { log } from "../log";
 import { ActionFailure, staffFormAction } from "../staff/guard";
-import { openRecordPersonalData } from "./query";
+import { openRecordPersonalData } from "./detail";
 
 /**
  * "Reveal personal data" on a record page: opens the sealed userinfo answer,

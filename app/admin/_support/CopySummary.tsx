@@ -1,7 +1,7 @@
 import type { Role } from "@/lib/staff/session";
 import { attemptSummary, type SummaryAttempt, type SummaryEvent } from "@/lib/support/summary";
 import { explain } from "@/lib/support/explanations";
-import { applicationNames } from "@/lib/records/query";
+import { applicationNames } from "@/lib/records";
 import { CopySummaryButton } from "./CopySummaryButton";
 
 /**
@@ -10,7 +10,7 @@ import { CopySummaryButton } from "./CopySummaryButton";
  *
  *   <CopySummary attempt={attempt} role={staff.role} />
  *
- * `attempt` is what lib/records/query's findAttemptByReference returns (or
+ * `attempt` is what lib/records' findAttemptByReference returns (or
  * any object with those fields and `events`); only whitelisted fields are read.
  */
 export async function CopySummary({ attempt, role }: { attempt: SummaryAttempt & { events: readonly SummaryEvent[] }; role: Role }) {

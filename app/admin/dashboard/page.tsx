@@ -5,7 +5,7 @@ import { NONE } from "@/lib/insight/attempts";
 import { OUTCOME_COLORS } from "@/lib/insight/chart";
 import { RANGE_LABELS, bucketTitle, parseRange, type RangeKey } from "@/lib/insight/range";
 import { query } from "@/lib/insight/links";
-import { applicationNames } from "@/lib/records/query";
+import { applicationNames } from "@/lib/records";
 import { Card, PageHeader, btn, input } from "../_ui/kit";
 import { CellBar, LineChart, StackedBarChart } from "../_support/charts";
 import { RangeNav, Stat } from "../_support/RangeNav";

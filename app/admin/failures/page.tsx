@@ -5,7 +5,7 @@ import { InvalidAttemptCursorError, NONE, listAttempts } from "@/lib/insight/att
 import { RANGE_LABELS, bucketTitle, parseRange, type RangeKey } from "@/lib/insight/range";
 import { OTHER_COLOR, SERIES_COLORS } from "@/lib/insight/chart";
 import { attemptHref, personHref, query } from "@/lib/insight/links";
-import { applicationNames, recordProviders } from "@/lib/records/query";
+import { applicationNames, recordProviders } from "@/lib/records";
 import { explain } from "@/lib/support/explanations";
 import { Badge, Card, PageHeader, btn, fmtDate, input } from "../_ui/kit";
 import { CellBar, Sparkline, StackedBarChart } from "../_support/charts";

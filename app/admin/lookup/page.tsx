@@ -2,7 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { guardPage } from "@/lib/staff/guard";
-import { resolveLookup } from "@/lib/records/query";
+import { resolveLookup } from "@/lib/records";
 import { PageHeader } from "../_ui/kit";
 import { LookupForm } from "./lookup-form";
 

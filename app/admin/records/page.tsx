@@ -7,16 +7,14 @@ import {
   RECORD_STATUSES,
   applicationNames,
   listRecords,
-  parseRecordSearch,
+  policyLabel,
   recordProviders,
-  recordSearchQuery,
   type RecordPage,
   type RecordRow,
-  type RecordSearch,
-} from "@/lib/records/query";
+} from "@/lib/records";
+import { parseRecordSearch, recordSearchQuery, type RecordSearch } from "./search";
 import { Badge, PageHeader, btn, fmtDate, input } from "../_ui/kit";
 import { exportHref } from "@/lib/insight/links";
-import { policyLabel } from "@/lib/records";
 
 export const metadata: Metadata = { title: "Records" };
 

@@ -3,7 +3,7 @@ import { notFound, redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { guardPage } from "@/lib/staff/guard";
 import { normalizeReferenceCode } from "@/lib/flow/reference";
-import { applicationNames, findAttemptByReference } from "@/lib/records/query";
+import { applicationNames, findAttemptByReference } from "@/lib/records";
 import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
 import { Facts, Mono, Timeline, failureEvent, stepLabel } from "../_components/attempt-parts";
 import { explain } from "@/lib/support/explanations";

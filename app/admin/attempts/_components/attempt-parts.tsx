@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { AttemptSummary, TimelineEvent } from "@/lib/records/query";
+import type { AttemptSummary, TimelineEvent } from "@/lib/records";
 import { Badge, fmtDate } from "../../_ui/kit";
 
 /** Pieces shared by the attempt page and the record page (server components). */

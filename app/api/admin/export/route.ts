@@ -1,4 +1,5 @@
-import { exportFileName, exportStream, parseExport } from "@/lib/insight/export";
+import { exportFileName, exportStream } from "@/lib/insight/export";
+import { parseExport } from "./parse";
 import { log } from "@/lib/log";
 import { staffRoute } from "@/lib/staff/guard";
 

@@ -13,7 +13,7 @@ import { fixturePolicyKey, linkIdentities } from "../../sandbox/harness/records"
 
 let db: TestDatabase;
 let transaction: typeof import("../db/client").transaction;
-let q: typeof import("./query");
+let q: typeof import("./index") & typeof import("../../app/admin/records/search");
 let records: typeof import("./index");
 let mask: typeof import("./mask");
 let reveal: typeof import("./reveal");
@@ -79,11 +79,11 @@ const expected = (pred: (f: Fixture) => boolean) =>
     .sort(order)
     .map((f) => f.id);
 
-async function allPages(filter: import("./query").RecordFilter, size: number) {
+async function allPages(filter: import("./index").RecordFilter, size: number) {
   const out: string[] = [];
   let cursor: string | null = null;
   for (let n = 0; n < 1000; n++) {
-    const page: import("./query").RecordPage = await q.listRecords(filter, { cursor, size });
+    const page: import("./index").RecordPage = await q.listRecords(filter, { cursor, size });
     expect(page.rows.length).toBeLessThanOrEqual(size);
     out.push(...ids(page.rows));
     if (!page.nextCursor) break;
@@ -113,7 +113,7 @@ beforeAll(async () => {
     IDV_SILENT: "1",
   });
   if (db.poolMax) process.env.DATABASE_POOL_MAX = String(db.poolMax);
-  q = await import("./query");
+  q = { ...(await import("./index")), ...(await import("../../app/admin/records/search")) };
   records = await import("./index");
   mask = await import("./mask");
   reveal = await import("./reveal");
@@ -328,7 +328,7 @@ describe("listRecords: how pages are read", () => {
   });
 
   it("when the window does not fill the page, the filters' indexes are used: same rows, same pages", async () => {
-    const filters: import("./query").RecordFilter[] = [
+    const filters: import("./index").RecordFilter[] = [
       { group: "student" },
       { group: "military", status: "revoked" },
       { status: "not_verified", group: "military" }, // a contradiction: nothing
@@ -341,7 +341,7 @@ describe("listRecords: how pages are read", () => {
       const strategies = new Set<string>();
       let cursor: string | null = null;
       for (let n = 0; n < 200; n++) {
-        const page: import("./query").RecordPage = await q.listRecords({ ...filter, ...since2026 }, { cursor, size: 3 }, { window: 4 });
+        const page: import("./index").RecordPage = await q.listRecords({ ...filter, ...since2026 }, { cursor, size: 3 }, { window: 4 });
         strategies.add(page.strategy);
         got.push(...ids(page.rows));
         if (!page.nextCursor) break;
@@ -356,13 +356,13 @@ describe("listRecords: how pages are read", () => {
     const { getDb } = await import("../db/client");
     const prisma = await getDb();
     const run = async (
-      mode: import("./query").ListQueryMode,
-      filter: import("./query").RecordFilter,
+      mode: import("./index").ListQueryMode,
+      filter: import("./index").RecordFilter,
       cursor?: string,
-      lead?: import("./query").LeadFilter,
+      lead?: import("./index").LeadFilter,
     ) => ids(await prisma.$queryRaw<{ id: string }[]>(q.buildListQuery({ ...filter, ...since2026 }, { size: 20, cursor }, mode, { lead })));
     const cursor = (await q.listRecords(since2026, { size: 10 })).nextCursor!;
-    const filters: import("./query").RecordFilter[] = [
+    const filters: import("./index").RecordFilter[] = [
       {},
       { group: "military" },
       { status: "verified", application: "app-shop" },
@@ -391,7 +391,7 @@ describe("listRecords: how pages are read", () => {
     try {
       expect(await q.hasFacetsIndex()).toBe(true);
       const cursor = (await q.listRecords(since2026, { size: 10 })).nextCursor!;
-      const filters: import("./query").RecordFilter[] = [
+      const filters: import("./index").RecordFilter[] = [
         { group: "military" },
         { group: "student", policy: "community" },
         { status: "not_verified", group: "military" },
@@ -401,7 +401,7 @@ describe("listRecords: how pages are read", () => {
       ];
       for (const filter of filters) {
         for (const c of [undefined, cursor]) {
-          const sql = (facets: boolean, mode: import("./query").ListQueryMode) =>
+          const sql = (facets: boolean, mode: import("./index").ListQueryMode) =>
             q.buildListQuery({ ...filter, ...since2026 }, { size: 20, cursor: c }, mode, { facets });
           const direct = ids(await prisma.$queryRaw<{ id: string }[]>(sql(false, "direct")));
           expect(ids(await prisma.$queryRaw<{ id: string }[]>(sql(true, "sorted"))), JSON.stringify(filter)).toEqual(direct);
@@ -411,7 +411,7 @@ describe("listRecords: how pages are read", () => {
         const got: string[] = [];
         let next: string | null = null;
         do {
-          const page: import("./query").RecordPage = await q.listRecords(
+          const page: import("./index").RecordPage = await q.listRecords(
             { ...filter, ...since2026 },
             { cursor: next, size: 4 },
             { window: 2 },
@@ -451,7 +451,7 @@ describe("listRecords: how pages are read", () => {
 });
 
 describe("listRecords: search", () => {
-  const one = async (term: string, extra: import("./query").RecordFilter = {}) => ids((await q.listRecords({ q: term, ...extra })).rows);
+  const one = async (term: string, extra: import("./index").RecordFilter = {}) => ids((await q.listRecords({ q: term, ...extra })).rows);
 
   it("by email, through the keyed hash (any case, surrounding spaces)", async () => {
     expect(await one("person20@example.test")).toEqual(["rec_0020"]);
