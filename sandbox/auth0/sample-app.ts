@@ -15,12 +15,12 @@
  * Run directly:  tsx sandbox/auth0/sample-app.ts --port 3001 --tenant-url http://127.0.0.1:4000
  */
 import { randomBytes } from "node:crypto";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import * as oidc from "openid-client";
 import { DEFAULT_CLAIM_NAMESPACE } from "./tenant";
-import { esc, isMain, readBody, sendHtml } from "../shared/http";
+import { esc, isMain, listenFirst, readBody, sendHtml } from "../shared/http";
+import { serveUntilSignal } from "../shared/cli";
 import { SAMPLE_APP_CALLBACK_PATH, SAMPLE_CLIENT_IDS, defaultClients } from "./tenant-data";
 
 export interface SampleAppClient {
@@ -73,19 +73,8 @@ export async function startSampleApp(opts: SampleAppOptions): Promise<SampleApp>
   const tenantUrl = new URL(opts.tenantUrl.replace(/\/*$/, "/"));
   const clients = new Map(opts.clients.map((c) => [c.client_id, c]));
 
-  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
-  const server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listenFirst(opts.port, host);
+  const { port } = server;
   // Announced as localhost, like the tenant stand-in, so the whole demo is one site for cookies.
   const url = `http://${host === "0.0.0.0" || host === "::" || host === "127.0.0.1" ? "localhost" : host}:${port}`;
 
@@ -110,26 +99,13 @@ export async function startSampleApp(opts: SampleAppOptions): Promise<SampleApp>
     },
   };
 
-  handler = (req, res) => {
-    route(app, req, res).catch((err: unknown) => {
-      console.error("[sample-app] request failed:", err instanceof Error ? err.message : String(err));
-      if (!res.headersSent) sendHtml(res, 500, page("Error", "<h1>Something went wrong</h1><p>See the sample app's log.</p>"));
-      else res.destroy();
-    });
-  };
+  server.serve(
+    "sample-app",
+    (req, res) => route(app, req, res),
+    (res) => sendHtml(res, 500, page("Error", "<h1>Something went wrong</h1><p>See the sample app's log.</p>")),
+  );
 
-  let closed = false;
-  return {
-    url,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
-  };
+  return { url, close: server.close };
 }
 
 interface AppState {
@@ -450,13 +426,5 @@ if (isMain(import.meta.url)) {
     .filter((c) => sampleIds.has(c.client_id))
     .map(({ client_id, client_secret, name }) => ({ client_id, client_secret, name }));
   const app = await startSampleApp({ port, host, tenantUrl, clients });
-  console.log(`Sample app listening at ${app.url} (tenant: ${tenantUrl})`);
-  const stop = () => {
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  serveUntilSignal("Sample app", [`Sample app listening at ${app.url} (tenant: ${tenantUrl})`], app.close);
 }

@@ -14,10 +14,9 @@
  * Run directly:  tsx sandbox/idme/server.ts --port 4011
  */
 import { randomBytes } from "node:crypto";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
-import Provider, { errors, interactionPolicy, type ClientLike, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { SignJWT, type CryptoKey, type JWK } from "jose";
+import Provider, { errors, type ClientLike, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
 import {
   ATTRIBUTE_HANDLES,
@@ -31,8 +30,9 @@ import {
   statusFor,
   type Persona,
 } from "./personas";
-import { esc, isMain, isRecord, readBody, sendHtml, sendJson, sendRaw } from "../shared/http";
-import { nonNegativeInt, standinCli } from "../shared/cli";
+import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, sendRaw, stripCookie, urlHost } from "../shared/http";
+import { nonNegativeInt, serveUntilSignal, standinCli } from "../shared/cli";
+import { askEveryTime, errorPage, signingKey } from "../shared/oidc";
 
 export interface StandinClient {
   client_id: string;
@@ -91,27 +91,12 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
   const clients = opts.clients?.length ? opts.clients : [DEFAULT_CLIENT];
   const slowMs = opts.slowMs ?? 20_000;
 
-  // Listen first (port 0 = random), so the issuer can carry the real port.
-  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
-  const server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listenFirst(opts.port, host);
+  const { port } = server;
   const url = (opts.publicUrl ?? `http://${urlHost(host)}:${port}`).replace(/\/+$/, "");
   const issuer = `${url}/oidc`;
 
-  // One RSA signing key per start.
-  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const kid = `idme-standin-${randomBytes(6).toString("hex")}`;
-  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" };
+  const { privateKey, kid, privateJwk } = await signingKey("idme-standin");
 
   const provider = new Provider(issuer, buildConfiguration(clients, privateJwk));
   provider.on("server_error", (_ctx: unknown, err: unknown) => {
@@ -136,13 +121,11 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
   const providerCallback = provider.callback();
   const ctx: HandlerContext = { provider, issuer, privateKey, kid, slowMs, delay, isClosed: () => closed };
 
-  handler = (req, res) => {
-    route(ctx, providerCallback, req, res).catch((err: unknown) => {
-      console.error("[idme-standin] request failed:", err instanceof Error ? err.message : String(err));
-      if (!res.headersSent) sendJson(res, 500, { error: "server_error", error_description: "internal error" });
-      else res.destroy();
-    });
-  };
+  server.serve(
+    "idme-standin",
+    (req, res) => route(ctx, providerCallback, req, res),
+    (res) => sendJson(res, 500, { error: "server_error", error_description: "internal error" }),
+  );
 
   return {
     url,
@@ -151,17 +134,9 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
       if (closed) return;
       closed = true;
       for (const done of [...pending]) done();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.close();
     },
   };
-}
-
-function urlHost(host: string): string {
-  if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
-  return host.includes(":") ? `[${host}]` : host;
 }
 
 // ---------------------------------------------------------------------------
@@ -170,17 +145,7 @@ function urlHost(host: string): string {
 function buildConfiguration(clients: StandinClient[], privateJwk: JWK): Configuration {
   const supported = new Set(SUPPORTED_SCOPES);
 
-  // The stand-in asks for a persona on every authorization request (no SSO session reuse).
-  const policy = interactionPolicy.base();
-  policy
-    .get("login")
-    ?.checks.add(
-      new interactionPolicy.Check(
-        "idme_standin_pick_persona",
-        "the ID.me stand-in asks for a persona on every request",
-        (ctx) => !ctx.oidc?.result?.login,
-      ),
-    );
+  const policy = askEveryTime("idme_standin_pick_persona", "the ID.me stand-in asks for a persona on every request");
 
   return {
     // Per-instance store: instances in one process do not see each other's tokens.
@@ -272,15 +237,7 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK): Configur
       Grant: REFRESH_TOKEN_TTL,
     },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
-    renderError: (ctx, out) => {
-      ctx.type = "html";
-      ctx.body = page(
-        "Error",
-        `<h2>Something went wrong</h2>${Object.entries(out)
-          .map(([k, v]) => `<p><strong>${esc(k)}</strong>: ${esc(String(v))}</p>`)
-          .join("")}`,
-      );
-    },
+    renderError: errorPage(page),
   };
 }
 
@@ -367,20 +324,6 @@ async function route(
     stripCookie(req, SESSION_COOKIE);
   }
   await providerCallback(req, res);
-}
-
-function stripCookie(req: IncomingMessage, name: string) {
-  const header = req.headers.cookie;
-  if (!header) return;
-  const kept = header
-    .split(";")
-    .map((c) => c.trim())
-    .filter((c) => {
-      const n = c.slice(0, c.indexOf("=") === -1 ? c.length : c.indexOf("="));
-      return n !== name && n !== `${name}.sig` && n !== `${name}.legacy` && n !== `${name}.legacy.sig`;
-    });
-  if (kept.length) req.headers.cookie = kept.join("; ");
-  else delete req.headers.cookie;
 }
 
 // ---------------------------------------------------------------------------
@@ -581,19 +524,13 @@ if (isMain(import.meta.url)) {
   const options = optionsFromCli(process.argv.slice(2), process.env);
   const standin = await startIdmeStandin(options);
   const clientIds = (options.clients ?? []).map((c) => c.client_id).join(", ");
-  console.log(`ID.me stand-in listening at ${standin.url}`);
-  console.log(`  discovery: ${standin.issuer}/.well-known/openid-configuration`);
-  console.log(`  client(s): ${clientIds}`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`ID.me stand-in: ${signal}, stopping`);
-    standin.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  serveUntilSignal(
+    "ID.me stand-in",
+    [
+      `ID.me stand-in listening at ${standin.url}`,
+      `  discovery: ${standin.issuer}/.well-known/openid-configuration`,
+      `  client(s): ${clientIds}`,
+    ],
+    standin.close,
+  );
 }

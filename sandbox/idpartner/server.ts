@@ -18,10 +18,9 @@
  * Run directly:  tsx sandbox/idpartner/server.ts --port 4021
  */
 import { randomBytes } from "node:crypto";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, type JWK } from "jose";
-import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { JWK } from "jose";
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
 import {
   BANKS,
@@ -36,8 +35,9 @@ import {
   type Bank,
   type StandinAccount,
 } from "./personas";
-import { esc, isMain, isRecord, readBody, sendHtml, sendJson } from "../shared/http";
-import { standinCli } from "../shared/cli";
+import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, stripCookie, urlHost } from "../shared/http";
+import { serveUntilSignal, standinCli } from "../shared/cli";
+import { askEveryTime, errorPage, signingKey } from "../shared/oidc";
 
 export interface StandinClient {
   client_id: string;
@@ -92,27 +92,12 @@ export async function startIdpartnerStandin(opts: IdpartnerStandinOptions = {}):
   const host = opts.host ?? "127.0.0.1";
   const clients = opts.clients?.length ? opts.clients : [DEFAULT_CLIENT];
 
-  // Listen first (port 0 = random), so the issuer can carry the real port.
-  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
-  const server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listenFirst(opts.port, host);
+  const { port } = server;
   const url = (opts.publicUrl ?? `http://${urlHost(host)}:${port}`).replace(/\/+$/, "");
   const issuer = `${url}/oidc-proxy`;
 
-  // One RSA signing key per start.
-  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const kid = `idpartner-standin-${randomBytes(6).toString("hex")}`;
-  const privateJwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" };
+  const { privateJwk } = await signingKey("idpartner-standin");
 
   // Who signed in as what, for this instance: sub → (persona, bank, account).
   const accounts = new Map<string, StandinAccount>();
@@ -126,32 +111,13 @@ export async function startIdpartnerStandin(opts: IdpartnerStandinOptions = {}):
   const providerCallback = provider.callback();
   const ctx: HandlerContext = { provider, issuer, accounts };
 
-  handler = (req, res) => {
-    route(ctx, providerCallback, req, res).catch((err: unknown) => {
-      console.error("[idpartner-standin] request failed:", err instanceof Error ? err.message : String(err));
-      if (!res.headersSent) sendJson(res, 500, { error: "server_error", error_description: "internal error" });
-      else res.destroy();
-    });
-  };
+  server.serve(
+    "idpartner-standin",
+    (req, res) => route(ctx, providerCallback, req, res),
+    (res) => sendJson(res, 500, { error: "server_error", error_description: "internal error" }),
+  );
 
-  let closed = false;
-  return {
-    url,
-    issuer,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
-  };
-}
-
-function urlHost(host: string): string {
-  if (host === "0.0.0.0" || host === "::" || host === "") return "localhost";
-  return host.includes(":") ? `[${host}]` : host;
+  return { url, issuer, close: server.close };
 }
 
 // ---------------------------------------------------------------------------
@@ -161,16 +127,7 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
   const supported = new Set(SUPPORTED_SCOPES);
 
   // The stand-in asks for a bank and persona on every authorization request (no SSO reuse).
-  const policy = interactionPolicy.base();
-  policy
-    .get("login")
-    ?.checks.add(
-      new interactionPolicy.Check(
-        "idpartner_standin_pick_persona",
-        "the IDPartner stand-in asks for a bank and persona on every request",
-        (ctx) => !ctx.oidc?.result?.login,
-      ),
-    );
+  const policy = askEveryTime("idpartner_standin_pick_persona", "the IDPartner stand-in asks for a bank and persona on every request");
 
   return {
     // Per-instance store: instances in one process do not see each other's codes and tokens.
@@ -247,15 +204,7 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
       Grant: 3600,
     },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
-    renderError: (ctx, out) => {
-      ctx.type = "html";
-      ctx.body = page(
-        "Error",
-        `<h2>Something went wrong</h2>${Object.entries(out)
-          .map(([k, v]) => `<p><strong>${esc(k)}</strong>: ${esc(String(v))}</p>`)
-          .join("")}`,
-      );
-    },
+    renderError: errorPage(page),
   };
 }
 
@@ -332,20 +281,6 @@ async function route(
     stripCookie(req, SESSION_COOKIE);
   }
   await providerCallback(req, res);
-}
-
-function stripCookie(req: IncomingMessage, name: string) {
-  const header = req.headers.cookie;
-  if (!header) return;
-  const kept = header
-    .split(";")
-    .map((c) => c.trim())
-    .filter((c) => {
-      const n = c.slice(0, c.indexOf("=") === -1 ? c.length : c.indexOf("="));
-      return n !== name && n !== `${name}.sig` && n !== `${name}.legacy` && n !== `${name}.legacy.sig`;
-    });
-  if (kept.length) req.headers.cookie = kept.join("; ");
-  else delete req.headers.cookie;
 }
 
 // ---------------------------------------------------------------------------
@@ -521,19 +456,13 @@ if (isMain(import.meta.url)) {
   const options = optionsFromCli(process.argv.slice(2), process.env);
   const standin = await startIdpartnerStandin(options);
   const clientIds = (options.clients ?? []).map((c) => c.client_id).join(", ");
-  console.log(`IDPartner stand-in listening at ${standin.url}`);
-  console.log(`  discovery: ${standin.issuer}/.well-known/openid-configuration`);
-  console.log(`  client(s): ${clientIds} (client_secret_basic)`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`IDPartner stand-in: ${signal}, stopping`);
-    standin.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  serveUntilSignal(
+    "IDPartner stand-in",
+    [
+      `IDPartner stand-in listening at ${standin.url}`,
+      `  discovery: ${standin.issuer}/.well-known/openid-configuration`,
+      `  client(s): ${clientIds} (client_secret_basic)`,
+    ],
+    standin.close,
+  );
 }

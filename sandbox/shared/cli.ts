@@ -57,3 +57,20 @@ export function standinCli(
     option,
   };
 }
+
+/** Run from the command line: says where it listens, and closes on SIGINT or SIGTERM. */
+export function serveUntilSignal(label: string, lines: string[], close: () => Promise<void>) {
+  for (const line of lines) console.log(line);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${label}: ${signal}, stopping`);
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
