@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { linkIdentities } from "../../sandbox/harness/records";
 import type { Staff } from "../staff/session";
 import { parseCsv } from "@/sandbox/harness/csv";
@@ -62,25 +61,12 @@ async function auditCount(action: string) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: db.url,
-    AUTH0_DOMAIN: "tenant.example.test",
-    AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-    PORTAL_URL: "https://verify.example.test",
-    IDME_CLIENT_ID: "idv-portal",
-    IDME_CLIENT_SECRET: "not-a-real-secret",
-    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-    IDV_SILENT: "1",
-  });
-  if (db.poolMax) process.env.DATABASE_POOL_MAX = String(db.poolMax);
+  db = await openTestDatabase();
   session = await import("../staff/session");
   route = await import("../../app/api/admin/export/route");
   actions = await import("../../app/admin/_support/actions");
   const records = await import("../records");
-  const { getDb, transaction: tx } = await import("../db/client");
-  transaction = tx;
-  await getDb();
+  ({ transaction } = await import("../db/client"));
 
   const persons = Array.from({ length: N }, (_, i) => `('idv_p${pad(i)}', 'auth0|user${pad(i)}abcdef')`);
   await db.pool.query(`INSERT INTO person (id, auth0_user_id) VALUES ${persons.join(",")}`);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
 import { fixturePolicyKey, linkIdentities } from "../../sandbox/harness/records";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { FAILURES, type FailureCode } from "../flow/states";
 
 /**
@@ -138,27 +137,12 @@ function secondsAtProvider(f: Fx): number | null {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: db.url,
-    AUTH0_DOMAIN: "tenant.example.test",
-    AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-    PORTAL_URL: "https://verify.example.test",
-    IDME_CLIENT_ID: "idv-portal",
-    IDME_CLIENT_SECRET: "not-a-real-secret",
-    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-    IDV_POLICY: "identity",
-    IDV_REVERIFY_INTERVAL_HOURS: "720",
-    IDV_SILENT: "1",
-  });
-  if (db.poolMax) process.env.DATABASE_POOL_MAX = String(db.poolMax);
+  db = await openTestDatabase({ IDV_POLICY: "identity", IDV_REVERIFY_INTERVAL_HOURS: "720" });
   failures = await import("./failures");
   dashboard = await import("./dashboard");
   person = await import("./person");
   attempts = await import("./attempts");
   range = await import("./range");
-  const { getDb } = await import("../db/client");
-  await getDb(); // applies the migrations
 
   await db.pool
     .query(`INSERT INTO application (client_id, name, required, policy, required_group, scopes, reverify_interval_hours, updated_at) VALUES

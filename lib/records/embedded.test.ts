@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
+import { inProcessEnv } from "../../sandbox/harness/db";
 
 /**
  * The demo's database is the embedded one (PGlite through its own Prisma
@@ -13,16 +13,7 @@ let db: typeof import("../db/client");
 
 beforeAll(async () => {
   for (const k of ["DATABASE_URL", "DATABASE_POOL_MAX"]) delete process.env[k];
-  Object.assign(process.env, {
-    PGLITE_DIR: "memory://",
-    AUTH0_DOMAIN: "tenant.example.test",
-    AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-    PORTAL_URL: "https://verify.example.test",
-    IDME_CLIENT_ID: "idv-portal",
-    IDME_CLIENT_SECRET: "not-a-real-secret",
-    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-    IDV_SILENT: "1",
-  });
+  Object.assign(process.env, inProcessEnv({ PGLITE_DIR: "memory://" }));
   records = await import("./index");
   db = await import("../db/client");
 });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { fixturePolicyKey, linkIdentities } from "../../sandbox/harness/records";
 
 /**
@@ -101,26 +100,13 @@ const STAFF = {
 let sealedRecordId = "";
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: db.url,
-    AUTH0_DOMAIN: "tenant.example.test",
-    AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-    PORTAL_URL: "https://verify.example.test",
-    IDME_CLIENT_ID: "idv-portal",
-    IDME_CLIENT_SECRET: "not-a-real-secret",
-    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-    IDV_SILENT: "1",
-  });
-  if (db.poolMax) process.env.DATABASE_POOL_MAX = String(db.poolMax);
+  db = await openTestDatabase();
   q = { ...(await import("./index")), ...(await import("../../app/admin/records/search")) };
   records = await import("./index");
   mask = await import("./mask");
   reveal = await import("./reveal");
   session = await import("../staff/session");
-  const { getDb, transaction: tx } = await import("../db/client");
-  transaction = tx;
-  await getDb(); // applies the migrations
+  ({ transaction } = await import("../db/client"));
 
   const persons = [...new Set(fixtures.map((f) => `('${f.personId}', 'auth0|u${f.personId.slice(-4)}')`))];
   await db.pool.query(`INSERT INTO person (id, auth0_user_id) VALUES ${persons.join(",")}`);

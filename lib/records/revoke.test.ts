@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Staff } from "../staff/session";
 
 /**
@@ -59,26 +58,12 @@ async function audits(target: string) {
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: db.url,
-    AUTH0_DOMAIN: "tenant.example.test",
-    AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-    PORTAL_URL: "https://verify.example.test",
-    IDME_CLIENT_ID: "idv-portal",
-    IDME_CLIENT_SECRET: "not-a-real-secret",
-    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-    IDV_REVERIFY_INTERVAL_HOURS: "720",
-    IDV_SILENT: "1",
-  });
-  if (db.poolMax) process.env.DATABASE_POOL_MAX = String(db.poolMax);
+  db = await openTestDatabase({ IDV_REVERIFY_INTERVAL_HOURS: "720" });
   revoke = await import("./revoke");
   session = await import("../staff/session");
   status = await import("./status");
   records = await import("./index");
   settings = await import("../settings");
-  const { getDb } = await import("../db/client");
-  await getDb();
   await db.pool.query(`INSERT INTO person (id, auth0_user_id) VALUES ('idv_alice', 'auth0|alice'), ('idv_bob', 'auth0|bob')`);
   await db.pool.query(
     `INSERT INTO provider_identity (provider, provider_uuid, person_id) VALUES ('idme', 'u-alice', 'idv_alice'), ('idme', 'u-bob', 'idv_bob'), ('idme', 'u-nv', 'idv_bob')`,

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Staff } from "./session";
 
 /**
@@ -131,28 +130,13 @@ const mutations: [string, () => Promise<unknown>][] = [
 ];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: db.url,
-    ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}),
-    AUTH0_DOMAIN: "tenant.example.test",
-    AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-    PORTAL_URL: "https://verify.example.test",
-    IDME_CLIENT_ID: "env-client",
-    IDME_CLIENT_SECRET: "env-secret",
-    IDME_SCOPES: "",
-    IDV_POLICY: "identity",
-    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-    IDV_SILENT: "1",
-  });
+  db = await openTestDatabase({ IDME_CLIENT_ID: "env-client", IDME_CLIENT_SECRET: "env-secret", IDME_SCOPES: "", IDV_POLICY: "identity" });
   session = await import("./session");
   settingsAdmin = await import("../settings/admin");
   revoke = await import("../records/revoke");
   reveal = await import("../records/reveal");
   link = await import("../records/link");
   support = await import("../../app/admin/_support/actions");
-  const { getDb } = await import("../db/client");
-  await getDb();
   session.setStaffSourceForTests(async () => ADMIN);
 
   await db.pool.query(`INSERT INTO application (client_id, name, scopes, updated_at) VALUES ('app-old', 'Old App', '{}', now())`);

@@ -3,6 +3,7 @@ import http, { type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CookieJar, browserFetch } from "../harness/browser";
 import { freePort } from "../harness/portal";
 import { startSampleApp, type SampleApp } from "./sample-app";
 import { DEFAULT_ROLES_CLAIM, startAuth0Tenant, type Auth0Tenant } from "./tenant";
@@ -126,7 +127,7 @@ interface Page {
 }
 
 class Browser {
-  private readonly cookies = new Map<string, string>();
+  private readonly cookies = new CookieJar();
   readonly visits: string[] = [];
 
   async get(url: string): Promise<Page> {
@@ -134,11 +135,7 @@ class Browser {
   }
 
   async post(url: string, form: Record<string, string>): Promise<Page> {
-    return this.request(url, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(form).toString(),
-    });
+    return this.request(url, { method: "POST", form });
   }
 
   /** Follows redirects (as GETs) until a page that is not a redirect. */
@@ -151,25 +148,11 @@ class Browser {
     return current;
   }
 
-  private async request(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Page> {
+  private async request(url: string, init: { method: string; form?: Record<string, string> }): Promise<Page> {
     this.visits.push(url);
-    const res = await fetch(url, { ...init, redirect: "manual", headers: { ...init.headers, cookie: this.cookieHeader() } });
-    for (const setCookie of res.headers.getSetCookie()) {
-      const [pair = "", ...attrs] = setCookie.split(";");
-      const i = pair.indexOf("=");
-      if (i === -1) continue;
-      const name = pair.slice(0, i).trim();
-      const value = pair.slice(i + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=.*1970/i.test(a) || /^\s*max-age=0\b/i.test(a));
-      if (expired || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    const res = await browserFetch(url, this.cookies, init);
     const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
     return { url, status: res.status, location, html: await res.text() };
-  }
-
-  private cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   }
 }
 

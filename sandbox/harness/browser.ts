@@ -1,8 +1,73 @@
 /**
- * A small stand-in for a browser in integration tests: a cookie jar per host,
- * redirects followed by hand (so every hop can be inspected), and HTML forms
- * read and submitted the way a person's browser would.
+ * The tests' browser: a cookie jar, requests that do not follow redirects (so
+ * every hop can be inspected), and on top of them TestBrowser — a jar per
+ * host, redirects followed like a browser, HTML forms read and submitted the
+ * way a person's browser would. No test-framework imports: any test or
+ * test helper can use it.
  */
+
+/** The cookies of one site, as its Set-Cookie headers leave them (name → value). */
+export class CookieJar extends Map<string, string> {
+  /** Takes the response's Set-Cookie headers: an expired or emptied cookie is removed. */
+  store(from: Response | Headers) {
+    const headers = from instanceof Headers ? from : from.headers;
+    for (const line of headers.getSetCookie()) {
+      const [pair = "", ...attrs] = line.split(";");
+      const i = pair.indexOf("=");
+      if (i === -1) continue;
+      const name = pair.slice(0, i).trim();
+      const value = pair.slice(i + 1).trim();
+      const expired = attrs.some(
+        (a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split("=")[1]!) < Date.now()),
+      );
+      if (expired || value === "") this.delete(name);
+      else this.set(name, value);
+    }
+  }
+
+  /** The Cookie request header. */
+  header(): string {
+    return [...this].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  names(): string[] {
+    return [...this.keys()];
+  }
+}
+
+export interface RequestInit {
+  method?: string;
+  /** Sent as application/x-www-form-urlencoded (and POST unless `method` says otherwise). */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+}
+
+/** One request with the jar's cookies, not following a redirect; the answer's cookies go into the jar. */
+export async function browserFetch(url: string | URL, jar: CookieJar, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const cookie = jar.header();
+  if (cookie) headers.set("cookie", cookie);
+  let body: string | undefined;
+  if (init.form) {
+    body = new URLSearchParams(init.form).toString();
+    headers.set("content-type", "application/x-www-form-urlencoded");
+  }
+  const response = await fetch(url, { method: init.method ?? (body ? "POST" : "GET"), headers, body, redirect: "manual" });
+  jar.store(response);
+  return response;
+}
+
+export const browserGet = (url: string | URL, jar: CookieJar) => browserFetch(url, jar);
+
+export const browserPost = (url: string | URL, form: Record<string, string>, jar: CookieJar) => browserFetch(url, jar, { form });
+
+/** Where a redirect (302 or 303) sends the browser; throws for anything else. */
+export function locationOf(res: Response, base: URL): URL {
+  if (![302, 303].includes(res.status)) throw new Error(`expected a redirect, got HTTP ${res.status}`);
+  const loc = res.headers.get("location");
+  if (!loc) throw new Error("redirect without a location");
+  return new URL(loc, base);
+}
 
 export interface Hop {
   url: string;
@@ -33,45 +98,17 @@ const decode = (s: string) =>
     .replace(/&#x27;/g, "'");
 
 export class TestBrowser {
-  private jar = new Map<string, Map<string, string>>();
+  private jar = new Map<string, CookieJar>();
 
-  cookies(url: string): Map<string, string> {
+  cookies(url: string): CookieJar {
     const host = new URL(url).hostname;
     let c = this.jar.get(host);
-    if (!c) this.jar.set(host, (c = new Map()));
+    if (!c) this.jar.set(host, (c = new CookieJar()));
     return c;
   }
 
-  private store(url: string, headers: Headers) {
-    const c = this.cookies(url);
-    for (const line of headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";");
-      const i = pair!.indexOf("=");
-      const name = pair!.slice(0, i).trim();
-      const value = pair!.slice(i + 1).trim();
-      const expired = attrs.some(
-        (a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split("=")[1]!) < Date.now()),
-      );
-      if (expired || value === "") c.delete(name);
-      else c.set(name, value);
-    }
-  }
-
-  async request(
-    url: string,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
-  ): Promise<Response> {
-    const headers = new Headers(init.headers);
-    const cookie = [...this.cookies(url)].map(([k, v]) => `${k}=${v}`).join("; ");
-    if (cookie) headers.set("cookie", cookie);
-    let body: string | undefined;
-    if (init.form) {
-      body = new URLSearchParams(init.form).toString();
-      headers.set("content-type", "application/x-www-form-urlencoded");
-    }
-    const response = await fetch(url, { method: init.method ?? (body ? "POST" : "GET"), headers, body, redirect: "manual" });
-    this.store(url, response.headers);
-    return response;
+  request(url: string, init: RequestInit = {}): Promise<Response> {
+    return browserFetch(url, this.cookies(url), init);
   }
 
   /** Requests and follows redirects (303 turns into GET), like a browser. */

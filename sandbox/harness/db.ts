@@ -62,3 +62,31 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** The settings the portal's modules need to load in the test's own process: placeholders for Auth0 and ID.me, a fresh key. */
+export function inProcessEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AUTH0_DOMAIN: "tenant.example.test",
+    AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
+    PORTAL_URL: "https://verify.example.test",
+    IDME_CLIENT_ID: "idv-portal",
+    IDME_CLIENT_SECRET: "not-a-real-secret",
+    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+    IDV_SILENT: "1",
+    ...overrides,
+  };
+}
+
+/**
+ * A fresh database for the portal's modules in the test's own process: the
+ * environment pointed at it (inProcessEnv with `overrides`) and the migrations
+ * applied. Import the modules under test after it: they read the environment.
+ */
+export async function openTestDatabase(overrides: Record<string, string> = {}): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  Object.assign(process.env, { DATABASE_URL: db.url, ...inProcessEnv(overrides) });
+  if (db.poolMax) process.env.DATABASE_POOL_MAX = String(db.poolMax);
+  const { getDb } = await import("../../lib/db/client");
+  await getDb(); // applies the migrations
+  return db;
+}

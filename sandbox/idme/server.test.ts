@@ -6,6 +6,7 @@ import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IDENTITY_SCOPE, PERSONAS, personaByKey } from "./personas";
 import { startIdmeStandin, type IdmeStandin } from "./server";
+import { CookieJar, browserGet, browserPost } from "../harness/browser";
 
 const CLIENT_ID = "test-client";
 const CLIENT_SECRET = "test-client-secret";
@@ -27,49 +28,7 @@ afterAll(async () => {
 });
 
 // ---------------------------------------------------------------------------
-// A tiny browser: cookie jar + manual redirects
-
-class CookieJar {
-  private readonly cookies = new Map<string, string>();
-
-  store(res: Response) {
-    for (const setCookie of res.headers.getSetCookie()) {
-      const [pair = "", ...attrs] = setCookie.split(";");
-      const i = pair.indexOf("=");
-      if (i === -1) continue;
-      const name = pair.slice(0, i).trim();
-      const value = pair.slice(i + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=.*1970/i.test(a) || /^\s*max-age=0\b/i.test(a));
-      if (expired || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-
-  names(): string[] {
-    return [...this.cookies.keys()];
-  }
-}
-
-async function browserGet(url: URL, jar: CookieJar): Promise<Response> {
-  const res = await fetch(url, { redirect: "manual", headers: { cookie: jar.header() } });
-  jar.store(res);
-  return res;
-}
-
-async function browserPost(url: URL, form: Record<string, string>, jar: CookieJar): Promise<Response> {
-  const res = await fetch(url, {
-    method: "POST",
-    redirect: "manual",
-    headers: { cookie: jar.header(), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(form),
-  });
-  jar.store(res);
-  return res;
-}
+// A tiny browser: the harness's cookie jar and manual redirects (sandbox/harness/browser.ts)
 
 function locationOf(res: Response, base: URL): URL {
   expect([302, 303]).toContain(res.status);

@@ -32,28 +32,27 @@ import {
 } from "./personas";
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, sendRaw, stripCookie, urlHost } from "../shared/http";
 import { nonNegativeInt, serveUntilSignal, standinCli } from "../shared/cli";
-import { askEveryTime, errorPage, signingKey } from "../shared/oidc";
+import {
+  DEFAULT_CLIENT,
+  PROVIDER_FEATURES,
+  askEveryTime,
+  errorPage,
+  refuseUnknownScopes,
+  requestedScopes,
+  signInDenied,
+  signInInteraction,
+  signedIn,
+  signingKey,
+  type StandinClient,
+  type StandinOptions,
+} from "../shared/oidc";
 
-export interface StandinClient {
-  client_id: string;
-  client_secret: string;
-  redirect_uris: string[];
-}
+export { DEFAULT_CLIENT, type StandinClient } from "../shared/oidc";
 
-export interface IdmeStandinOptions {
-  /** TCP port; 0 (default) picks a free one. */
-  port?: number;
-  /** Interface to listen on; default 127.0.0.1. */
-  host?: string;
-  /** Registered clients; default one demo client (see DEFAULT_CLIENT). */
-  clients?: StandinClient[];
+/** The issuer is `<publicUrl>/oidc`. */
+export interface IdmeStandinOptions extends StandinOptions {
   /** How long the `slow` persona's userinfo waits, in ms; default 20000. */
   slowMs?: number;
-  /**
-   * The base URL to announce (issuer = `<publicUrl>/oidc`). Default
-   * `http://<host>:<port>` (`localhost` when listening on 0.0.0.0 / ::).
-   */
-  publicUrl?: string;
 }
 
 export interface IdmeStandin {
@@ -63,12 +62,6 @@ export interface IdmeStandin {
   issuer: string;
   close(): Promise<void>;
 }
-
-export const DEFAULT_CLIENT: StandinClient = {
-  client_id: "idv-portal-demo",
-  client_secret: "demo-client-secret",
-  redirect_uris: ["http://localhost:3000/id-verification/callback"],
-};
 
 export const ACCESS_TOKEN_TTL = 300;
 export const REFRESH_TOKEN_TTL = 604_800;
@@ -197,27 +190,13 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK): Configur
       },
       eid: null,
       scope: (ctx) => {
-        const raw = rawRequestParam(ctx, "scope");
-        const scopes = typeof raw === "string" ? raw.split(" ").filter(Boolean) : [];
+        const scopes = requestedScopes(ctx);
         if (scopes.length === 0) throw new errors.InvalidRequest("missing required parameter 'scope'");
-        const unknown = scopes.filter((s) => !supported.has(s));
-        if (unknown.length) {
-          throw new errors.InvalidScope(`requested scope is not supported: ${unknown.join(" ")}`, unknown.join(" "));
-        }
+        refuseUnknownScopes(scopes, supported);
       },
     },
-    features: {
-      devInteractions: { enabled: false },
-      userinfo: { enabled: true }, // only so discovery lists it; the stand-in serves the route itself
-      jwtUserinfo: { enabled: false },
-      dPoP: { enabled: false },
-      pushedAuthorizationRequests: { enabled: false },
-      rpInitiatedLogout: { enabled: false },
-      resourceIndicators: { enabled: false },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
-      claimsParameter: { enabled: false },
-    },
+    // userinfo only so discovery lists it: the stand-in serves the route itself.
+    features: PROVIDER_FEATURES,
     routes: {
       authorization: PATHS.authorization,
       token: PATHS.token,
@@ -239,12 +218,6 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK): Configur
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     renderError: errorPage(page),
   };
-}
-
-/** A parameter as the authorization request carried it (query, or form body for POST). */
-function rawRequestParam(ctx: KoaContextWithOIDC, name: string): unknown {
-  const source = ctx.method === "POST" ? ctx.oidc?.body : ctx.query;
-  return source?.[name];
 }
 
 /** Discovery URLs fixed to the announced base; token JSON in ID.me's shape. */
@@ -390,23 +363,8 @@ function unauthorized(res: ServerResponse, error: string, description: string) {
 // The sign-in page (persona picker)
 
 async function signin(h: HandlerContext, req: IncomingMessage, res: ServerResponse, uid: string) {
-  if (req.method !== "GET" && req.method !== "POST") {
-    res.setHeader("Allow", "GET, POST");
-    return sendHtml(res, 405, page("Method not allowed", "<p>Method not allowed.</p>"));
-  }
-  let details;
-  try {
-    details = await h.provider.interactionDetails(req, res);
-  } catch {
-    return sendHtml(
-      res,
-      400,
-      page("Sign-in expired", "<h2>This sign-in request has expired or is unknown.</h2><p>Start again from the application.</p>"),
-    );
-  }
-  if (details.uid !== uid) {
-    return sendHtml(res, 400, page("Sign-in mismatch", "<h2>This sign-in request does not match your browser session.</h2>"));
-  }
+  const details = await signInInteraction(h.provider, req, res, uid, page);
+  if (!details) return;
 
   if (req.method === "GET") {
     return sendHtml(res, 200, pickerPage(details.params, uid));
@@ -417,29 +375,13 @@ async function signin(h: HandlerContext, req: IncomingMessage, res: ServerRespon
   const chosen = personaByKey(form.get("persona") ?? "");
   const persona = chosen ? personaAccount(chosen, form.get("account")) : undefined;
   if (action === "deny" || persona?.behaviour === "deny") {
-    return h.provider.interactionFinished(
-      req,
-      res,
-      {
-        error: "access_denied",
-        error_description: action === "deny" ? "The user denied the request" : "The user declined to share their information",
-      },
-      { mergeWithLastSubmission: false },
-    );
+    const why = action === "deny" ? "The user denied the request" : "The user declined to share their information";
+    return signInDenied(h.provider, req, res, why);
   }
   if (!persona) {
     return sendHtml(res, 400, pickerPage(details.params, uid, "Choose one of the test personas."));
   }
-  const clientId = String(details.params.client_id ?? "");
-  const grant = new h.provider.Grant({ accountId: persona.uuid, clientId });
-  if (typeof details.params.scope === "string" && details.params.scope) grant.addOIDCScope(details.params.scope);
-  const grantId = await grant.save();
-  return h.provider.interactionFinished(
-    req,
-    res,
-    { login: { accountId: persona.uuid, remember: false }, consent: { grantId } },
-    { mergeWithLastSubmission: false },
-  );
+  return signedIn(h.provider, req, res, details, persona.uuid);
 }
 
 function pickerPage(params: Record<string, unknown>, uid: string, notice?: string): string {

@@ -1,53 +1,9 @@
 /**
- * A tiny scripted browser for the IDPartner stand-in (tests only): a cookie jar, manual
- * redirects, and `signInAtStandin` that plays the person on the "choose your bank" and
- * persona pages. No test-framework imports, so any test file can use it.
+ * The person at the IDPartner stand-in (tests only): `signInAtStandin` plays them on the
+ * "choose your bank" and persona pages, with the tests' browser (sandbox/harness/browser.ts).
+ * No test-framework imports, so any test file can use it.
  */
-
-export class CookieJar {
-  private readonly cookies = new Map<string, string>();
-
-  store(res: Response) {
-    for (const setCookie of res.headers.getSetCookie()) {
-      const [pair = "", ...attrs] = setCookie.split(";");
-      const i = pair.indexOf("=");
-      if (i === -1) continue;
-      const name = pair.slice(0, i).trim();
-      const value = pair.slice(i + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=.*1970/i.test(a) || /^\s*max-age=0\b/i.test(a));
-      if (expired || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-}
-
-export async function browserGet(url: URL, jar: CookieJar): Promise<Response> {
-  const res = await fetch(url, { redirect: "manual", headers: { cookie: jar.header() } });
-  jar.store(res);
-  return res;
-}
-
-export async function browserPost(url: URL, form: Record<string, string>, jar: CookieJar): Promise<Response> {
-  const res = await fetch(url, {
-    method: "POST",
-    redirect: "manual",
-    headers: { cookie: jar.header(), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(form),
-  });
-  jar.store(res);
-  return res;
-}
-
-export function locationOf(res: Response, base: URL): URL {
-  if (![302, 303].includes(res.status)) throw new Error(`expected a redirect, got HTTP ${res.status}`);
-  const loc = res.headers.get("location");
-  if (!loc) throw new Error("redirect without a location");
-  return new URL(loc, base);
-}
+import { CookieJar, browserGet, browserPost, locationOf } from "../harness/browser";
 
 export type SignInChoice = { bank: string; persona: string; account?: string } | { action: "deny" };
 

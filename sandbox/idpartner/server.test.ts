@@ -4,7 +4,8 @@ import { fileURLToPath } from "node:url";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CookieJar, browserGet, browserPost, locationOf, signInAtStandin, type SignInChoice } from "./browser";
+import { CookieJar, browserGet, browserPost, locationOf } from "../harness/browser";
+import { signInAtStandin, type SignInChoice } from "./browser";
 import { BANKS, PERSONAS, TRUST_FRAMEWORK, bankByKey, personaByKey, subjectFor } from "./personas";
 import { PATHS, startIdpartnerStandin, type IdpartnerStandin } from "./server";
 

@@ -37,27 +37,25 @@ import {
 } from "./personas";
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, stripCookie, urlHost } from "../shared/http";
 import { serveUntilSignal, standinCli } from "../shared/cli";
-import { askEveryTime, errorPage, signingKey } from "../shared/oidc";
+import {
+  DEFAULT_CLIENT,
+  PROVIDER_FEATURES,
+  askEveryTime,
+  errorPage,
+  refuseUnknownScopes,
+  requestedScopes,
+  signInDenied,
+  signInInteraction,
+  signedIn,
+  signingKey,
+  type StandinClient,
+  type StandinOptions,
+} from "../shared/oidc";
 
-export interface StandinClient {
-  client_id: string;
-  client_secret: string;
-  redirect_uris: string[];
-}
+export { DEFAULT_CLIENT, type StandinClient } from "../shared/oidc";
 
-export interface IdpartnerStandinOptions {
-  /** TCP port; 0 (default) picks a free one. */
-  port?: number;
-  /** Interface to listen on; default 127.0.0.1. */
-  host?: string;
-  /** Registered clients; default one demo client (see DEFAULT_CLIENT). */
-  clients?: StandinClient[];
-  /**
-   * The base URL to announce (issuer = `<publicUrl>/oidc-proxy`). Default
-   * `http://<host>:<port>` (`localhost` when listening on 0.0.0.0 / ::).
-   */
-  publicUrl?: string;
-}
+/** The issuer is `<publicUrl>/oidc-proxy`. */
+export type IdpartnerStandinOptions = StandinOptions;
 
 export interface IdpartnerStandin {
   /** Base URL, e.g. http://127.0.0.1:4021 (no trailing slash): the `baseUrl` of lib/idpartner. */
@@ -66,12 +64,6 @@ export interface IdpartnerStandin {
   issuer: string;
   close(): Promise<void>;
 }
-
-export const DEFAULT_CLIENT: StandinClient = {
-  client_id: "idv-portal-demo",
-  client_secret: "demo-client-secret",
-  redirect_uris: ["http://localhost:3000/id-verification/callback"],
-};
 
 export const ACCESS_TOKEN_TTL = 300;
 const ID_TOKEN_TTL = 3600;
@@ -164,27 +156,12 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
     // so an unknown scope is redirected back as invalid_scope (oidc-provider would drop it).
     extraParams: {
       scope: (ctx) => {
-        const raw = rawRequestParam(ctx, "scope");
-        const scopes = typeof raw === "string" ? raw.split(" ").filter(Boolean) : [];
+        const scopes = requestedScopes(ctx);
         if (!scopes.includes("openid")) throw new errors.InvalidRequest("the openid scope is required");
-        const unknown = scopes.filter((s) => !supported.has(s));
-        if (unknown.length) {
-          throw new errors.InvalidScope(`requested scope is not supported: ${unknown.join(" ")}`, unknown.join(" "));
-        }
+        refuseUnknownScopes(scopes, supported);
       },
     },
-    features: {
-      devInteractions: { enabled: false },
-      userinfo: { enabled: true },
-      jwtUserinfo: { enabled: false },
-      dPoP: { enabled: false },
-      pushedAuthorizationRequests: { enabled: false },
-      rpInitiatedLogout: { enabled: false },
-      resourceIndicators: { enabled: false },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
-      claimsParameter: { enabled: false },
-    },
+    features: PROVIDER_FEATURES,
     routes: {
       authorization: PATHS.authorization,
       token: PATHS.token,
@@ -206,12 +183,6 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     renderError: errorPage(page),
   };
-}
-
-/** A parameter as the authorization request carried it (query, or form body for POST). */
-function rawRequestParam(ctx: KoaContextWithOIDC, name: string): unknown {
-  const source = ctx.method === "POST" ? ctx.oidc?.body : ctx.query;
-  return source?.[name];
 }
 
 /** Discovery URLs fixed to the announced base, plus the Identity Assurance metadata. */
@@ -287,23 +258,8 @@ async function route(
 // The sign-in pages: choose your bank, then a persona
 
 async function signin(h: HandlerContext, req: IncomingMessage, res: ServerResponse, uid: string, reqUrl: URL) {
-  if (req.method !== "GET" && req.method !== "POST") {
-    res.setHeader("Allow", "GET, POST");
-    return sendHtml(res, 405, page("Method not allowed", "<p>Method not allowed.</p>"));
-  }
-  let details;
-  try {
-    details = await h.provider.interactionDetails(req, res);
-  } catch {
-    return sendHtml(
-      res,
-      400,
-      page("Sign-in expired", "<h2>This sign-in request has expired or is unknown.</h2><p>Start again from the application.</p>"),
-    );
-  }
-  if (details.uid !== uid) {
-    return sendHtml(res, 400, page("Sign-in mismatch", "<h2>This sign-in request does not match your browser session.</h2>"));
-  }
+  const details = await signInInteraction(h.provider, req, res, uid, page);
+  if (!details) return;
 
   if (req.method === "GET") {
     const bank = bankByKey(reqUrl.searchParams.get("bank") ?? "");
@@ -315,31 +271,15 @@ async function signin(h: HandlerContext, req: IncomingMessage, res: ServerRespon
   const bank = bankByKey(form.get("bank") ?? "");
   const persona = personaByKey(form.get("persona") ?? "");
   if (action === "deny" || persona?.behaviour === "deny") {
-    return h.provider.interactionFinished(
-      req,
-      res,
-      {
-        error: "access_denied",
-        error_description: action === "deny" ? "The user cancelled the sign-in" : "The user declined to share their bank identity",
-      },
-      { mergeWithLastSubmission: false },
-    );
+    const why = action === "deny" ? "The user cancelled the sign-in" : "The user declined to share their bank identity";
+    return signInDenied(h.provider, req, res, why);
   }
   if (!bank) return sendHtml(res, 400, bankPage(details.params, uid, "Choose your bank first."));
   if (!persona) return sendHtml(res, 400, personaPage(details.params, uid, bank, "Choose one of the test personas."));
 
   const account = accountFor(persona, bank, form.get("account") ?? "");
   h.accounts.set(account.sub, account);
-  const clientId = String(details.params.client_id ?? "");
-  const grant = new h.provider.Grant({ accountId: account.sub, clientId });
-  if (typeof details.params.scope === "string" && details.params.scope) grant.addOIDCScope(details.params.scope);
-  const grantId = await grant.save();
-  return h.provider.interactionFinished(
-    req,
-    res,
-    { login: { accountId: account.sub, remember: false }, consent: { grantId } },
-    { mergeWithLastSubmission: false },
-  );
+  return signedIn(h.provider, req, res, details, account.sub);
 }
 
 function requestSummary(params: Record<string, unknown>): string {

@@ -1,16 +1,11 @@
 import { parseArgs } from "node:util";
+import type { StandinClient } from "./oidc";
 
 /**
  * The command line shared by the provider stand-ins: --port, --host,
  * --client-id, --client-secret, --redirect-uri (repeatable), --public-url and
  * any extra string options, each also read from `<PREFIX>_<NAME>` in the environment.
  */
-
-export interface StandinClientOption {
-  client_id: string;
-  client_secret: string;
-  redirect_uris: string[];
-}
 
 export function nonNegativeInt(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === "") return undefined;
@@ -23,7 +18,7 @@ export function standinCli(
   argv: string[],
   env: NodeJS.ProcessEnv,
   prefix: string,
-  defaults: { port: number; client: StandinClientOption },
+  defaults: { port: number; client: StandinClient },
   extra: readonly string[] = [],
 ) {
   const { values } = parseArgs({
