@@ -91,6 +91,33 @@ export function Card({ title, children }: { title?: string; children: React.Reac
   );
 }
 
+/** A column header: its label, or `{ label, right: true }` for a column of numbers. */
+export type Column = string | React.ReactElement | { label: React.ReactNode; right: true };
+
+/** A table's header row, one `<th scope="col">` per column. */
+export function TableHead({
+  columns,
+  className = "bg-slate-50 text-xs uppercase text-slate-600",
+}: {
+  columns: Column[];
+  className?: string;
+}) {
+  return (
+    <thead className={className}>
+      <tr>
+        {columns.map((c, i) => {
+          const right = typeof c === "object" && "right" in c;
+          return (
+            <th key={i} scope="col" className={right ? "px-3 py-2 text-right" : "px-3 py-2"}>
+              {right ? c.label : c}
+            </th>
+          );
+        })}
+      </tr>
+    </thead>
+  );
+}
+
 export function fmtDate(d: Date | string | null | undefined): string {
   if (!d) return "—";
   const date = typeof d === "string" ? new Date(d) : d;

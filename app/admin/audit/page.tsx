@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
 import { listAudit } from "@/lib/audit";
-import { PageHeader, btn, input, fmtDate } from "../_ui/kit";
+import { PageHeader, btn, input, fmtDate, TableHead } from "../_ui/kit";
 
 export const metadata = { title: "Audit log" };
 
@@ -78,16 +78,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       </form>
       <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
         <table className="min-w-full text-left text-sm" data-testid="audit-table">
-          <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-            <tr>
-              <th className="px-3 py-2">When</th>
-              <th className="px-3 py-2">Who</th>
-              <th className="px-3 py-2">Action</th>
-              <th className="px-3 py-2">Target</th>
-              <th className="px-3 py-2">Reason</th>
-              <th className="px-3 py-2">What changed</th>
-            </tr>
-          </thead>
+          <TableHead columns={["When", "Who", "Action", "Target", "Reason", "What changed"]} />
           <tbody className="divide-y divide-slate-100">
             {events.length === 0 ? (
               <tr>

@@ -6,7 +6,7 @@ import { OUTCOME_COLORS } from "@/lib/insight/chart";
 import { RANGE_LABELS, bucketTitle, parseRange, type RangeKey } from "@/lib/insight/range";
 import { query } from "@/lib/insight/links";
 import { applicationNames } from "@/lib/records";
-import { Card, PageHeader, btn, input } from "../_ui/kit";
+import { Card, PageHeader, btn, input, TableHead } from "../_ui/kit";
 import { CellBar, LineChart, StackedBarChart } from "../_support/charts";
 import { RangeNav, Stat } from "../_support/RangeNav";
 
@@ -181,34 +181,18 @@ function SplitTable({ label, rows }: { label: string; rows: { key: string; label
   return (
     <div className="-mx-4 overflow-x-auto sm:mx-0">
       <table className="min-w-full text-left text-sm">
-        <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-          <tr>
-            <th scope="col" className="px-3 py-2">
-              {label}
-            </th>
-            <th scope="col" className="px-3 py-2 text-right">
-              Started
-            </th>
-            <th scope="col" className="px-3 py-2 text-right">
-              Verified
-            </th>
-            <th scope="col" className="px-3 py-2 text-right">
-              Failed
-            </th>
-            <th scope="col" className="px-3 py-2 text-right">
-              Declined
-            </th>
-            <th scope="col" className="px-3 py-2 text-right">
-              Errors
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Conversion
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Median at provider
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            label,
+            { label: "Started", right: true },
+            { label: "Verified", right: true },
+            { label: "Failed", right: true },
+            { label: "Declined", right: true },
+            { label: "Errors", right: true },
+            "Conversion",
+            "Median at provider",
+          ]}
+        />
         <tbody className="divide-y divide-slate-100">
           {rows.map(({ key, label: name, href, f }) => (
             <tr key={key}>

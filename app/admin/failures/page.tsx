@@ -7,7 +7,7 @@ import { OTHER_COLOR, SERIES_COLORS } from "@/lib/insight/chart";
 import { attemptHref, personHref, query } from "@/lib/insight/links";
 import { applicationNames, recordProviders } from "@/lib/records";
 import { explain } from "@/lib/support/explanations";
-import { Badge, Card, PageHeader, btn, fmtDate, input } from "../_ui/kit";
+import { Badge, Card, PageHeader, btn, fmtDate, input, TableHead } from "../_ui/kit";
 import { CellBar, Sparkline, StackedBarChart } from "../_support/charts";
 import { RangeNav, Stat } from "../_support/RangeNav";
 
@@ -283,28 +283,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                 <div className="-mx-4 overflow-x-auto sm:mx-0">
                   <table className="min-w-full text-left text-sm" data-testid="cause-attempts">
                     <caption className="sr-only">Attempts that failed with this cause, newest first</caption>
-                    <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-                      <tr>
-                        <th scope="col" className="px-3 py-2">
-                          Reference
-                        </th>
-                        <th scope="col" className="px-3 py-2">
-                          Started
-                        </th>
-                        <th scope="col" className="px-3 py-2">
-                          Status
-                        </th>
-                        <th scope="col" className="px-3 py-2">
-                          Application
-                        </th>
-                        <th scope="col" className="px-3 py-2">
-                          Provider
-                        </th>
-                        <th scope="col" className="px-3 py-2">
-                          Auth0 user
-                        </th>
-                      </tr>
-                    </thead>
+                    <TableHead columns={["Reference", "Started", "Status", "Application", "Provider", "Auth0 user"]} />
                     <tbody className="divide-y divide-slate-100">
                       {list.rows.map((a) => (
                         <tr key={a.id}>
@@ -398,19 +377,15 @@ function SplitTable({
   return (
     <div className="-mx-4 overflow-x-auto sm:mx-0">
       <table className="min-w-full text-left text-sm">
-        <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-          <tr>
-            <th scope="col" className="px-3 py-2">
-              {label}
-            </th>
-            <th scope="col" className="px-3 py-2 text-right">
-              Failures
-            </th>
-            <th scope="col" className="px-3 py-2">
-              <span className="sr-only">Share</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            label,
+            { label: "Failures", right: true },
+            <span key="share" className="sr-only">
+              Share
+            </span>,
+          ]}
+        />
         <tbody className="divide-y divide-slate-100">
           {rows.map((r) => (
             <tr key={r.key}>

@@ -8,7 +8,7 @@ import { policyLabel, applicationNames, findAttemptByReference } from "@/lib/rec
 import { explain } from "@/lib/support/explanations";
 import { headline } from "@/lib/insight/failures";
 import { statusOf, type AccessStatus } from "@/lib/access";
-import { Badge, Card, PageHeader, btn, fmtDate } from "../../_ui/kit";
+import { Badge, Card, PageHeader, btn, fmtDate, TableHead } from "../../_ui/kit";
 import { CopySummary } from "../../_support/CopySummary";
 import { RevokeForm } from "../../_support/RevokeForm";
 
@@ -167,25 +167,7 @@ export default async function PersonPage({
           <div className="-mx-4 overflow-x-auto sm:mx-0">
             <table className="min-w-full text-left text-sm" data-testid="person-applications">
               <caption className="sr-only">Status of this person for each application</caption>
-              <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-                <tr>
-                  <th scope="col" className="px-3 py-2">
-                    Application
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Asks for
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Now
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Why
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Next due
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={["Application", "Asks for", "Now", "Why", "Next due"]} />
               <tbody className="divide-y divide-slate-100">
                 {view.applications.map((a) => (
                   <tr key={a.clientId ?? "(global)"} className="align-top">
@@ -252,34 +234,7 @@ export default async function PersonPage({
                 <caption className="sr-only">
                   Verification records of this person (one per provider identity and policy), newest check first
                 </caption>
-                <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-                  <tr>
-                    <th scope="col" className="px-3 py-2">
-                      Record
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Status
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Provider
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Policy
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Groups
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Last check
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Expires
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Application
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead columns={["Record", "Status", "Provider", "Policy", "Groups", "Last check", "Expires", "Application"]} />
                 <tbody className="divide-y divide-slate-100">
                   {view.records.map((r) => (
                     <tr key={r.id}>
@@ -325,25 +280,7 @@ export default async function PersonPage({
             <div className="-mx-4 overflow-x-auto sm:mx-0">
               <table className="min-w-full text-left text-sm" data-testid="person-attempts">
                 <caption className="sr-only">Attempts of this person, newest first</caption>
-                <thead className="bg-slate-50 text-xs uppercase text-slate-600">
-                  <tr>
-                    <th scope="col" className="px-3 py-2">
-                      Reference
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Started
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Status
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Failure
-                    </th>
-                    <th scope="col" className="px-3 py-2">
-                      Application
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead columns={["Reference", "Started", "Status", "Failure", "Application"]} />
                 <tbody className="divide-y divide-slate-100">
                   {attempts.map((a) => (
                     <tr key={a.id} className="align-top">
