@@ -81,21 +81,8 @@ export function attemptConditions(f: AttemptFilter): Prisma.Sql[] {
   return conds;
 }
 
-interface RawAttempt {
-  id: string;
-  referenceCode: string;
-  status: AttemptStatus;
-  failureCode: string | null;
-  failureStep: string | null;
-  provider: string;
-  policy: Policy;
-  auth0UserId: string | null;
-  auth0ClientId: string | null;
-  personId: string | null;
-  recordId: string | null;
-  createdAt: Date | string;
-  updatedAt: Date | string;
-}
+/** A row as the raw query returns it (timestamps maybe as text). */
+type RawAttempt = Omit<AttemptRow, "createdAt" | "updatedAt"> & { createdAt: Date | string; updatedAt: Date | string };
 
 /** One page of attempts, newest first. Throws InvalidAttemptCursorError for a cursor that is not ours. */
 export async function listAttempts(filter: AttemptFilter, page: { cursor?: string | null; size?: number } = {}) {

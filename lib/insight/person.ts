@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
-import type { Policy, RecordStatus } from "../db/generated/client";
-import { policyKeyFor, policyLabel, applicationNames } from "../records";
+import type { Policy } from "../db/generated/client";
+import { applicationNames, policyKeyFor, policyLabel, type RecordRow } from "../records";
 import { statusFor, type PortalStatus } from "../records/status";
 import { personRecords } from "../access";
 import { effectiveSettings, listApplications, type EffectiveSettings } from "../settings";
@@ -21,18 +21,11 @@ import { headline } from "./failures";
 
 const HOUR = 3_600_000;
 
-export interface PersonRecord {
-  id: string;
-  provider: string;
-  status: RecordStatus;
-  policy: Policy;
-  /** `identity` or `community:<group>`: the policy this record's facts are for. */
-  policyKey: string;
-  /** Groups the provider reported as verified. */
-  groups: string[];
-  lastClientId: string | null;
-  lastCheckedAt: Date;
-  expiresAt: Date;
+/** A record as the person page shows it: the list's facts (no personal data) and when it last changed. */
+export interface PersonRecord extends Pick<
+  RecordRow,
+  "id" | "provider" | "status" | "policy" | "policyKey" | "groups" | "lastClientId" | "lastCheckedAt" | "expiresAt"
+> {
   updatedAt: Date;
 }
 
