@@ -223,6 +223,9 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK): Configur
 /** Discovery URLs fixed to the announced base; token JSON in ID.me's shape. */
 function idmeShapeMiddleware(url: string, provider: Provider) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    // The refresh token's remaining lifetime as of the request's arrival: a token issued by this
+    // request reports its whole lifetime ("604800", as ID.me does), however slow the request was.
+    const arrived = Math.floor(Date.now() / 1000);
     await next();
     const route = ctx.oidc?.route;
     if (route === "discovery" && isRecord(ctx.body)) {
@@ -250,7 +253,7 @@ function idmeShapeMiddleware(url: string, provider: Provider) {
       if (typeof b.refresh_token === "string") {
         out.refresh_token = b.refresh_token;
         const rt = await provider.RefreshToken.find(b.refresh_token).catch(() => undefined);
-        out.refresh_expires_in = String(rt ? rt.remainingTTL : REFRESH_TOKEN_TTL);
+        out.refresh_expires_in = String(rt?.exp ? Math.min(REFRESH_TOKEN_TTL, rt.exp - arrived) : REFRESH_TOKEN_TTL);
       }
       if (b.scope !== undefined) out.scope = b.scope;
       for (const [k, v] of Object.entries(b)) if (!(k in out)) out[k] = v; // id_token, …
