@@ -21,7 +21,10 @@ export type AuditAction =
   | "attempt.summary_copied"
   | "identity.unlink"
   | "identity.move"
-  | "staff.sign_in";
+  | "staff.sign_in"
+  // Retention (lib/settings/retention-admin.ts) and the purge runs that apply it (lib/lifecycle).
+  | "retention.update"
+  | "retention.purge";
 
 export interface AuditEntry {
   target?: string | null;

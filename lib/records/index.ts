@@ -163,12 +163,21 @@ export interface PersonalData {
   idTokenClaims: Record<string, unknown> | null;
 }
 
-/** Opens the sealed fields of a record. Callers decide who may see them. */
+/** The record's sealed data was cleared under the retention settings (lib/lifecycle/purge.ts): nothing to open. */
+export class PurgedError extends Error {
+  constructor() {
+    super("this record's personal data was purged");
+    this.name = "PurgedError";
+  }
+}
+
+/** Opens the sealed fields of a record. Callers decide who may see them. A raw answer purged on its own opens as null. */
 export function openPersonalData(record: Pick<VerificationRecord, "id" | "attributesEnc" | "rawUserinfoEnc" | "idTokenEnc">): PersonalData {
   const key = encryptionKey();
+  if (record.attributesEnc === null) throw new PurgedError();
   return {
     attributes: openJson<NormalizedAttributes>(record.attributesEnc, key, aad(record.id, "attributes")),
-    rawUserinfo: openJson(record.rawUserinfoEnc, key, aad(record.id, "raw_userinfo")),
+    rawUserinfo: record.rawUserinfoEnc === null ? null : openJson(record.rawUserinfoEnc, key, aad(record.id, "raw_userinfo")),
     idTokenClaims: record.idTokenEnc ? openJson<Record<string, unknown>>(record.idTokenEnc, key, aad(record.id, "id_token_claims")) : null,
   };
 }

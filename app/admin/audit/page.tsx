@@ -13,6 +13,8 @@ const ACTIONS = [
   "record.reveal",
   "record.revoke",
   "attempt.summary_copied",
+  "retention.update",
+  "retention.purge",
 ];
 
 type Search = { action?: string; actor?: string; target?: string; from?: string; to?: string; before?: string };
