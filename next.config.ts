@@ -17,6 +17,7 @@ const config: NextConfig = {
     "pglite-prisma-adapter",
     "pg",
     "@prisma/adapter-pg",
+    "pg-boss",
     "prom-client",
     "@opentelemetry/api",
     "@opentelemetry/sdk-node",

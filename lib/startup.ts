@@ -1,6 +1,7 @@
 import { ConfigError, env } from "./env";
 import { getDb } from "./db/client";
 import { log } from "./log";
+import { startJobs } from "./jobs";
 
 /** Called once by instrumentation.ts when the Node.js server starts. */
 export async function startup(): Promise<void> {
@@ -14,5 +15,7 @@ export async function startup(): Promise<void> {
     throw err;
   }
   await getDb();
+  // The scheduled purge (lib/jobs). A job runner that cannot start must not stop logins: logged, and retried at the next start.
+  await startJobs().catch((err: unknown) => log("error", "jobs did not start", { step: "jobs", error: (err as Error)?.name }));
   log("info", "portal ready", { provider: "idme" });
 }

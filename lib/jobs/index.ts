@@ -1,0 +1,119 @@
+import PgBoss from "pg-boss";
+import { env } from "../env";
+import { log } from "../log";
+import { runPurge } from "../lifecycle/purge";
+
+/**
+ * The portal's scheduled jobs (today one: the retention purge, lib/lifecycle/purge.ts),
+ * started with the portal (lib/startup.ts) and stopped at shutdown (lib/shutdown.ts).
+ *
+ * On PostgreSQL they run on pg-boss: its cron is kept in the database and turned into one job
+ * per tick whatever the number of instances (the instances take turns checking the clock,
+ * and a tick's job is a singleton), any one instance's worker takes it (`SKIP LOCKED`), and
+ * the queue's `singleton` policy lets only one be active at a time. An instance that dies
+ * mid-run leaves the job to expire and the next tick to start afresh. On the embedded
+ * database there is one process: a timer in it does the same.
+ */
+
+export const PURGE_QUEUE = "idv-retention-purge";
+/** Every day at 03:17 UTC (a quiet hour in most places the portal serves; not on the hour, where other cron jobs crowd). */
+export const PURGE_CRON = "17 3 * * *";
+const PGBOSS_SCHEMA = "pgboss";
+
+export interface Jobs {
+  kind: "pg-boss" | "in-process";
+  stop(): Promise<void>;
+}
+
+export interface JobOptions {
+  /** A cron expression (UTC) for the purge; tests use a short one. */
+  cron?: string;
+  /** pg-boss's own polling (seconds), for tests; the defaults suit production. */
+  pollingIntervalSeconds?: number;
+  cronMonitorIntervalSeconds?: number;
+}
+
+const holder: { jobs?: Promise<Jobs> } = ((globalThis as { __idvJobs?: { jobs?: Promise<Jobs> } }).__idvJobs ??= {});
+
+/** Starts the jobs once per process (the same handle for every caller). */
+export function startJobs(opts: JobOptions = {}): Promise<Jobs> {
+  holder.jobs ??= (env().DATABASE_URL ? startPgBoss(env().DATABASE_URL!, opts) : startInProcess(opts)).catch((err: unknown) => {
+    holder.jobs = undefined;
+    throw err;
+  });
+  return holder.jobs;
+}
+
+/** Stops what startJobs started, letting a purge batch in flight finish (lib/shutdown.ts). */
+export async function stopJobs(): Promise<void> {
+  const jobs = holder.jobs;
+  holder.jobs = undefined;
+  if (jobs) await (await jobs.catch(() => null))?.stop();
+}
+
+async function purgeJob(): Promise<void> {
+  const run = await runPurge({ trigger: "schedule" });
+  if (!run.ran) log("info", "purge skipped: another run holds the lock", { step: "retention.purge", outcome: "busy" });
+}
+
+/** A pg-boss instance running the purge on `cron`; exported for the test that starts two "instances" in one process. */
+export async function startPgBoss(connectionString: string, opts: JobOptions = {}): Promise<Jobs> {
+  const boss = new PgBoss({
+    connectionString,
+    schema: PGBOSS_SCHEMA,
+    application_name: "idv-portal jobs",
+    // Its own small pool: a cron check, a worker poll and its maintenance.
+    max: 2,
+    ...(opts.cronMonitorIntervalSeconds ? { cronMonitorIntervalSeconds: opts.cronMonitorIntervalSeconds } : {}),
+  });
+  // pg-boss reports connection trouble as events; unhandled, an event would end the process.
+  boss.on("error", (err: Error) => log("warn", "job runner error", { step: "jobs", error: err?.name }));
+  await boss.start();
+  if (!(await boss.getQueue(PURGE_QUEUE))) {
+    // Two instances starting together may both try: the second finds it made.
+    await boss.createQueue(PURGE_QUEUE, { name: PURGE_QUEUE, policy: "singleton", retryLimit: 0, expireInHours: 6 }).catch(async (err) => {
+      if (!(await boss.getQueue(PURGE_QUEUE))) throw err;
+    });
+  }
+  await boss.schedule(PURGE_QUEUE, opts.cron ?? PURGE_CRON, {}, { tz: "UTC" });
+  await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 30, batchSize: 1 }, async () => purgeJob());
+  log("info", "jobs started", { step: "jobs", outcome: "pg-boss" });
+  return {
+    kind: "pg-boss",
+    // graceful: a purge in flight finishes its batch loop (bounded by the timeout) before the pool closes.
+    stop: () => boss.stop({ graceful: true, wait: true, timeout: 20_000 }),
+  };
+}
+
+/** The embedded database's scheduler: a timer for the next tick of a daily "M H * * *" cron (the only shape PURGE_CRON has). */
+function startInProcess(opts: JobOptions): Promise<Jobs> {
+  const [minute, hour] = (opts.cron ?? PURGE_CRON).split(/\s+/).map(Number);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const now = new Date();
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hour ?? 3, minute ?? 17));
+    if (next.getTime() <= now.getTime()) next.setUTCDate(next.getUTCDate() + 1);
+    timer = setTimeout(() => {
+      running = purgeJob()
+        .catch((err: unknown) => log("error", "purge job failed", { step: "retention.purge", error: (err as Error)?.name }))
+        .finally(() => {
+          running = null;
+          arm();
+        });
+    }, next.getTime() - now.getTime());
+    timer.unref(); // never what keeps the process alive
+  };
+  arm();
+  log("info", "jobs started", { step: "jobs", outcome: "in-process" });
+  return Promise.resolve({
+    kind: "in-process",
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  });
+}
