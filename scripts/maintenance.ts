@@ -84,7 +84,9 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     // Codes only: an error message could carry a value from the database.
-    console.error(`maintenance failed: ${(err as Error)?.name ?? "error"}${(err as { code?: string })?.code ? ` (${(err as { code?: string }).code})` : ""}`);
+    console.error(
+      `maintenance failed: ${(err as Error)?.name ?? "error"}${(err as { code?: string })?.code ? ` (${(err as { code?: string }).code})` : ""}`,
+    );
     process.exit(1);
   },
 );

@@ -149,7 +149,14 @@ function auditEvents(c: Cutoffs): Condition {
   return { where: `at < $1::timestamptz`, params: [iso(c.auditEvents)] };
 }
 
-const zero = (): PurgeCounts => ({ attributes: 0, rawAnswers: 0, failedAttempts: 0, anonymousAttempts: 0, attemptEvents: 0, auditEvents: 0 });
+const zero = (): PurgeCounts => ({
+  attributes: 0,
+  rawAnswers: 0,
+  failedAttempts: 0,
+  anonymousAttempts: 0,
+  attemptEvents: 0,
+  auditEvents: 0,
+});
 
 async function count(db: DbClient, table: string, cond: Condition | null): Promise<number> {
   if (!cond) return 0;
@@ -255,8 +262,7 @@ export async function purge(db: DbClient, c: Cutoffs, size = DEFAULT_BATCH_SIZE,
 export type Trigger = "schedule" | "maintenance";
 
 export type PurgeRun =
-  | { ran: true; dryRun: boolean; counts: PurgeCounts; cutoffs: Cutoffs; durationMs: number }
-  | { ran: false; reason: "busy" };
+  { ran: true; dryRun: boolean; counts: PurgeCounts; cutoffs: Cutoffs; durationMs: number } | { ran: false; reason: "busy" };
 
 export interface RunOptions {
   dryRun?: boolean;
@@ -313,4 +319,17 @@ export async function runPurge(opts: RunOptions = {}): Promise<PurgeRun> {
     return { ran: true as const, dryRun: false, counts, cutoffs, durationMs };
   });
   return result ?? { ran: false, reason: "busy" };
+}
+
+/** The newest purge run, from its audit entry (for the settings page). */
+export async function lastPurgeRun(): Promise<{ at: Date; outcome: string; counts: Partial<PurgeCounts> } | null> {
+  const db = await getDb();
+  const entry = await db.auditEvent.findFirst({
+    where: { action: "retention.purge" },
+    orderBy: { id: "desc" },
+    select: { at: true, details: true },
+  });
+  if (!entry) return null;
+  const details = (entry.details ?? {}) as { outcome?: string; counts?: Partial<PurgeCounts> };
+  return { at: entry.at, outcome: details.outcome ?? "ok", counts: details.counts ?? {} };
 }

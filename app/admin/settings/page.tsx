@@ -10,6 +10,7 @@ import { Card, fmtDate, PageHeader } from "../_ui/kit";
 import { SettingsForm } from "./settings-form";
 import { ProviderConnectionForm } from "./provider-form";
 import { Provenance } from "./_components/provenance";
+import { RetentionSection } from "./retention-section";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -77,6 +78,10 @@ export default async function SettingsPage() {
             }}
           />
         </Card>
+      </div>
+
+      <div className="mt-8">
+        <RetentionSection />
       </div>
     </div>
   );

@@ -6,6 +6,7 @@ import { RevokeForm } from "@/app/admin/_support/RevokeForm";
 import { identityHref, personHref, recordHref } from "@/lib/insight/links";
 import { policyLabel, applicationNames, getRecordDetail, openRecordAttributes } from "@/lib/records";
 import { attributesForRole } from "@/lib/records/mask";
+import { recordRetention, type RecordRetention } from "@/lib/records/retention";
 import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
 import { AttemptCard, Facts, Mono } from "../../attempts/_components/attempt-parts";
 import { RevealForm } from "./reveal-form";
@@ -32,7 +33,7 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
   const staff = await guardPage("support", `/admin/records/${encodeURIComponent(id)}`);
   const record = await getRecordDetail(id);
   if (!record) notFound();
-  const [apps, opened] = await Promise.all([applicationNames(), openRecordAttributes(record.id)]);
+  const [apps, opened, retention] = await Promise.all([applicationNames(), openRecordAttributes(record.id), recordRetention(record.id)]);
   const shown = opened.ok ? attributesForRole(staff.role, opened.attributes) : null;
   // A server component renders once per request: reading the clock here is intended.
   // eslint-disable-next-line react-hooks/purity
@@ -138,6 +139,12 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
                 "—"
               ),
             ],
+            [
+              "Personal data kept until",
+              <span key="ret" data-testid="record-retention">
+                {retention ? <RetentionText retention={retention} /> : "—"}
+              </span>,
+            ],
             ["Created", fmtDate(record.createdAt)],
             [
               "Person id (sent to Auth0)",
@@ -182,6 +189,10 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
               ))}
             </dl>
           </>
+        ) : retention?.attributesPurged ? (
+          <p className="text-sm text-slate-600" role="status" data-testid="attributes-purged">
+            Purged under the retention settings: the record keeps its status, dates and groups, no personal data.
+          </p>
         ) : (
           <p className="text-sm text-rose-700" role="status">
             The sealed attributes of this record cannot be opened with the portal&apos;s ENCRYPTION_KEY.
@@ -194,7 +205,11 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
           The userinfo answer{record.hasIdTokenClaims ? " and ID token claims" : ""} stay sealed until someone asks to see them. Every
           reveal is written to the audit log.
         </p>
-        <RevealForm recordId={record.id} role={staff.role} />
+        {retention?.attributesPurged ? (
+          <p className="text-sm text-slate-600">Nothing is left to reveal: this record&apos;s personal data was purged.</p>
+        ) : (
+          <RevealForm recordId={record.id} role={staff.role} />
+        )}
       </Card>
 
       <section aria-labelledby="attempts-heading" className="space-y-3">
@@ -220,6 +235,22 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
         </section>
       ) : null}
     </div>
+  );
+}
+
+/** When the purge clears this record's data (README "Personal data: what is kept"). */
+function RetentionText({ retention }: { retention: RecordRetention }) {
+  if (retention.attributesPurged) return <>purged</>;
+  const raw = retention.rawAnswerPurged
+    ? "; raw provider answer already purged"
+    : retention.rawAnswerPurgeAt.getTime() < retention.attributesPurgeAt.getTime()
+      ? `; raw provider answer until ${fmtDate(retention.rawAnswerPurgeAt)}`
+      : "";
+  return (
+    <>
+      {fmtDate(retention.attributesPurgeAt)}
+      {raw} <span className="text-slate-500">(the first daily purge after it, unless a new check comes first)</span>
+    </>
   );
 }
 
