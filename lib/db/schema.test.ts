@@ -116,6 +116,15 @@ const samples = {
   EntryToken: { fingerprint: "f", attemptId: "a_1", expiresAt: at, usedAt: at },
   RateLimit: { key: "flow:k", points: 3, expire: at },
   RateLimitRefusal: { limiter: "flow", windowStart: at, count: 2 },
+  RetentionSettings: {
+    id: 1,
+    rawAnswerDays: 400,
+    attributesDays: 90,
+    failedAttemptDays: 60,
+    anonymousAttemptDays: 30,
+    auditDays: 2190,
+    updatedAt: at,
+  },
 } as const;
 
 const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
@@ -131,6 +140,7 @@ const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
   EntryToken: Prisma.EntryTokenScalarFieldEnum,
   RateLimit: Prisma.RateLimitScalarFieldEnum,
   RateLimitRefusal: Prisma.RateLimitRefusalScalarFieldEnum,
+  RetentionSettings: Prisma.RetentionSettingsScalarFieldEnum,
 };
 
 async function roundTrip(db: PrismaClient) {

@@ -56,7 +56,9 @@ const LONGEST_INTERVAL = 1440 * HOUR;
  * `kept_*` must stay. Sealed values are placeholders (the purge never opens them).
  */
 async function seed() {
-  await q(`TRUNCATE attempt_event, attempt, verification_record, provider_identity, person, audit_event, application, retention_settings CASCADE`);
+  await q(
+    `TRUNCATE attempt_event, attempt, verification_record, provider_identity, person, audit_event, application, retention_settings CASCADE`,
+  );
   await q(`INSERT INTO application (client_id, name, reverify_interval_hours, updated_at) VALUES ('long-app', 'Long', 1440, now())`);
   await q(`INSERT INTO person (id, auth0_user_id) VALUES ('idv_p', 'auth0|p')`);
   const records: [string, string, string, string, string][] = [
@@ -103,10 +105,10 @@ async function seed() {
     ["gone_audit", ago(2190 * DAY + MIN)],
     ["kept_audit", ago(2190 * DAY - MIN)],
   ])
-    await q(`INSERT INTO audit_event (actor_id, actor_role, action, target, at) VALUES ('auth0|admin', 'admin', 'record.reveal', $1, $2::timestamptz)`, [
-      target,
-      at,
-    ]);
+    await q(
+      `INSERT INTO audit_event (actor_id, actor_role, action, target, at) VALUES ('auth0|admin', 'admin', 'record.reveal', $1, $2::timestamptz)`,
+      [target, at],
+    );
 }
 
 /** Every row the purge may touch, as it stands: to prove a dry run (or a busy run) changed nothing. */
@@ -233,8 +235,11 @@ describe("the purge", () => {
     const env = { ...process.env, DATABASE_URL: tdb.url, ...ENV };
     // The command purges "now": make the seeded ages relative to now (shift every timestamp by now − NOW).
     const shift = `${Date.now() - NOW.getTime()} milliseconds`;
-    await q(`UPDATE verification_record SET last_checked_at = last_checked_at + $1::interval, expires_at = expires_at + $1::interval,
-               updated_at = updated_at + $1::interval`, [shift]);
+    await q(
+      `UPDATE verification_record SET last_checked_at = last_checked_at + $1::interval, expires_at = expires_at + $1::interval,
+               updated_at = updated_at + $1::interval`,
+      [shift],
+    );
     await q(`UPDATE attempt SET created_at = created_at + $1::interval`, [shift]);
     await q(`UPDATE audit_event SET at = at + $1::interval`, [shift]);
 

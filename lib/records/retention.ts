@@ -22,7 +22,15 @@ export async function recordRetention(id: string): Promise<RecordRetention | nul
   const db = await getDb();
   const record = await db.verificationRecord.findUnique({
     where: { id },
-    select: { status: true, updatedAt: true, expiresAt: true, lastCheckedAt: true, attributesEnc: true, rawUserinfoEnc: true, idTokenEnc: true },
+    select: {
+      status: true,
+      updatedAt: true,
+      expiresAt: true,
+      lastCheckedAt: true,
+      attributesEnc: true,
+      rawUserinfoEnc: true,
+      idTokenEnc: true,
+    },
   });
   if (!record) return null;
   const [retention, maxInterval] = await Promise.all([retentionSettings(db), longestIntervalHours(db)]);
