@@ -2,6 +2,8 @@ import PgBoss from "pg-boss";
 import { env } from "../env";
 import { log } from "../log";
 import { runPurge } from "../lifecycle/purge";
+import { getDb } from "../db/client";
+import { registerJobQueue, type QueueFigures } from "../metrics";
 
 /**
  * The portal's scheduled jobs (today one: the retention purge, lib/lifecycle/purge.ts),
@@ -33,10 +35,30 @@ export interface JobOptions {
   cronMonitorIntervalSeconds?: number;
 }
 
-const holder: { jobs?: Promise<Jobs> } = ((globalThis as { __idvJobs?: { jobs?: Promise<Jobs> } }).__idvJobs ??= {});
+const holder: { jobs?: Promise<Jobs>; metrics?: boolean } = ((globalThis as { __idvJobs?: { jobs?: Promise<Jobs> } }).__idvJobs ??= {});
+
+/** The purge queue's jobs by state, for idv_job_queue_jobs (read from pg-boss's table; none before it exists). */
+async function queueFigures(): Promise<QueueFigures[]> {
+  try {
+    const rows = await (
+      await getDb()
+    ).$queryRawUnsafe<{ state: string; n: number }[]>(
+      `SELECT state::text AS state, count(*)::int AS n FROM ${PGBOSS_SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active', 'failed') GROUP BY state`,
+      PURGE_QUEUE,
+    );
+    const n = (...states: string[]) => rows.filter((r) => states.includes(r.state)).reduce((sum, r) => sum + r.n, 0);
+    return [{ queue: PURGE_QUEUE, waiting: n("created", "retry"), active: n("active"), failed: n("failed") }];
+  } catch {
+    return [];
+  }
+}
 
 /** Starts the jobs once per process (the same handle for every caller). */
 export function startJobs(opts: JobOptions = {}): Promise<Jobs> {
+  if (env().DATABASE_URL && !holder.metrics) {
+    holder.metrics = true;
+    registerJobQueue(queueFigures);
+  }
   holder.jobs ??= (env().DATABASE_URL ? startPgBoss(env().DATABASE_URL!, opts) : startInProcess(opts)).catch((err: unknown) => {
     holder.jobs = undefined;
     throw err;

@@ -125,8 +125,8 @@ export function metrics(): Metrics {
 }
 
 /**
- * The hook for a job queue's figures (idv_job_queue_jobs). The portal has no queue yet;
- * whatever adds one registers its counts here at start.
+ * The hook for a job queue's figures (idv_job_queue_jobs): lib/jobs registers the purge
+ * queue's at start (on PostgreSQL).
  */
 export function registerJobQueue(source: QueueSource): void {
   metrics().queueSources.push(source);
