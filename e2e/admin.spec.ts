@@ -128,3 +128,70 @@ test("support finds a failed attempt by its reference code, but cannot open sett
   await page.goto(`${system.portalUrl}/admin/records`);
   await expect(page.getByRole("navigation", { name: "Admin" }).getByText("Settings")).toHaveCount(0);
 });
+
+test("an admin sets retention: a bad period is refused where it was typed, a good one is saved and audited; the record page says when its data goes", async ({
+  page,
+  browser,
+  system,
+  shot,
+}) => {
+  try {
+    await staffSignIn(page, system, "/admin/settings", "auth0|admin");
+    const retention = page.getByRole("form", { name: "Retention" });
+    await expect(retention.getByLabel(/Audit log, in days/)).toHaveValue("2190");
+    await expect(page.getByTestId("last-purge")).toContainText(/No purge has run yet|Last purge/);
+
+    // Too short an audit period: refused next to the field, nothing sent.
+    await retention.getByLabel(/Audit log, in days/).fill("7");
+    await retention.getByRole("button", { name: "Save retention" }).click();
+    await expect(retention.getByText("At least 30 days.")).toBeVisible();
+    await expect(retention.getByLabel(/Audit log, in days/)).toBeFocused();
+    await shot("admin-retention-refused");
+    const { rows: unchanged } = await system.db.pool.query(`SELECT audit_days FROM retention_settings`);
+    expect(unchanged).toEqual([{ audit_days: 2190 }]);
+
+    await retention.getByLabel(/Audit log, in days/).fill("400");
+    await retention.getByLabel(/Raw provider answers, in days/).fill("30");
+    await retention.getByRole("button", { name: "Save retention" }).click();
+    await expect(retention.getByText(/Saved: Raw provider answers, Audit log\. The next purge applies it\./)).toBeVisible();
+    await shot("admin-retention-saved");
+    const { rows } = await system.db.pool.query(`SELECT raw_answer_days, audit_days FROM retention_settings`);
+    expect(rows).toEqual([{ raw_answer_days: 30, audit_days: 400 }]);
+    const { rows: audit } = await system.db.pool.query(
+      `SELECT actor_email, details FROM audit_event WHERE action = 'retention.update' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(audit[0]).toMatchObject({
+      actor_email: "admin@example.test",
+      details: { auditDays: { from: 2190, to: 400 }, rawAnswerDays: { from: null, to: 30 } },
+    });
+
+    // A fresh verification: its page says until when its data is kept (raw answer 30 days after the check).
+    const person = await browser.newContext();
+    const p = await person.newPage();
+    const user = "auth0|e2e-retention";
+    await logIn(p, system, "sample-bank", user);
+    await verifyAtIdme(p, "identity-verified", user);
+    expect(await resultOf(p)).toBe("signed-in");
+    await person.close();
+    const { rows: rec } = await system.db.pool.query(`SELECT id, last_checked_at FROM verification_record WHERE auth0_user_id = $1`, [
+      user,
+    ]);
+    await page.goto(`${system.portalUrl}/admin/records/${rec[0].id}`);
+    const rawUntil = new Date(new Date(rec[0].last_checked_at).getTime() + 30 * 86_400_000).toISOString().replace("T", " ").slice(0, 16);
+    await expect(page.getByTestId("record-retention")).toContainText(`raw provider answer until ${rawUntil} UTC`);
+    await shot("record-retention");
+
+    // Once the purge has cleared it (the same SQL, here by hand), the page says so and offers nothing to reveal.
+    await system.db.pool.query(
+      `UPDATE verification_record SET attributes_enc = NULL, raw_userinfo_enc = NULL, id_token_claims_enc = NULL, email_lookup = NULL WHERE id = $1`,
+      [rec[0].id],
+    );
+    await page.reload();
+    await expect(page.getByTestId("record-retention")).toHaveText("purged");
+    await expect(page.getByTestId("attributes-purged")).toBeVisible();
+    await expect(page.getByText("Nothing is left to reveal")).toBeVisible();
+    await shot("record-purged");
+  } finally {
+    await system.db.pool.query(`UPDATE retention_settings SET raw_answer_days = NULL, audit_days = 2190`);
+  }
+});
