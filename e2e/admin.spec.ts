@@ -135,6 +135,7 @@ test("an admin sets retention: a bad period is refused where it was typed, a goo
   system,
   shot,
 }) => {
+  test.setTimeout(240_000); // settings, then a whole login, then the record page
   try {
     await staffSignIn(page, system, "/admin/settings", "auth0|admin");
     const retention = page.getByRole("form", { name: "Retention" });
