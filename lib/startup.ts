@@ -15,7 +15,8 @@ export async function startup(): Promise<void> {
     throw err;
   }
   await getDb();
-  // The scheduled purge (lib/jobs). A job runner that cannot start must not stop logins: logged, and retried at the next start.
-  await startJobs().catch((err: unknown) => log("error", "jobs did not start", { step: "jobs", error: (err as Error)?.name }));
+  // The scheduled purge (lib/jobs), started beside the first requests rather than before them: a job runner that
+  // cannot start (or is slow to) must not hold up logins. Logged; the next start tries again.
+  void startJobs().catch((err: unknown) => log("error", "jobs did not start", { step: "jobs", error: (err as Error)?.name }));
   log("info", "portal ready", { provider: "idme" });
 }
