@@ -103,7 +103,10 @@ async function login(client: pg.PoolClient, n: number): Promise<void> {
   const id = `bl_${process.pid}_${n}_${randomBytes(4).toString("hex")}`;
   await client.query("BEGIN");
   try {
-    await client.query(`INSERT INTO entry_token (fingerprint, attempt_id, expires_at) VALUES ($1, $2, now() + interval '5 minutes')`, [id, id]);
+    await client.query(`INSERT INTO entry_token (fingerprint, attempt_id, expires_at) VALUES ($1, $2, now() + interval '5 minutes')`, [
+      id,
+      id,
+    ]);
     await client.query(
       `INSERT INTO attempt (id, reference_code, person_id, auth0_user_id, provider, policy, scopes, status, updated_at)
        VALUES ($1, $1, $2, $3, 'idme', 'identity', '{openid}', 'started', now())`,
@@ -121,10 +124,10 @@ async function login(client: pg.PoolClient, n: number): Promise<void> {
          expires_at = now() + interval '720 hours', updated_at = now() WHERE id = $1`,
       [`br_${g}`, `v1.${randomBytes(300).toString("base64url")}`],
     );
-    await client.query(`UPDATE attempt SET status = 'verified', record_id = $2, checked_at = now(), updated_at = now() WHERE id = $1 AND status = 'started'`, [
-      id,
-      `br_${g}`,
-    ]);
+    await client.query(
+      `UPDATE attempt SET status = 'verified', record_id = $2, checked_at = now(), updated_at = now() WHERE id = $1 AND status = 'started'`,
+      [id, `br_${g}`],
+    );
     await client.query(`INSERT INTO attempt_event (attempt_id, step, outcome) VALUES ($1, 'result', 'ok')`, [id]);
     await client.query("COMMIT");
   } catch (err) {
