@@ -91,12 +91,7 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
   // pg-boss reports connection trouble as events; unhandled, an event would end the process.
   boss.on("error", (err: Error) => log("warn", "job runner error", { step: "jobs", error: err?.name }));
   await boss.start();
-  if (!(await boss.getQueue(PURGE_QUEUE))) {
-    // Two instances starting together may both try: the second finds it made.
-    await boss.createQueue(PURGE_QUEUE, { name: PURGE_QUEUE, policy: "singleton", retryLimit: 0, expireInHours: 6 }).catch(async (err) => {
-      if (!(await boss.getQueue(PURGE_QUEUE))) throw err;
-    });
-  }
+  await ensureQueue(boss);
   await boss.schedule(PURGE_QUEUE, opts.cron ?? PURGE_CRON, {}, { tz: "UTC" });
   await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 30, batchSize: 1 }, async () => purgeJob());
   log("info", "jobs started", { step: "jobs", outcome: "pg-boss" });
@@ -105,6 +100,24 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
     // graceful: a purge in flight finishes its batch loop (bounded by the timeout) before the pool closes.
     stop: () => boss.stop({ graceful: true, wait: true, timeout: 20_000 }),
   };
+}
+
+/**
+ * Creates the purge queue unless it exists. Instances starting together may both try, and
+ * pg-boss's creation (a table partition) can then fail one of them with a deadlock: that one
+ * waits a moment and looks again, until the other's creation is committed.
+ */
+async function ensureQueue(boss: PgBoss, attempts = 8): Promise<void> {
+  for (let i = 1; ; i++) {
+    if (await boss.getQueue(PURGE_QUEUE)) return;
+    try {
+      await boss.createQueue(PURGE_QUEUE, { name: PURGE_QUEUE, policy: "singleton", retryLimit: 0, expireInHours: 6 });
+      return;
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 100 * i + Math.random() * 200));
+    }
+  }
 }
 
 /** The embedded database's scheduler: a timer for the next tick of a daily "M H * * *" cron (the only shape PURGE_CRON has). */
