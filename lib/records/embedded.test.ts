@@ -16,6 +16,8 @@ beforeAll(async () => {
   Object.assign(process.env, inProcessEnv({ PGLITE_DIR: "memory://" }));
   records = await import("./index");
   db = await import("../db/client");
+  // Opening (and migrating) the embedded database is set-up, not the writes under test: it gets the hook's time.
+  await db.getDb();
 });
 
 afterAll(async () => {
