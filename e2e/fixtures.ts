@@ -29,6 +29,7 @@ export const E2E_USERS = [
   "linked",
   "claimant",
   "late",
+  "retention",
 ].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,
