@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseEncryptionKey } from "../crypto/seal";
+import { KEY_ID, parseEncryptionKey, type KeyRing } from "../crypto/seal";
 
 /**
  * The portal's configuration, parsed once from the environment. Every other
@@ -69,9 +69,14 @@ const schema = z
       .default(720),
     IDV_RETURN_METHOD: z.enum(["post", "get"], { error: "must be post or get" }).default("post"),
     // Checked by the sealer's own parser, so a key that would fail at the first seal refuses the start.
+    // The unnamed (legacy) key: seals in the v1 format when ENCRYPTION_KEYS is not set, and
+    // opens values sealed before key rings (v1) when it is.
     ENCRYPTION_KEY: z
-      .string({ error: "is required (32 bytes as 64 hex characters or base64; e.g. `openssl rand -hex 32`)" })
+      .string()
+      .optional()
+      .transform((v) => (v && v.trim() ? v : undefined))
       .refine((v) => {
+        if (v === undefined) return true;
         try {
           parseEncryptionKey(v);
           return true;
@@ -79,6 +84,44 @@ const schema = z
           return false;
         }
       }, "must be 32 bytes, given as 64 hex characters or canonical base64 / base64url (e.g. `openssl rand -hex 32`)"),
+    // The key ring (README "Rotating the encryption key"): `<kid>:<key>` entries separated by
+    // commas, the FIRST one active (new values are sealed with it), the others only open.
+    ENCRYPTION_KEYS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const entries = (v ?? "")
+          .split(/[\s,]+/)
+          .map((x) => x.trim())
+          .filter(Boolean);
+        if (entries.length === 0) return undefined;
+        const keys = new Map<string, Buffer>();
+        for (const [i, entry] of entries.entries()) {
+          const colon = entry.indexOf(":");
+          const kid = colon > 0 ? entry.slice(0, colon) : "";
+          if (!KEY_ID.test(kid)) {
+            ctx.addIssue({
+              code: "custom",
+              message: `entry ${i + 1} must be <key id>:<key>, the key id 1–32 letters, digits, _ or - (e.g. k2:$(openssl rand -hex 32))`,
+            });
+            return z.NEVER;
+          }
+          if (keys.has(kid)) {
+            ctx.addIssue({ code: "custom", message: `names key id "${kid}" twice` });
+            return z.NEVER;
+          }
+          try {
+            keys.set(kid, parseEncryptionKey(entry.slice(colon + 1)));
+          } catch {
+            ctx.addIssue({
+              code: "custom",
+              message: `key "${kid}" must be 32 bytes, given as 64 hex characters or canonical base64 / base64url`,
+            });
+            return z.NEVER;
+          }
+        }
+        return { active: entries[0]!.slice(0, entries[0]!.indexOf(":")), keys };
+      }),
     DATABASE_URL: z
       .string()
       .trim()
@@ -189,6 +232,8 @@ const schema = z
 
 export type Env = z.output<typeof schema> & {
   idmeBaseUrl: string;
+  /** ENCRYPTION_KEYS (active: the first) and ENCRYPTION_KEY (legacy) as one ring. */
+  keyRing: KeyRing;
   /** The settings the environment gives (non-empty), as opposed to defaults: the admin settings page compares these. */
   provided: ReadonlySet<string>;
 };
@@ -203,13 +248,25 @@ export class ConfigError extends Error {
 /** Parses a given environment; throws ConfigError naming every bad setting. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = schema.safeParse(source);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"} ${issue.message}`);
-    throw new ConfigError([...new Set(problems)]);
+  // One of the two key settings: checked here, as the schema's own cross-field checks only run when every field parsed.
+  const noKey = !(source.ENCRYPTION_KEY ?? "").trim() && !(source.ENCRYPTION_KEYS ?? "").trim();
+  const keyProblem = noKey
+    ? [
+        "ENCRYPTION_KEY is required (32 bytes as 64 hex characters or base64; e.g. `openssl rand -hex 32`), or ENCRYPTION_KEYS for a key ring",
+      ]
+    : [];
+  if (!result.success || keyProblem.length) {
+    const problems = (result.error?.issues ?? []).map((issue) => `${issue.path.join(".") || "(environment)"} ${issue.message}`);
+    throw new ConfigError([...new Set([...problems, ...keyProblem])]);
   }
   const e = result.data;
   const provided = new Set(Object.keys(schema.shape).filter((k) => (source[k] ?? "").trim() !== ""));
-  return { ...e, idmeBaseUrl: e.IDME_BASE_URL ?? IDME_BASES[e.IDME_ENVIRONMENT], provided };
+  const keyRing: KeyRing = {
+    active: e.ENCRYPTION_KEYS?.active ?? null,
+    keys: e.ENCRYPTION_KEYS?.keys ?? new Map(),
+    legacy: e.ENCRYPTION_KEY ? parseEncryptionKey(e.ENCRYPTION_KEY) : null,
+  };
+  return { ...e, idmeBaseUrl: e.IDME_BASE_URL ?? IDME_BASES[e.IDME_ENVIRONMENT], provided, keyRing };
 }
 
 export function idmeBaseFor(environment: "sandbox" | "production", override?: string | null): string {

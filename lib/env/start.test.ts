@@ -51,7 +51,7 @@ describe("ENCRYPTION_KEY", () => {
     ["base64url without padding", Buffer.alloc(32, 250).toString("base64url")],
   ])("accepts %s, and what it accepts seals and opens", (_name, key) => {
     const e = parseEnv({ ...good, ENCRYPTION_KEY: key });
-    const k = parseEncryptionKey(e.ENCRYPTION_KEY);
+    const k = parseEncryptionKey(e.ENCRYPTION_KEY!);
     expect(openJson(sealJson({ a: 1 }, k, "x"), k, "x")).toEqual({ a: 1 });
   });
 });

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { encryptionKey } from "../settings/secrets";
 import { RateLimiterPrisma, RateLimiterRes } from "rate-limiter-flexible";
 import { getDb } from "../db/client";
 import { env } from "../env";
@@ -16,7 +17,7 @@ import { log } from "../log";
  *   beyond it the address is answered 429 and no attempt is recorded.
  * - `staff_lookups`: reference-code and record lookups per staff member.
  *
- * Keys are HMACs of the address or staff id (keyed by ENCRYPTION_KEY), so the
+ * Keys are HMACs of the address or staff id (keyed by the active encryption key), so the
  * table holds no addresses. Requests refused by a limit are counted per hour
  * in `rate_limit_refusal`. When the database cannot answer, the limit lets the
  * request through: it protects against junk, it must not add an outage.
@@ -55,7 +56,7 @@ function limiter(name: LimitName): Promise<RateLimiterPrisma> {
 
 /** What is stored: never the address or id itself. */
 export function limitKey(name: LimitName, key: string): string {
-  return createHmac("sha256", env().ENCRYPTION_KEY).update(`${name}:${key}`).digest("base64url").slice(0, 32);
+  return createHmac("sha256", encryptionKey()).update(`${name}:${key}`).digest("base64url").slice(0, 32);
 }
 
 const allowed: Verdict = { allowed: true, retryAfterSec: 0 };

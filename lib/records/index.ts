@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
 import { getDb, type DbClient, type Tx } from "../db/client";
 import { Prisma, type Policy, type VerificationRecord } from "../db/generated/client";
-import { openJson, sealJson } from "../crypto/seal";
+import { openJson, ringKeys, sealJson } from "../crypto/seal";
 import { newId } from "../flow/reference";
-import { encryptionKey } from "../settings/secrets";
+import { encryptionKey, keyRing } from "../settings/secrets";
 import type { EffectiveSettings } from "../settings";
 import type { GroupStatus, NormalizedAttributes, ParsedUserinfo } from "../idme/userinfo";
 
@@ -20,11 +20,21 @@ import type { GroupStatus, NormalizedAttributes, ParsedUserinfo } from "../idme/
  * Auth0 user) for the list queries, kept in step by a foreign key.
  */
 
-const aad = (recordId: string, field: string) => `verification_record:${recordId}:${field}`;
+export const aad = (recordId: string, field: string) => `verification_record:${recordId}:${field}`;
 
-/** A keyed hash of an email address, so records can be found by email without storing it in clear. */
+const lookupUnder = (key: Buffer, email: string) => createHmac("sha256", key).update(`email:${email.trim().toLowerCase()}`).digest("hex");
+
+/** A keyed hash of an email address (active key), so records can be found by email without storing it in clear. */
 export function emailLookup(email: string): string {
-  return createHmac("sha256", encryptionKey()).update(`email:${email.trim().toLowerCase()}`).digest("hex");
+  return lookupUnder(encryptionKey(), email);
+}
+
+/**
+ * The email's lookup under every key of the ring, the active one first: during a
+ * re-seal some records still carry the lookup made with an older key.
+ */
+export function emailLookups(email: string): string[] {
+  return ringKeys(keyRing()).map((key) => lookupUnder(key, email));
 }
 
 /** The portal's person for an Auth0 user, created on first sight (conflict-proof: parallel first logins get the same one). */
@@ -130,7 +140,7 @@ async function claimIdentity(tx: Tx, provider: string, providerUuid: string, per
  * caller's transaction. A check of one policy never touches another's record.
  */
 export async function saveVerification(input: SaveInput, tx: Tx): Promise<VerificationRecord> {
-  const key = encryptionKey();
+  const key = keyRing();
   await claimIdentity(tx, input.provider, input.parsed.uuid, input.personId);
   const pk = policyKey(input.policy, input.requiredGroup);
   const existing = await tx.verificationRecord.findUnique({
@@ -173,7 +183,7 @@ export class PurgedError extends Error {
 
 /** Opens the sealed fields of a record. Callers decide who may see them. A raw answer purged on its own opens as null. */
 export function openPersonalData(record: Pick<VerificationRecord, "id" | "attributesEnc" | "rawUserinfoEnc" | "idTokenEnc">): PersonalData {
-  const key = encryptionKey();
+  const key = keyRing();
   if (record.attributesEnc === null) throw new PurgedError();
   return {
     attributes: openJson<NormalizedAttributes>(record.attributesEnc, key, aad(record.id, "attributes")),

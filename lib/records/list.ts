@@ -3,7 +3,7 @@ import { Prisma, type Policy, type RecordStatus } from "../db/generated/client";
 import { decodeKeyset, encodeKeyset, olderThan } from "../db/keyset";
 import { ts, utc } from "../db/sql";
 import { normalizeReferenceCode } from "../flow/reference";
-import { emailLookup, verifiedGroups } from "./index";
+import { emailLookups, verifiedGroups } from "./index";
 import {
   FACETS_EXPR,
   chooseLead,
@@ -164,7 +164,7 @@ function searchSql(q: string, provider: string | undefined): { cte: Prisma.Sql; 
     );
   }
   if (plan.kinds.includes("email")) {
-    arms.push(Prisma.sql`SELECT id FROM verification_record WHERE email_lookup = ${emailLookup(term)}`);
+    arms.push(Prisma.sql`SELECT id FROM verification_record WHERE email_lookup IN (${Prisma.join(emailLookups(term))})`);
   }
   if (plan.referenceCode) {
     arms.push(Prisma.sql`SELECT record_id FROM attempt WHERE reference_code = ${plan.referenceCode} AND record_id IS NOT NULL`);

@@ -1,14 +1,21 @@
 import { env } from "../env";
-import { openString, parseEncryptionKey, sealString } from "../crypto/seal";
+import { activeKey, openString, sealString, type KeyRing } from "../crypto/seal";
 
 /**
- * The stored provider secrets, sealed with ENCRYPTION_KEY and bound to where
- * they are kept. No database here: the start-up seed (lib/settings/seed.ts)
- * seals with it before the Prisma client exists.
+ * The stored provider secrets, sealed with the active key of the key ring
+ * (ENCRYPTION_KEYS, or ENCRYPTION_KEY alone) and bound to where they are kept. No
+ * database here: the start-up seed (lib/settings/seed.ts) seals with it before the
+ * Prisma client exists.
  */
 
+/** The key ring: seals with its active key, opens with any of its keys. */
+export function keyRing(): KeyRing {
+  return env().keyRing;
+}
+
+/** The active key's bytes (for keyed hashes that need one key, not a ring). */
 export function encryptionKey(): Buffer {
-  return parseEncryptionKey(env().ENCRYPTION_KEY);
+  return activeKey(env().keyRing);
 }
 
 const SECRET_AAD = "settings.client_secret";
@@ -16,18 +23,20 @@ const providerSecretAad = (provider: string) => `provider_setting.${provider}.cl
 
 /** Seals an ID.me client secret for the settings row. */
 export function sealClientSecret(secret: string): string {
-  return sealString(secret, encryptionKey(), SECRET_AAD);
+  return sealString(secret, keyRing(), SECRET_AAD);
 }
 
 export function openClientSecret(sealed: string): string {
-  return openString(sealed, encryptionKey(), SECRET_AAD);
+  return openString(sealed, keyRing(), SECRET_AAD);
 }
 
 /** Seals another provider's client secret for its provider_setting row. */
 export function sealProviderSecret(provider: string, secret: string): string {
-  return sealString(secret, encryptionKey(), providerSecretAad(provider));
+  return sealString(secret, keyRing(), providerSecretAad(provider));
 }
 
 export function openProviderSecret(provider: string, sealed: string): string {
-  return openString(sealed, encryptionKey(), providerSecretAad(provider));
+  return openString(sealed, keyRing(), providerSecretAad(provider));
 }
+
+export { SECRET_AAD as CLIENT_SECRET_AAD, providerSecretAad };
