@@ -5,6 +5,7 @@ import { connectionFor, globalSettings } from "../settings";
 import { env } from "../env";
 import { refusalsSince } from "../ratelimit";
 import { singleFlight } from "./cache";
+import { keyUsage } from "../rotation";
 
 /**
  * Three answers about this instance:
@@ -14,7 +15,9 @@ import { singleFlight } from "./cache";
  *   never takes instances out of rotation.
  * - the report (/api/health, staff only): the same with details, each provider
  *   in use (checked at most every 30 s, one check at a time, whoever asks), and
- *   the requests refused by the rate limits in the last 24 hours.
+ *   the requests refused by the rate limits in the last 24 hours, and how many
+ *   sealed values still use a key other than the active one (a key rotation's
+ *   progress; counted at most every 30 s, as it reads every record).
  */
 
 export interface Check {
@@ -83,7 +86,10 @@ async function checkProviders(): Promise<Record<string, Check>> {
   return providers;
 }
 
-type Holder = { providers?: ReturnType<typeof singleFlight<Record<string, Check>>> };
+type Holder = {
+  providers?: ReturnType<typeof singleFlight<Record<string, Check>>>;
+  keys?: ReturnType<typeof singleFlight<Awaited<ReturnType<typeof keyUsage>> | null>>;
+};
 const holder: Holder = ((globalThis as { __idvHealth?: Holder }).__idvHealth ??= {});
 
 export async function health(): Promise<{
@@ -91,15 +97,19 @@ export async function health(): Promise<{
   checks: Record<string, Check>;
   providersCheckedAt: string;
   rateLimitRefusals24h: Record<string, number> | null;
+  encryptionKeys: { activeKey: string; valuesOnOldKeys: number } | null;
 }> {
   holder.providers ??= singleFlight(checkProviders, PROVIDER_CHECK_TTL_MS);
   const [db, mig, providers] = await Promise.all([database(), migrations(), holder.providers.get()]);
   const checks = { database: db, migrations: mig, ...providers.value };
   const refusals = await refusalsSince(new Date(Date.now() - 24 * 3_600_000)).catch(() => null);
+  holder.keys ??= singleFlight(() => keyUsage().catch(() => null), PROVIDER_CHECK_TTL_MS);
+  const keys = await holder.keys.get();
   return {
     ok: Object.values(checks).every((c) => c.ok),
     checks,
     providersCheckedAt: new Date(providers.at).toISOString(),
     rateLimitRefusals24h: refusals,
+    encryptionKeys: keys.value,
   };
 }

@@ -22,21 +22,19 @@ const SECRET_AAD = "settings.client_secret";
 const providerSecretAad = (provider: string) => `provider_setting.${provider}.client_secret`;
 
 /** Seals an ID.me client secret for the settings row. */
-export function sealClientSecret(secret: string): string {
-  return sealString(secret, keyRing(), SECRET_AAD);
+export function sealClientSecret(secret: string, ring: KeyRing = keyRing()): string {
+  return sealString(secret, ring, SECRET_AAD);
 }
 
-export function openClientSecret(sealed: string): string {
-  return openString(sealed, keyRing(), SECRET_AAD);
+export function openClientSecret(sealed: string, ring: KeyRing = keyRing()): string {
+  return openString(sealed, ring, SECRET_AAD);
 }
 
 /** Seals another provider's client secret for its provider_setting row. */
-export function sealProviderSecret(provider: string, secret: string): string {
-  return sealString(secret, keyRing(), providerSecretAad(provider));
+export function sealProviderSecret(provider: string, secret: string, ring: KeyRing = keyRing()): string {
+  return sealString(secret, ring, providerSecretAad(provider));
 }
 
-export function openProviderSecret(provider: string, sealed: string): string {
-  return openString(sealed, keyRing(), providerSecretAad(provider));
+export function openProviderSecret(provider: string, sealed: string, ring: KeyRing = keyRing()): string {
+  return openString(sealed, ring, providerSecretAad(provider));
 }
-
-export { SECRET_AAD as CLIENT_SECRET_AAD, providerSecretAad };
