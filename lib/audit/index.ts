@@ -21,6 +21,8 @@ export type AuditAction =
   | "attempt.summary_copied"
   | "identity.unlink"
   | "identity.move"
+  | "person.erase"
+  | "person.export"
   | "staff.sign_in"
   // Retention (lib/settings/retention-admin.ts) and the purge runs that apply it (lib/lifecycle).
   | "retention.update"

@@ -52,7 +52,8 @@ export interface ApplicationStatus {
 
 export interface PersonView {
   auth0UserId: string;
-  person: { id: string; createdAt: Date } | null;
+  /** erasedAt: when an admin erased the person (lib/records/erase.ts); what is shown is then tombstones. */
+  person: { id: string; createdAt: Date; erasedAt: Date | null } | null;
   records: PersonRecord[];
   attempts: PersonAttempt[];
   /** Cursor of older attempts (for listAttempts), null when all are shown. */
@@ -146,7 +147,7 @@ export async function personView(auth0UserId: string, now: Date = new Date()): P
   const id = auth0UserId.trim();
   if (!id || id.length > 320) return null;
   const db = await getDb();
-  const person = await db.person.findUnique({ where: { auth0UserId: id }, select: { id: true, createdAt: true } });
+  const person = await db.person.findUnique({ where: { auth0UserId: id }, select: { id: true, createdAt: true, erasedAt: true } });
   // The same records the status endpoint decides on (lib/access).
   const records = person ? await personRecords(person.id) : [];
   const page = await listAttempts({ auth0UserId: id }, { size: 50 });

@@ -11,6 +11,7 @@ import { statusOf, type AccessStatus } from "@/lib/access";
 import { Badge, Card, PageHeader, btn, fmtDate, TableHead } from "../../_ui/kit";
 import { CopySummary } from "../../_support/CopySummary";
 import { RevokeForm } from "../../_support/RevokeForm";
+import { EraseForm } from "../../_support/EraseForm";
 
 export const metadata = { title: "Person" };
 
@@ -49,7 +50,7 @@ export default async function PersonPage({
   searchParams,
 }: {
   params: Promise<{ auth0UserId: string }>;
-  searchParams: Promise<{ before?: string | string[] }>;
+  searchParams: Promise<{ before?: string | string[]; done?: string | string[] }>;
 }) {
   const { auth0UserId: rawId } = await params;
   const id = segment(rawId);
@@ -57,7 +58,7 @@ export default async function PersonPage({
   const view = await personView(id);
   // Never seen: the search page says so, with the id in the box.
   if (!view) redirect(`/admin/people${query({ id })}`);
-  const rawBefore = (await searchParams).before;
+  const { before: rawBefore, done } = await searchParams;
   const before = (Array.isArray(rawBefore) ? rawBefore[0] : rawBefore) || null;
 
   // Older attempts: the next keyset page after the newest 50.
@@ -99,6 +100,12 @@ export default async function PersonPage({
       </PageHeader>
 
       <div className="space-y-4">
+        {view.person?.erasedAt ? (
+          <p role="status" className="rounded-lg bg-slate-100 p-3 text-sm text-slate-800" data-testid="person-erased">
+            {done === "erased" ? "Erased. " : ""}This person was erased on {fmtDate(view.person.erasedAt)}: no personal data is left. What
+            is shown are non-personal tombstones (the counts and the audit trail); the reason is in the audit log.
+          </p>
+        ) : null}
         <Card>
           <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-4">
             <div>
@@ -333,6 +340,21 @@ export default async function PersonPage({
             </a>
           </div>
         </Card>
+
+        {staff.role === "admin" && view.person && !view.person.erasedAt ? (
+          <Card title="Personal data (admins)">
+            <div className="space-y-3">
+              <p className="text-sm text-slate-700">
+                For a data-protection request: everything the portal holds about this person as one JSON document (decrypted; the download
+                is written to the audit log), or their erasure.
+              </p>
+              <a href={`/api/admin/people/${encodeURIComponent(view.person.id)}/export`} className={btn.secondary} download>
+                Download everything held about this person (JSON)
+              </a>
+              <EraseForm auth0UserId={view.auth0UserId} />
+            </div>
+          </Card>
+        ) : null}
       </div>
     </>
   );
