@@ -15,7 +15,7 @@ import { applyMigrations, readMigrations } from "./migrate";
 const at = new Date("2026-01-02T03:04:05.678Z");
 
 const samples = {
-  Person: { id: "p_1", auth0UserId: "auth0|1", createdAt: at },
+  Person: { id: "p_1", auth0UserId: "auth0|1", createdAt: at, erasedAt: at },
   ProviderIdentity: { provider: "idme", providerUuid: "u1", personId: "p_1", createdAt: at },
   VerificationRecord: {
     id: "r_1",
