@@ -118,11 +118,7 @@ async function main() {
     env: process.env,
     stdio: ["ignore", "pipe", "inherit"],
   });
-  let out = "";
-  child.stdout.on("data", (c: Buffer) => {
-    out += c.toString();
-    process.stdout.write(c);
-  });
+  child.stdout.on("data", (c: Buffer) => process.stdout.write(c));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => ((finished = true), resolve(code))));
   await loadFor(during, () => finished);
   const code = await exited;
