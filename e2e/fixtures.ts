@@ -30,6 +30,7 @@ export const E2E_USERS = [
   "claimant",
   "late",
   "retention",
+  "erase",
 ].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,
