@@ -67,7 +67,8 @@ export async function personRecords(personId: string): Promise<PersonRecord[]> {
 export async function accessFor(auth0UserId: string, clientId: string | null | undefined, now: Date = new Date()): Promise<Access> {
   const db = await getDb();
   const s = await effectiveSettings(clientId ?? null);
-  const person = await db.person.findUnique({ where: { auth0UserId }, select: { id: true } });
+  // An erased person (lib/records/erase.ts) is nobody's: their tombstone records let no one in.
+  const person = await db.person.findFirst({ where: { auth0UserId, erasedAt: null }, select: { id: true } });
   const records = person ? await personRecords(person.id) : [];
   const decision = decide(records, s, now);
   const status = statusOf(decision, records.length);
