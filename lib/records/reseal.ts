@@ -20,7 +20,9 @@ import type { NormalizedAttributes } from "../idme/userinfo";
 /** SQL: a record with a sealed field not under the active key. */
 function notOnActive(prefix: string): Prisma.Sql {
   const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return Prisma.sql`(attributes_enc NOT LIKE ${like} OR raw_userinfo_enc NOT LIKE ${like}
+  // A purged field is NULL (lib/lifecycle/purge.ts): nothing to move.
+  return Prisma.sql`((attributes_enc IS NOT NULL AND attributes_enc NOT LIKE ${like})
+    OR (raw_userinfo_enc IS NOT NULL AND raw_userinfo_enc NOT LIKE ${like})
     OR (id_token_claims_enc IS NOT NULL AND id_token_claims_enc NOT LIKE ${like}))`;
 }
 
@@ -37,8 +39,8 @@ export interface RecordBatch {
 
 interface Row {
   id: string;
-  attributes_enc: string;
-  raw_userinfo_enc: string;
+  attributes_enc: string | null;
+  raw_userinfo_enc: string | null;
   id_token_claims_enc: string | null;
 }
 
@@ -51,17 +53,17 @@ export async function resealRecordBatch(cursor: string, size: number, ring: KeyR
     ORDER BY id LIMIT ${size}`;
   if (rows.length === 0) return { moved: 0, unreadable: [], raced: 0, cursor: null };
   const unreadable: string[] = [];
-  const next: { id: string; old: Row; a: string; r: string; t: string | null; e: string | null }[] = [];
+  const next: { id: string; old: Row; a: string | null; r: string | null; t: string | null; e: string | null }[] = [];
   for (const row of rows) {
     try {
-      const attributes = openJson<NormalizedAttributes>(row.attributes_enc, ring, aad(row.id, "attributes"));
-      const raw = openJson(row.raw_userinfo_enc, ring, aad(row.id, "raw_userinfo"));
+      const attributes = row.attributes_enc ? openJson<NormalizedAttributes>(row.attributes_enc, ring, aad(row.id, "attributes")) : null;
+      const raw = row.raw_userinfo_enc ? openJson(row.raw_userinfo_enc, ring, aad(row.id, "raw_userinfo")) : null;
       const claims = row.id_token_claims_enc ? openJson(row.id_token_claims_enc, ring, aad(row.id, "id_token_claims")) : null;
       next.push({
         id: row.id,
         old: row,
-        a: sealJson(attributes, ring, aad(row.id, "attributes")),
-        r: sealJson(raw, ring, aad(row.id, "raw_userinfo")),
+        a: row.attributes_enc ? sealJson(attributes, ring, aad(row.id, "attributes")) : null,
+        r: row.raw_userinfo_enc ? sealJson(raw, ring, aad(row.id, "raw_userinfo")) : null,
         t: row.id_token_claims_enc ? sealJson(claims, ring, aad(row.id, "id_token_claims")) : null,
         e: typeof attributes?.email === "string" && attributes.email ? emailLookup(attributes.email) : null,
       });
@@ -80,7 +82,7 @@ export async function resealRecordBatch(cursor: string, size: number, ring: KeyR
                   ${next.map((n) => n.old.attributes_enc)}::text[], ${next.map((n) => n.old.raw_userinfo_enc)}::text[],
                   ${next.map((n) => n.old.id_token_claims_enc)}::text[])
         AS d(id, a, r, t, e, oa, orw, ot)
-      WHERE v.id = d.id AND v.attributes_enc = d.oa AND v.raw_userinfo_enc = d.orw
+      WHERE v.id = d.id AND v.attributes_enc IS NOT DISTINCT FROM d.oa AND v.raw_userinfo_enc IS NOT DISTINCT FROM d.orw
         AND v.id_token_claims_enc IS NOT DISTINCT FROM d.ot`;
   }
   return { moved, unreadable, raced: next.length - moved, cursor: rows[rows.length - 1]!.id };

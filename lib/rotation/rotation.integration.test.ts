@@ -24,7 +24,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 let db: TestDatabase;
 let total = 0;
 let records: typeof import("../records/index");
-let query: typeof import("../records/query");
+let query: typeof import("../records");
 let rotation: typeof import("../rotation");
 let settings: typeof import("../settings");
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
   });
   if (db.poolMax) process.env.DATABASE_POOL_MAX = String(db.poolMax);
   records = await import("../records/index");
-  query = await import("../records/query");
+  query = await import("../records");
   rotation = await import("../rotation");
   settings = await import("../settings");
   const { getDb } = await import("../db/client");
