@@ -1,5 +1,5 @@
-import { idme } from "../idme";
-import { idpartner } from "../idpartner";
+import { idme } from "./idme";
+import { idpartner } from "./idpartner";
 import type { ProviderId, VerificationProvider } from "./types";
 
 /**

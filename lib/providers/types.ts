@@ -1,4 +1,4 @@
-import type { NormalizedAttributes, GroupStatus } from "../idme/userinfo";
+import type { NormalizedAttributes, GroupStatus } from "./vocabulary";
 
 /**
  * The verification providers as the flow sees them. lib/flow calls a provider only

@@ -1,4 +1,4 @@
-import type { NormalizedAttributes } from "../idme/userinfo";
+import type { NormalizedAttributes } from "../providers/vocabulary";
 import { maskAuth0UserId } from "../support/summary";
 
 /**

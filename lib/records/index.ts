@@ -5,7 +5,7 @@ import { openJson, ringKeys, sealJson } from "../crypto/seal";
 import { newId } from "../flow/reference";
 import { encryptionKey, keyRing } from "../settings/secrets";
 import type { EffectiveSettings } from "../settings";
-import type { GroupStatus, NormalizedAttributes, ParsedUserinfo } from "../idme/userinfo";
+import type { GroupStatus, NormalizedAttributes } from "../providers/vocabulary";
 
 /**
  * The one door for personal data. Verification records keep the normalized
@@ -107,7 +107,8 @@ export interface SaveInput {
   /** The community group the check was about (null for identity). */
   requiredGroup: string | null;
   intervalHours: number;
-  parsed: Pick<ParsedUserinfo, "uuid" | "normalized" | "groups"> & Partial<ParsedUserinfo>;
+  /** What the provider answered, in the portal's vocabulary (extra fields are ignored). */
+  parsed: { uuid: string; normalized: NormalizedAttributes; groups: GroupStatus[]; [extra: string]: unknown };
   rawUserinfo: unknown;
   idTokenClaims: Record<string, unknown> | null;
   verified: boolean;

@@ -1,4 +1,4 @@
-import type { NormalizedAttributes } from "../idme/userinfo";
+import type { NormalizedAttributes } from "../providers/vocabulary";
 
 /**
  * Masking of normalized attributes for staff whose role does not need them

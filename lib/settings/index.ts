@@ -78,7 +78,7 @@ export async function connectionFor(
   }
   const row = await providerSettingRow(providerId, client);
   if (!row) return null;
-  const { DEFAULT_BASE_URL } = await import("../idpartner");
+  const { DEFAULT_BASE_URL } = await import("../providers/idpartner");
   return {
     baseUrl: (row.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ""),
     clientId: row.clientId,

@@ -4,7 +4,7 @@ import { guardPage } from "@/lib/staff/guard";
 import { connectionFor, globalSettings, providerSettingRow } from "@/lib/settings";
 import { idmeProvenance, idpartnerProvenance } from "@/lib/settings/provenance";
 import { callbackUrl } from "@/lib/flow";
-import { DEFAULT_BASE_URL as IDPARTNER_DEFAULT_BASE_URL } from "@/lib/idpartner";
+import { DEFAULT_BASE_URL as IDPARTNER_DEFAULT_BASE_URL } from "@/lib/providers/idpartner";
 import { log } from "@/lib/log";
 import { Card, fmtDate, PageHeader } from "../_ui/kit";
 import { SettingsForm } from "./settings-form";

@@ -1,7 +1,7 @@
 import * as oidc from "openid-client";
 import * as jose from "jose";
-import { FlowError, type FailureCode } from "../flow/states";
-import type { AuthorizeParams, ProviderConnection, VerificationAnswer, VerificationPolicy, VerificationProvider } from "../providers/types";
+import { FlowError, type FailureCode } from "../../flow/states";
+import type { AuthorizeParams, ProviderConnection, VerificationAnswer, VerificationPolicy, VerificationProvider } from "../types";
 import { mergeClaims, parseProfile, ProfileError } from "./profile";
 
 /**

@@ -13,30 +13,13 @@
  *
  * Error messages never contain attribute values.
  */
-import { OIDC_PROTOCOL_CLAIMS } from "../providers/claims";
-import { isSafeGroupName } from "../providers/groups";
+import { OIDC_PROTOCOL_CLAIMS } from "../claims";
+import { isSafeGroupName } from "../groups";
+import type { GroupStatus, NormalizedAttributes } from "../vocabulary";
+
+export type { GroupStatus, NormalizedAttributes };
 
 export type AttributeValue = string | number | boolean | null;
-
-export interface GroupStatus {
-  group: string;
-  subgroups: string[];
-  verified: boolean;
-}
-
-export interface NormalizedAttributes {
-  uuid: string;
-  givenName?: string;
-  familyName?: string;
-  email?: string;
-  birthDate?: string;
-  phone?: string;
-  street?: string;
-  city?: string;
-  state?: string;
-  zip?: string;
-  country?: string;
-}
 
 export interface ParsedUserinfo {
   uuid: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseUserinfoClaims, parseUserinfoJson } from "./userinfo";
-import { isSafeGroupName } from "../providers/groups";
+import { isSafeGroupName } from "../groups";
 
 /**
  * Group names end up in the return token's `groups` and, through the Action, in

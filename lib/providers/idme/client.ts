@@ -1,6 +1,6 @@
 import * as oidc from "openid-client";
 import * as jose from "jose";
-import { FlowError } from "../flow/states";
+import { FlowError } from "../../flow/states";
 import { parseUserinfoClaims, parseUserinfoJson, UserinfoError, type ParsedUserinfo } from "./userinfo";
 
 /**

@@ -1,7 +1,7 @@
-import type { VerificationProvider } from "../providers/types";
-import { FlowError } from "../flow/states";
+import type { VerificationProvider } from "../types";
+import { FlowError } from "../../flow/states";
 import { authorizationUrl, configuration, exchangeCode, fetchUserinfo } from "./client";
-import { IDENTITY_SCOPE } from "../settings/schema";
+import { IDENTITY_SCOPE } from "../../settings/schema";
 
 /** ID.me as the flow sees it: identity proofing (IAL2) and community groups. */
 export const idme: VerificationProvider = {

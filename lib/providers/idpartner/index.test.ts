@@ -3,12 +3,12 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signInAtStandin, type SignInChoice } from "../../sandbox/idpartner/browser";
-import { bankByKey, personaByKey, subjectFor } from "../../sandbox/idpartner/personas";
-import { startIdpartnerStandin, type IdpartnerStandin } from "../../sandbox/idpartner/server";
-import { FlowError } from "../flow/states";
+import { signInAtStandin, type SignInChoice } from "../../../sandbox/idpartner/browser";
+import { bankByKey, personaByKey, subjectFor } from "../../../sandbox/idpartner/personas";
+import { startIdpartnerStandin, type IdpartnerStandin } from "../../../sandbox/idpartner/server";
+import { FlowError } from "../../flow/states";
 import { authorizationUrl as idmeAuthorizationUrl, type IdmeConnection, type AuthorizeParams as IdmeAuthorizeParams } from "../idme/client";
-import type { AuthorizeParams, ProviderConnection, VerificationProvider } from "../providers/types";
+import type { AuthorizeParams, ProviderConnection, VerificationProvider } from "../types";
 import { DEFAULT_BASE_URL, IDPARTNER_SCOPES, idpartner, idpartnerEndpoints } from "./index";
 
 const CLIENT_ID = "portal-client";

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { exchangeCode } from "./client";
-import { FlowError } from "../flow/states";
+import { FlowError } from "../../flow/states";
 
 /**
  * The ID token from ID.me is checked for real: signature against the JWKS of

@@ -1,4 +1,4 @@
-import type { NormalizedAttributes } from "../idme/userinfo";
+import type { NormalizedAttributes } from "../vocabulary";
 
 /**
  * IDPartner's answer about a person: OpenID Connect claims (ID token + userinfo),
@@ -35,7 +35,7 @@ import type { NormalizedAttributes } from "../idme/userinfo";
  *
  * Error messages never contain claim values.
  */
-import { OIDC_PROTOCOL_CLAIMS } from "../providers/claims";
+import { OIDC_PROTOCOL_CLAIMS } from "../claims";
 
 /** `record.type` values that mean "the bank's own customer record". */
 export const BANK_RECORD_TYPES: ReadonlySet<string> = new Set(["bank_account"]);
