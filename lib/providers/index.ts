@@ -1,23 +1,33 @@
 import { idme } from "./idme";
 import { idpartner } from "./idpartner";
+import { oidcProvider } from "./oidc";
 import type { ProviderId, VerificationProvider } from "./types";
 
 /**
- * The verification providers the portal knows. Adding an OIDC provider is a new
- * folder under lib/ implementing VerificationProvider, one line here, and its
- * connection settings (the provider_setting table); the flow does not change.
+ * The verification providers the portal knows. A provider is a folder under
+ * lib/providers/ exporting a VerificationProvider, and one line here; its connection
+ * is its provider_setting row, which the admin Settings page edits. Nothing else in
+ * the portal names a provider.
  */
-export const PROVIDERS: Record<ProviderId, VerificationProvider> = { idme, idpartner };
+const registry = new Map<ProviderId, VerificationProvider>([idme, idpartner, oidcProvider].map((p) => [p.id, p]));
 
-export const PROVIDER_IDS = Object.keys(PROVIDERS) as ProviderId[];
+/** Adds a provider to the registry (the list above; tests register their own). */
+export function registerProvider(p: VerificationProvider): void {
+  registry.set(p.id, p);
+}
+
+export function providerIds(): ProviderId[] {
+  return [...registry.keys()];
+}
 
 export function isProviderId(id: string): id is ProviderId {
-  return Object.hasOwn(PROVIDERS, id);
+  return registry.has(id);
 }
 
 export function providerFor(id: string): VerificationProvider {
-  if (!isProviderId(id)) throw new Error(`unknown verification provider: ${id}`);
-  return PROVIDERS[id];
+  const p = registry.get(id);
+  if (!p) throw new Error(`unknown verification provider: ${id}`);
+  return p;
 }
 
 export type { ProviderId, VerificationProvider } from "./types";

@@ -1,27 +1,33 @@
-import type { NormalizedAttributes, GroupStatus } from "./vocabulary";
+import type { JWK } from "jose";
+import type { z } from "zod";
+import type { Env } from "../env";
+import type { GroupStatus, NormalizedAttributes } from "./vocabulary";
 
 /**
  * The verification providers as the flow sees them. lib/flow calls a provider only
- * through `VerificationProvider`; each provider lives in its own folder
- * (lib/idme, lib/idpartner) and answers with the same `VerificationAnswer`.
- *
- * `ProviderConnection` and `AuthorizeParams` are shaped exactly like ID.me's
- * `IdmeConnection` / `AuthorizeParams` (lib/idme/client.ts), so ID.me's existing
- * `authorizationUrl(conn, p)` already fits `VerificationProvider["authorizationUrl"]`.
+ * through `VerificationProvider`; each provider lives in its own folder under
+ * lib/providers/ (idme, idpartner, oidc), owns its vocabulary (scopes, the words the
+ * person reads, claim parsing) and answers in the provider-neutral terms of
+ * ./vocabulary.ts. Its connection is its provider_setting row (lib/settings).
  *
  * Every failure a provider reports is a `FlowError` (lib/flow/states.ts) whose code
  * says what went wrong and whose description is safe for support (no personal data).
  */
 
-export type ProviderId = "idme" | "idpartner";
+export type ProviderId = string;
 
 export interface ProviderConnection {
-  /** The provider's base URL without a trailing slash (a local stand-in in tests and demos). */
+  /** The provider's base URL or issuer, without a trailing slash (a local stand-in in tests and demos). */
   baseUrl: string;
   clientId: string;
+  /** Empty when the provider authenticates the portal by its signing key (private_key_jwt). */
   clientSecret: string;
   /** Per-request timeout for every call to the provider, in ms. */
   timeoutMs: number;
+  /** The provider's own settings (provider_setting.config), read with the provider's `config` schema. */
+  config?: Record<string, unknown>;
+  /** The portal's private signing key for this provider (private_key_jwt), when one was generated. */
+  privateJwk?: JWK | null;
 }
 
 export interface AuthorizeParams {
@@ -36,7 +42,6 @@ export interface AuthorizeParams {
 export interface VerificationAnswer {
   /** The provider's stable id for the person. */
   uuid: string;
-  /** Same fields as ID.me's (uuid, givenName, familyName, email, birthDate, phone, street, city, state, zip, country). */
   normalized: NormalizedAttributes;
   /** Community groups ([] when the provider has none). */
   groups: GroupStatus[];
@@ -52,6 +57,14 @@ export interface VerificationAnswer {
 
 export type VerificationPolicy = "identity" | "community";
 
+/** A provider's connection as the environment gives it at first start (then admins edit the row). */
+export interface SeedConnection {
+  baseUrl: string | null;
+  clientId: string;
+  clientSecret: string;
+  config?: Record<string, unknown>;
+}
+
 export interface VerificationProvider {
   id: ProviderId;
   /** "ID.me", "IDPartner" */
@@ -59,6 +72,14 @@ export interface VerificationProvider {
   /** The policies the provider can check; IDPartner: ["identity"]. */
   policies: readonly VerificationPolicy[];
   defaultScopes(policy: VerificationPolicy): string[];
+  /** What the person is asked to do, in their words: "confirm your identity through your bank". */
+  purpose(policy: VerificationPolicy, requiredGroup: string | null): string;
+  /** The base URL in force from what is stored (null: the provider's default). */
+  baseUrlOf(stored: string | null, config: Record<string, unknown>): string;
+  /** Its own settings (provider_setting.config); absent: none. */
+  config?: z.ZodType<Record<string, unknown>>;
+  /** Its connection from the environment, when the environment gives one. */
+  seed?(e: Env): SeedConnection | null;
   authorizationUrl(conn: ProviderConnection, p: AuthorizeParams): Promise<URL>;
   /** Exchanges the code (checking the ID token) and fetches the person's data; throws FlowError. */
   complete(

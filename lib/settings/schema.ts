@@ -14,47 +14,9 @@ import { z } from "zod";
 
 export type Policy = "identity" | "community";
 
-/** ID.me's identity-proofing policy (IAL2 / AAL2). */
-export const IDENTITY_SCOPE = "http://idmanagement.gov/ns/assurance/ial/2/aal/2";
-
-/** Community groups ID.me verifies (one scope per group). */
-export const COMMUNITY_SCOPES = ["military", "student", "teacher", "responder", "nurse", "government", "hospital_employee"] as const;
-
-/** The COVID-19 policies of ID.me's OAuth guide (seed 004). */
-export const COVID_SCOPES = [
-  "kba_replacement/covid/questionnaire",
-  "kba_replacement/covid/verify",
-  "fortified/covid/questionnaire",
-  "fortified/covid/verify",
-  `${IDENTITY_SCOPE}/covid/questionnaire`,
-  `${IDENTITY_SCOPE}/covid/verify`,
-] as const;
-
-export interface KnownScope {
-  scope: string;
-  label: string;
-  kind: "oidc" | "identity" | "community" | "covid";
-}
-
-const GROUP_LABELS: Record<(typeof COMMUNITY_SCOPES)[number], string> = {
-  military: "Military (service members, veterans, families)",
-  student: "Students",
-  teacher: "Teachers",
-  responder: "First responders",
-  nurse: "Nurses",
-  government: "Government employees",
-  hospital_employee: "Hospital employees",
-};
-
-/** The scopes the admin forms offer as checkboxes; anything else goes in the free-text field. */
-export const KNOWN_SCOPES: readonly KnownScope[] = [
-  { scope: "openid", label: "OpenID Connect (ID token; without it the plain OAuth flow is used)", kind: "oidc" },
-  { scope: IDENTITY_SCOPE, label: "Identity verification (IAL2 / AAL2)", kind: "identity" },
-  ...COMMUNITY_SCOPES.map((scope) => ({ scope, label: GROUP_LABELS[scope], kind: "community" as const })),
-  ...COVID_SCOPES.map((scope) => ({ scope, label: "COVID-19 vaccination", kind: "covid" as const })),
-];
-
-export const IDME_BASE_URLS = { sandbox: "https://api.idmelabs.com", production: "https://api.id.me" } as const;
+// ID.me's vocabulary (its scope catalogue) lives in its folder; re-exported for the forms.
+export { COMMUNITY_SCOPES, COVID_SCOPES, IDENTITY_SCOPE, IDME_BASE_URLS, KNOWN_SCOPES, type KnownScope } from "../providers/idme/scopes";
+import { IDENTITY_SCOPE, idmeDefaultScopes } from "../providers/idme/scopes";
 
 export const MAX_INTERVAL_HOURS = 8760; // one year
 export const MAX_SCOPE_LENGTH = 200;
@@ -69,7 +31,7 @@ export function isGroupScope(scope: string): boolean {
 }
 
 export function defaultScopes(policy: Policy): string[] {
-  return policy === "identity" ? ["openid", IDENTITY_SCOPE] : ["openid", "military"];
+  return idmeDefaultScopes(policy);
 }
 
 /** The community group a set of scopes asks for: the first scope that names a group. */
