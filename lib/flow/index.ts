@@ -4,7 +4,7 @@ import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl,
 import { providerFor } from "../providers";
 import type { ProviderConnection } from "../providers/types";
 import { isSafeGroupName } from "../providers/groups";
-import { effectiveSettings, globalSettings, type EffectiveSettings } from "../settings";
+import { connectionOf, effectiveSettings, globalSettings, type EffectiveSettings } from "../settings";
 import { ensurePerson, findReusableVerification, saveVerification, LinkedElsewhereError, verifiedGroups } from "../records";
 import { log } from "../log";
 import { observed } from "../metrics/observe";
@@ -53,17 +53,15 @@ export function callbackUrl(): string {
 }
 
 /** The connection of the attempt's provider (which may differ from today's settings only if an admin switched it mid-login). */
-function connectionOf(s: EffectiveSettings, attempt: Attempt): ProviderConnection {
+async function connectionFor(s: EffectiveSettings, attempt: Attempt): Promise<ProviderConnection> {
   if (s.provider !== attempt.provider)
     throw new FlowError("configuration_error", `the application now uses ${s.provider}, not ${attempt.provider}`);
-  return connection(s);
-}
-
-function connection(s: EffectiveSettings): ProviderConnection {
-  if (!s.clientId || !s.clientSecret || !s.baseUrl) {
+  const c = await connectionOf(s.provider);
+  // A client authenticates with a secret, or (private_key_jwt) with the portal's own key.
+  if (!c || !c.clientId || !c.baseUrl || (!c.clientSecret && !c.privateJwk)) {
     throw new FlowError("configuration_error", `no client is configured for provider ${s.provider}`);
   }
-  return { baseUrl: s.baseUrl, clientId: s.clientId, clientSecret: s.clientSecret, timeoutMs: env().PROVIDER_TIMEOUT_MS };
+  return { ...c, timeoutMs: env().PROVIDER_TIMEOUT_MS };
 }
 
 async function defaults() {
@@ -197,7 +195,7 @@ export async function start(attemptId: string | undefined, req: FlowRequest): Pr
   let url: URL;
   try {
     const provider = observed(providerFor(attempt.provider));
-    url = await provider.authorizationUrl(connectionOf(s, attempt), {
+    url = await provider.authorizationUrl(await connectionFor(s, attempt), {
       redirectUri: callbackUrl(),
       scopes: attempt.scopes,
       state: oauthState,
@@ -318,7 +316,7 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
   const current = new URL(callbackUrl());
   current.search = url.search;
 
-  const answer = await provider.complete(connectionOf(s, attempt), current, {
+  const answer = await provider.complete(await connectionFor(s, attempt), current, {
     state: attempt.oauthState!,
     nonce: attempt.nonce!,
     codeVerifier: attempt.codeVerifier!,

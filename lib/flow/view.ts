@@ -4,22 +4,10 @@ import type { Attempt } from "./attempts";
 
 /** What the person's pages say about an attempt. No personal data here. */
 
-const GROUP_WORDS: Record<string, string> = {
-  military: "a member of the military community (service member, veteran or family)",
-  student: "a student",
-  teacher: "a teacher",
-  responder: "a first responder",
-  nurse: "a nurse",
-  medical: "a medical professional",
-  government: "a government employee",
-  hospital_employee: "a hospital employee",
-};
-
+/** What the person is asked to do, in the words of the attempt's provider. */
 export function purpose(attempt: Pick<Attempt, "policy" | "requiredGroup"> & { provider?: string }): string {
-  if (attempt.policy === "identity")
-    return attempt.provider === "idpartner" ? "confirm your identity through your bank" : "confirm your identity";
-  const g = attempt.requiredGroup;
-  return `confirm that you are ${g ? (GROUP_WORDS[g] ?? `part of the “${g}” community`) : "part of an eligible community"}`;
+  const provider = attempt.provider && isProviderId(attempt.provider) ? providerFor(attempt.provider) : providerFor("idme");
+  return provider.purpose(attempt.policy, attempt.requiredGroup);
 }
 
 /** The application's name from its requirements row, or null when the portal does not know it. */

@@ -1,7 +1,7 @@
 import { getDb } from "../db/client";
 import { readMigrations } from "../db/migrate";
 import { providerFor } from "../providers";
-import { connectionFor, globalSettings } from "../settings";
+import { connectionOf, globalSettings } from "../settings";
 import { env } from "../env";
 import { refusalsSince } from "../ratelimit";
 import { singleFlight } from "./cache";
@@ -75,7 +75,7 @@ async function checkProviders(): Promise<Record<string, Check>> {
     const apps = await db.application.findMany({ where: { provider: { not: null } }, select: { provider: true }, distinct: ["provider"] });
     for (const id of new Set([g.provider, ...apps.map((a) => a.provider!)])) {
       providers[`provider:${id}`] = await timed(async () => {
-        const conn = await connectionFor(id, g);
+        const conn = await connectionOf(id);
         if (!conn) throw new Error("no client configured");
         return providerFor(id).check({ ...conn, timeoutMs: Math.min(env().PROVIDER_TIMEOUT_MS, 5_000) });
       });

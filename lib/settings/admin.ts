@@ -4,7 +4,8 @@ import { redirect } from "next/navigation";
 import type { DbClient } from "../db/client";
 import { changes } from "../audit";
 import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
-import { globalSettings, providerSettingRow, sealClientSecret, sealProviderSecret } from ".";
+import { globalSettings, providerSettingRow, sealProviderSecret } from ".";
+import { isProviderId, providerFor } from "../providers";
 import {
   applicationSchema,
   deleteApplicationSchema,
@@ -51,9 +52,10 @@ export interface ApplicationDeleted {
   name: string;
 }
 
-/** The settings row as the audit log shows it: no secret, only whether it was replaced. */
-function settingsView(s: GlobalRequirements & { environment: string; baseUrl: string | null; clientId: string; returnMethod: string }) {
+/** The global settings and ID.me's connection as the audit log shows them: no secret, only whether it was replaced. */
+function settingsView(s: GlobalRequirements & { provider: string; environment: string; baseUrl: string | null; clientId: string; returnMethod: string }) {
   return {
+    provider: s.provider,
     verificationType: s.verificationType,
     environment: s.environment,
     baseUrl: s.baseUrl,
@@ -88,25 +90,39 @@ async function applicationWarnings(db: DbClient, g: GlobalRequirements): Promise
   return apps.flatMap((app) => requirementProblems(resolveRequirements(g, app)).map((p) => `${app.name} (${app.clientId}): ${p.message}`));
 }
 
+const IDME = "idme";
+
 const saveSettingsAction = staffFormAction(
   "settings.save",
   "admin",
   settingsSchema,
   async (_staff, input, { tx, audit }): Promise<SettingsSaved> => {
     const before = await globalSettings(tx);
-    const { clientSecret, ...fields } = input;
+    const idme = await providerSettingRow(IDME, tx);
+    const { clientSecret, environment, baseUrl, clientId, provider: chosen, ...requirements } = input;
+    const provider = chosen ?? before.provider;
+    if (!isProviderId(provider)) throw new ActionFailure("invalid", "Some fields need attention.", { provider: [`“${provider}” is not a provider the portal knows.`] });
+    const environmentBefore = (idme?.config as { environment?: string } | null)?.environment ?? "sandbox";
     const diff = changes(
-      { ...settingsView(before), clientSecret: "set" },
-      { ...settingsView(fields), clientSecret: clientSecret ? "replaced" : "set" },
+      { ...settingsView({ ...before, environment: environmentBefore, baseUrl: idme?.baseUrl ?? null, clientId: idme?.clientId ?? "" }), clientSecret: "set" },
+      { ...settingsView({ ...requirements, provider, environment, baseUrl, clientId }), clientSecret: clientSecret ? "replaced" : "set" },
     );
     if (Object.keys(diff).length) {
-      await tx.settings.update({
-        where: { id: 1 },
-        data: { ...fields, ...(clientSecret ? { clientSecretEnc: sealClientSecret(clientSecret) } : {}) },
-      });
+      // The requirements in the settings row; ID.me's connection in its provider_setting row.
+      await tx.settings.update({ where: { id: 1 }, data: { ...requirements, provider } });
+      const connection = {
+        baseUrl,
+        clientId,
+        config: { ...((idme?.config as object | null) ?? {}), environment },
+        ...(clientSecret ? { clientSecretEnc: sealProviderSecret(IDME, clientSecret), clientSecretAad: null } : {}),
+      };
+      if (idme) await tx.providerSetting.update({ where: { provider: IDME }, data: connection });
+      else if (clientSecret) await tx.providerSetting.create({ data: { provider: IDME, ...connection } });
+      else throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
       await audit("settings.update", { target: "settings", details: diff });
     }
-    return { changed: Object.keys(diff), warnings: await applicationWarnings(tx, fields) };
+    const warnings = provider === IDME ? await applicationWarnings(tx, requirements) : [];
+    return { changed: Object.keys(diff), warnings };
   },
 );
 
@@ -188,8 +204,17 @@ export const saveApplication = staffFormAction(
     const { intent, clientId, ...fields } = input;
     const g = await globalSettings(tx);
     const effective = resolveRequirements(g, fields);
+    const provider = fields.provider ?? g.provider;
+    if (!isProviderId(provider))
+      throw new ActionFailure("invalid", "Some fields need attention.", { provider: [`“${provider}” is not a provider the portal knows.`] });
+    const policies = providerFor(provider).policies;
+    if (fields.policy && !policies.includes(fields.policy)) {
+      throw new ActionFailure("invalid", "Some fields need attention.", {
+        policy: [`${providerFor(provider).displayName} verifies ${policies.join(" and ")} only.`],
+      });
+    }
     // The ID.me scope rules only apply to applications verified by ID.me.
-    const problems = fields.provider && fields.provider !== "idme" ? [] : requirementProblems(effective);
+    const problems = provider !== IDME ? [] : requirementProblems(effective);
     if (problems.length) {
       const fieldErrors: Record<string, string[]> = {};
       for (const p of problems) (fieldErrors[p.field] ??= []).push(p.message + inheritedNote(p.field, fields, g));

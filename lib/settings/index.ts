@@ -1,21 +1,25 @@
-import { idmeBaseFor } from "../env";
+import type { JWK } from "jose";
+import { env } from "../env";
 import { getDb, type DbClient } from "../db/client";
 import type { Policy } from "../db/generated/client";
+import { providerFor } from "../providers";
 import { defaultScopes, groupFromScopes, IDENTITY_SCOPE, resolveRequirements } from "./schema";
 import { providerSeed, settingsSeed, type SeedStatement } from "./seed";
-import { encryptionKey, openClientSecret, openProviderSecret, sealClientSecret, sealProviderSecret } from "./secrets";
+import { encryptionKey, openPrivateKey, openProviderSecret, sealClientSecret, sealPrivateKey, sealProviderSecret } from "./secrets";
 
-export { defaultScopes, groupFromScopes, IDENTITY_SCOPE, encryptionKey, sealClientSecret, sealProviderSecret };
+export { defaultScopes, groupFromScopes, IDENTITY_SCOPE, encryptionKey, sealClientSecret, sealPrivateKey, sealProviderSecret };
 
 /**
- * What applies to one login: the global settings row (created from the
- * environment at start, lib/settings/seed.ts; then edited by admins) overlaid
- * with the per-application requirements of the Auth0 client id, if any.
- * Every reader takes an optional client, so it can run inside a caller's
- * transaction (lib/staff/guard gives admin actions one).
+ * Two questions, each one or two primary-key reads:
+ * - `requirementsFor(application)`: what one login must prove (the global settings
+ *   row, created from the environment at start, overlaid with the application's row);
+ * - `connectionOf(provider)`: how to reach a provider (its provider_setting row).
+ * `effectiveSettings` answers both for one login. Every reader takes an optional
+ * client, so it can run inside a caller's transaction (lib/staff/guard gives admin
+ * actions one); nothing is cached, so an admin's change applies to the next login.
  */
 
-export interface EffectiveSettings {
+export interface Requirements {
   provider: string;
   policy: Policy;
   scopes: string[];
@@ -23,10 +27,13 @@ export interface EffectiveSettings {
   intervalHours: number;
   required: boolean;
   applicationName: string | null;
+  returnMethod: "post" | "get";
+}
+
+export interface EffectiveSettings extends Requirements {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
-  returnMethod: "post" | "get";
 }
 
 async function runSeed(db: DbClient, seed: SeedStatement): Promise<void> {
@@ -42,11 +49,8 @@ export async function globalSettings(client?: DbClient) {
   return db.settings.findUniqueOrThrow({ where: { id: 1 } });
 }
 
-export interface Connection {
-  baseUrl: string;
-  clientId: string;
-  clientSecret: string;
-}
+/** The settings row as requirements: what an application inherits. */
+export type GlobalSettings = Awaited<ReturnType<typeof globalSettings>>;
 
 /** A provider's provider_setting row (created at start from the environment when it gives one); null when there is none. */
 export async function providerSettingRow(providerId: string, client?: DbClient) {
@@ -59,58 +63,67 @@ export async function providerSettingRow(providerId: string, client?: DbClient) 
   return db.providerSetting.findUnique({ where: { provider: providerId } });
 }
 
-/**
- * How to reach a provider. ID.me's connection is the settings row's; any other
- * provider's is its provider_setting row. Null when the provider has no client configured.
- */
-export async function connectionFor(
-  providerId: string,
-  g?: Awaited<ReturnType<typeof globalSettings>>,
-  client?: DbClient,
-): Promise<Connection | null> {
-  if (providerId === "idme") {
-    const s = g ?? (await globalSettings(client));
-    return {
-      baseUrl: idmeBaseFor(s.environment as "sandbox" | "production", s.baseUrl),
-      clientId: s.clientId,
-      clientSecret: openClientSecret(s.clientSecretEnc),
-    };
-  }
+export interface Connection {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface FullConnection extends Connection {
+  config: Record<string, unknown>;
+  privateJwk: JWK | null;
+}
+
+/** How to reach a provider: its provider_setting row, opened. Null when the provider has no client configured. */
+export async function connectionOf(providerId: string, client?: DbClient): Promise<FullConnection | null> {
   const row = await providerSettingRow(providerId, client);
   if (!row) return null;
-  const { DEFAULT_BASE_URL } = await import("../providers/idpartner");
+  const config = row.config && typeof row.config === "object" && !Array.isArray(row.config) ? (row.config as Record<string, unknown>) : {};
   return {
-    baseUrl: (row.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ""),
+    baseUrl: providerFor(providerId).baseUrlOf(row.baseUrl, config),
     clientId: row.clientId,
-    clientSecret: openProviderSecret(providerId, row.clientSecretEnc),
+    clientSecret: row.clientSecretEnc ? openProviderSecret(providerId, row.clientSecretEnc, row.clientSecretAad) : "",
+    config,
+    privateJwk: row.privateKeyEnc ? (openPrivateKey(providerId, row.privateKeyEnc) as JWK) : null,
   };
 }
 
-export async function effectiveSettings(auth0ClientId: string | null | undefined, client?: DbClient): Promise<EffectiveSettings> {
+/** The base URL, client id and secret of a provider (connectionOf without its own settings). */
+export async function connectionFor(providerId: string, _g?: unknown, client?: DbClient): Promise<Connection | null> {
+  const c = await connectionOf(providerId, client);
+  return c && { baseUrl: c.baseUrl, clientId: c.clientId, clientSecret: c.clientSecret };
+}
+
+/** What a login to this application must prove, and with which provider. */
+export async function requirementsFor(auth0ClientId: string | null | undefined, client?: DbClient): Promise<Requirements> {
   const db = client ?? (await getDb());
-  // Read on every login (no cache): an admin's change applies to the next login.
-  const g = await globalSettings(db);
-  const app = auth0ClientId ? await db.application.findUnique({ where: { clientId: auth0ClientId } }) : null;
+  const [g, app] = await Promise.all([
+    globalSettings(db),
+    auth0ClientId ? db.application.findUnique({ where: { clientId: auth0ClientId } }) : null,
+  ]);
   const provider = app?.provider ?? g.provider;
   const requirements = resolveRequirements(g, app);
   if (provider !== g.provider) {
     // Another provider than the global one: its own policies and default scopes.
-    const { providerFor } = await import("../providers");
     const p = providerFor(provider);
     const policy = p.policies.includes(requirements.policy) ? requirements.policy : p.policies[0]!;
     requirements.policy = policy;
     requirements.scopes = app?.scopes.length ? [...app.scopes] : p.defaultScopes(policy);
     if (policy !== "community") requirements.requiredGroup = null;
   }
-  const conn = await connectionFor(provider, g, db);
-  return {
-    provider,
-    ...requirements,
-    baseUrl: conn?.baseUrl ?? "",
-    clientId: conn?.clientId ?? "",
-    clientSecret: conn?.clientSecret ?? "",
-    returnMethod: g.returnMethod === "get" ? "get" : "post",
-  };
+  return { provider, ...requirements, returnMethod: g.returnMethod === "get" ? "get" : "post" };
+}
+
+export async function effectiveSettings(auth0ClientId: string | null | undefined, client?: DbClient): Promise<EffectiveSettings> {
+  const db = client ?? (await getDb());
+  const requirements = await requirementsFor(auth0ClientId, db);
+  const conn = await connectionOf(requirements.provider, db);
+  return { ...requirements, baseUrl: conn?.baseUrl ?? "", clientId: conn?.clientId ?? "", clientSecret: conn?.clientSecret ?? "" };
+}
+
+/** The timeout every provider call uses. */
+export function providerTimeoutMs(): number {
+  return env().PROVIDER_TIMEOUT_MS;
 }
 
 /** The registered applications, by name, for the admin pages. */

@@ -1,7 +1,7 @@
 import { env, type Env } from "../env";
 import { getDb } from "../db/client";
 import { groupFromScopes, defaultScopes } from "./schema";
-import { openClientSecret, openProviderSecret } from "./secrets";
+import { openProviderSecret } from "./secrets";
 import { globalSettings, providerSettingRow } from ".";
 
 /**
@@ -108,18 +108,21 @@ function build(specs: Spec[], edits: Awaited<ReturnType<typeof lastEdits>>, fall
 /** ID.me's settings row, field by field. */
 export async function idmeProvenance(e: Env = env()): Promise<ProviderProvenance> {
   const s = await globalSettings();
+  // ID.me's connection is its provider_setting row (edited with the global settings, audited as "settings").
+  const row = await providerSettingRow("idme");
+  const environment = (row?.config as { environment?: string } | null)?.environment ?? null;
   const scopes = e.IDME_SCOPES.length ? e.IDME_SCOPES : defaultScopes(e.IDV_POLICY);
   const specs: Spec[] = [
-    { field: "environment", label: "Environment", envName: "IDME_ENVIRONMENT", stored: s.environment, fromEnv: e.IDME_ENVIRONMENT },
-    { field: "baseUrl", label: "Base URL", envName: "IDME_BASE_URL", stored: s.baseUrl, fromEnv: e.IDME_BASE_URL ?? null },
-    { field: "clientId", label: "Client ID", envName: "IDME_CLIENT_ID", stored: s.clientId, fromEnv: e.IDME_CLIENT_ID },
+    { field: "environment", label: "Environment", envName: "IDME_ENVIRONMENT", stored: environment, fromEnv: e.IDME_ENVIRONMENT },
+    { field: "baseUrl", label: "Base URL", envName: "IDME_BASE_URL", stored: row?.baseUrl ?? null, fromEnv: e.IDME_BASE_URL ?? null },
+    { field: "clientId", label: "Client ID", envName: "IDME_CLIENT_ID", stored: row?.clientId ?? null, fromEnv: e.IDME_CLIENT_ID },
     {
       field: "clientSecret",
       label: "Client secret",
       envName: "IDME_CLIENT_SECRET",
       stored: null,
       fromEnv: e.IDME_CLIENT_SECRET,
-      secret: { stored: () => openClientSecret(s.clientSecretEnc) },
+      secret: { stored: () => (row?.clientSecretEnc ? openProviderSecret("idme", row.clientSecretEnc, row.clientSecretAad) : "") },
     },
     { field: "verificationType", label: "Policy", envName: "IDV_POLICY", stored: s.verificationType, fromEnv: e.IDV_POLICY },
     { field: "scopes", label: "Scopes", envName: "IDME_SCOPES", stored: s.scopes, fromEnv: scopes },
@@ -163,7 +166,7 @@ export async function idpartnerProvenance(e: Env = env()): Promise<ProviderProve
       envName: "IDPARTNER_CLIENT_SECRET",
       stored: null,
       fromEnv: e.IDPARTNER_CLIENT_SECRET ?? null,
-      secret: { stored: () => openProviderSecret("idpartner", row.clientSecretEnc) },
+      secret: { stored: () => (row.clientSecretEnc ? openProviderSecret("idpartner", row.clientSecretEnc, row.clientSecretAad) : "") },
     },
   ];
   return { provider: "idpartner", rows: build(specs, edits, fallback, e) };

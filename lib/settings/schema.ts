@@ -245,6 +245,18 @@ function whenValid(...keys: string[]) {
   };
 }
 
+/** A provider id from a form ("" = keep / inherit → null); the server checks it is a registered provider. */
+const providerField = (error: string) =>
+  field(
+    z
+      .string()
+      .regex(/^[a-z0-9_-]{0,40}$/, error)
+      .transform((v) => (v === "" || v === "inherit" ? null : v)),
+  );
+
+/** The scope rules above are ID.me's (its IAL2 scope, its group scopes). */
+const idmeRules = (provider: string | null) => provider === null || provider === "idme";
+
 // ---------------------------------------------------------------------------
 // Global settings
 
@@ -252,6 +264,8 @@ export const settingsSchema = z.preprocess(
   withScopeList,
   z
     .object({
+      /** The global provider; empty keeps the current one. */
+      provider: providerField("Choose the provider every application uses unless it names its own."),
       verificationType: field(z.enum(["identity", "community"], { error: "Choose identity or community verification." })),
       environment: field(z.enum(["sandbox", "production"], { error: "Choose sandbox or production." })),
       baseUrl: field(
@@ -286,7 +300,7 @@ export const settingsSchema = z.preprocess(
     })
     .superRefine(
       (s, ctx) => {
-        if (s.verificationType !== "community") return; // the group is ignored for identity
+        if (s.verificationType !== "community" || !idmeRules(s.provider)) return; // the group is ignored for identity
         for (const p of requirementProblems({ policy: "community", scopes: s.scopes, requiredGroup: s.requiredGroup })) {
           ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
         }
@@ -295,7 +309,7 @@ export const settingsSchema = z.preprocess(
     )
     .superRefine(
       (s, ctx) => {
-        if (s.verificationType !== "identity") return;
+        if (s.verificationType !== "identity" || !idmeRules(s.provider)) return;
         for (const p of requirementProblems({ policy: "identity", scopes: s.scopes, requiredGroup: null })) {
           ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
         }
@@ -330,12 +344,7 @@ export const applicationSchema = z.preprocess(
       ),
       name: field(z.string().min(1, "Enter a name staff will recognise.").max(100, "At most 100 characters.")),
       required: checkbox,
-      provider: z
-        .preprocess(
-          (v) => text(v) || "inherit",
-          z.enum(["inherit", "idme", "idpartner"], { error: "Choose the global provider, ID.me or IDPartner." }),
-        )
-        .transform((v) => (v === "inherit" ? null : v)),
+      provider: providerField("Choose the global provider or one of the providers listed."),
       policy: z
         .preprocess(
           (v) => text(v) || "inherit",

@@ -35,6 +35,18 @@ export function sealProviderSecret(provider: string, secret: string, ring: KeyRi
   return sealString(secret, ring, providerSecretAad(provider));
 }
 
-export function openProviderSecret(provider: string, sealed: string, ring: KeyRing = keyRing()): string {
-  return openString(sealed, ring, providerSecretAad(provider));
+/** Opens a provider_setting row's secret; `aad` is the row's client_secret_aad (a secret carried over from elsewhere). */
+export function openProviderSecret(provider: string, sealed: string, aad?: string | null, ring: KeyRing = keyRing()): string {
+  return openString(sealed, ring, aad ?? providerSecretAad(provider));
+}
+
+const privateKeyAad = (provider: string) => `provider_setting.${provider}.private_key`;
+
+/** Seals the portal's private signing key (a JWK) for a provider_setting row. */
+export function sealPrivateKey(provider: string, jwk: object, ring: KeyRing = keyRing()): string {
+  return sealString(JSON.stringify(jwk), ring, privateKeyAad(provider));
+}
+
+export function openPrivateKey(provider: string, sealed: string, ring: KeyRing = keyRing()): Record<string, unknown> {
+  return JSON.parse(openString(sealed, ring, privateKeyAad(provider))) as Record<string, unknown>;
 }

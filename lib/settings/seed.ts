@@ -1,15 +1,17 @@
 import { env, type Env } from "../env";
 import type { SqlRunner } from "../db/migrate";
+import { providerFor, providerIds } from "../providers";
 import { defaultScopes, groupFromScopes } from "./schema";
-import { sealClientSecret, sealProviderSecret } from "./secrets";
+import { sealProviderSecret } from "./secrets";
 
 /**
  * The rows every request reads, created from the environment: the global
- * settings row and the connection of each other provider the environment
- * configures (IDPARTNER_*). Run at start inside the migration step's advisory
- * lock (lib/db/client.ts), and again by a reader that finds a row missing; each
- * is one `INSERT … ON CONFLICT DO NOTHING`, so two instances or a burst of
- * first requests never collide, and a row an admin has edited is never touched.
+ * settings row (requirements) and the connection of each provider the
+ * environment configures (each provider's `seed`). Run at start inside the
+ * migration step's advisory lock (lib/db/client.ts), and again by a reader that
+ * finds a row missing; each is one `INSERT … ON CONFLICT DO NOTHING`, so two
+ * instances or a burst of first requests never collide, and a row an admin has
+ * edited is never touched.
  */
 
 export interface SeedStatement {
@@ -17,20 +19,16 @@ export interface SeedStatement {
   params: unknown[];
 }
 
-/** The global settings row (id 1) as the environment gives it. */
+/** The global settings row (id 1): requirements only, as the environment gives them. */
 export function settingsSeed(e: Env = env()): SeedStatement {
   const scopes = e.IDME_SCOPES.length ? e.IDME_SCOPES : defaultScopes(e.IDV_POLICY);
   return {
-    sql: `INSERT INTO "settings" ("id", "provider", "verification_type", "environment", "base_url", "client_id", "client_secret_enc",
-        "scopes", "required_group", "reverify_interval_hours", "return_method", "seeded_at", "updated_at")
-      VALUES (1, 'idme', $1::"Policy", $2, $3, $4, $5, $6::text[], $7, $8, $9, now(), now())
+    sql: `INSERT INTO "settings" ("id", "provider", "verification_type", "scopes", "required_group", "reverify_interval_hours",
+        "return_method", "seeded_at", "updated_at")
+      VALUES (1, 'idme', $1::"Policy", $2::text[], $3, $4, $5, now(), now())
       ON CONFLICT ("id") DO NOTHING`,
     params: [
       e.IDV_POLICY,
-      e.IDME_ENVIRONMENT,
-      e.IDME_BASE_URL ?? null,
-      e.IDME_CLIENT_ID,
-      sealClientSecret(e.IDME_CLIENT_SECRET),
       scopes,
       e.IDV_REQUIRED_GROUP ?? (e.IDV_POLICY === "community" ? groupFromScopes(scopes) : null),
       e.IDV_REVERIFY_INTERVAL_HOURS,
@@ -41,20 +39,18 @@ export function settingsSeed(e: Env = env()): SeedStatement {
 
 /** A provider_setting row from the environment, or null when it configures none for that provider. */
 export function providerSeed(provider: string, e: Env = env()): SeedStatement | null {
-  if (provider !== "idpartner" || !e.IDPARTNER_CLIENT_ID || !e.IDPARTNER_CLIENT_SECRET) return null;
+  const seed = providerFor(provider).seed?.(e);
+  if (!seed) return null;
   return {
-    sql: `INSERT INTO "provider_setting" ("provider", "base_url", "client_id", "client_secret_enc", "seeded_at", "updated_at")
-      VALUES ($1, $2, $3, $4, now(), now())
+    sql: `INSERT INTO "provider_setting" ("provider", "base_url", "client_id", "client_secret_enc", "config", "seeded_at", "updated_at")
+      VALUES ($1, $2, $3, $4, $5::jsonb, now(), now())
       ON CONFLICT ("provider") DO NOTHING`,
-    params: [provider, e.IDPARTNER_BASE_URL ?? null, e.IDPARTNER_CLIENT_ID, sealProviderSecret(provider, e.IDPARTNER_CLIENT_SECRET)],
+    params: [provider, seed.baseUrl, seed.clientId, sealProviderSecret(provider, seed.clientSecret), JSON.stringify(seed.config ?? {})],
   };
 }
 
-/** The providers whose connection the environment can give. */
-export const SEEDED_PROVIDERS = ["idpartner"] as const;
-
 /** Start-up: every row above, through the migration step's connection (lib/db/migrate `seed`). */
 export async function seedFromEnvironment(db: SqlRunner): Promise<void> {
-  const statements = [settingsSeed(), ...SEEDED_PROVIDERS.map((p) => providerSeed(p))].filter((s): s is SeedStatement => s !== null);
+  const statements = [settingsSeed(), ...providerIds().map((p) => providerSeed(p))].filter((s): s is SeedStatement => s !== null);
   for (const s of statements) await db.query(s.sql, s.params);
 }

@@ -6,6 +6,7 @@ import { idmeProvenance, idpartnerProvenance } from "@/lib/settings/provenance";
 import { callbackUrl } from "@/lib/flow";
 import { DEFAULT_BASE_URL as IDPARTNER_DEFAULT_BASE_URL } from "@/lib/providers/idpartner";
 import { log } from "@/lib/log";
+import { providerFor, providerIds } from "@/lib/providers";
 import { Card, fmtDate, PageHeader } from "../_ui/kit";
 import { SettingsForm } from "./settings-form";
 import { ProviderConnectionForm } from "./provider-form";
@@ -19,6 +20,7 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage() {
   await guardPage("admin", "/admin/settings");
   const s = await globalSettings();
+  const idme = await providerSettingRow("idme");
   const idpartner = await idpartnerRow();
   const [idmeSources, idpartnerSources] = await Promise.all([idmeProvenance(), idpartner.unreadable ? null : idpartnerProvenance()]);
   return (
@@ -40,10 +42,12 @@ export default async function SettingsPage() {
         <SettingsForm
           initial={{
             verificationType: s.verificationType,
-            environment: s.environment === "production" ? "production" : "sandbox",
-            baseUrl: s.baseUrl,
-            clientId: s.clientId,
-            secretSet: Boolean(s.clientSecretEnc),
+            provider: s.provider,
+            providers: providerIds().map((id) => ({ id, name: providerFor(id).displayName })),
+            environment: (idme?.config as { environment?: string } | null)?.environment === "production" ? "production" : "sandbox",
+            baseUrl: idme?.baseUrl ?? null,
+            clientId: idme?.clientId ?? "",
+            secretSet: Boolean(idme?.clientSecretEnc),
             scopes: s.scopes,
             requiredGroup: s.requiredGroup,
             reverifyIntervalHours: s.reverifyIntervalHours,

@@ -8,6 +8,9 @@ import { aria, Choice, FieldError, FormMessage, ScopePicker, splitScopes, Submit
 import { hoursText, listOf, textOf } from "./_components/format";
 
 export interface SettingsFormInitial {
+  /** The global provider, and the registered ones to choose from. */
+  provider: string;
+  providers: { id: string; name: string }[];
   verificationType: "identity" | "community";
   environment: "sandbox" | "production";
   baseUrl: string | null;
@@ -21,6 +24,7 @@ export interface SettingsFormInitial {
 }
 
 const FIELD_ORDER = [
+  "provider",
   "verificationType",
   "environment",
   "baseUrl",
@@ -39,6 +43,7 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
   // After a round trip the form shows what was submitted (never the secret); before, what is stored.
   const v = state?.values;
   const d = {
+    provider: v ? textOf(v, "provider") || initial.provider : initial.provider,
     verificationType: v ? textOf(v, "verificationType") : initial.verificationType,
     environment: v ? textOf(v, "environment") : initial.environment,
     baseUrl: v ? textOf(v, "baseUrl") : (initial.baseUrl ?? ""),
@@ -99,6 +104,15 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
         <h2 id="what-heading" className="text-base font-semibold">
           What is verified
         </h2>
+        <Field name="provider" label="Global provider" hint="Every application uses it unless its own page names another." errors={errors.provider}>
+          <select defaultValue={d.provider} className={input} {...aria("provider", errors, true)}>
+            {initial.providers.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </Field>
         <Choice
           name="verificationType"
           legend="Verification type (ID.me's “Community or Identity”)"
