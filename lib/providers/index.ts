@@ -1,6 +1,7 @@
 import { idme } from "./idme";
 import { idpartner } from "./idpartner";
 import { oidcProvider } from "./oidc";
+import { knowProvider } from "./known";
 import type { ProviderId, VerificationProvider } from "./types";
 
 /**
@@ -9,12 +10,15 @@ import type { ProviderId, VerificationProvider } from "./types";
  * is its provider_setting row, which the admin Settings page edits. Nothing else in
  * the portal names a provider.
  */
-const registry = new Map<ProviderId, VerificationProvider>([idme, idpartner, oidcProvider].map((p) => [p.id, p]));
+const registry = new Map<ProviderId, VerificationProvider>();
 
-/** Adds a provider to the registry (the list above; tests register their own). */
+/** Adds a provider to the registry (the list below; tests register their own). */
 export function registerProvider(p: VerificationProvider): void {
   registry.set(p.id, p);
+  knowProvider(p.id);
 }
+
+for (const p of [idme, idpartner, oidcProvider]) registerProvider(p);
 
 export function providerIds(): ProviderId[] {
   return [...registry.keys()];

@@ -17,6 +17,7 @@ export type Policy = "identity" | "community";
 // ID.me's vocabulary (its scope catalogue) lives in its folder; re-exported for the forms.
 export { COMMUNITY_SCOPES, COVID_SCOPES, IDENTITY_SCOPE, IDME_BASE_URLS, KNOWN_SCOPES, type KnownScope } from "../providers/idme/scopes";
 import { IDENTITY_SCOPE, idmeDefaultScopes } from "../providers/idme/scopes";
+import { isKnownProvider } from "../providers/known";
 
 export const MAX_INTERVAL_HOURS = 8760; // one year
 export const MAX_SCOPE_LENGTH = 200;
@@ -250,7 +251,7 @@ const providerField = (error: string) =>
   field(
     z
       .string()
-      .regex(/^[a-z0-9_-]{0,40}$/, error)
+      .refine((v) => v === "" || v === "inherit" || isKnownProvider(v), error)
       .transform((v) => (v === "" || v === "inherit" ? null : v)),
   );
 
@@ -316,8 +317,10 @@ export const settingsSchema = z.preprocess(
       },
       whenValid("verificationType", "scopes"),
     )
-    .transform((s) => ({
+    .transform(({ provider, ...s }) => ({
       ...s,
+      // Only when chosen: an absent field keeps the global provider.
+      ...(provider ? { provider } : {}),
       requiredGroup: s.verificationType === "community" ? s.requiredGroup : null,
       reverifyIntervalHours: s.reverifyIntervalHours as number,
     })),
