@@ -4,7 +4,9 @@ import { redirect } from "next/navigation";
 import type { DbClient } from "../db/client";
 import { changes } from "../audit";
 import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
-import { globalSettings, providerSettingRow, sealProviderSecret } from ".";
+import { globalSettings, jwksUrl, providerSettingRow, sealPrivateKey, sealProviderSecret } from ".";
+import { oidcFormSchema } from "../providers/oidc/form";
+import { generateClientKey } from "../providers/oidc/keys";
 import { isProviderId, providerFor } from "../providers";
 import {
   applicationSchema,
@@ -275,4 +277,76 @@ export const deleteApplication = sameGuard(
     return state;
   },
   deleteApplicationAction,
+);
+
+// ---------------------------------------------------------------------------
+// The configurable OpenID Connect provider (lib/providers/oidc)
+
+export interface OidcProviderSaved {
+  changed: string[];
+  /** The JWKS URL to register at the provider when the portal signs its client assertions. */
+  jwksUrl: string | null;
+}
+
+const OIDC = "oidc";
+
+/** The row as the audit log shows it: settings by name, secrets and keys only as set / generated. */
+function oidcView(row: { baseUrl: string | null; clientId: string; config: unknown; clientSecretEnc?: string | null; privateKeyEnc?: string | null } | null) {
+  const c = (row?.config ?? {}) as Record<string, unknown>;
+  return {
+    issuer: row?.baseUrl ?? null,
+    clientId: row?.clientId ?? null,
+    displayName: (c.displayName as string | undefined) ?? null,
+    auth: (c.auth as string | undefined) ?? null,
+    scopes: (c.scopes as string[] | undefined) ?? null,
+    acrValues: (c.acrValues as string | undefined) ?? null,
+    claims: (c.claims as string | undefined) ?? null,
+    verified: c.verified ? JSON.stringify(c.verified) : null,
+    mapping: c.mapping ? JSON.stringify(c.mapping) : null,
+    clientSecret: row?.clientSecretEnc ? "set" : null,
+    signingKey: row?.privateKeyEnc ? "generated" : null,
+  };
+}
+
+const saveOidcProviderAction = staffFormAction(
+  "provider.oidc.save",
+  "admin",
+  oidcFormSchema,
+  async (_staff, input, { tx, audit }): Promise<OidcProviderSaved> => {
+    const before = await tx.providerSetting.findUnique({ where: { provider: OIDC } });
+    const usesKey = input.config.auth === "private_key_jwt";
+    if (!usesKey && !input.clientSecret && !before?.clientSecretEnc) {
+      throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
+    }
+    // The portal makes its own key the first time private_key_jwt is chosen, and keeps it after.
+    const privateKeyEnc = before?.privateKeyEnc ?? (usesKey ? sealPrivateKey(OIDC, await generateClientKey()) : null);
+    const clientSecretEnc = input.clientSecret ? sealProviderSecret(OIDC, input.clientSecret) : (before?.clientSecretEnc ?? null);
+    const data = {
+      baseUrl: input.issuer,
+      clientId: input.clientId,
+      config: input.config,
+      clientSecretEnc,
+      clientSecretAad: input.clientSecret ? null : (before?.clientSecretAad ?? null),
+      privateKeyEnc,
+    };
+    const diff = changes(oidcView(before), {
+      ...oidcView({ ...data }),
+      clientSecret: input.clientSecret ? (before?.clientSecretEnc ? "replaced" : "set") : clientSecretEnc ? "set" : null,
+    });
+    if (Object.keys(diff).length) {
+      await tx.providerSetting.upsert({ where: { provider: OIDC }, create: { provider: OIDC, ...data }, update: data });
+      await audit("settings.update", { target: `provider:${OIDC}`, details: diff });
+    }
+    return { changed: Object.keys(diff), jwksUrl: usesKey ? jwksUrl() : null };
+  },
+);
+
+/** Saves the OpenID Connect provider's set-up. The secret is write-only, as for the other providers. */
+export const saveOidcProvider = sameGuard(
+  async (prev: FormState<OidcProviderSaved>, form: FormData): Promise<FormState<OidcProviderSaved>> => {
+    const state = await saveOidcProviderAction(prev, form);
+    if (state?.values) delete state.values.clientSecret;
+    return state;
+  },
+  saveOidcProviderAction,
 );

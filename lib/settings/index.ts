@@ -3,6 +3,7 @@ import { env } from "../env";
 import { getDb, type DbClient } from "../db/client";
 import type { Policy } from "../db/generated/client";
 import { providerFor } from "../providers";
+import { publicJwk } from "../providers/oidc/keys";
 import { defaultScopes, groupFromScopes, IDENTITY_SCOPE, resolveRequirements } from "./schema";
 import { providerSeed, settingsSeed, type SeedStatement } from "./seed";
 import { encryptionKey, openPrivateKey, openProviderSecret, sealClientSecret, sealPrivateKey, sealProviderSecret } from "./secrets";
@@ -121,9 +122,16 @@ export async function effectiveSettings(auth0ClientId: string | null | undefined
   return { ...requirements, baseUrl: conn?.baseUrl ?? "", clientId: conn?.clientId ?? "", clientSecret: conn?.clientSecret ?? "" };
 }
 
-/** The timeout every provider call uses. */
-export function providerTimeoutMs(): number {
-  return env().PROVIDER_TIMEOUT_MS;
+/** The public half of every signing key the portal holds for a provider (private_key_jwt). */
+export async function providerJwks(client?: DbClient): Promise<{ keys: JWK[] }> {
+  const db = client ?? (await getDb());
+  const rows = await db.providerSetting.findMany({ where: { privateKeyEnc: { not: null } }, orderBy: { provider: "asc" } });
+  return { keys: rows.map((r) => publicJwk(openPrivateKey(r.provider, r.privateKeyEnc!) as JWK)) };
+}
+
+/** Where the portal publishes those keys. */
+export function jwksUrl(): string {
+  return new URL("/id-verification/jwks", env().PORTAL_URL).toString();
 }
 
 /** The registered applications, by name, for the admin pages. */

@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
-import { connectionFor, globalSettings, providerSettingRow } from "@/lib/settings";
+import { connectionFor, globalSettings, jwksUrl, providerSettingRow } from "@/lib/settings";
+import { OIDC_PROVIDER_ID } from "@/lib/providers/oidc";
+import type { OidcConfig } from "@/lib/providers/oidc/config";
+import { OidcProviderForm } from "./oidc-form";
 import { idmeProvenance, idpartnerProvenance } from "@/lib/settings/provenance";
 import { callbackUrl } from "@/lib/flow";
 import { DEFAULT_BASE_URL as IDPARTNER_DEFAULT_BASE_URL } from "@/lib/providers/idpartner";
@@ -20,7 +23,7 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage() {
   await guardPage("admin", "/admin/settings");
   const s = await globalSettings();
-  const idme = await providerSettingRow("idme");
+  const [idme, oidc] = await Promise.all([providerSettingRow("idme"), providerSettingRow(OIDC_PROVIDER_ID)]);
   const idpartner = await idpartnerRow();
   const [idmeSources, idpartnerSources] = await Promise.all([idmeProvenance(), idpartner.unreadable ? null : idpartnerProvenance()]);
   return (
@@ -79,6 +82,29 @@ export default async function SettingsPage() {
               clientId: idpartner.row?.clientId ?? "",
               baseUrl: idpartner.row?.baseUrl ?? null,
               secretSet: Boolean(idpartner.row?.clientSecretEnc),
+            }}
+          />
+        </Card>
+      </div>
+
+      <div className="mt-8">
+        <Card title="OpenID Connect provider">
+          <p className="mb-6 text-sm text-slate-600">
+            Any OpenID Connect identity service, set up here without code: choose it as the global provider above or per application on the{" "}
+            <Link href="/admin/applications" className="underline">
+              Applications
+            </Link>{" "}
+            page. {oidc ? `Last changed ${fmtDate(oidc.updatedAt)}.` : "Not configured yet."}
+          </p>
+          <OidcProviderForm
+            initial={{
+              issuer: oidc?.baseUrl ?? "",
+              clientId: oidc?.clientId ?? "",
+              secretSet: Boolean(oidc?.clientSecretEnc),
+              keyGenerated: Boolean(oidc?.privateKeyEnc),
+              config: (oidc?.config ?? {}) as Partial<OidcConfig>,
+              jwksUrl: jwksUrl(),
+              redirectUri: callbackUrl(),
             }}
           />
         </Card>
