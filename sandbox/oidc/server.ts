@@ -185,6 +185,12 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
       revocation: { enabled: false },
     },
     conformIdTokenClaims: false,
+    // oidc-provider refuses to fetch from special-use addresses (SSRF protection); here the
+    // portal's JWKS URL is on localhost, as every part of the stack is.
+    fetch: (url: string | URL, options: RequestInit) => {
+      const { dispatcher: _dispatcher, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
     pkce: { required: () => true },
     issueRefreshToken: () => false,
     ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 3600, Interaction: 3600, Session: 3600, Grant: 3600 },
@@ -197,7 +203,7 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
   const provider = new Provider(url, configuration);
   provider.on("server_error", (_ctx: unknown, err: unknown) => console.error("[oidc-standin] server_error:", err instanceof Error ? err.message : String(err)));
   provider.on("grant.error", (_ctx: unknown, err: unknown) => {
-    if (process.env.OIDC_STANDIN_DEBUG) console.error("[oidc-standin] grant.error:", err instanceof Error ? err.message : String(err));
+    if (process.env.OIDC_STANDIN_DEBUG) console.error("[oidc-standin] grant.error:", err instanceof Error ? `${err.message} ${(err as { error_detail?: string }).error_detail ?? ""}` : String(err));
   });
   // Which client authentication each token request used, as the provider read it.
   provider.use(async (ctx, next) => {
