@@ -5,6 +5,7 @@ import { globalSettings, listApplications } from "@/lib/settings";
 import { resolveRequirements } from "@/lib/settings/schema";
 import { Card, PageHeader } from "../_ui/kit";
 import { hoursText, policyText, scopeText } from "../settings/_components/format";
+import { providerFor, providerIds } from "@/lib/providers";
 import { ApplicationForm } from "./_components/application-form";
 import { Effective } from "./_components/effective";
 
@@ -98,6 +99,7 @@ export default async function ApplicationsPage({ searchParams }: { searchParams:
 
       <Card title="Add an application">
         <ApplicationForm
+            providers={providerChoices()}
           intent="create"
           global={{ policy: g.verificationType, scopes: g.scopes, requiredGroup: g.requiredGroup, intervalHours: g.reverifyIntervalHours }}
         />
@@ -135,4 +137,12 @@ function Overrides({
   ) : (
     <span className="text-slate-600">none (global settings, optional)</span>
   );
+}
+
+/** The registered providers as the application form offers them. */
+function providerChoices() {
+  return providerIds().map((id) => {
+    const p = providerFor(id);
+    return { id, name: p.displayName, description: p.policies.length > 1 ? "Identity or community groups." : "Identity only." };
+  });
 }

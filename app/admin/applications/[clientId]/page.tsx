@@ -5,6 +5,7 @@ import { guardPage } from "@/lib/staff/guard";
 import { findApplication, globalSettings } from "@/lib/settings";
 import { resolveRequirements } from "@/lib/settings/schema";
 import { Card, fmtDate, PageHeader } from "../../_ui/kit";
+import { providerFor, providerIds } from "@/lib/providers";
 import { ApplicationForm } from "../_components/application-form";
 import { DeleteApplication } from "../_components/delete-application";
 import { Effective } from "../_components/effective";
@@ -43,6 +44,7 @@ export default async function ApplicationPage({ params }: { params: Promise<{ cl
       <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
         <Card title="Requirements">
           <ApplicationForm
+            providers={providerChoices()}
             intent="update"
             initial={{
               clientId: app.clientId,
@@ -73,4 +75,12 @@ export default async function ApplicationPage({ params }: { params: Promise<{ cl
       </div>
     </div>
   );
+}
+
+/** The registered providers as the application form offers them. */
+function providerChoices() {
+  return providerIds().map((id) => {
+    const p = providerFor(id);
+    return { id, name: p.displayName, description: p.policies.length > 1 ? "Identity or community groups." : "Identity only." };
+  });
 }

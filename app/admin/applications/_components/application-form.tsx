@@ -42,10 +42,13 @@ export function ApplicationForm({
   intent,
   initial = EMPTY,
   global,
+  providers,
 }: {
   intent: "create" | "update";
   initial?: ApplicationFormInitial;
   global: GlobalSummary;
+  /** The registered providers (lib/providers), beside "the global one". */
+  providers: { id: string; name: string; description: string }[];
 }) {
   const { state, formAction, pending, errors, clientBlocked, onSubmit, formRef } = useSchemaForm(saveApplication, applicationSchema);
 
@@ -89,7 +92,7 @@ export function ApplicationForm({
         }
       </FormMessage>
       <input type="hidden" name="intent" value={intent} />
-      <ApplicationFields key={fieldsKey} intent={intent} d={d} errors={errors} global={global} />
+      <ApplicationFields key={fieldsKey} intent={intent} d={d} errors={errors} global={global} providers={providers} />
       <SubmitButton pending={pending} className={btn.primary}>
         {intent === "create" ? "Add application" : "Save application"}
       </SubmitButton>
@@ -114,11 +117,13 @@ function ApplicationFields({
   d,
   errors,
   global,
+  providers,
 }: {
   intent: "create" | "update";
   d: Defaults;
   errors: Record<string, string[]>;
   global: GlobalSummary;
+  providers: { id: string; name: string; description: string }[];
 }) {
   const [policy, setPolicy] = useState(d.policy);
   const effectivePolicy = policy === "identity" || policy === "community" ? policy : global.policy;
@@ -176,9 +181,8 @@ function ApplicationFields({
         value={d.provider}
         errors={errors}
         options={[
-          { value: "inherit", label: "Global setting", description: "ID.me, as in Settings." },
-          { value: "idme", label: "ID.me", description: "Identity (IAL2) or community groups." },
-          { value: "idpartner", label: "IDPartner", description: "Identity through the person's bank (identity policy only)." },
+          { value: "inherit", label: "Global setting", description: "As in Settings." },
+          ...providers.map((p) => ({ value: p.id, label: p.name, description: p.description })),
         ]}
       />
 

@@ -2,17 +2,19 @@ import { requirementProblems, type ResolvedRequirements } from "@/lib/settings/s
 import { Badge } from "../../_ui/kit";
 import { hoursText, policyText, scopeText } from "../../settings/_components/format";
 
+const PROVIDER_NAMES: Record<string, string> = { idme: "ID.me", idpartner: "IDPartner", oidc: "OpenID Connect provider" };
+
 /** What a login from one client id gets, with a warning when that cannot succeed. */
 export function Effective({ r: resolved, provider }: { r: ResolvedRequirements; provider?: string | null }) {
-  // IDPartner: identity through the bank, with its own scopes (lib/settings effectiveSettings does the same).
-  const idpartner = provider === "idpartner";
-  const r: ResolvedRequirements = idpartner ? { ...resolved, policy: "identity", requiredGroup: null } : resolved;
-  const problems = idpartner ? [] : requirementProblems(r);
+  // Another provider than ID.me: identity, with its own scopes (lib/settings requirementsFor does the same).
+  const other = !!provider && provider !== "idme";
+  const r: ResolvedRequirements = other ? { ...resolved, policy: "identity", requiredGroup: null } : resolved;
+  const problems = other ? [] : requirementProblems(r);
   return (
     <div className="space-y-1 text-sm">
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5">
         <dt className="text-slate-500">Provider</dt>
-        <dd data-testid="effective-provider">{idpartner ? "IDPartner" : "ID.me"}</dd>
+        <dd data-testid="effective-provider">{PROVIDER_NAMES[provider ?? "idme"] ?? provider}</dd>
         <dt className="text-slate-500">Policy</dt>
         <dd>
           {policyText(r.policy)}
