@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { startIdmeStandin, type IdmeStandin } from "./idme/server";
 import { startIdpartnerStandin, type IdpartnerStandin } from "./idpartner/server";
+import { startOidcStandin, type OidcStandin } from "./oidc/server";
 import { startAuth0Tenant, defaultClients, defaultLoginFlow, type Auth0Tenant, type TenantUser } from "./auth0/tenant";
 import { STAFF_CLIENT_ID } from "./auth0/tenant-data";
 import { startSampleApp } from "./auth0/sample-app";
@@ -67,6 +68,8 @@ export interface Stack {
   auth0: Auth0Tenant;
   idme: IdmeStandin;
   idpartner: IdpartnerStandin;
+  /** Two services the OpenID Connect provider can be set up against (in the admin Settings page). */
+  oidc: { acr: OidcStandin; ida: OidcStandin };
   portal: RunningPortal;
   /** Every instance (one unless `instances` asked for more); `portal` is the first. */
   portals: RunningPortal[];
@@ -132,6 +135,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       { client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [`${portalUrl}/id-verification/callback`] },
     ],
   });
+  const callback = `${portalUrl}/id-verification/callback`;
+  const oidc = {
+    // Government-style: IAL2 by acr, client_secret_basic.
+    acr: await startOidcStandin({
+      kind: "acr",
+      clients: [{ client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [callback], token_endpoint_auth_method: "client_secret_basic" }],
+    }),
+    // OpenID Connect for Identity Assurance, the portal authenticating with its own key (published at its JWKS URL).
+    ida: await startOidcStandin({
+      kind: "verified_claims",
+      clients: [{ client_id: idmeClientId, redirect_uris: [callback], token_endpoint_auth_method: "private_key_jwt", jwks_uri: `${portalUrl}/id-verification/jwks` }],
+    }),
+  };
   const clients = defaultClients({ sampleAppUrl: sampleUrl, portalUrl });
   const STAFF_CLIENT = clients.find((c) => c.client_id === STAFF_CLIENT_ID)!;
   const verification = {
@@ -207,6 +223,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     auth0,
     idme,
     idpartner,
+    oidc,
     portal: portals[0]!,
     portals,
     proxy,
@@ -217,6 +234,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await auth0.close();
       await idme.close();
       await idpartner.close();
+      await Promise.all([oidc.acr.close(), oidc.ida.close()]);
     },
   };
 }

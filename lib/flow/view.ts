@@ -1,5 +1,6 @@
 import { getDb } from "../db/client";
 import { isProviderId, providerFor } from "../providers";
+import { connectionOf } from "../settings";
 import type { Attempt } from "./attempts";
 
 /** What the person's pages say about an attempt. No personal data here. */
@@ -16,6 +17,15 @@ export async function applicationName(attempt: Pick<Attempt, "auth0ClientId">): 
   const db = await getDb();
   const app = await db.application.findUnique({ where: { clientId: attempt.auth0ClientId } });
   return app?.name ?? null;
+}
+
+/** The provider's name as the person knows it, from its settings when it takes one (the OpenID Connect provider). */
+export async function providerNameFor(provider: string): Promise<string> {
+  if (!isProviderId(provider)) return provider;
+  const p = providerFor(provider);
+  if (!p.nameIn) return p.displayName;
+  const conn = await connectionOf(provider).catch(() => null);
+  return (conn && p.nameIn(conn.config)) || p.displayName;
 }
 
 export function providerName(provider: string): string {

@@ -72,6 +72,8 @@ export interface VerificationProvider {
   /** The policies the provider can check; IDPartner: ["identity"]. */
   policies: readonly VerificationPolicy[];
   defaultScopes(policy: VerificationPolicy): string[];
+  /** The name the person reads when it comes from the provider's own settings (the OpenID Connect provider's). */
+  nameIn?(config: Record<string, unknown>): string | null;
   /** What the person is asked to do, in their words: "confirm your identity through your bank". */
   purpose(policy: VerificationPolicy, requiredGroup: string | null): string;
   /** The base URL in force from what is stored (null: the provider's default). */

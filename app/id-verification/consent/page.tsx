@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { currentAttempt } from "@/lib/flow/http";
-import { applicationName, providerName, purpose } from "@/lib/flow/view";
+import { applicationName, providerNameFor, purpose } from "@/lib/flow/view";
 import { Shell, buttonPrimary, buttonSecondary } from "../_ui/shell";
 
 export const metadata: Metadata = { title: "Verify to continue" };
@@ -11,7 +11,7 @@ export default async function ConsentPage() {
   const attempt = await currentAttempt();
   if (!attempt || attempt.status !== "started") redirect("/id-verification/outcome");
   const name = (await applicationName(attempt)) ?? attempt.appLabel;
-  const provider = providerName(attempt.provider);
+  const provider = await providerNameFor(attempt.provider);
   return (
     <Shell reference={attempt.referenceCode}>
       <h1 className="text-2xl font-semibold tracking-tight">Verify to continue</h1>

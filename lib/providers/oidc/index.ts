@@ -86,6 +86,7 @@ export const oidcProvider: VerificationProvider = {
   displayName: "OpenID Connect provider",
   policies: ["identity"],
   defaultScopes: () => ["openid", "profile", "email"],
+  nameIn: (config) => oidcConfigSchema.safeParse(config).data?.displayName ?? null,
   purpose: () => "confirm your identity",
   baseUrlOf: (stored) => (stored ?? "").replace(/\/+$/, ""),
   config: oidcConfigSchema,
