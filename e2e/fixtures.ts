@@ -31,6 +31,10 @@ export const E2E_USERS = [
   "late",
   "retention",
   "erase",
+  "oidc-acr",
+  "oidc-low",
+  "oidc-ida",
+  "oidc-elsewhere",
 ].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,
