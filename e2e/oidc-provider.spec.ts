@@ -87,7 +87,11 @@ test("an IAL2-by-acr provider set up in the admin pages: IAL2 verifies, IAL1 is 
     await p.getByRole("button", { name: /Back to Sample Bank/ }).click();
     expect(await resultOf(p)).toBe("error");
     await expect(p.getByTestId("error-description")).toHaveText("idv_verification_failed");
-    expect(await attemptOf(system, "auth0|e2e-oidc-low")).toMatchObject({ provider: "oidc", status: "failed", failure_code: "identity_not_verified" });
+    expect(await attemptOf(system, "auth0|e2e-oidc-low")).toMatchObject({
+      provider: "oidc",
+      status: "failed",
+      failure_code: "identity_not_verified",
+    });
     await person.close();
   } finally {
     await system.db.pool.query(`UPDATE application SET provider = NULL WHERE client_id = 'sample-bank'`);
@@ -110,7 +114,9 @@ test("a verified_claims provider with private_key_jwt: an accepted trust framewo
       scopes: "openid email",
       acrValues: "",
       claims: JSON.stringify({
-        userinfo: { verified_claims: { verification: { trust_framework: null }, claims: { given_name: null, family_name: null, birthdate: null } } },
+        userinfo: {
+          verified_claims: { verification: { trust_framework: null }, claims: { given_name: null, family_name: null, birthdate: null } },
+        },
       }),
     },
     "private_key_jwt",
@@ -138,7 +144,11 @@ test("a verified_claims provider with private_key_jwt: an accepted trust framewo
     await logIn(p, system, "sample-bank", "auth0|e2e-oidc-elsewhere");
     await atProvider(p, "Verified ID", "other-framework", "ida-2");
     await expect(p.getByRole("heading", { name: "We couldn't verify you" })).toBeVisible();
-    expect(await attemptOf(system, "auth0|e2e-oidc-elsewhere")).toMatchObject({ provider: "oidc", status: "failed", failure_code: "identity_not_verified" });
+    expect(await attemptOf(system, "auth0|e2e-oidc-elsewhere")).toMatchObject({
+      provider: "oidc",
+      status: "failed",
+      failure_code: "identity_not_verified",
+    });
     await person.close();
   } finally {
     await system.db.pool.query(`UPDATE application SET provider = NULL WHERE client_id = 'sample-bank'`);

@@ -140,12 +140,26 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // Government-style: IAL2 by acr, client_secret_basic.
     acr: await startOidcStandin({
       kind: "acr",
-      clients: [{ client_id: idmeClientId, client_secret: secrets.idmeClientSecret, redirect_uris: [callback], token_endpoint_auth_method: "client_secret_basic" }],
+      clients: [
+        {
+          client_id: idmeClientId,
+          client_secret: secrets.idmeClientSecret,
+          redirect_uris: [callback],
+          token_endpoint_auth_method: "client_secret_basic",
+        },
+      ],
     }),
     // OpenID Connect for Identity Assurance, the portal authenticating with its own key (published at its JWKS URL).
     ida: await startOidcStandin({
       kind: "verified_claims",
-      clients: [{ client_id: idmeClientId, redirect_uris: [callback], token_endpoint_auth_method: "private_key_jwt", jwks_uri: `${portalUrl}/id-verification/jwks` }],
+      clients: [
+        {
+          client_id: idmeClientId,
+          redirect_uris: [callback],
+          token_endpoint_auth_method: "private_key_jwt",
+          jwks_uri: `${portalUrl}/id-verification/jwks`,
+        },
+      ],
     }),
   };
   const clients = defaultClients({ sampleAppUrl: sampleUrl, portalUrl });

@@ -35,9 +35,7 @@ export interface OidcClientOptions {
   idTokenAlg?: string;
 }
 
-export type Resolved =
-  | { discovered: true; config: oidc.Configuration }
-  | { discovered: false; config: oidc.Configuration; reason: string };
+export type Resolved = { discovered: true; config: oidc.Configuration } | { discovered: false; config: oidc.Configuration; reason: string };
 
 const DISCOVERY_TTL_MS = 10 * 60_000;
 const configurations = new Map<string, { at: number; config: oidc.Configuration }>();
@@ -81,7 +79,8 @@ async function clientAuth(o: OidcClientOptions): Promise<oidc.ClientAuth> {
       return oidc.ClientSecretPost(o.clientSecret);
     case "private_key_jwt": {
       const jwk = o.privateJwk;
-      if (!jwk?.kid || !jwk.alg) throw new FlowError("configuration_error", "private_key_jwt is chosen but the portal has no signing key for this provider");
+      if (!jwk?.kid || !jwk.alg)
+        throw new FlowError("configuration_error", "private_key_jwt is chosen but the portal has no signing key for this provider");
       const cacheKey = `${jwk.kid}\n${jwk.alg}`;
       let key = privateKeys.get(cacheKey);
       if (!key) {
@@ -194,7 +193,10 @@ function oauthError(error: string, description?: string): string {
 export function exchangeError(err: unknown, callbackUrl: URL, expectedState: string): FlowError {
   if (err instanceof FlowError) return err;
   if (err instanceof oidc.AuthorizationResponseError) {
-    return new FlowError(AUTHORIZATION_ERRORS[err.error] ?? "provider_error", `the provider said ${oauthError(err.error, err.error_description)}`);
+    return new FlowError(
+      AUTHORIZATION_ERRORS[err.error] ?? "provider_error",
+      `the provider said ${oauthError(err.error, err.error_description)}`,
+    );
   }
   if (err instanceof oidc.ResponseBodyError) return new FlowError("token_exchange_rejected", oauthError(err.error, err.error_description));
   if (err instanceof oidc.WWWAuthenticateChallengeError) {
@@ -211,11 +213,13 @@ export function exchangeError(err: unknown, callbackUrl: URL, expectedState: str
   const code = String((err as { code?: unknown }).code ?? "");
   // openid-client wraps oauth4webapi's error (its cause), whose own cause carries the details.
   const outer = (err as { cause?: unknown }).cause;
-  const cause = (outer instanceof Error ? (outer as { cause?: unknown }).cause : outer) as { parameters?: unknown; expected?: unknown } | undefined;
+  const cause = (outer instanceof Error ? (outer as { cause?: unknown }).cause : outer) as
+    { parameters?: unknown; expected?: unknown } | undefined;
   if (code === "OAUTH_INVALID_RESPONSE") {
     // openid-client refused the callback's own parameters (before any request) or the token answer.
     const callbackRefused = !!cause && typeof cause === "object" && "parameters" in cause;
-    if (callbackRefused && cause.expected === expectedState) return new FlowError("state_mismatch", "the callback's state is not the one sent");
+    if (callbackRefused && cause.expected === expectedState)
+      return new FlowError("state_mismatch", "the callback's state is not the one sent");
     if (!callbackUrl.searchParams.get("code")) return new FlowError("callback_code_missing", "the callback has neither code nor error");
     if (callbackRefused) return new FlowError("provider_error", `the callback failed a check: ${describe(err)}`);
   }

@@ -38,7 +38,14 @@ beforeAll(async () => {
   });
   standin = await startOidcStandin({
     kind: "acr",
-    clients: [{ client_id: "acme-client", client_secret: "acme-secret", redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "client_secret_post" }],
+    clients: [
+      {
+        client_id: "acme-client",
+        client_secret: "acme-secret",
+        redirect_uris: [REDIRECT_URI],
+        token_endpoint_auth_method: "client_secret_post",
+      },
+    ],
   });
   const { setStaffSourceForTests } = await import("../staff/session");
   setStaffSourceForTests(async () => admin);
@@ -108,7 +115,12 @@ describe("a provider registered with no change outside its folder and the regist
     const { getDb } = await import("../db/client");
     const db = await getDb();
     await db.providerSetting.create({
-      data: { provider: "acme", baseUrl: standin.issuer, clientId: "acme-client", clientSecretEnc: settings.sealProviderSecret("acme", "acme-secret") },
+      data: {
+        provider: "acme",
+        baseUrl: standin.issuer,
+        clientId: "acme-client",
+        clientSecretEnc: settings.sealProviderSecret("acme", "acme-secret"),
+      },
     });
 
     const requirements = await settings.requirementsFor("acme-app");
@@ -118,7 +130,12 @@ describe("a provider registered with no change outside its folder and the regist
 
     const { providerFor } = await import(".");
     const acme = providerFor("acme");
-    const checks = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier(), scopes: requirements.scopes };
+    const checks = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      codeVerifier: oidc.randomPKCECodeVerifier(),
+      scopes: requirements.scopes,
+    };
     const url = await acme.authorizationUrl({ ...conn!, timeoutMs: 5000 }, { redirectUri: REDIRECT_URI, ...checks });
     const jar = new CookieJar();
     let loc = locationOf(await browserGet(url, jar), url);
@@ -152,7 +169,12 @@ describe("the OpenID Connect provider's admin set-up", () => {
     const state = await actions.saveOidcProvider(null, form(oidcForm()));
     expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { jwksUrl: "https://verify.example.com/id-verification/jwks" } });
     const conn = await settings.connectionOf("oidc");
-    expect(conn).toMatchObject({ baseUrl: standin.issuer, clientId: "gov-client", clientSecret: "", config: { auth: "private_key_jwt", acrValues: IAL2 } });
+    expect(conn).toMatchObject({
+      baseUrl: standin.issuer,
+      clientId: "gov-client",
+      clientSecret: "",
+      config: { auth: "private_key_jwt", acrValues: IAL2 },
+    });
     expect(conn!.privateJwk).toHaveProperty("d");
     const jwks = await settings.providerJwks();
     expect(jwks.keys).toEqual([expect.objectContaining({ kid: conn!.privateJwk!.kid, kty: "RSA" })]);
@@ -175,7 +197,15 @@ describe("the OpenID Connect provider's admin set-up", () => {
     expect(noSecret).toMatchObject({ ok: false, error: { fieldErrors: { clientSecret: [expect.stringContaining("none is stored")] } } });
     const bad = await actions.saveOidcProvider(
       null,
-      form(oidcForm({ issuer: "ftp://x", claims: "{not json", verifiedKind: "verified_claims", trustFrameworks: "", clientSecret: "typed-secret" })),
+      form(
+        oidcForm({
+          issuer: "ftp://x",
+          claims: "{not json",
+          verifiedKind: "verified_claims",
+          trustFrameworks: "",
+          clientSecret: "typed-secret",
+        }),
+      ),
     );
     expect(bad).toMatchObject({ ok: false });
     if (bad && !bad.ok) {
@@ -184,7 +214,10 @@ describe("the OpenID Connect provider's admin set-up", () => {
     }
     // The rule's own fields are checked once the form's fields parse.
     const noFramework = await actions.saveOidcProvider(null, form(oidcForm({ verifiedKind: "verified_claims", trustFrameworks: "" })));
-    expect(noFramework).toMatchObject({ ok: false, error: { fieldErrors: { trustFrameworks: [expect.stringContaining("trust framework")] } } });
+    expect(noFramework).toMatchObject({
+      ok: false,
+      error: { fieldErrors: { trustFrameworks: [expect.stringContaining("trust framework")] } },
+    });
     const settings = await import("../settings");
     expect((await settings.connectionOf("oidc"))!.config).toMatchObject({ displayName: "Login.gov (test)" });
   });

@@ -55,7 +55,9 @@ export interface ApplicationDeleted {
 }
 
 /** The global settings and ID.me's connection as the audit log shows them: no secret, only whether it was replaced. */
-function settingsView(s: GlobalRequirements & { provider: string; environment: string; baseUrl: string | null; clientId: string; returnMethod: string }) {
+function settingsView(
+  s: GlobalRequirements & { provider: string; environment: string; baseUrl: string | null; clientId: string; returnMethod: string },
+) {
   return {
     provider: s.provider,
     verificationType: s.verificationType,
@@ -103,10 +105,16 @@ const saveSettingsAction = staffFormAction(
     const idme = await providerSettingRow(IDME, tx);
     const { clientSecret, environment, baseUrl, clientId, provider: chosen, ...requirements } = input;
     const provider = chosen ?? before.provider;
-    if (!isProviderId(provider)) throw new ActionFailure("invalid", "Some fields need attention.", { provider: [`“${provider}” is not a provider the portal knows.`] });
+    if (!isProviderId(provider))
+      throw new ActionFailure("invalid", "Some fields need attention.", {
+        provider: [`“${provider}” is not a provider the portal knows.`],
+      });
     const environmentBefore = (idme?.config as { environment?: string } | null)?.environment ?? "sandbox";
     const diff = changes(
-      { ...settingsView({ ...before, environment: environmentBefore, baseUrl: idme?.baseUrl ?? null, clientId: idme?.clientId ?? "" }), clientSecret: "set" },
+      {
+        ...settingsView({ ...before, environment: environmentBefore, baseUrl: idme?.baseUrl ?? null, clientId: idme?.clientId ?? "" }),
+        clientSecret: "set",
+      },
       { ...settingsView({ ...requirements, provider, environment, baseUrl, clientId }), clientSecret: clientSecret ? "replaced" : "set" },
     );
     if (Object.keys(diff).length) {
@@ -208,7 +216,9 @@ export const saveApplication = staffFormAction(
     const effective = resolveRequirements(g, fields);
     const provider = fields.provider ?? g.provider;
     if (!isProviderId(provider))
-      throw new ActionFailure("invalid", "Some fields need attention.", { provider: [`“${provider}” is not a provider the portal knows.`] });
+      throw new ActionFailure("invalid", "Some fields need attention.", {
+        provider: [`“${provider}” is not a provider the portal knows.`],
+      });
     const policies = providerFor(provider).policies;
     if (fields.policy && !policies.includes(fields.policy)) {
       throw new ActionFailure("invalid", "Some fields need attention.", {
@@ -291,7 +301,9 @@ export interface OidcProviderSaved {
 const OIDC = "oidc";
 
 /** The row as the audit log shows it: settings by name, secrets and keys only as set / generated. */
-function oidcView(row: { baseUrl: string | null; clientId: string; config: unknown; clientSecretEnc?: string | null; privateKeyEnc?: string | null } | null) {
+function oidcView(
+  row: { baseUrl: string | null; clientId: string; config: unknown; clientSecretEnc?: string | null; privateKeyEnc?: string | null } | null,
+) {
   const c = (row?.config ?? {}) as Record<string, unknown>;
   return {
     issuer: row?.baseUrl ?? null,

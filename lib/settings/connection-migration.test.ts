@@ -27,7 +27,8 @@ afterAll(() => {
 async function folderBefore(name: string): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), "idv-migrations-"));
   dirs.push(dir);
-  for (const m of await readMigrations()) if (m.name < name) cpSync(path.join(MIGRATIONS_DIR, m.name), path.join(dir, m.name), { recursive: true });
+  for (const m of await readMigrations())
+    if (m.name < name) cpSync(path.join(MIGRATIONS_DIR, m.name), path.join(dir, m.name), { recursive: true });
   return dir;
 }
 
@@ -62,7 +63,13 @@ async function carryOver(db: SqlRunner) {
       private_key_enc: null,
       seeded: "2026-11-01T10:00",
     },
-    expect.objectContaining({ provider: "idpartner", client_id: "idp-client", client_secret_enc: "v1.idp", client_secret_aad: null, config: {} }),
+    expect.objectContaining({
+      provider: "idpartner",
+      client_id: "idp-client",
+      client_secret_enc: "v1.idp",
+      client_secret_aad: null,
+      config: {},
+    }),
   ]);
   // The carried-over secret opens with the binding recorded beside it.
   expect(openString(rows[0]!.client_secret_enc as string, key, rows[0]!.client_secret_aad as string)).toBe("idme-secret-Q7");

@@ -87,8 +87,20 @@ export const PERSONAS: Record<StandinKind, Persona[]> = {
     { key: "declines", label: "Declines", description: "cancels: access_denied", deny: true, claims: PERSON },
   ],
   verified_claims: [
-    { key: "verified", label: "Verified", description: "verified_claims under the stand-in's trust framework", framework: "default", claims: PERSON },
-    { key: "other-framework", label: "Verified elsewhere", description: "verified_claims under trust framework eidas", framework: "eidas", claims: PERSON },
+    {
+      key: "verified",
+      label: "Verified",
+      description: "verified_claims under the stand-in's trust framework",
+      framework: "default",
+      claims: PERSON,
+    },
+    {
+      key: "other-framework",
+      label: "Verified elsewhere",
+      description: "verified_claims under trust framework eidas",
+      framework: "eidas",
+      claims: PERSON,
+    },
     { key: "unverified", label: "Not verified", description: "no verified_claims", framework: "", claims: PERSON },
     { key: "declines", label: "Declines", description: "cancels: access_denied", deny: true, claims: PERSON },
   ],
@@ -126,7 +138,12 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const signing: JWK = { ...(await exportJWK(privateKey)), kid: `oidc-standin-${randomBytes(6).toString("hex")}`, alg: "RS256", use: "sig" };
+  const signing: JWK = {
+    ...(await exportJWK(privateKey)),
+    kid: `oidc-standin-${randomBytes(6).toString("hex")}`,
+    alg: "RS256",
+    use: "sig",
+  };
   const accounts = new Map<string, Account>();
   const tokenRequests: OidcStandin["tokenRequests"] = [];
 
@@ -135,8 +152,15 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
     if (kind === "verified_claims" && a.persona.framework) {
       // OIDC4IDA: what was verified, and under which trust framework.
       base.verified_claims = {
-        verification: { trust_framework: a.persona.framework === "default" ? framework : a.persona.framework, time: "2026-01-05T10:00:00Z" },
-        claims: { given_name: a.persona.claims.given_name, family_name: a.persona.claims.family_name, birthdate: a.persona.claims.birthdate },
+        verification: {
+          trust_framework: a.persona.framework === "default" ? framework : a.persona.framework,
+          time: "2026-01-05T10:00:00Z",
+        },
+        claims: {
+          given_name: a.persona.claims.given_name,
+          family_name: a.persona.claims.family_name,
+          birthdate: a.persona.claims.birthdate,
+        },
       };
     }
     return base;
@@ -197,20 +221,37 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     renderError: (ctx, out) => {
       ctx.type = "html";
-      ctx.body = page("Error", Object.entries(out).map(([k, v]) => `<p><strong>${esc(k)}</strong>: ${esc(String(v))}</p>`).join(""));
+      ctx.body = page(
+        "Error",
+        Object.entries(out)
+          .map(([k, v]) => `<p><strong>${esc(k)}</strong>: ${esc(String(v))}</p>`)
+          .join(""),
+      );
     },
   };
   const provider = new Provider(url, configuration);
-  provider.on("server_error", (_ctx: unknown, err: unknown) => console.error("[oidc-standin] server_error:", err instanceof Error ? err.message : String(err)));
+  provider.on("server_error", (_ctx: unknown, err: unknown) =>
+    console.error("[oidc-standin] server_error:", err instanceof Error ? err.message : String(err)),
+  );
   provider.on("grant.error", (_ctx: unknown, err: unknown) => {
-    if (process.env.OIDC_STANDIN_DEBUG) console.error("[oidc-standin] grant.error:", err instanceof Error ? `${err.message} ${(err as { error_detail?: string }).error_detail ?? ""}` : String(err));
+    if (process.env.OIDC_STANDIN_DEBUG)
+      console.error(
+        "[oidc-standin] grant.error:",
+        err instanceof Error ? `${err.message} ${(err as { error_detail?: string }).error_detail ?? ""}` : String(err),
+      );
   });
   // Which client authentication each token request used, as the provider read it.
   provider.use(async (ctx, next) => {
     await next();
     if (ctx.oidc?.route !== "token") return;
     const body = (ctx.oidc.body ?? {}) as Record<string, unknown>;
-    const auth = body.client_assertion_type ? "private_key_jwt" : /^Basic\s/i.test(String(ctx.headers.authorization ?? "")) ? "client_secret_basic" : body.client_secret ? "client_secret_post" : "none";
+    const auth = body.client_assertion_type
+      ? "private_key_jwt"
+      : /^Basic\s/i.test(String(ctx.headers.authorization ?? ""))
+        ? "client_secret_basic"
+        : body.client_secret
+          ? "client_secret_post"
+          : "none";
     tokenRequests.push({ clientId: ctx.oidc.client?.clientId ?? "", auth });
   });
   const callback = provider.callback();
@@ -233,13 +274,19 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
     } catch {
       return sendHtml(res, 400, page("Sign-in expired", "<h2>This sign-in request has expired or is unknown.</h2>"));
     }
-    if (details.uid !== uid) return sendHtml(res, 400, page("Sign-in mismatch", "<h2>This sign-in does not match your browser session.</h2>"));
+    if (details.uid !== uid)
+      return sendHtml(res, 400, page("Sign-in mismatch", "<h2>This sign-in does not match your browser session.</h2>"));
     if (req.method === "GET") return sendHtml(res, 200, personaPage(uid, details.params));
     const form = new URLSearchParams(await readBody(req, 16 * 1024));
     const persona = PERSONAS[kind].find((p) => p.key === form.get("persona"));
     if (!persona) return sendHtml(res, 400, personaPage(uid, details.params, "Choose one of the test personas."));
     if (persona.deny) {
-      return provider.interactionFinished(req, res, { error: "access_denied", error_description: "The person cancelled" }, { mergeWithLastSubmission: false });
+      return provider.interactionFinished(
+        req,
+        res,
+        { error: "access_denied", error_description: "The person cancelled" },
+        { mergeWithLastSubmission: false },
+      );
     }
     const account = form.get("account")?.trim() ?? "";
     const sub = `oidc-${kind}-${persona.key}${account ? `-${account.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 20)}` : ""}`;
@@ -309,10 +356,20 @@ function page(title: string, body: string): string {
 }
 
 if (isMain(import.meta.url)) {
-  const { option, ...o } = standinCli(process.argv.slice(2), process.env, "OIDC_STANDIN", {
-    port: 4031,
-    client: { client_id: DEFAULT_CLIENT.client_id, client_secret: DEFAULT_CLIENT.client_secret!, redirect_uris: DEFAULT_CLIENT.redirect_uris },
-  }, ["kind"]);
+  const { option, ...o } = standinCli(
+    process.argv.slice(2),
+    process.env,
+    "OIDC_STANDIN",
+    {
+      port: 4031,
+      client: {
+        client_id: DEFAULT_CLIENT.client_id,
+        client_secret: DEFAULT_CLIENT.client_secret!,
+        redirect_uris: DEFAULT_CLIENT.redirect_uris,
+      },
+    },
+    ["kind"],
+  );
   const kind = option("kind") === "verified_claims" ? "verified_claims" : "acr";
   const clients = o.clients?.map((c) => ({ ...c, token_endpoint_auth_method: "client_secret_basic" as const }));
   const s = await startOidcStandin({ port: o.port, host: o.host, kind, clients });

@@ -99,7 +99,7 @@ export default async function ApplicationsPage({ searchParams }: { searchParams:
 
       <Card title="Add an application">
         <ApplicationForm
-            providers={providerChoices()}
+          providers={providerChoices()}
           intent="create"
           global={{ policy: g.verificationType, scopes: g.scopes, requiredGroup: g.requiredGroup, intervalHours: g.reverifyIntervalHours }}
         />

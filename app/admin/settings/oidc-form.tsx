@@ -61,7 +61,13 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
         )}
       </FormMessage>
 
-      <PrefixedField idPrefix={P} name="displayName" label="Name people know it by" hint="Shown to the person: “Verify with …”." errors={errors}>
+      <PrefixedField
+        idPrefix={P}
+        name="displayName"
+        label="Name people know it by"
+        hint="Shown to the person: “Verify with …”."
+        errors={errors}
+      >
         <input {...aria("displayName", errors, true, P)} defaultValue={d("displayName", c.displayName ?? "")} className={input} />
       </PrefixedField>
       <PrefixedField
@@ -71,10 +77,28 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
         hint="The portal reads <issuer>/.well-known/openid-configuration for every endpoint and the provider's signing keys."
         errors={errors}
       >
-        <input {...aria("issuer", errors, true, P)} type="url" defaultValue={d("issuer", initial.issuer)} autoCapitalize="none" spellCheck={false} className={input} />
+        <input
+          {...aria("issuer", errors, true, P)}
+          type="url"
+          defaultValue={d("issuer", initial.issuer)}
+          autoCapitalize="none"
+          spellCheck={false}
+          className={input}
+        />
       </PrefixedField>
-      <PrefixedField idPrefix={P} name="clientId" label="Client ID" hint={`Redirect URI to register: ${initial.redirectUri}`} errors={errors}>
-        <input {...aria("clientId", errors, true, P)} defaultValue={d("clientId", initial.clientId)} autoComplete="off" className={`${input} font-mono`} />
+      <PrefixedField
+        idPrefix={P}
+        name="clientId"
+        label="Client ID"
+        hint={`Redirect URI to register: ${initial.redirectUri}`}
+        errors={errors}
+      >
+        <input
+          {...aria("clientId", errors, true, P)}
+          defaultValue={d("clientId", initial.clientId)}
+          autoComplete="off"
+          className={`${input} font-mono`}
+        />
       </PrefixedField>
 
       <fieldset className="space-y-2">
@@ -83,7 +107,11 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
           [
             ["client_secret_basic", "client_secret_basic", "The secret in an HTTP Basic header."],
             ["client_secret_post", "client_secret_post", "The secret in the token request's form."],
-            ["private_key_jwt", "private_key_jwt", "A JWT signed with a key the portal generates; the provider reads the public key at the JWKS URL."],
+            [
+              "private_key_jwt",
+              "private_key_jwt",
+              "A JWT signed with a key the portal generates; the provider reads the public key at the JWKS URL.",
+            ],
           ] as const
         ).map(([value, label, hint]) => (
           <label key={value} className="flex items-start gap-2 text-sm">
@@ -108,18 +136,45 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
           hint={initial.secretSet ? "Stored encrypted and never shown; leave empty to keep it." : "Required: no secret is stored yet."}
           errors={errors}
         >
-          <input {...aria("clientSecret", errors, true, P)} type="password" defaultValue="" autoComplete="new-password" className={`${input} max-w-md font-mono`} />
+          <input
+            {...aria("clientSecret", errors, true, P)}
+            type="password"
+            defaultValue=""
+            autoComplete="new-password"
+            className={`${input} max-w-md font-mono`}
+          />
         </PrefixedField>
       )}
 
       <PrefixedField idPrefix={P} name="scopes" label="Scopes" hint="Separated by spaces; openid is always asked for." errors={errors}>
-        <input {...aria("scopes", errors, true, P)} defaultValue={d("scopes", (c.scopes ?? ["openid", "profile", "email"]).join(" "))} className={`${input} font-mono`} />
+        <input
+          {...aria("scopes", errors, true, P)}
+          defaultValue={d("scopes", (c.scopes ?? ["openid", "profile", "email"]).join(" "))}
+          className={`${input} font-mono`}
+        />
       </PrefixedField>
-      <PrefixedField idPrefix={P} name="acrValues" label="acr_values (optional)" hint="Sent with the authorization request, e.g. http://idmanagement.gov/ns/assurance/ial/2." errors={errors}>
+      <PrefixedField
+        idPrefix={P}
+        name="acrValues"
+        label="acr_values (optional)"
+        hint="Sent with the authorization request, e.g. http://idmanagement.gov/ns/assurance/ial/2."
+        errors={errors}
+      >
         <input {...aria("acrValues", errors, true, P)} defaultValue={d("acrValues", c.acrValues ?? "")} className={`${input} font-mono`} />
       </PrefixedField>
-      <PrefixedField idPrefix={P} name="claims" label="claims request (optional)" hint="The claims parameter as JSON (OpenID Connect Core 5.5), e.g. to ask for verified_claims." errors={errors}>
-        <textarea {...aria("claims", errors, true, P)} rows={3} defaultValue={d("claims", c.claims ?? "")} className={`${input} font-mono text-xs`} />
+      <PrefixedField
+        idPrefix={P}
+        name="claims"
+        label="claims request (optional)"
+        hint="The claims parameter as JSON (OpenID Connect Core 5.5), e.g. to ask for verified_claims."
+        errors={errors}
+      >
+        <textarea
+          {...aria("claims", errors, true, P)}
+          rows={3}
+          defaultValue={d("claims", c.claims ?? "")}
+          className={`${input} font-mono text-xs`}
+        />
       </PrefixedField>
 
       <fieldset className="space-y-2">
@@ -132,16 +187,33 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
           ] as const
         ).map(([value, label]) => (
           <label key={value} className="flex items-start gap-2 text-sm">
-            <input type="radio" name="verifiedKind" value={value} checked={kind === value} onChange={() => setKind(value)} className="mt-1" />
+            <input
+              type="radio"
+              name="verifiedKind"
+              value={value}
+              checked={kind === value}
+              onChange={() => setKind(value)}
+              className="mt-1"
+            />
             <span>{label}</span>
           </label>
         ))}
         {kind === "acr" ? (
           <PrefixedField idPrefix={P} name="verifiedAcr" label="acr value" errors={errors}>
-            <input {...aria("verifiedAcr", errors, false, P)} defaultValue={d("verifiedAcr", verified?.kind === "acr" ? verified.acr : "")} className={`${input} font-mono`} />
+            <input
+              {...aria("verifiedAcr", errors, false, P)}
+              defaultValue={d("verifiedAcr", verified?.kind === "acr" ? verified.acr : "")}
+              className={`${input} font-mono`}
+            />
           </PrefixedField>
         ) : kind === "verified_claims" ? (
-          <PrefixedField idPrefix={P} name="trustFrameworks" label="Accepted trust frameworks" hint="Separated by spaces, e.g. uk_tfida de_aml." errors={errors}>
+          <PrefixedField
+            idPrefix={P}
+            name="trustFrameworks"
+            label="Accepted trust frameworks"
+            hint="Separated by spaces, e.g. uk_tfida de_aml."
+            errors={errors}
+          >
             <input
               {...aria("trustFrameworks", errors, true, P)}
               defaultValue={d("trustFrameworks", verified?.kind === "verified_claims" ? verified.trustFrameworks.join(" ") : "")}
@@ -151,10 +223,18 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
         ) : (
           <div className="grid grid-cols-2 gap-3">
             <PrefixedField idPrefix={P} name="verifiedClaim" label="Claim" errors={errors}>
-              <input {...aria("verifiedClaim", errors, false, P)} defaultValue={d("verifiedClaim", verified?.kind === "claim" ? verified.claim : "")} className={`${input} font-mono`} />
+              <input
+                {...aria("verifiedClaim", errors, false, P)}
+                defaultValue={d("verifiedClaim", verified?.kind === "claim" ? verified.claim : "")}
+                className={`${input} font-mono`}
+              />
             </PrefixedField>
             <PrefixedField idPrefix={P} name="verifiedValue" label="equals" errors={errors}>
-              <input {...aria("verifiedValue", errors, false, P)} defaultValue={d("verifiedValue", verified?.kind === "claim" ? verified.value : "")} className={`${input} font-mono`} />
+              <input
+                {...aria("verifiedValue", errors, false, P)}
+                defaultValue={d("verifiedValue", verified?.kind === "claim" ? verified.value : "")}
+                className={`${input} font-mono`}
+              />
             </PrefixedField>
           </div>
         )}

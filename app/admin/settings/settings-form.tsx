@@ -104,7 +104,12 @@ export function SettingsForm({ initial }: { initial: SettingsFormInitial }) {
         <h2 id="what-heading" className="text-base font-semibold">
           What is verified
         </h2>
-        <Field name="provider" label="Global provider" hint="Every application uses it unless its own page names another." errors={errors.provider}>
+        <Field
+          name="provider"
+          label="Global provider"
+          hint="Every application uses it unless its own page names another."
+          errors={errors.provider}
+        >
           <select defaultValue={d.provider} className={input} {...aria("provider", errors, true)}>
             {initial.providers.map((p) => (
               <option key={p.id} value={p.id}>

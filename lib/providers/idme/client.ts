@@ -18,7 +18,13 @@ export interface IdmeConnection {
 }
 
 export function oidcOptions(c: IdmeConnection): OidcClientOptions {
-  return { issuer: `${c.baseUrl}/oidc`, clientId: c.clientId, clientSecret: c.clientSecret, auth: "client_secret_post", timeoutMs: c.timeoutMs };
+  return {
+    issuer: `${c.baseUrl}/oidc`,
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    auth: "client_secret_post",
+    timeoutMs: c.timeoutMs,
+  };
 }
 
 export async function configuration(c: IdmeConnection) {

@@ -52,4 +52,3 @@ export const idme: VerificationProvider = {
     return `discovery at ${new URL(config.serverMetadata().issuer).origin} reachable`;
   },
 };
-

@@ -45,7 +45,6 @@ export const KNOWN_SCOPES: readonly KnownScope[] = [
 
 export const IDME_BASE_URLS = { sandbox: "https://api.idmelabs.com", production: "https://api.id.me" } as const;
 
-
 /** The scopes a policy asks ID.me for when nothing else is set. */
 export function idmeDefaultScopes(policy: "identity" | "community"): string[] {
   return policy === "identity" ? ["openid", IDENTITY_SCOPE] : ["openid", "military"];

@@ -82,7 +82,11 @@ function decide(rule: VerifiedRule, idToken: Claims | null, merged: Claims): { v
     }
     case "claim": {
       const got = text(at(merged, rule.claim));
-      return { verified: got === rule.value, basis: `claim ${rule.claim} ${got === rule.value ? "equals" : "does not equal"} the required value`, source: merged };
+      return {
+        verified: got === rule.value,
+        basis: `claim ${rule.claim} ${got === rule.value ? "equals" : "does not equal"} the required value`,
+        source: merged,
+      };
     }
   }
 }

@@ -32,7 +32,10 @@ export const oidcFormSchema = z
         .refine(isIssuer, "Enter an http(s) URL without query or credentials, e.g. https://login.example.gov.")
         .transform((v) => v.replace(/\/+$/, "")),
     ),
-    clientId: z.preprocess(text, z.string().min(1, "Enter the client id the provider gave you.").max(200).regex(/^\S*$/, "A client id has no spaces.")),
+    clientId: z.preprocess(
+      text,
+      z.string().min(1, "Enter the client id the provider gave you.").max(200).regex(/^\S*$/, "A client id has no spaces."),
+    ),
     clientSecret: z.preprocess(
       text,
       z
@@ -43,7 +46,17 @@ export const oidcFormSchema = z
     ),
     auth: z.preprocess(text, z.enum(AUTH_METHODS, { error: "Choose how the portal authenticates to the provider." })),
     displayName: z.preprocess(text, z.string()),
-    scopes: z.preprocess(list, z.array(z.string().max(200).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "A scope has no spaces or quotes.")).max(50)),
+    scopes: z.preprocess(
+      list,
+      z
+        .array(
+          z
+            .string()
+            .max(200)
+            .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "A scope has no spaces or quotes."),
+        )
+        .max(50),
+    ),
     acrValues: z.preprocess(text, z.string()),
     claims: z.preprocess(
       text,

@@ -68,7 +68,9 @@ const idaConfig = (over: Partial<OidcConfig> = {}) =>
     auth: "client_secret_post",
     scopes: ["openid", "email"],
     claims: JSON.stringify({
-      userinfo: { verified_claims: { verification: { trust_framework: null }, claims: { given_name: null, family_name: null, birthdate: null } } },
+      userinfo: {
+        verified_claims: { verification: { trust_framework: null }, claims: { given_name: null, family_name: null, birthdate: null } },
+      },
     }),
     verified: { kind: "verified_claims", trustFrameworks: [TRUST_FRAMEWORK] },
     ...over,
@@ -80,7 +82,14 @@ describe("an IAL2-by-acr provider (client_secret_basic)", () => {
   beforeAll(async () => {
     standin = await startOidcStandin({
       kind: "acr",
-      clients: [{ client_id: "gov-client", client_secret: "gov-secret", redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "client_secret_basic" }],
+      clients: [
+        {
+          client_id: "gov-client",
+          client_secret: "gov-secret",
+          redirect_uris: [REDIRECT_URI],
+          token_endpoint_auth_method: "client_secret_basic",
+        },
+      ],
     });
     conn = { baseUrl: standin.issuer, clientId: "gov-client", clientSecret: "gov-secret", timeoutMs: 5000, config: acrConfig() };
   });
@@ -95,7 +104,14 @@ describe("an IAL2-by-acr provider (client_secret_basic)", () => {
     expect(answer).toMatchObject({
       uuid: "oidc-acr-ial2",
       identityVerified: true,
-      normalized: { givenName: "Renée", familyName: "O'Connor-Lopez", email: "renee@example.test", birthDate: "1979-05-14", city: "Portland", zip: "97201" },
+      normalized: {
+        givenName: "Renée",
+        familyName: "O'Connor-Lopez",
+        email: "renee@example.test",
+        birthDate: "1979-05-14",
+        city: "Portland",
+        zip: "97201",
+      },
     });
     expect(answer.idTokenClaims?.acr).toBe(IAL2);
     expect(standin.tokenRequests.at(-1)).toEqual({ clientId: "gov-client", auth: "client_secret_basic" });
@@ -123,7 +139,14 @@ describe("a verified_claims provider (client_secret_post, claims request)", () =
   beforeAll(async () => {
     standin = await startOidcStandin({
       kind: "verified_claims",
-      clients: [{ client_id: "ida-client", client_secret: "ida-secret", redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "client_secret_post" }],
+      clients: [
+        {
+          client_id: "ida-client",
+          client_secret: "ida-secret",
+          redirect_uris: [REDIRECT_URI],
+          token_endpoint_auth_method: "client_secret_post",
+        },
+      ],
     });
     conn = { baseUrl: standin.issuer, clientId: "ida-client", clientSecret: "ida-secret", timeoutMs: 5000, config: idaConfig() };
   });
@@ -133,7 +156,10 @@ describe("a verified_claims provider (client_secret_post, claims request)", () =
     const { url, run } = await login(conn, "verified");
     expect(JSON.parse(url.searchParams.get("claims")!)).toHaveProperty("userinfo.verified_claims");
     const answer = await run();
-    expect(answer).toMatchObject({ identityVerified: true, normalized: { givenName: "Renée", familyName: "O'Connor-Lopez", birthDate: "1979-05-14" } });
+    expect(answer).toMatchObject({
+      identityVerified: true,
+      normalized: { givenName: "Renée", familyName: "O'Connor-Lopez", birthDate: "1979-05-14" },
+    });
     // Only what was verified is kept: the email is not among the verified claims.
     expect(answer.normalized.email).toBeUndefined();
     expect(standin.tokenRequests.at(-1)).toEqual({ clientId: "ida-client", auth: "client_secret_post" });
@@ -150,7 +176,10 @@ describe("a verified_claims provider (client_secret_post, claims request)", () =
   });
 
   it("a claim-equals rule reads the claim set up", async () => {
-    const byClaim = { ...conn, config: idaConfig({ verified: { kind: "claim", claim: "verified_claims.verification.trust_framework", value: TRUST_FRAMEWORK } }) };
+    const byClaim = {
+      ...conn,
+      config: idaConfig({ verified: { kind: "claim", claim: "verified_claims.verification.trust_framework", value: TRUST_FRAMEWORK } }),
+    };
     expect((await (await login(byClaim, "verified")).run()).identityVerified).toBe(true);
     expect((await (await login(byClaim, "other-framework")).run()).identityVerified).toBe(false);
   });
@@ -171,9 +200,21 @@ describe("private_key_jwt with the portal's own key", () => {
     const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/id-verification/jwks`;
     const key = await generateClientKey();
     published = { keys: [publicJwk(key)] };
-    const client: OidcStandinClient = { client_id: "pkj-client", redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "private_key_jwt", jwks_uri: jwksUri };
+    const client: OidcStandinClient = {
+      client_id: "pkj-client",
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: "private_key_jwt",
+      jwks_uri: jwksUri,
+    };
     standin = await startOidcStandin({ kind: "acr", clients: [client] });
-    conn = { baseUrl: standin.issuer, clientId: "pkj-client", clientSecret: "", privateJwk: key, timeoutMs: 5000, config: acrConfig({ auth: "private_key_jwt" }) };
+    conn = {
+      baseUrl: standin.issuer,
+      clientId: "pkj-client",
+      clientSecret: "",
+      privateJwk: key,
+      timeoutMs: 5000,
+      config: acrConfig({ auth: "private_key_jwt" }),
+    };
   });
   afterAll(async () => {
     await standin?.close();

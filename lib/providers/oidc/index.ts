@@ -58,10 +58,12 @@ async function complete(
   const endpoint = ex.config.serverMetadata().userinfo_endpoint;
   const info = endpoint ? await client.userinfo(o, ex, endpoint) : null;
   const raw = info ? (info.signed ? info.claims : info.body) : null;
-  if (raw !== null && (typeof raw !== "object" || Array.isArray(raw))) throw new FlowError("userinfo_malformed", "the userinfo answer is not an object");
+  if (raw !== null && (typeof raw !== "object" || Array.isArray(raw)))
+    throw new FlowError("userinfo_malformed", "the userinfo answer is not an object");
   const userinfo = raw as Record<string, unknown> | null;
   // OIDC Core 5.3.2: the userinfo answer must name the ID token's subject.
-  if (userinfo && userinfo.sub !== ex.idTokenClaims?.sub) throw new FlowError("subject_mismatch", "the userinfo answer and the ID token name different subjects");
+  if (userinfo && userinfo.sub !== ex.idTokenClaims?.sub)
+    throw new FlowError("subject_mismatch", "the userinfo answer and the ID token name different subjects");
   let parsed;
   try {
     parsed = parseAnswer(config, ex.idTokenClaims, userinfo);
