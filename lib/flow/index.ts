@@ -2,6 +2,7 @@ import { env } from "../env";
 import { getDb, transaction } from "../db/client";
 import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl, tokenFingerprint } from "../auth0/token";
 import { providerFor } from "../providers";
+import { AUTHORIZATION_ERRORS } from "../providers/oidc-client";
 import type { ProviderConnection } from "../providers/types";
 import { isSafeGroupName } from "../providers/groups";
 import { connectionOf, effectiveSettings, globalSettings, type EffectiveSettings } from "../settings";
@@ -235,15 +236,6 @@ export async function resumeStep(attemptId: string | undefined, req: FlowRequest
   return { kind: TERMINAL.has(found.status) && found.auth0State ? "resume" : "outcome", attempt: found };
 }
 
-const PROVIDER_ERRORS: Record<string, ConstructorParameters<typeof FlowError>[0]> = {
-  access_denied: "provider_access_denied",
-  invalid_scope: "provider_invalid_scope",
-  invalid_client: "provider_invalid_client",
-  invalid_request: "provider_invalid_request",
-  invalid_redirect_uri: "provider_invalid_redirect_uri",
-  unsupported_response_type: "provider_unsupported_response_type",
-};
-
 /** GET /id-verification/callback?code=…&state=… (or ?error=…) */
 export async function callback(
   attemptId: string | undefined,
@@ -282,7 +274,7 @@ export async function callback(
   }
   const error = q.get("error");
   if (error) {
-    const code = PROVIDER_ERRORS[error] ?? "provider_error";
+    const code = AUTHORIZATION_ERRORS[error] ?? "provider_error";
     const desc = (q.get("error_description") ?? "").slice(0, 300);
     await fail(attempt, new FlowError(code, `provider said ${error}${desc ? `: ${desc}` : ""}`));
     return { kind: "outcome", attempt };
