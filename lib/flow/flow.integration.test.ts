@@ -249,7 +249,8 @@ describe("a whole login through the portal", () => {
   });
 
   it("ID.me unreachable: discovery fails, the person gets the error page", async () => {
-    await h.db.pool.query(`UPDATE settings SET base_url = 'http://127.0.0.1:9' WHERE id = 1`);
+    // ID.me's base URL is its connection: the provider_setting row.
+    await h.db.pool.query(`UPDATE provider_setting SET base_url = 'http://127.0.0.1:9' WHERE provider = 'idme'`);
     try {
       const j = await arrive();
       const page = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
@@ -258,7 +259,7 @@ describe("a whole login through the portal", () => {
       // The instance stays ready: a provider outage must not take it out of rotation.
       expect((await fetch(`${h.portal.url}/api/health/ready`)).status).toBe(200);
     } finally {
-      await h.db.pool.query(`UPDATE settings SET base_url = $1 WHERE id = 1`, [h.idme.url]);
+      await h.db.pool.query(`UPDATE provider_setting SET base_url = $1 WHERE provider = 'idme'`, [h.idme.url]);
     }
   });
 

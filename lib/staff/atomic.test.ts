@@ -194,7 +194,8 @@ describe("when the audit entry cannot be written, nothing changes", () => {
       "record.revoke",
       "identity.move",
     ]);
-    const { rows } = await db.pool.query(`SELECT client_id FROM settings`);
+    // ID.me's client id is its connection: the provider_setting row.
+    const { rows } = await db.pool.query(`SELECT client_id FROM provider_setting WHERE provider = 'idme'`);
     expect(rows[0].client_id).toBe("changed-client");
   });
 });
