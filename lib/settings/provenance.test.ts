@@ -57,7 +57,8 @@ describe("where each setting in force came from", () => {
     const { rows } = await tdb.pool.query(
       `SELECT (SELECT count(*)::int FROM settings) AS s, (SELECT count(*)::int FROM provider_setting) AS p`,
     );
-    expect(rows[0]).toEqual({ s: 1, p: 1 });
+    // The settings row, and one provider_setting row each for ID.me and IDPartner.
+    expect(rows[0]).toEqual({ s: 1, p: 2 });
     const idme = await provenance.idmeProvenance();
     expect(idme.rows.map((r) => r.field)).toEqual([
       "environment",
