@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as oidc from "openid-client";
 import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
-import { CookieJar, browserGet, browserPost, locationOf } from "../../sandbox/idpartner/browser";
+import { CookieJar, browserGet, browserPost, locationOf } from "../../sandbox/harness/browser";
 import { IAL2, startOidcStandin, type OidcStandin } from "../../sandbox/oidc/server";
 import type { Staff } from "../staff/session";
 import type { VerificationProvider } from "./types";

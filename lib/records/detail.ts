@@ -1,6 +1,6 @@
 import { getDb, type DbClient } from "../db/client";
 import type { Policy, RecordStatus } from "../db/generated/client";
-import type { NormalizedAttributes } from "../idme/userinfo";
+import type { NormalizedAttributes } from "../providers/vocabulary";
 import { attemptSelect, toSummary, type AttemptSummary } from "./attempts";
 import { openPersonalData, verifiedGroups } from "./index";
 

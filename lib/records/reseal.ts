@@ -3,7 +3,7 @@ import { Prisma } from "../db/generated/client";
 import { activePrefix, openJson, sealJson, type KeyRing } from "../crypto/seal";
 import { keyRing } from "../settings/secrets";
 import { aad, emailLookup } from "./index";
-import type { NormalizedAttributes } from "../idme/userinfo";
+import type { NormalizedAttributes } from "../providers/vocabulary";
 
 /**
  * Moves the sealed fields of verification records to the active key of the ring

@@ -62,7 +62,11 @@ beforeAll(async () => {
   );
   // The stored client secrets too, as the environment's seed sealed them before the rotation.
   const { sealClientSecret, sealProviderSecret } = await import("../settings/secrets");
-  await db.pool.query(`UPDATE settings SET client_secret_enc = $1`, [sealClientSecret("the-idme-client-secret", singleKeyRing(OLD))]);
+  // ID.me's as the connection migration carried it over from the settings row (its old binding, no key id).
+  await db.pool.query(
+    `UPDATE provider_setting SET client_secret_enc = $1, client_secret_aad = 'settings.client_secret' WHERE provider = 'idme'`,
+    [sealClientSecret("the-idme-client-secret", singleKeyRing(OLD))],
+  );
   await db.pool.query(`UPDATE provider_setting SET client_secret_enc = $1 WHERE provider = 'idpartner'`, [
     sealProviderSecret("idpartner", "the-idpartner-client-secret", oldRing),
   ]);
@@ -177,10 +181,11 @@ describe("key rotation", () => {
     expect(await searchFinds(lastId)).toBe(true);
 
     // The provider secrets moved too, and still open.
-    const g = await settings.globalSettings();
-    expect(g.clientSecretEnc.startsWith("v2.k2.")).toBe(true);
-    expect((await settings.connectionFor("idme", g))?.clientSecret).toBe("the-idme-client-secret");
-    expect((await settings.connectionFor("idpartner", g))?.clientSecret).toBe("the-idpartner-client-secret");
+    const idme = await settings.providerSettingRow("idme");
+    expect(idme?.clientSecretEnc?.startsWith("v2.k2.")).toBe(true);
+    expect(idme?.clientSecretAad).toBeNull();
+    expect((await settings.connectionOf("idme"))?.clientSecret).toBe("the-idme-client-secret");
+    expect((await settings.connectionOf("idpartner"))?.clientSecret).toBe("the-idpartner-client-secret");
 
     // Nothing left: a third run moves nothing.
     const again = await rotation.reseal();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as oidc from "openid-client";
-import { CookieJar, browserGet, browserPost, locationOf } from "../../../sandbox/idpartner/browser";
+import { CookieJar, browserGet, browserPost, locationOf } from "../../../sandbox/harness/browser";
 import { IAL2, startOidcStandin, TRUST_FRAMEWORK, type OidcStandin, type OidcStandinClient } from "../../../sandbox/oidc/server";
 import { FlowError } from "../../flow/states";
 import type { ProviderConnection } from "../types";
