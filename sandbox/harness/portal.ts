@@ -35,6 +35,8 @@ export function ensureBuild(): void {
 
 export interface RunningPortal {
   url: string;
+  /** The server's process id (the bench reads its memory). */
+  pid: number | undefined;
   logs: () => string;
   /** The exit code once the process has ended (null while it runs, or when killed by a signal). */
   exited: Promise<number | null>;
@@ -104,6 +106,7 @@ export async function startPortal(
   }
   return {
     url,
+    pid: child.pid,
     logs: () => output,
     exited,
     signal: (sig) => void child.kill(sig),
