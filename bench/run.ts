@@ -18,6 +18,7 @@ import { SignJWT } from "jose";
 import pg from "pg";
 import { TestBrowser, forms } from "../sandbox/harness/browser";
 import { startContinueReceiver } from "../sandbox/harness/continue-receiver";
+import { journeys } from "../sandbox/harness/journey";
 import { freePort, startPortal } from "../sandbox/harness/portal";
 import { startIdmeStandin } from "../sandbox/idme/server";
 import { startSqlCounter, type SqlCounter } from "./sqlcount";
@@ -36,6 +37,9 @@ const flag = (name: string) => process.argv.includes(`--${name}`);
 const REQUESTS = Number(arg("requests", "600"));
 const CONNECTIONS = arg("connections", "50,200").split(",").map(Number);
 const WARMUP = Number(arg("warmup", "150"));
+const LOGINS = Number(arg("logins", "1000"));
+const LOGIN_CONCURRENCY = Number(arg("login-concurrency", String(LOGINS)));
+const LOGIN_DEADLINE_MS = Number(arg("login-deadline-s", "300")) * 1000;
 
 // ---------------------------------------------------------------- database
 
@@ -171,7 +175,7 @@ async function load(
   connections: number,
   amount: number,
   next: () => Sent,
-  expect: number,
+  expect: { status: number; location?: string },
   counter: SqlCounter,
   onAnswer?: (headers: Headers, body: string) => void,
 ): Promise<StepResult> {
@@ -192,7 +196,8 @@ async function load(
         },
         onResponse: (status: number, body: string, _ctx: unknown, headers: Headers) => {
           last = performance.now();
-          if (status !== expect) unexpected++;
+          const location = header(headers, "location")[0] ?? "";
+          if (status !== expect.status || (expect.location !== undefined && !location.startsWith(expect.location))) unexpected++;
           else onAnswer?.(headers, body);
         },
       },
@@ -303,6 +308,7 @@ async function main() {
   const form = { "content-type": "application/x-www-form-urlencoded", origin: portalUrl };
 
   const results: StepResult[] = [];
+  const q = async (sql: string, params: unknown[] = []) => (await setup.query(sql, params)).rows;
   const sentUsers: string[] = [];
 
   /** The whole chain of steps at one concurrency; `record` false for the warm-up. */
@@ -312,7 +318,7 @@ async function main() {
       return r;
     };
     // The floors, on the same inputs as the entry.
-    keep(await load("floor: bare 303", floor.url, c, n, () => ({ path: "/bare" }), 303, counter));
+    keep(await load("floor: bare 303", floor.url, c, n, () => ({ path: "/bare" }), { status: 303 }, counter));
     const floorTokens = pool(await tokens(n + 2 * c), "floor tokens");
     keep(
       await load(
@@ -321,13 +327,14 @@ async function main() {
         c,
         n,
         () => ({ path: `/entry?token=${floorTokens().token}` }),
-        303,
+        { status: 303 },
         counter,
       ),
     );
 
-    // Each later step takes sessions the earlier one answered; what a step sends but autocannon never sends or cuts off is not carried on.
-    const spare = 2 * c;
+    // Each later step takes sessions the earlier one answered. autocannon sends exactly `amount` requests but may
+    // build one more per connection that it never sends: so each step leaves `spare` (= connections) behind.
+    const spare = c;
     const entryTokens = await tokens(n + 4 * spare);
     const entryPool = pool(entryTokens, "entry tokens");
     const started: Session[] = [];
@@ -342,7 +349,7 @@ async function main() {
           sentUsers.push(t.sub);
           return { path: `/id-verification?token=${encodeURIComponent(t.token)}&state=${encodeURIComponent(t.state)}` };
         },
-        303,
+        { status: 303, location: `${portalUrl}/id-verification/consent` },
         counter,
         (h) => started.push({ cookies: cookiesOf(h) }),
       ),
@@ -355,7 +362,7 @@ async function main() {
         c,
         n,
         () => ({ path: "/id-verification/consent", headers: { cookie: cookieHeader(started[k++ % started.length]!.cookies) } }),
-        200,
+        { status: 200 },
         counter,
       ),
     );
@@ -367,25 +374,40 @@ async function main() {
         portalUrl,
         c,
         started.length - spare,
-        () => ({ path: "/id-verification/start", method: "POST", headers: { ...form, cookie: cookieHeader(startPool().cookies) }, body: "" }),
-        303,
+        () => ({
+          path: "/id-verification/start",
+          method: "POST",
+          headers: { ...form, cookie: cookieHeader(startPool().cookies) },
+          body: "",
+        }),
+        { status: 303, location: `${idme.url}/` },
         counter,
         (h) => atProvider.push({ cookies: cookiesOf(h), location: header(h, "location")[0] }),
       ),
     );
     // At the ID.me stand-in (not measured): a persona for each, up to the redirect back to the portal.
-    await inBatches(atProvider, 8, async (s) => {
+    // Its codes live 60 s, so they are made just before the run.
+    const prepStarted = performance.now();
+    await inBatches(atProvider, 16, async (s) => {
       const b = new TestBrowser();
       for (const [name, value] of Object.entries(s.cookies)) b.cookies(portalUrl).set(name, value);
       const signin = await b.go(s.location!);
       if (!forms(signin).length) throw new Error(`no persona form at the stand-in: ${signin.url}`);
-      const back = await b.submit(signin, () => true, { persona: "identity-verified", account: randomBytes(6).toString("hex") }, {
-        stopAt: (u) => u.startsWith(`${portalUrl}/id-verification/callback`),
-      });
+      const back = await b.submit(
+        signin,
+        () => true,
+        { persona: "identity-verified", account: randomBytes(6).toString("hex") },
+        {
+          stopAt: (u) => u.startsWith(`${portalUrl}/id-verification/callback`),
+        },
+      );
       s.callback = back.url;
       // The stand-in's own cookies are not the portal's business.
       s.cookies = Object.fromEntries([...b.cookies(portalUrl)].filter(([name]) => name.startsWith("idv_")));
     });
+    console.log(
+      `  ${atProvider.length} trips through the ID.me stand-in in ${((performance.now() - prepStarted) / 1000).toFixed(1)} s (not measured)`,
+    );
     const callbackPool = pool(atProvider, "attempts at the provider");
     const returned: Session[] = [];
     keep(
@@ -399,7 +421,7 @@ async function main() {
           const u = new URL(s.callback!);
           return { path: `${u.pathname}${u.search}`, headers: { cookie: cookieHeader(s.cookies) } };
         },
-        303,
+        { status: 303, location: `${portalUrl}/id-verification/continue` },
         counter,
         (h) => returned.push({ cookies: cookiesOf(h) }),
       ),
@@ -412,10 +434,56 @@ async function main() {
         c,
         returned.length - spare,
         () => ({ path: "/id-verification/continue", headers: { cookie: cookieHeader(resumePool().cookies) } }),
-        200,
+        { status: 200 },
         counter,
       ),
     );
+  }
+
+  /**
+   * Whole logins through the stand-ins (the Action's token, the portal, the
+   * ID.me stand-in, Auth0's /continue), LOGIN_CONCURRENCY at once, each given
+   * until the deadline; then every user must have exactly one attempt, verified,
+   * and one verification record.
+   */
+  async function wholeLogins() {
+    const flow = journeys({ auth0, idme, auth0Token: (claims) => token(claims.sub, String(claims.state)) }, portalUrl);
+    const users = Array.from({ length: LOGINS }, () => `auth0|login-${randomBytes(6).toString("hex")}`);
+    sentUsers.push(...users);
+    const wrong: string[] = [];
+    const deadline = Date.now() + LOGIN_DEADLINE_MS;
+    const started = performance.now();
+    let finished = 0;
+    await inBatches(users, LOGIN_CONCURRENCY, async (sub) => {
+      const login = (async () => {
+        const j = await flow.arrive({ sub });
+        const page = await flow.verifyAs(j, "identity-verified", `login-${sub.slice(-12)}`);
+        return (await flow.resumeFrom(j, page)).status;
+      })();
+      const late = new Promise<string>((resolve) =>
+        setTimeout(() => resolve("not finished before the deadline"), deadline - Date.now()).unref(),
+      );
+      const status = await Promise.race([login.catch((err: unknown) => `failed: ${String(err).slice(0, 200)}`), late]);
+      if (status === "success") finished++;
+      else wrong.push(`${sub}: ${String(status)}`);
+    });
+    const ms = performance.now() - started;
+    const rows = await q(
+      `SELECT p.auth0_user_id,
+              (SELECT count(*)::int FROM attempt a WHERE a.auth0_user_id = p.auth0_user_id) AS attempts,
+              (SELECT count(*)::int FROM attempt a WHERE a.auth0_user_id = p.auth0_user_id AND a.status = 'verified' AND a.resumed_at IS NOT NULL) AS verified,
+              (SELECT count(*)::int FROM verification_record r WHERE r.person_id = p.id) AS records
+         FROM person p WHERE p.auth0_user_id = ANY($1::text[])`,
+      [users],
+    );
+    const seen = new Set(rows.map((r) => r.auth0_user_id as string));
+    for (const u of users) if (!seen.has(u)) wrong.push(`${u}: no person recorded`);
+    for (const r of rows) {
+      if (r.attempts !== 1 || r.verified !== 1 || r.records !== 1) {
+        wrong.push(`${r.auth0_user_id}: ${r.attempts} attempts, ${r.verified} verified and resumed, ${r.records} verifications`);
+      }
+    }
+    return { ms, ok: finished, wrong };
   }
 
   const pid = portal.pid;
@@ -424,6 +492,7 @@ async function main() {
     return m ? Number(m[1]) / 1024 : NaN;
   };
   let rssAfter = NaN;
+  let logins: { ms: number; ok: number; wrong: string[] } | null = null;
   try {
     console.log(`Warm-up (${WARMUP} requests per step, 10 connections) …`);
     await chain(10, WARMUP, false);
@@ -432,6 +501,10 @@ async function main() {
       await chain(c, REQUESTS, true);
     }
     rssAfter = rss();
+    if (LOGINS > 0) {
+      console.log(`${LOGINS} whole logins, ${LOGIN_CONCURRENCY} at a time …`);
+      logins = await wholeLogins();
+    }
   } finally {
     await portal.stop();
     await floor.stop();
@@ -440,7 +513,9 @@ async function main() {
   }
 
   // ------------------------------------------------------------ report
-  console.log(`\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
+  console.log(
+    `\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
+  );
   const fmt = (x: number, d = 0) => x.toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d });
   const rows: string[][] = [["step", "conns", "req/s", "p50 ms", "p99 ms", "× bare", "× HS256+insert", "errors", "SQL/req", "trips/req"]];
   for (const c of CONNECTIONS) {
@@ -469,8 +544,15 @@ async function main() {
   }
   console.log(`\nPortal server RSS after the load: ${fmt(rssAfter)} MB`);
 
+  if (logins) {
+    console.log(
+      `Whole logins: ${logins.ok} of ${LOGINS} succeeded in ${fmt(logins.ms / 1000, 1)} s, ${fmt((logins.ok * 1000) / logins.ms, 1)} logins/s (${LOGIN_CONCURRENCY} at a time)`,
+    );
+    if (logins.wrong.length)
+      console.log(`Logins that did not end as expected (${logins.wrong.length}):\n  ${logins.wrong.slice(0, 20).join("\n  ")}`);
+  }
+
   // ------------------------------------------------------------ every attempt once
-  const q = async (sql: string, params: unknown[] = []) => (await setup.query(sql, params)).rows;
   const problems: string[] = [];
   const twice = await q(`SELECT auth0_user_id, count(*)::int AS n FROM attempt GROUP BY 1 HAVING count(*) > 1`);
   if (twice.length) problems.push(`${twice.length} users with more than one attempt`);
@@ -491,14 +573,16 @@ async function main() {
   const records = await q(`SELECT count(*)::int AS n FROM verification_record GROUP BY person_id HAVING count(*) > 1`);
   if (records.length) problems.push(`${records.length} people with more than one verification`);
   const totals = (await q(`SELECT status, count(*)::int AS n FROM attempt GROUP BY 1 ORDER BY 1`)).map((r) => `${r.status} ${r.n}`);
-  console.log(`Attempts: ${totals.join(", ")} (${sentUsers.length} entry requests built; those autocannon built but never sent open nothing)`);
+  console.log(
+    `Attempts: ${totals.join(", ")} (${sentUsers.length} entry requests built; those autocannon built but never sent open nothing)`,
+  );
   console.log(problems.length ? `NOT RECORDED AS EXPECTED:\n  ${problems.join("\n  ")}` : "Every attempt recorded exactly once: yes");
 
   await setup.end();
   await counter.close();
   if (flag("keep")) console.log(`Database kept: ${db.url}`);
   else await db.drop();
-  if (problems.length || results.some((r) => r.errors)) process.exitCode = 1;
+  if (problems.length || results.some((r) => r.errors) || logins?.wrong.length) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

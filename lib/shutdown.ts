@@ -1,6 +1,7 @@
 import { dbPool, getDb } from "./db/client";
 import { log } from "./log";
 import { stopJobs } from "./jobs";
+import { stopListening } from "./settings/cache";
 
 /**
  * What the production server (deploy/server.mjs) calls once the last request has finished
@@ -15,6 +16,7 @@ export function installShutdownHook(tracing: { shutdown(): Promise<void> } | nul
     await tracing?.shutdown().catch(() => log("warn", "trace exporter did not flush at shutdown"));
     // Before the pool: a purge batch in flight finishes, and the job runner closes its own connections.
     await stopJobs().catch(() => log("warn", "jobs did not stop cleanly at shutdown"));
+    await stopListening();
     // Only a pool that was opened; disconnecting Prisma ends it (lib/db/client.ts).
     if (dbPool()) {
       await (await getDb()).$disconnect();

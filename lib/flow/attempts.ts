@@ -64,25 +64,41 @@ export async function findAttempt(id: string | undefined | null): Promise<Attemp
   return db.attempt.findUnique({ where: { id } });
 }
 
+type EventStep = Step | "callback_replayed" | "start_repeated" | "browser_refused";
+
+export interface EventEntry {
+  step: EventStep;
+  outcome: EventOutcome;
+  code?: string;
+  description?: string;
+}
+
 export async function addEvent(
   attempt: Pick<Attempt, "id" | "referenceCode">,
-  step: Step | "callback_replayed" | "start_repeated" | "browser_refused",
+  step: EventStep,
   outcome: EventOutcome,
   detail: { code?: string; description?: string } = {},
   client?: DbClient,
 ) {
+  await addEvents(attempt, [{ step, outcome, ...detail }], client);
+}
+
+/** Several events of one attempt in one statement (in order: ids ascend). */
+export async function addEvents(attempt: Pick<Attempt, "id" | "referenceCode">, events: EventEntry[], client?: DbClient) {
   const db = client ?? (await getDb());
-  await db.attemptEvent.create({
-    data: {
+  await db.attemptEvent.createMany({
+    data: events.map((e) => ({
       attemptId: attempt.id,
-      step,
-      outcome,
-      errorCode: detail.code ?? null,
-      errorDescription: detail.description?.slice(0, 500) ?? null,
-    },
+      step: e.step,
+      outcome: e.outcome,
+      errorCode: e.code ?? null,
+      errorDescription: e.description?.slice(0, 500) ?? null,
+    })),
   });
-  log(outcome === "error" ? "warn" : "info", "attempt event", { ref: attempt.referenceCode, step, outcome, code: detail.code });
-  observeEvent(attempt.referenceCode, step, outcome, detail.code);
+  for (const { step, outcome, code } of events) {
+    log(outcome === "error" ? "warn" : "info", "attempt event", { ref: attempt.referenceCode, step, outcome, code });
+    observeEvent(attempt.referenceCode, step, outcome, code);
+  }
 }
 
 export type AttemptData = Partial<
@@ -135,17 +151,20 @@ export async function openFailedAttempt(data: OpenAttempt, code: FailureCode, de
   });
 }
 
+/** Notes the return to Auth0 (once; a repeat is an "again" event), in one statement: the mark and its event land together. */
 export async function markResumed(attempt: Attempt): Promise<void> {
-  await transaction(async (tx) => {
-    const { count } = await tx.attempt.updateMany({ where: { id: attempt.id, resumedAt: null }, data: { resumedAt: new Date() } });
-    await addEvent(
-      attempt,
-      "resumed",
-      count === 1 ? "ok" : "info",
-      {
-        description: `returned to Auth0 with status ${attempt.returnStatus ?? returnStatusFor(attempt.status)}${count === 1 ? "" : " (again)"}`,
-      },
-      tx,
-    );
-  });
+  const db = await getDb();
+  const said = `returned to Auth0 with status ${attempt.returnStatus ?? returnStatusFor(attempt.status)}`;
+  const [row] = await db.$queryRaw<{ outcome: EventOutcome }[]>`
+    WITH moved AS (
+      UPDATE attempt SET resumed_at = ${new Date().toISOString()}::timestamptz WHERE id = ${attempt.id} AND resumed_at IS NULL RETURNING id
+    )
+    INSERT INTO attempt_event (attempt_id, step, outcome, error_description)
+    SELECT ${attempt.id}, 'resumed',
+           (CASE WHEN EXISTS (SELECT 1 FROM moved) THEN 'ok' ELSE 'info' END)::"EventOutcome",
+           ${said} || CASE WHEN EXISTS (SELECT 1 FROM moved) THEN '' ELSE ' (again)' END
+    RETURNING outcome`;
+  const outcome = row?.outcome ?? "info";
+  log("info", "attempt event", { ref: attempt.referenceCode, step: "resumed", outcome });
+  observeEvent(attempt.referenceCode, "resumed", outcome);
 }

@@ -42,12 +42,24 @@ export function openedBy(attempt: Pick<Attempt, "browserHash">, secret: string |
 // Kept a little beyond the token's expiry (plus the 60 s clock skew the check allows).
 const KEEP_AFTER_EXPIRY_MS = 5 * 60_000;
 
-/** Claims a token's one use; false when it was claimed before. */
+/**
+ * Claims a token's one use; false when it was claimed before. One statement:
+ * it also sweeps a few long-expired claims, skipping rows another entry is
+ * sweeping, so simultaneous entries never wait on each other.
+ */
 export async function claimEntryToken(fingerprint: string, expiresAt: Date): Promise<boolean> {
   const db = await getDb();
-  await db.entryToken.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - KEEP_AFTER_EXPIRY_MS) } } });
-  const { count } = await db.entryToken.createMany({ data: [{ fingerprint, expiresAt }], skipDuplicates: true });
-  return count === 1;
+  const cutoff = new Date(Date.now() - KEEP_AFTER_EXPIRY_MS).toISOString();
+  const claimed = await db.$queryRaw<{ fingerprint: string }[]>`
+    WITH swept AS (
+      DELETE FROM entry_token WHERE fingerprint IN (
+        SELECT fingerprint FROM entry_token WHERE expires_at < ${cutoff}::timestamptz LIMIT 100 FOR UPDATE SKIP LOCKED
+      )
+    )
+    INSERT INTO entry_token (fingerprint, expires_at) VALUES (${fingerprint}, ${expiresAt.toISOString()}::timestamptz)
+    ON CONFLICT (fingerprint) DO NOTHING
+    RETURNING fingerprint`;
+  return claimed.length === 1;
 }
 
 /** Notes which attempt a claimed token opened, so a second arrival can name it. */

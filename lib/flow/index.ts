@@ -5,11 +5,11 @@ import { providerFor } from "../providers";
 import { AUTHORIZATION_ERRORS } from "../providers/oidc-client";
 import type { ProviderConnection } from "../providers/types";
 import { isSafeGroupName } from "../providers/groups";
-import { connectionOf, effectiveSettings, globalSettings, type EffectiveSettings } from "../settings";
+import { currentConnection, currentGlobalSettings, currentSettings, type EffectiveSettings } from "../settings";
 import { ensurePerson, findReusableVerification, saveVerification, LinkedElsewhereError, verifiedGroups } from "../records";
 import { log } from "../log";
 import { observed } from "../metrics/observe";
-import { addEvent, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
+import { addEvent, addEvents, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
 import { newSecret } from "./reference";
 import { FlowError, TERMINAL, returnStatusFor, type FailureCode } from "./states";
 import { browserHash, claimEntryToken, displayClaim, firstAttemptOf, noteEntryTokenAttempt, openedBy } from "./binding";
@@ -57,7 +57,7 @@ export function callbackUrl(): string {
 async function connectionFor(s: EffectiveSettings, attempt: Attempt): Promise<ProviderConnection> {
   if (s.provider !== attempt.provider)
     throw new FlowError("configuration_error", `the application now uses ${s.provider}, not ${attempt.provider}`);
-  const c = await connectionOf(s.provider);
+  const c = await currentConnection(s.provider);
   // A client authenticates with a secret, or (private_key_jwt) with the portal's own key.
   if (!c || !c.clientId || !c.baseUrl || (!c.clientSecret && !c.privateJwk)) {
     throw new FlowError("configuration_error", `no client is configured for provider ${s.provider}`);
@@ -66,7 +66,7 @@ async function connectionFor(s: EffectiveSettings, attempt: Attempt): Promise<Pr
 }
 
 async function defaults() {
-  const g = await globalSettings();
+  const g = await currentGlobalSettings();
   return { provider: g.provider, policy: g.verificationType, scopes: g.scopes, requiredGroup: g.requiredGroup };
 }
 
@@ -134,7 +134,7 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
     return { kind: "outcome", attempt, refused: true };
   }
 
-  const s = await effectiveSettings(inbound.clientId);
+  const s = await currentSettings(inbound.clientId);
   const person = await ensurePerson(inbound.sub);
   const attempt = await openAttempt({
     auth0UserId: inbound.sub,
@@ -151,34 +151,45 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
   });
   await noteEntryTokenAttempt(tokenFingerprint(token!), attempt.id);
   const note = inbound.id && inbound.id !== person.id ? " (the Action sent an id the portal does not know for this user; ignored)" : "";
-  await addEvent(attempt, "token_received", "ok", {
+  const received = {
+    step: "token_received",
+    outcome: "ok",
     description: `token checked${inbound.clientId ? ` for application ${inbound.clientId}` : ""}${note}`,
-  });
+  } as const;
 
   const reusable = await findReusableVerification(person.id, s);
   if (reusable) {
     await transaction(async (tx) => {
       const data = { recordId: reusable.id, checkedAt: reusable.lastCheckedAt, providerUuid: reusable.providerUuid };
       await move(attempt, "verified", data, undefined, tx);
-      await addEvent(
+      await addEvents(
         attempt,
-        "interval_check",
-        "ok",
-        {
-          description: `last successful ${reusable.policyKey} check ${reusable.lastCheckedAt.toISOString()} is inside the ${s.intervalHours} h interval: no trip to the provider`,
-        },
+        [
+          received,
+          {
+            step: "interval_check",
+            outcome: "ok",
+            description: `last successful ${reusable.policyKey} check ${reusable.lastCheckedAt.toISOString()} is inside the ${s.intervalHours} h interval: no trip to the provider`,
+          },
+          { step: "result", outcome: "ok", description: "verified (still valid)" },
+        ],
         tx,
       );
-      await addEvent(attempt, "result", "ok", { description: "verified (still valid)" }, tx);
     });
     return { kind: "resume", attempt };
   }
-  await addEvent(attempt, "interval_check", "info", {
-    description:
-      s.intervalHours > 0
-        ? `no successful check inside the ${s.intervalHours} h interval`
-        : "re-verification interval is 0: verify every time",
-  });
+  // The attempt's first events in one statement.
+  await addEvents(attempt, [
+    received,
+    {
+      step: "interval_check",
+      outcome: "info",
+      description:
+        s.intervalHours > 0
+          ? `no successful check inside the ${s.intervalHours} h interval`
+          : "re-verification interval is 0: verify every time",
+    },
+  ]);
   return { kind: "consent", attempt };
 }
 
@@ -189,7 +200,7 @@ export async function start(attemptId: string | undefined, req: FlowRequest): Pr
   const attempt = found;
   if (TERMINAL.has(attempt.status) || attempt.status === "returned") return { kind: "outcome", attempt };
 
-  const s = await effectiveSettings(attempt.auth0ClientId);
+  const s = await currentSettings(attempt.auth0ClientId);
   const oauthState = attempt.oauthState ?? newSecret();
   const nonce = attempt.nonce ?? newSecret();
   const codeVerifier = attempt.codeVerifier ?? newSecret() + newSecret();
@@ -302,7 +313,7 @@ export async function callback(
 }
 
 async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
-  const s = await effectiveSettings(attempt.auth0ClientId);
+  const s = await currentSettings(attempt.auth0ClientId);
   const provider = observed(providerFor(attempt.provider));
   // The token endpoint must see the redirect_uri that was sent, whatever host the request came in on.
   const current = new URL(callbackUrl());
@@ -322,22 +333,22 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
 
   // Everything the answer changes is written together: the events, the record, the attempt's move.
   return transaction(async (tx): Promise<Outcome> => {
-    await addEvent(
+    await addEvents(
       attempt,
-      "token_exchange",
-      "ok",
-      {
-        description: answer.idTokenClaims
-          ? "tokens received; ID token signature, iss, aud, exp and nonce checked"
-          : "access token received (OAuth style, no ID token)",
-      },
-      tx,
-    );
-    await addEvent(
-      attempt,
-      "userinfo",
-      "ok",
-      { description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries` },
+      [
+        {
+          step: "token_exchange",
+          outcome: "ok",
+          description: answer.idTokenClaims
+            ? "tokens received; ID token signature, iss, aud, exp and nonce checked"
+            : "access token received (OAuth style, no ID token)",
+        },
+        {
+          step: "userinfo",
+          outcome: "ok",
+          description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries`,
+        },
+      ],
       tx,
     );
     let record;
@@ -406,7 +417,7 @@ export async function resume(attempt: Attempt): Promise<ContinueForm | null> {
   const db = await getDb();
   const record = attempt.recordId ? await db.verificationRecord.findUnique({ where: { id: attempt.recordId } }) : null;
   const status = returnStatusFor(attempt.status);
-  const s = await effectiveSettings(attempt.auth0ClientId);
+  const s = await currentSettings(attempt.auth0ClientId);
   // `required`: the portal-side equivalent of IDV_REQUIRED, so the Action refuses a failed login even if Auth0's metadata lacks it.
   const extra: Record<string, unknown> = {
     ref: attempt.referenceCode,

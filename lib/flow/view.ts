@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import { isProviderId, providerFor } from "../providers";
-import { connectionOf } from "../settings";
+import { currentConnection, currentSettings } from "../settings";
 import type { Attempt } from "./attempts";
 
 /** What the person's pages say about an attempt. No personal data here. */
@@ -14,6 +14,9 @@ export function purpose(attempt: Pick<Attempt, "policy" | "requiredGroup"> & { p
 /** The application's name from its requirements row, or null when the portal does not know it. */
 export async function applicationName(attempt: Pick<Attempt, "auth0ClientId">): Promise<string | null> {
   if (!attempt.auth0ClientId) return null;
+  // From this instance's settings cache (lib/settings/cache.ts); the table when those cannot be made.
+  const s = await currentSettings(attempt.auth0ClientId).catch(() => null);
+  if (s) return s.applicationName;
   const db = await getDb();
   const app = await db.application.findUnique({ where: { clientId: attempt.auth0ClientId } });
   return app?.name ?? null;
@@ -24,7 +27,7 @@ export async function providerNameFor(provider: string): Promise<string> {
   if (!isProviderId(provider)) return provider;
   const p = providerFor(provider);
   if (!p.nameIn) return p.displayName;
-  const conn = await connectionOf(provider).catch(() => null);
+  const conn = await currentConnection(provider).catch(() => null);
   return (conn && p.nameIn(conn.config)) || p.displayName;
 }
 

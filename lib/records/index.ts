@@ -43,8 +43,8 @@ export async function ensurePerson(auth0UserId: string, client?: DbClient) {
   const existing = await db.person.findUnique({ where: { auth0UserId } });
   if (existing) return existing;
   // INSERT … ON CONFLICT DO NOTHING: whoever inserts first wins, nobody fails.
-  await db.person.createMany({ data: [{ id: newId("idv"), auth0UserId }], skipDuplicates: true });
-  return db.person.findUniqueOrThrow({ where: { auth0UserId } });
+  const [created] = await db.person.createManyAndReturn({ data: [{ id: newId("idv"), auth0UserId }], skipDuplicates: true });
+  return created ?? db.person.findUniqueOrThrow({ where: { auth0UserId } });
 }
 
 /** What a policy's facts are kept under: `identity`, or `community:<group>`. */

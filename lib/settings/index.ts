@@ -6,6 +6,7 @@ import { providerFor } from "../providers";
 import { publicJwk } from "../providers/oidc/keys";
 import { defaultScopes, groupFromScopes, IDENTITY_SCOPE, resolveRequirements } from "./schema";
 import { providerSeed, settingsSeed, type SeedStatement } from "./seed";
+import { cachedSettings } from "./cache";
 import { encryptionKey, openPrivateKey, openProviderSecret, sealClientSecret, sealPrivateKey, sealProviderSecret } from "./secrets";
 
 export { defaultScopes, groupFromScopes, IDENTITY_SCOPE, encryptionKey, sealClientSecret, sealPrivateKey, sealProviderSecret };
@@ -17,7 +18,9 @@ export { defaultScopes, groupFromScopes, IDENTITY_SCOPE, encryptionKey, sealClie
  * - `connectionOf(provider)`: how to reach a provider (its provider_setting row).
  * `effectiveSettings` answers both for one login. Every reader takes an optional
  * client, so it can run inside a caller's transaction (lib/staff/guard gives admin
- * actions one); nothing is cached, so an admin's change applies to the next login.
+ * actions one). The login path reads them through this instance's cache
+ * (`currentSettings`, `currentConnection`: lib/settings/cache.ts), which every change
+ * on any instance empties, so an admin's change applies to the next login.
  */
 
 export interface Requirements {
@@ -132,6 +135,32 @@ export async function providerJwks(client?: DbClient): Promise<{ keys: JWK[] }> 
 /** Where the portal publishes those keys. */
 export function jwksUrl(): string {
   return new URL("/id-verification/jwks", env().PORTAL_URL).toString();
+}
+
+/**
+ * The login path's reads: the same values, from this instance's cache while it
+ * hears about every change (lib/settings/cache.ts), so the sealed secret is
+ * opened once per change, not per step. Frozen: every step shares them.
+ * Admin pages keep reading the tables, so they always show what was just saved.
+ */
+export function currentSettings(auth0ClientId: string | null | undefined): Promise<Readonly<EffectiveSettings>> {
+  return cachedSettings(`effective:${auth0ClientId ?? ""}`, async () => {
+    const s = await effectiveSettings(auth0ClientId);
+    Object.freeze(s.scopes);
+    return Object.freeze(s);
+  });
+}
+
+/** A provider's connection for the login path, its secret and key opened once per change (see `currentSettings`). */
+export function currentConnection(providerId: string): Promise<Readonly<FullConnection> | null> {
+  return cachedSettings(`connection:${providerId}`, async () => {
+    const c = await connectionOf(providerId);
+    return c && Object.freeze(c);
+  });
+}
+
+export function currentGlobalSettings(): ReturnType<typeof globalSettings> {
+  return cachedSettings("global", async () => Object.freeze(await globalSettings()));
 }
 
 /** The registered applications, by name, for the admin pages. */

@@ -16,7 +16,9 @@ export async function GET(request) {
   const token = new URL(request.url).searchParams.get("token") ?? "";
   let sub;
   try {
-    ({ payload: { sub } } = await jwtVerify(token, secret, { algorithms: ["HS256"], issuer: process.env.AUTH0_ISSUER }));
+    ({
+      payload: { sub },
+    } = await jwtVerify(token, secret, { algorithms: ["HS256"], issuer: process.env.AUTH0_ISSUER }));
   } catch {
     return new Response("bad token", { status: 400 });
   }
