@@ -318,6 +318,10 @@ async function main() {
   async function chain(c: number, n: number, record: boolean) {
     const keep = (r: StepResult) => {
       if (record) results.push(r);
+      // As it goes, so a long run on a busy machine shows something before the table.
+      console.log(
+        `  ${r.name}: ${r.responses} answers, ${r.rps.toFixed(1)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} unexpected, ${r.statements.toFixed(1)} SQL/req`,
+      );
       return r;
     };
     // The floors, on the same inputs as the entry.
