@@ -1,4 +1,4 @@
-import type { NormalizedAttributes } from "../providers/vocabulary";
+import { ATTRIBUTE_FIELDS, type NormalizedAttributes } from "../providers/vocabulary";
 import { maskAuth0UserId } from "../support/summary";
 
 /**
@@ -39,18 +39,7 @@ export function csvLine(cells: readonly unknown[]): string {
 }
 
 /** The normalized attributes an admin export may carry, in this order (the provider uuid has its own column). */
-export const ATTRIBUTE_COLUMNS = [
-  "givenName",
-  "familyName",
-  "email",
-  "birthDate",
-  "phone",
-  "street",
-  "city",
-  "state",
-  "zip",
-  "country",
-] as const satisfies readonly (keyof NormalizedAttributes)[];
+export const ATTRIBUTE_COLUMNS = ATTRIBUTE_FIELDS;
 
 // ---------------------------------------------------------------------------
 // Records
