@@ -71,7 +71,7 @@ export function Field({
       </label>
       {children}
       {hint ? (
-        <p id={`${name}-hint`} className="text-xs text-slate-500">
+        <p id={`${name}-hint`} className="text-xs text-slate-600">
           {hint}
         </p>
       ) : null}
