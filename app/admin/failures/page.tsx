@@ -1,13 +1,15 @@
 import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
-import { failureInsight, toAttemptFilter, type CauseSummary, type FailureFilter } from "@/lib/insight/failures";
+import { SPIKE_FACTOR, SPIKE_MIN, failureInsight, toAttemptFilter, type CauseSummary, type FailureFilter } from "@/lib/insight/failures";
 import { InvalidAttemptCursorError, NONE, listAttempts } from "@/lib/insight/attempts";
 import { RANGE_LABELS, bucketTitle, parseRange, type RangeKey } from "@/lib/insight/range";
 import { OTHER_COLOR, SERIES_COLORS } from "@/lib/insight/chart";
 import { attemptHref, personHref, query } from "@/lib/insight/links";
 import { applicationNames, recordProviders } from "@/lib/records";
 import { explain } from "@/lib/support/explanations";
-import { Badge, Card, PageHeader, btn, fmtDate, input, TableHead } from "../_ui/kit";
+import { nameOf, providerNames } from "@/lib/insight/providers";
+import { Badge, Card, PageHeader, btn, input, TableHead } from "../_ui/kit";
+import { Time } from "../_ui/time";
 import { CellBar, Sparkline, StackedBarChart } from "../_support/charts";
 import { RangeNav, Stat } from "../_support/RangeNav";
 
@@ -49,6 +51,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
   const insight = await failureInsight(range, filter);
   const names = await applicationNames();
   const providers = await recordProviders();
+  const providerName = nameOf(await providerNames([...providers, ...insight.byProvider.map((p) => p.provider)]));
 
   const state = { range: range.key, app: sp.app, provider: sp.provider, code };
   const href = (over: Partial<Record<keyof Search, string | undefined>>) => `/admin/failures${query({ ...state, ...over })}`;
@@ -81,7 +84,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
     <>
       <PageHeader
         title="Failures"
-        description="Failed, declined and errored verifications by cause, application and provider. Times are UTC."
+        description="Failed, declined and errored verifications by cause, application and provider. Buckets are UTC hours or days."
       >
         <RangeNav current={range.key} hrefFor={(k: RangeKey) => href({ range: k, cursor: undefined })} />
       </PageHeader>
@@ -111,7 +114,9 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
           <select name="provider" defaultValue={sp.provider ?? ""} className={`${input} min-w-32`}>
             <option value="">Any</option>
             {[...new Set([...providers, ...insight.byProvider.map((p) => p.provider), ...(sp.provider ? [sp.provider] : [])])].map((p) => (
-              <option key={p}>{p}</option>
+              <option key={p} value={p}>
+                {providerName(p)}
+              </option>
             ))}
           </select>
         </label>
@@ -126,6 +131,11 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
         </a>
       </form>
 
+      <p className="mb-4 text-sm text-slate-700" data-testid="spike-rule">
+        <strong>Spike rule:</strong> a cause is marked as a spike when one {unit} holds at least {SPIKE_MIN} of its failures and more than{" "}
+        {SPIKE_FACTOR} times its usual rate — its average per {unit} over the rest of this range and the period of the same length before
+        it.
+      </p>
       <dl className="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-4">
         <Stat
           label="Failures"
@@ -232,7 +242,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                           </span>
                           <span className="mt-0.5 block text-slate-600">
                             {c.headline}
-                            {c.step ? <span className="text-slate-400"> · step {c.step}</span> : null}
+                            {c.step ? <span className="text-slate-600"> · step {c.step}</span> : null}
                           </span>
                         </td>
                         <td className="whitespace-nowrap px-3 py-2">{c.explanation ? WHO[c.explanation.who] : "—"}</td>
@@ -292,12 +302,14 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                               {a.referenceCode}
                             </Link>
                           </td>
-                          <td className="whitespace-nowrap px-3 py-2">{fmtDate(a.createdAt)}</td>
+                          <td className="whitespace-nowrap px-3 py-2">
+                            <Time value={a.createdAt} />
+                          </td>
                           <td className="px-3 py-2">
                             <Badge value={a.status} />
                           </td>
                           <td className="px-3 py-2">{appName(a.auth0ClientId)}</td>
-                          <td className="px-3 py-2">{a.provider}</td>
+                          <td className="px-3 py-2">{providerName(a.provider)}</td>
                           <td className="px-3 py-2 font-mono text-xs">
                             {a.auth0UserId ? (
                               <Link href={personHref(a.auth0UserId)} className="underline">
@@ -350,7 +362,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
               label="Provider"
               rows={insight.byProvider.map((p) => ({
                 key: p.provider,
-                label: p.provider,
+                label: providerName(p.provider),
                 count: p.count,
                 href: href({ provider: p.provider, cursor: undefined }),
               }))}
@@ -398,7 +410,7 @@ function SplitTable({
               <td className="px-3 py-2">
                 <span className="flex items-center gap-2">
                   <CellBar value={r.count} max={max} />
-                  <span className="text-xs tabular-nums text-slate-500">{total ? Math.round((r.count / total) * 100) : 0}%</span>
+                  <span className="text-xs tabular-nums text-slate-600">{total ? Math.round((r.count / total) * 100) : 0}%</span>
                 </span>
               </td>
             </tr>
