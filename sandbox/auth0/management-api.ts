@@ -203,15 +203,23 @@ function parseQuery(q: string): Term[] | null {
     const field = m[1] as "email" | "name" | "user_id";
     const value = (m[2] ?? m[3] ?? "").toLowerCase();
     const prefix = Boolean(m[4]);
-    const phrase = m[2] !== undefined;
+    if (!value.trim()) return null;
     terms.push({
       matches: (u) => {
-        const v = String(u[field]).toLowerCase();
-        if (prefix) return v.startsWith(value) || v.split(/\s+/).some((w) => w.startsWith(value));
-        if (phrase) return v === value || v.includes(value);
-        return v === value || v.split(/\s+/).includes(value);
+        const words = tokens(String(u[field]));
+        if (prefix) return String(u[field]).toLowerCase().startsWith(value) || words.some((w) => w.startsWith(value));
+        // A phrase (or a word) matches the field's words in the same order, as Lucene's analysis does.
+        return ` ${words.join(" ")} `.includes(` ${tokens(value).join(" ")} `) || String(u[field]).toLowerCase() === value;
       },
     });
   }
   return terms.length ? terms : null;
+}
+
+/** A field's words, lower case, split where Lucene's standard analyzer splits (spaces and punctuation). */
+function tokens(v: string): string[] {
+  return v
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}@.]+/u)
+    .filter(Boolean);
 }
