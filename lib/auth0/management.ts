@@ -93,7 +93,7 @@ async function call(url: string, init: RequestInit, what: string): Promise<Respo
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS), cache: "no-store" });
   } catch (err) {
-    log("warn", "auth0 management api unreachable", { what, error: err instanceof Error ? err.name : "error" });
+    log("warn", "auth0 management api unreachable", { step: what, error: err instanceof Error ? err.name : "error" });
     throw new ManagementError("unavailable", MESSAGES.unavailable);
   }
 }
@@ -101,7 +101,7 @@ async function call(url: string, init: RequestInit, what: string): Promise<Respo
 async function failure(res: Response, what: string): Promise<ManagementError> {
   const body = (await res.json().catch(() => null)) as { errorCode?: unknown; error?: unknown } | null;
   const code = typeof body?.errorCode === "string" ? body.errorCode : typeof body?.error === "string" ? body.error : "";
-  log("warn", "auth0 management api refused", { what, status: res.status, code });
+  log("warn", "auth0 management api refused", { step: what, status: res.status, code });
   const problem: ManagementProblem =
     res.status === 401
       ? "credentials"

@@ -195,11 +195,12 @@ interface Term {
 
 /** `field:"phrase"`, `field:prefix*` or `field:word`, joined with OR; null when it is anything else. */
 function parseQuery(q: string): Term[] | null {
-  const parts = q.trim().split(/\s+OR\s+/);
+  const text = q.trim();
+  const clause = /([a-z_]+):(?:"([^"\\]*)"|([^\s"*]+)(\*)?)(\s+OR\s+|$)/y;
   const terms: Term[] = [];
-  for (const part of parts) {
-    const m = /^([a-z_]+):(?:"([^"\\]*)"|([^\s"*]+)(\*)?)$/.exec(part.trim());
-    if (!m || !SEARCH_FIELDS.has(m[1]!)) return null;
+  let m: RegExpExecArray | null;
+  while (clause.lastIndex < text.length && (m = clause.exec(text))) {
+    if (!SEARCH_FIELDS.has(m[1]!)) return null;
     const field = m[1] as "email" | "name" | "user_id";
     const value = (m[2] ?? m[3] ?? "").toLowerCase();
     const prefix = Boolean(m[4]);
@@ -212,8 +213,9 @@ function parseQuery(q: string): Term[] | null {
         return ` ${words.join(" ")} `.includes(` ${tokens(value).join(" ")} `) || String(u[field]).toLowerCase() === value;
       },
     });
+    if (!m[5]) break;
   }
-  return terms.length ? terms : null;
+  return terms.length && clause.lastIndex >= text.length ? terms : null;
 }
 
 /** A field's words, lower case, split where Lucene's standard analyzer splits (spaces and punctuation). */
