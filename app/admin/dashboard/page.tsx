@@ -9,6 +9,7 @@ import { applicationNames } from "@/lib/records";
 import { Card, PageHeader, btn, input, TableHead } from "../_ui/kit";
 import { CellBar, LineChart, StackedBarChart } from "../_support/charts";
 import { RangeNav, Stat } from "../_support/RangeNav";
+import { ApplicationSelect } from "../_ui/filters";
 
 export const metadata = { title: "Dashboard" };
 
@@ -59,19 +60,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         className="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-3 sm:p-4"
       >
         <input type="hidden" name="range" value={range.key} />
-        <label className="text-sm">
-          Application
-          <select name="app" defaultValue={app ?? ""} className={`${input} min-w-48`}>
-            <option value="">All</option>
-            {[...names.entries()].map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-            {app && app !== NONE && !names.has(app) ? <option value={app}>{app}</option> : null}
-            <option value={NONE}>(no application)</option>
-          </select>
-        </label>
+        <ApplicationSelect value={app} names={names} anyLabel="All" noneLabel="(no application)" />
         <label className="text-sm">
           Policy
           <select name="policy" defaultValue={policy ?? ""} className={`${input} min-w-36`}>

@@ -4,12 +4,12 @@ import { SPIKE_FACTOR, SPIKE_MIN, failureInsight, toAttemptFilter, type CauseSum
 import { InvalidAttemptCursorError, NONE, listAttempts } from "@/lib/insight/attempts";
 import { RANGE_LABELS, bucketTitle, parseRange, type RangeKey } from "@/lib/insight/range";
 import { OTHER_COLOR, SERIES_COLORS } from "@/lib/insight/chart";
-import { attemptHref, personHref, query } from "@/lib/insight/links";
+import { personHref, query } from "@/lib/insight/links";
 import { applicationNames, recordProviders } from "@/lib/records";
 import { explain } from "@/lib/support/explanations";
 import { nameOf, providerNames } from "@/lib/insight/providers";
 import { Badge, Card, PageHeader, btn, input, TableHead } from "../_ui/kit";
-import { Time } from "../_ui/time";
+import { ApplicationSelect, AttemptLeadCells } from "../_ui/filters";
 import { CellBar, Sparkline, StackedBarChart } from "../_support/charts";
 import { RangeNav, Stat } from "../_support/RangeNav";
 
@@ -96,19 +96,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
       >
         <input type="hidden" name="range" value={range.key} />
         {code ? <input type="hidden" name="code" value={code} /> : null}
-        <label className="text-sm">
-          Application
-          <select name="app" defaultValue={sp.app ?? ""} className={`${input} min-w-48`}>
-            <option value="">Any</option>
-            {[...names.entries()].map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-            {sp.app && sp.app !== NONE && !names.has(sp.app) ? <option value={sp.app}>{sp.app}</option> : null}
-            <option value={NONE}>(no application: failed before the token was read)</option>
-          </select>
-        </label>
+        <ApplicationSelect value={sp.app} names={names} anyLabel="Any" noneLabel="(no application: failed before the token was read)" />
         <label className="text-sm">
           Provider
           <select name="provider" defaultValue={sp.provider ?? ""} className={`${input} min-w-32`}>
@@ -297,17 +285,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                     <tbody className="divide-y divide-slate-100">
                       {list.rows.map((a) => (
                         <tr key={a.id}>
-                          <td className="whitespace-nowrap px-3 py-2">
-                            <Link href={attemptHref(a.referenceCode)} className="font-mono text-brand-700 underline">
-                              {a.referenceCode}
-                            </Link>
-                          </td>
-                          <td className="whitespace-nowrap px-3 py-2">
-                            <Time value={a.createdAt} />
-                          </td>
-                          <td className="px-3 py-2">
-                            <Badge value={a.status} />
-                          </td>
+                          <AttemptLeadCells a={a} />
                           <td className="px-3 py-2">{appName(a.auth0ClientId)}</td>
                           <td className="px-3 py-2">{providerName(a.provider)}</td>
                           <td className="px-3 py-2 font-mono text-xs">

@@ -10,6 +10,7 @@ import { headline } from "@/lib/insight/failures";
 import { statusOf, type AccessStatus } from "@/lib/access";
 import { Badge, Card, PageHeader, btn, fmtDate, TableHead } from "../../_ui/kit";
 import { Time } from "../../_ui/time";
+import { AttemptLeadCells } from "../../_ui/filters";
 import { nameOf, providerNames } from "@/lib/insight/providers";
 import { CopySummary } from "../../_support/CopySummary";
 import { RevokeForm } from "../../_support/RevokeForm";
@@ -314,17 +315,7 @@ export default async function PersonPage({
                 <tbody className="divide-y divide-slate-100">
                   {attempts.map((a) => (
                     <tr key={a.id} className="align-top">
-                      <td className="whitespace-nowrap px-3 py-2">
-                        <Link href={attemptHref(a.referenceCode)} className="font-mono text-brand-700 underline">
-                          {a.referenceCode}
-                        </Link>
-                      </td>
-                      <td className="whitespace-nowrap px-3 py-2">
-                        <Time value={a.createdAt} />
-                      </td>
-                      <td className="px-3 py-2">
-                        <Badge value={a.status} />
-                      </td>
+                      <AttemptLeadCells a={a} />
                       <td className="px-3 py-2">
                         {a.failureCode ? (
                           <>
