@@ -38,7 +38,7 @@ async function verifiedPerson(page: Page, system: E2E, key: string) {
 }
 
 test("every staff page passes axe on a phone and a desktop, and marks where you are", async ({ page, system, shot }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   const person = await verifiedPerson(page, system, "staff-pages");
   // A failure, so the failures page has a cause, a chart and a list of attempts.
   const other = await page.context().browser()!.newContext();
@@ -70,8 +70,8 @@ test("every staff page passes axe on a phone and a desktop, and marks where you 
       await page.goto(`${system.portalUrl}${path}`);
       await expect(page.getByRole("main"), `${name} has its <main>`).toBeVisible();
       // Open every "show the numbers as a table" fold: their tables are checked too.
-      for (const fold of await page.locator("details:not([open]) > summary", { hasText: "Show the numbers as a table" }).all())
-        await fold.click();
+      const closed = page.locator("details:not([open]) > summary", { hasText: "Show the numbers as a table" });
+      while ((await closed.count()) > 0) await closed.first().click();
       await expectAccessible(page, `${name} (${viewport})`);
       await shot(`${viewport}-${name}`);
     }
@@ -124,19 +124,18 @@ test("support finds a person by the email they use at Auth0, not only by the pro
   await expectAccessible(page, "people search results");
   await shot("people-found-by-auth0-email");
 
-  // By name too.
+  // Someone Auth0 does not know.
+  await page.getByLabel("Email address or name").fill("nobody@e2e.test");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(results).toContainText("Nobody found for “nobody@e2e.test” in Auth0 or in the portal's records.");
+
+  // By name too, and on to the person.
   await page.getByLabel("Email address or name").fill("E2E staff-search");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(results).toContainText(person.user);
   await results.getByRole("link", { name: "Show person" }).first().click();
-  await expect(page).toHaveURL(new RegExp(`/admin/people/${encodeURIComponent(person.user).replace(/[|]/g, "\\|")}`));
+  await expect(page.getByTestId("person-auth0-id")).toHaveText(person.user);
   await shot("person-page");
-
-  // Someone Auth0 does not know.
-  await page.goto(`${system.portalUrl}/admin/people`);
-  await page.getByLabel("Email address or name").fill("nobody@e2e.test");
-  await page.getByRole("button", { name: "Search" }).click();
-  await expect(results).toContainText("Nobody found for “nobody@e2e.test” in Auth0 or in the portal's records.");
 });
 
 test("support revokes with a reason and typed confirmation; the record says who revoked, when and why", async ({ page, system, shot }) => {
