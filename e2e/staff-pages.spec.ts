@@ -13,6 +13,8 @@ import { expectAccessible } from "./axe";
 const DESKTOP = { width: 1280, height: 900 };
 
 async function signIn(page: Page, system: E2E, path: string, userId: string) {
+  // Leave the staff page first: its link prefetches would renew the (rolling) session cookie just cleared.
+  await page.goto("about:blank");
   await page.context().clearCookies();
   await page.goto(`${system.portalUrl}${path}`);
   await page.getByTestId(`user-${userId}`).click();
