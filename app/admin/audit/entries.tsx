@@ -50,9 +50,9 @@ function plain(v: unknown): string {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return v.length ? v.map(plain).join(", ") : "—";
-  return Object.entries(v as Record<string, unknown>)
-    .map(([k, x]) => `${fieldLabel(k)}: ${plain(x)}`)
-    .join("; ");
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (!entries.length) return "—";
+  return entries.map(([k, x]) => `${fieldLabel(k)}: ${plain(x)}`).join("; ");
 }
 
 const isChange = (v: unknown): v is { from: unknown; to: unknown } =>
