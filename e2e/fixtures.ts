@@ -35,6 +35,10 @@ export const E2E_USERS = [
   "oidc-low",
   "oidc-ida",
   "oidc-elsewhere",
+  "staff-pages",
+  "staff-declines",
+  "staff-search",
+  "staff-revoke",
 ].map((k) => ({
   user_id: `auth0|e2e-${k}`,
   email: `${k}@e2e.test`,

@@ -57,6 +57,7 @@ test("a verification revoked by support sends the person back to ID.me on the ne
   await staff(page, system, `/admin/records/${rows[0].id}`, "auth0|support");
   await page.getByText("Revoke this verification…").click();
   await page.getByLabel("Reason (written to the audit log)").fill("Ticket 4711: the person reported a stolen phone");
+  await page.getByLabel("Type REVOKE to confirm").fill("REVOKE");
   await page.getByRole("button", { name: "Revoke verification" }).click();
   await expect(page.getByText("revoked").first()).toBeVisible();
   await shot("support-revoked");

@@ -4,6 +4,7 @@ import { startIdpartnerStandin, type IdpartnerStandin } from "./idpartner/server
 import { startOidcStandin, type OidcStandin } from "./oidc/server";
 import { startAuth0Tenant, defaultClients, defaultLoginFlow, type Auth0Tenant, type TenantUser } from "./auth0/tenant";
 import { STAFF_CLIENT_ID } from "./auth0/tenant-data";
+import { defaultMachineClients } from "./auth0/management-api";
 import { startSampleApp } from "./auth0/sample-app";
 import { freePort, startPortal, startPortals, type RunningPortal } from "./harness/portal";
 import { startRoundRobinProxy, type RoundRobinProxy } from "./harness/round-robin";
@@ -164,6 +165,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   const clients = defaultClients({ sampleAppUrl: sampleUrl, portalUrl });
   const STAFF_CLIENT = clients.find((c) => c.client_id === STAFF_CLIENT_ID)!;
+  // The machine-to-machine application with read:users: staff search by Auth0 email or name.
+  const [MANAGEMENT_CLIENT] = defaultMachineClients();
   const verification = {
     secrets: { TOKEN_SECRET: secrets.tokenSecret },
     configuration: {
@@ -179,6 +182,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // The Login flow as the README installs it: roles for the staff application, then verification.
     actions: defaultLoginFlow({ actionFile: opts.actionFile, ...verification, staffClientIds: [STAFF_CLIENT.client_id] }),
     clients,
+    machineClients: [MANAGEMENT_CLIENT!],
   });
   const sample = await startSampleApp({
     port: samplePort,
@@ -210,6 +214,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     STAFF_CLIENT_ID: STAFF_CLIENT.client_id,
     STAFF_CLIENT_SECRET: STAFF_CLIENT.client_secret,
     STAFF_SESSION_SECRET: secrets.staffSessionSecret ?? secrets.encryptionKey,
+    AUTH0_MANAGEMENT_CLIENT_ID: MANAGEMENT_CLIENT!.client_id,
+    AUTH0_MANAGEMENT_CLIENT_SECRET: MANAGEMENT_CLIENT!.client_secret,
     ...("url" in db
       ? { DATABASE_URL: db.url, ...(db.poolMax ? { DATABASE_POOL_MAX: String(db.poolMax) } : {}) }
       : // The demo's one portal on its own embedded database, on purpose (also when run built: DEMO_PORTAL_MODE=start).

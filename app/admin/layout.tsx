@@ -2,6 +2,8 @@ import Link from "next/link";
 import type { Metadata } from "next";
 import { currentStaff } from "@/lib/staff/session";
 import { staffSignInConfigured } from "@/lib/staff/auth0";
+import { env } from "@/lib/env";
+import { StaffNav } from "./_ui/nav";
 
 // Staff pages depend on the session and the database: never prerendered.
 export const dynamic = "force-dynamic";
@@ -23,6 +25,12 @@ export default async function AdminLayout({ children }: { children: React.ReactN
   const staff = staffSignInConfigured() ? await currentStaff() : null;
   return (
     <div className="min-h-screen">
+      <a
+        href="#main"
+        className="sr-only rounded-md bg-white px-3 py-2 text-sm font-semibold text-brand-900 focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:ring-2 focus:ring-brand-600"
+      >
+        Skip to content
+      </a>
       <header className="border-b border-slate-200 bg-white">
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
           <Link href="/admin" className="flex items-center gap-2 font-semibold text-brand-900">
@@ -32,13 +40,9 @@ export default async function AdminLayout({ children }: { children: React.ReactN
             Verification Portal
           </Link>
           {staff?.role ? (
-            <nav aria-label="Admin" className="flex flex-wrap gap-1 text-sm">
-              {NAV.filter((n) => n.role === "support" || staff.role === "admin").map((n) => (
-                <Link key={n.href} href={n.href} className="rounded-md px-2.5 py-1.5 text-slate-700 hover:bg-slate-100">
-                  {n.label}
-                </Link>
-              ))}
-            </nav>
+            <StaffNav
+              items={NAV.filter((n) => n.role === "support" || staff.role === "admin").map(({ href, label }) => ({ href, label }))}
+            />
           ) : null}
           {staff?.role ? (
             <form action="/admin/lookup" method="get" role="search" className="ml-auto flex items-center gap-2">
@@ -60,14 +64,17 @@ export default async function AdminLayout({ children }: { children: React.ReactN
                 {staff.email ?? staff.name ?? staff.id}
                 {staff.role ? ` · ${staff.role}` : ""}
               </span>
-              <a href="/auth/logout" className="underline">
+              {/* Ends at the portal's signed-out page: an Allowed Logout URL of the staff application in Auth0 (README). */}
+              <a href={`/auth/logout?returnTo=${encodeURIComponent(`${env().PORTAL_URL}/signed-out`)}`} className="underline">
                 Sign out
               </a>
             </div>
           ) : null}
         </div>
       </header>
-      <div className="mx-auto max-w-6xl px-4 py-6">{children}</div>
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-6 focus:outline-none">
+        {children}
+      </main>
     </div>
   );
 }

@@ -196,6 +196,12 @@ const schema = z
       .optional()
       .refine((v) => v === undefined || v === "" || v.length >= 32, "must be at least 32 characters (e.g. `openssl rand -hex 32`)"),
     STAFF_ROLES_CLAIM: z.string().trim().default("https://idv-portal/roles"),
+    // Staff search by Auth0 email or name (lib/auth0/management.ts): a machine-to-machine
+    // application with read:users on the Management API. Optional: without it the people
+    // page searches only what the portal holds, and says so.
+    AUTH0_MANAGEMENT_DOMAIN: optional,
+    AUTH0_MANAGEMENT_CLIENT_ID: optional,
+    AUTH0_MANAGEMENT_CLIENT_SECRET: optional,
     STAFF_ADMIN_EMAILS: z
       .string()
       .optional()
@@ -207,6 +213,14 @@ const schema = z
       ),
   })
   .superRefine((e, ctx) => {
+    if (Boolean(e.AUTH0_MANAGEMENT_CLIENT_ID) !== Boolean(e.AUTH0_MANAGEMENT_CLIENT_SECRET)) {
+      const missing = e.AUTH0_MANAGEMENT_CLIENT_ID ? "AUTH0_MANAGEMENT_CLIENT_SECRET" : "AUTH0_MANAGEMENT_CLIENT_ID";
+      ctx.addIssue({
+        code: "custom",
+        path: [missing],
+        message: "is required when the other is set (AUTH0_MANAGEMENT_CLIENT_ID and AUTH0_MANAGEMENT_CLIENT_SECRET go together)",
+      });
+    }
     if (e.NODE_ENV === "production" && !e.DATABASE_URL && !e.ALLOW_EMBEDDED_DATABASE) {
       ctx.addIssue({
         code: "custom",

@@ -188,6 +188,7 @@ describe("two instances behind a round-robin proxy", () => {
     const page = await staffPage(`/admin/records/${rows[0].id}`);
     await page.getByText("Revoke this verification…").click();
     await page.getByLabel("Reason (written to the audit log)").fill("Ticket 5150: revoked while two instances run");
+    await page.getByLabel("Type REVOKE to confirm").fill("REVOKE");
     await actionOnOtherInstance(page, () => page.getByRole("button", { name: "Revoke verification" }).click());
     await page.getByText(/^Revoked\./).waitFor();
     await page.context().close();

@@ -23,6 +23,12 @@ export interface DashboardFilter {
   /** An Auth0 client id; null: attempts without one. */
   application?: string | null;
   policy?: Policy;
+  /**
+   * Leave out requests that never reached an application (no Auth0 client id:
+   * the token was missing, expired or forged, so nobody was asked to verify).
+   * The dashboard's verification metrics count only attempts of an application.
+   */
+  reachedApplication?: boolean;
 }
 
 export interface Funnel {
@@ -87,6 +93,7 @@ interface Row {
 /** The funnel query grouped by `key` (an expression over the columns of `m`). */
 function funnelQuery(range: InsightRange, filter: DashboardFilter, key: Prisma.Sql): Prisma.Sql {
   const conds = attemptConditions({ from: range.from, to: range.to, application: filter.application, policy: filter.policy });
+  if (filter.reachedApplication) conds.push(Prisma.sql`a.auth0_client_id IS NOT NULL`);
   return Prisma.sql`WITH m AS (
       SELECT a.auth0_client_id, a.policy, a.status, a.created_at, t.sent,
         CASE WHEN t.sent IS NOT NULL AND t.back >= t.sent THEN extract(epoch FROM (t.back - t.sent))::float8 END AS secs

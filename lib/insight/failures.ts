@@ -29,7 +29,7 @@ export interface Spike {
   /** Bucket index of the peak. */
   index: number;
   count: number;
-  /** Average of the other buckets. */
+  /** The cause's usual count per bucket: the average over the other buckets and the previous period. */
   baseline: number;
 }
 
@@ -92,18 +92,27 @@ export function headline(text: string | null | undefined, max = 9): string {
     : words.join(" ");
 }
 
+/** The spike rule, stated on the failures page: at least SPIKE_MIN failures of one cause in one hour (or day)… */
+export const SPIKE_MIN = 5;
+/** …and more than SPIKE_FACTOR times that cause's usual rate per hour (or day). */
+export const SPIKE_FACTOR = 4;
+
 /**
- * The peak of a series when it is a spike: at least 3 and at least four times
- * the average of the other buckets (a quiet cause that suddenly fires).
+ * The peak of a cause's series when it is a spike: at least SPIKE_MIN failures
+ * in that bucket and more than SPIKE_FACTOR times the cause's usual rate, the
+ * average per bucket over the range's other buckets and the previous period of
+ * the same length (`previous`: the cause's count there). A cause that is always
+ * this busy is not a spike; a handful is too few to call.
  */
-export function spikeOf(values: readonly number[]): Spike | null {
+export function spikeOf(values: readonly number[], previous = 0): Spike | null {
   if (values.length < 2) return null;
   let index = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[index]!) index = i;
   const count = values[index]!;
-  const others = values.reduce((s, v) => s + v, 0) - count;
-  const baseline = others / (values.length - 1);
-  return count >= 3 && count >= 4 * baseline ? { index, count, baseline } : null;
+  const others = values.reduce((s, v) => s + v, 0) - count + previous;
+  // The previous period has as many buckets as this one.
+  const baseline = others / (values.length - 1 + values.length);
+  return count >= SPIKE_MIN && count > SPIKE_FACTOR * baseline ? { index, count, baseline } : null;
 }
 
 export function toAttemptFilter(range: { from: Date; to: Date }, f: FailureFilter): AttemptFilter {
@@ -127,9 +136,11 @@ export async function failureInsight(range: InsightRange, filter: FailureFilter 
     FROM attempt a WHERE ${Prisma.join(conds, " AND ")}
     GROUP BY 1, 2, 3, 4, 5`);
   const prev = previousRange(range);
-  const [prevRow] = await db.$queryRaw<{ n: unknown }[]>(
-    Prisma.sql`SELECT count(*)::int AS n FROM attempt a WHERE ${Prisma.join(attemptConditions(toAttemptFilter(prev, filter)), " AND ")}`,
+  const prevRows = await db.$queryRaw<{ code: string | null; n: unknown }[]>(
+    Prisma.sql`SELECT a.failure_code AS code, count(*)::int AS n FROM attempt a
+      WHERE ${Prisma.join(attemptConditions(toAttemptFilter(prev, filter)), " AND ")} GROUP BY 1`,
   );
+  const previousByCause = new Map(prevRows.map((r) => [r.code, num(r.n)]));
 
   const index = new Map(range.buckets.map((b, i) => [b.toISOString(), i]));
   const size = range.buckets.length;
@@ -165,7 +176,7 @@ export async function failureInsight(range: InsightRange, filter: FailureFilter 
         explanation,
         headline: explanation ? headline(explanation.what) : code ? "Unknown code" : "No failure code recorded",
         series,
-        spike: spikeOf(series),
+        spike: spikeOf(series, previousByCause.get(code) ?? 0),
       };
     })
     .sort((a, b) => b.count - a.count || String(a.code).localeCompare(String(b.code)));
@@ -186,7 +197,7 @@ export async function failureInsight(range: InsightRange, filter: FailureFilter 
     range,
     filter,
     total,
-    previousTotal: num(prevRow?.n),
+    previousTotal: [...previousByCause.values()].reduce((a, b) => a + b, 0),
     byStatus,
     causes,
     perBucket,

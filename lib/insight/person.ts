@@ -1,6 +1,7 @@
 import { getDb } from "../db/client";
 import type { Policy } from "../db/generated/client";
-import { applicationNames, policyKeyFor, policyLabel, type RecordRow } from "../records";
+import { applicationNames, emailLookups, policyKeyFor, policyLabel, type RecordRow } from "../records";
+import { ManagementError, findAuth0Users, managementConfig, type Auth0User } from "../auth0/management";
 import { statusFor, type PortalStatus } from "../records/status";
 import { personRecords } from "../access";
 import { effectiveSettings, listApplications, type EffectiveSettings } from "../settings";
@@ -214,4 +215,68 @@ export async function findAuth0UserId(term: string): Promise<string | null> {
   if (person) return person.auth0UserId;
   const attempt = await db.attempt.findFirst({ where: { auth0UserId: t }, select: { auth0UserId: true } });
   return attempt?.auth0UserId ?? null;
+}
+
+/** One person a staff search found: where from (Auth0's users, the provider emails in the portal's records, or both). */
+export interface FoundPerson {
+  auth0UserId: string;
+  /** Auth0's profile (when Auth0 search found them). */
+  auth0: Auth0User | null;
+  /** The provider email of one of the portal's records matched the term. */
+  providerEmail: boolean;
+  /** The portal holds records or attempts of them. */
+  known: boolean;
+}
+
+export interface PeopleSearch {
+  found: FoundPerson[];
+  /** Whether Auth0 search is configured (AUTH0_MANAGEMENT_CLIENT_ID / _SECRET). */
+  auth0Search: boolean;
+  /** Auth0's refusal or silence, in words for staff (the portal's own matches are still listed). */
+  auth0Problem: string | null;
+}
+
+/**
+ * Everyone an email address or a name may be: Auth0's users with that email
+ * or name (Management API, when configured) and, for an address, the people
+ * whose records hold it as the provider's email (keyed hash, lib/records).
+ */
+export async function searchPeople(term: string): Promise<PeopleSearch> {
+  const t = term.trim();
+  const auth0Search = managementConfig() !== null;
+  let auth0: Auth0User[] = [];
+  let auth0Problem: string | null = null;
+  if (auth0Search && t) {
+    try {
+      auth0 = await findAuth0Users(t);
+    } catch (err) {
+      if (!(err instanceof ManagementError)) throw err;
+      auth0Problem = err.message;
+    }
+  }
+  const db = await getDb();
+  const byEmail = t.includes("@")
+    ? await db.verificationRecord.findMany({
+        where: { emailLookup: { in: emailLookups(t) } },
+        select: { auth0UserId: true },
+        distinct: ["auth0UserId"],
+        take: 20,
+      })
+    : [];
+  const ids = [...new Set([...auth0.map((u) => u.userId), ...byEmail.map((r) => r.auth0UserId)])];
+  const [people, attempts] = ids.length
+    ? await Promise.all([
+        db.person.findMany({ where: { auth0UserId: { in: ids } }, select: { auth0UserId: true } }),
+        db.attempt.findMany({ where: { auth0UserId: { in: ids } }, select: { auth0UserId: true }, distinct: ["auth0UserId"] }),
+      ])
+    : [[], []];
+  const known = new Set([...people, ...attempts].map((p) => p.auth0UserId));
+  const providerEmails = new Set(byEmail.map((r) => r.auth0UserId));
+  const found = ids.map((id) => ({
+    auth0UserId: id,
+    auth0: auth0.find((u) => u.userId === id) ?? null,
+    providerEmail: providerEmails.has(id),
+    known: known.has(id),
+  }));
+  return { found, auth0Search, auth0Problem };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bucketIndex, bucketLabel, bucketTitle, parseRange, previousRange, rangeFor } from "./range";
-import { headline, spikeOf } from "./failures";
+import { SPIKE_FACTOR, SPIKE_MIN, headline, spikeOf } from "./failures";
 import { fmtDuration, fmtPercent } from "./dashboard";
 import { decodeKeyset as decodeKey, encodeKeyset as encodeKey } from "../db/keyset";
 
@@ -60,6 +60,18 @@ describe("spikes and headlines", () => {
     expect(spikeOf([3, 3, 4, 3, 3])).toBeNull();
     expect(spikeOf([0, 0, 2, 0])).toBeNull(); // too few to call
     expect(spikeOf([])).toBeNull();
+  });
+
+  it(`the rule: at least ${SPIKE_MIN} in one bucket and more than ${SPIKE_FACTOR}× the usual rate (other buckets and the previous period)`, () => {
+    // A handful is never a spike, however quiet the rest.
+    expect(spikeOf([0, 0, 0, SPIKE_MIN - 1, 0, 0])).toBeNull();
+    expect(spikeOf([0, 0, 0, SPIKE_MIN, 0, 0])).toMatchObject({ index: 3, count: SPIKE_MIN, baseline: 0 });
+    // Usual rate: (6 others + 0 before) / (1 other bucket + 2 before) = 2 per bucket; 8 is exactly 4×, not more.
+    expect(spikeOf([8, 6])).toBeNull();
+    expect(spikeOf([8, 5])).toMatchObject({ index: 0, count: 8 });
+    // The same burst after a busy previous period is that cause's normal: no spike.
+    expect(spikeOf([0, 0, 0, 6, 0, 0])).not.toBeNull();
+    expect(spikeOf([0, 0, 0, 6, 0, 0], 20)).toBeNull();
   });
 
   it("the first words of an explanation", () => {

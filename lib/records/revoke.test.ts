@@ -26,8 +26,10 @@ const STAFF: Record<string, Staff | null> = {
 
 const as = (who: keyof typeof STAFF) => session.setStaffSourceForTests(async () => STAFF[who]!);
 
+/** A revoke form as staff send it: confirmed (typed REVOKE) unless the values say otherwise. */
 function form(values: Record<string, string>): FormData {
   const f = new FormData();
+  f.set("confirm", "REVOKE");
   for (const [k, v] of Object.entries(values)) f.set(k, v);
   return f;
 }
@@ -112,6 +114,16 @@ describe("revoke a verification", () => {
     expect(result?.values).toMatchObject({ recordId: "rec_alice", reason: " too short" });
     const missing = await revoke.revokeRecord(null, form({ recordId: "rec_alice" }));
     expect(missing?.ok === false && missing.error.fieldErrors?.reason).toBeTruthy();
+    expect((await recordRow("rec_alice")).status).toBe("verified");
+  });
+
+  it("refuses without the typed confirmation, and changes nothing", async () => {
+    as("support");
+    const result = await revoke.revokeRecord(
+      null,
+      form({ recordId: "rec_alice", reason: "Ticket 4711: caller reports a stolen phone", confirm: "revoke" }),
+    );
+    expect(result?.ok === false && result.error.fieldErrors?.confirm?.[0]).toMatch(/Type REVOKE/);
     expect((await recordRow("rec_alice")).status).toBe("verified");
   });
 

@@ -9,7 +9,7 @@ import { ActionFailure, staffFormAction } from "../staff/guard";
  * interval shortcut ignores it (only verified records are reused) and the
  * Auth0 Action's status check answers "revoked" (the newest of the verified
  * and revoked records wins), so the person is sent to verify again at their
- * next login. The reason is written to the audit log in the same transaction
+ * next login. Staff type REVOKE to confirm. The reason is written to the audit log in the same transaction
  * (lib/staff/guard): no audit entry, no revocation. A record that is not
  * verified is refused. A record holds one policy (identity, or one community
  * group): revoking it leaves the person's other policies as they are.
@@ -24,6 +24,10 @@ const revokeSchema = z.object({
     .trim()
     .min(MIN_REVOKE_REASON, `Give a reason of at least ${MIN_REVOKE_REASON} characters (e.g. the ticket number and what happened).`)
     .max(500, "Keep the reason under 500 characters."),
+  confirm: z
+    .string({ error: "Type REVOKE to confirm." })
+    .trim()
+    .refine((v) => v === "REVOKE", "Type REVOKE (in capitals) to confirm: the person will have to verify again."),
 });
 
 export interface Revoked {

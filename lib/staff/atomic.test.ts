@@ -107,7 +107,10 @@ const mutations: [string, () => Promise<unknown>][] = [
         }),
       ),
   ],
-  ["record.revoke", () => revoke.revokeRecord(null, form({ recordId: "rec_a", reason: "Ticket 1: testing the audit log" }))],
+  [
+    "record.revoke",
+    () => revoke.revokeRecord(null, form({ recordId: "rec_a", reason: "Ticket 1: testing the audit log", confirm: "REVOKE" })),
+  ],
   [
     "identity.move",
     () =>

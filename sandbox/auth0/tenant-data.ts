@@ -62,6 +62,8 @@ export const DEFAULT_USERS: readonly TenantUser[] = [
 export const SAMPLE_APP_CALLBACK_PATH = "/callback";
 /** Where the portal's staff sign-in receives its authorization response. */
 export const PORTAL_STAFF_CALLBACK_PATH = "/auth/callback";
+/** Where staff sign-out ends: the portal's page with "Sign in again" (an Allowed Logout URL of the staff application). */
+export const PORTAL_STAFF_SIGNED_OUT_PATH = "/signed-out";
 
 export const SAMPLE_CLIENT_IDS = ["sample-app", "sample-bank", "sample-veterans", "sample-credit"] as const;
 export const STAFF_CLIENT_ID = "idv-portal-staff";
@@ -91,7 +93,8 @@ export function defaultClients(urls: { sampleAppUrl: string; portalUrl: string }
       client_secret: `${STAFF_CLIENT_ID}-demo-secret`,
       name: "Verification Portal (staff)",
       redirect_uris: [`${portal}${PORTAL_STAFF_CALLBACK_PATH}`],
-      post_logout_redirect_uris: [`${portal}/`],
+      // Allowed Logout URLs: staff sign-out returns to the portal's signed-out page (app/signed-out).
+      post_logout_redirect_uris: [`${portal}/`, `${portal}${PORTAL_STAFF_SIGNED_OUT_PATH}`],
       // Staff sign in to run the portal; they must never be sent to verify themselves.
       metadata: { IDV_SKIP: "true" },
     },

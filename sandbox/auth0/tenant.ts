@@ -12,6 +12,7 @@
  *   <url>/oauth/revoke                       revocation
  *   <url>/userinfo                           userinfo
  *   <url>/oidc/logout                        end session (<url>/v2/logout redirects there)
+ *   <url>/api/v2/users…                      Management API user search (./management-api)
  *   <url>/u/login/<uid>                      the sign-in page (pick a test user)
  *   <url>/continue?state=…                   where a redirect Action comes back (GET or POST)
  *
@@ -64,8 +65,10 @@ import { DEFAULT_USERS, STAFF_CLIENT_ID, defaultClients, type TenantClient, type
 import { indexPage, page } from "./tenant-pages";
 import { PATHS, SESSION_COOKIE, type TenantAction, type TenantState } from "./tenant-state";
 import { continueLogin, signIn } from "./transactions";
+import { defaultMachineClients, managementApi, type MachineClient, type ManagementApi } from "./management-api";
 
 export type { TenantClient, TenantUser } from "./tenant-data";
+export { MANAGEMENT_CLIENT_ID, defaultMachineClients, type MachineClient } from "./management-api";
 export { DEFAULT_USERS, DEMO_PASSWORD, defaultClients } from "./tenant-data";
 
 export interface TenantOptions {
@@ -92,6 +95,8 @@ export interface TenantOptions {
   clients?: TenantClient[];
   /** Default: DEFAULT_USERS. */
   users?: TenantUser[];
+  /** Machine-to-machine applications and their Management API grants (./management-api); default defaultMachineClients(). */
+  machineClients?: MachineClient[];
   /** The roles claim: the default flow's staff-roles ROLES_CLAIM, and a claim the stand-in emits; default "https://idv-portal/roles". */
   rolesClaim?: string;
   /**
@@ -197,9 +202,10 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
   });
 
   const providerCallback = t.provider.callback();
+  const management = managementApi({ url, clients: opts.machineClients ?? defaultMachineClients(), users, privateJwk, clock: t.clock });
   server.serve(
     "auth0-standin",
-    (req, res) => route(t, providerCallback, req, res),
+    (req, res) => route(t, management, providerCallback, req, res),
     (res) => sendHtml(res, 500, page("Error", "<h2>Something went wrong</h2><p>The stand-in failed; see its log.</p>")),
   );
 
@@ -224,6 +230,7 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
 
 async function route(
   t: TenantState,
+  management: ManagementApi,
   providerCallback: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   req: IncomingMessage,
   res: ServerResponse,
@@ -235,6 +242,7 @@ async function route(
   if (pathname.startsWith(PATHS.login)) return signIn(t, req, res, decodeURIComponent(pathname.slice(PATHS.login.length)));
   if (pathname === PATHS.continue) return continueLogin(t, req, res, reqUrl);
   if (pathname === PATHS.v2Logout) return v2Logout(res, reqUrl);
+  if (await management.handle(req, res, reqUrl)) return;
 
   if (pathname === PATHS.authorization && req.method === "GET") {
     // Each authorization starts afresh: no SSO session from an earlier user, so the sign-in

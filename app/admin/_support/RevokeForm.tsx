@@ -3,7 +3,7 @@
 import { useActionState, useEffect, useId } from "react";
 import { useRouter } from "next/navigation";
 import { revokeRecord } from "@/lib/records/revoke";
-import { Field, btn, input } from "../_ui/kit";
+import { DangerButton, DangerFold, FormProblem, ReasonAndConfirm, typedValues } from "./ReasonConfirm";
 
 /**
  * "Revoke verification" on a record page (support and admins):
@@ -15,8 +15,8 @@ import { Field, btn, input } from "../_ui/kit";
  * (a stable key) so "Revoked." stays visible after the page refreshes.
  *
  * Only a verified record can be revoked; for others it says why not. The
- * reason (at least 10 characters) goes to the audit log; the person is sent
- * to verify again at their next login.
+ * reason (at least 10 characters) goes to the audit log, typing REVOKE
+ * confirms; the person is sent to verify again at their next login.
  */
 export function RevokeForm({
   recordId,
@@ -54,44 +54,18 @@ export function RevokeForm({
     );
   }
   const errors = state && !state.ok ? state.error : null;
-  const reasonId = `${id}-reason`;
   return (
-    <details className="rounded-lg border border-rose-200 bg-rose-50/40 p-3" open={errors ? true : undefined}>
-      <summary className="cursor-pointer text-sm font-medium text-rose-800">{label}</summary>
+    <DangerFold summary={label} open={Boolean(errors)}>
       <form action={action} className="mt-3 space-y-3" noValidate>
         <input type="hidden" name="recordId" value={recordId} />
         <p className="text-sm text-slate-700">
           The person will have to verify again at their next login, for every application. Use this when the verification should no longer
           count (for example a stolen account or an identity linked by mistake).
         </p>
-        <Field
-          name={reasonId}
-          label="Reason (written to the audit log)"
-          hint="At least 10 characters: the ticket number and what happened."
-          errors={errors?.fieldErrors?.reason}
-        >
-          <textarea
-            id={reasonId}
-            name="reason"
-            required
-            minLength={10}
-            maxLength={500}
-            rows={3}
-            defaultValue={typeof state?.values?.reason === "string" ? state.values.reason : ""}
-            className={input}
-            aria-invalid={errors?.fieldErrors?.reason ? true : undefined}
-            aria-describedby={`${reasonId}-hint${errors?.fieldErrors?.reason ? ` ${reasonId}-error` : ""}`}
-          />
-        </Field>
-        {errors && !errors.fieldErrors?.reason ? (
-          <p role="alert" className="text-sm text-rose-700">
-            {errors.message}
-          </p>
-        ) : null}
-        <button className={btn.danger} disabled={pending}>
-          {pending ? "Revoking…" : "Revoke verification"}
-        </button>
+        <ReasonAndConfirm id={id} errors={errors} typed={typedValues(state?.values)} confirmWord="REVOKE" />
+        <FormProblem errors={errors} />
+        <DangerButton pending={pending} label="Revoke verification" busy="Revoking…" />
       </form>
-    </details>
+    </DangerFold>
   );
 }

@@ -297,7 +297,8 @@ export function DataTable({
       <summary className="cursor-pointer text-brand-700 underline decoration-brand-100 underline-offset-2">
         Show the numbers as a table
       </summary>
-      <div className="mt-2 max-h-96 overflow-auto rounded-lg border border-slate-200">
+      {/* A scrollable region: focusable and named, so keyboard users can scroll it (WCAG 2.1.1). */}
+      <div className="mt-2 max-h-96 overflow-auto rounded-lg border border-slate-200" tabIndex={0} role="region" aria-label={caption}>
         <table className="min-w-full text-left text-xs">
           <caption className="sr-only">{caption}</caption>
           <thead className="sticky top-0 bg-slate-50 text-slate-600">

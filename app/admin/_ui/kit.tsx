@@ -3,6 +3,8 @@
  * page-specific components beside their page.
  */
 
+import { formatInstant } from "./when";
+
 export const btn = {
   primary:
     "inline-flex items-center justify-center rounded-md bg-brand-600 px-3.5 py-2 text-sm font-semibold text-white hover:bg-brand-700 disabled:opacity-50",
@@ -69,7 +71,7 @@ export function Field({
       </label>
       {children}
       {hint ? (
-        <p id={`${name}-hint`} className="text-xs text-slate-500">
+        <p id={`${name}-hint`} className="text-xs text-slate-600">
           {hint}
         </p>
       ) : null}
@@ -118,8 +120,9 @@ export function TableHead({
   );
 }
 
+/** A moment as text, in UTC (the staff pages' one format; <Time> from ./time shows it in the viewer's zone). */
 export function fmtDate(d: Date | string | null | undefined): string {
   if (!d) return "—";
   const date = typeof d === "string" ? new Date(d) : d;
-  return date.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  return formatInstant(date, "UTC");
 }

@@ -1,21 +1,13 @@
 import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
 import { listAudit } from "@/lib/audit";
-import { PageHeader, btn, input, fmtDate, TableHead } from "../_ui/kit";
+import { PageHeader, btn, input, TableHead } from "../_ui/kit";
+import { Time } from "../_ui/time";
+import { ACTION_LABELS, AuditCards, Details, Target, What, Who } from "./entries";
 
 export const metadata = { title: "Audit log" };
 
-const ACTIONS = [
-  "settings.update",
-  "application.create",
-  "application.update",
-  "application.delete",
-  "record.reveal",
-  "record.revoke",
-  "attempt.summary_copied",
-  "retention.update",
-  "retention.purge",
-];
+const ACTIONS = Object.keys(ACTION_LABELS);
 
 type Search = { action?: string; actor?: string; target?: string; from?: string; to?: string; before?: string };
 
@@ -54,7 +46,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <select name="action" defaultValue={sp.action ?? ""} className={input}>
             <option value="">Any</option>
             {ACTIONS.map((a) => (
-              <option key={a}>{a}</option>
+              <option key={a} value={a}>
+                {ACTION_LABELS[a as keyof typeof ACTION_LABELS]}
+              </option>
             ))}
           </select>
         </label>
@@ -67,56 +61,53 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <input name="target" defaultValue={sp.target ?? ""} className={input} />
         </label>
         <label className="text-sm">
-          From
+          From (YYYY-MM-DD, UTC)
           <input type="date" name="from" defaultValue={sp.from ?? ""} className={input} />
         </label>
         <label className="text-sm">
-          To
+          To (YYYY-MM-DD, UTC)
           <input type="date" name="to" defaultValue={sp.to ?? ""} className={input} />
         </label>
         <div className="flex items-end">
           <button className={btn.primary}>Filter</button>
         </div>
       </form>
-      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
-        <table className="min-w-full text-left text-sm" data-testid="audit-table">
-          <TableHead columns={["When", "Who", "Action", "Target", "Reason", "What changed"]} />
-          <tbody className="divide-y divide-slate-100">
-            {events.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="px-3 py-6 text-center text-slate-500">
-                  Nothing matches these filters.
-                </td>
-              </tr>
-            ) : (
-              events.map((e) => (
-                <tr key={String(e.id)} className="align-top">
-                  <td className="whitespace-nowrap px-3 py-2">{fmtDate(e.at)}</td>
-                  <td className="px-3 py-2">
-                    {e.actorEmail ?? e.actorId}
-                    <span className="block text-xs text-slate-500">{e.actorRole}</span>
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
-                  <td className="px-3 py-2 font-mono text-xs">
-                    {e.target && e.action.startsWith("record.") && e.target !== "export" ? (
-                      <Link className="underline" href={`/admin/records/${e.target}`}>
-                        {e.target}
-                      </Link>
-                    ) : (
-                      (e.target ?? "—")
-                    )}
-                  </td>
-                  <td className="px-3 py-2">{e.reason ?? "—"}</td>
-                  <td className="px-3 py-2">
-                    <pre className="max-w-md whitespace-pre-wrap break-words text-xs text-slate-700">
-                      {JSON.stringify(e.details, null, 1)}
-                    </pre>
-                  </td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
+      <div data-testid="audit-table">
+        {events.length === 0 ? (
+          <p className="rounded-xl border border-slate-200 bg-white px-3 py-6 text-center text-slate-600">Nothing matches these filters.</p>
+        ) : (
+          <>
+            <AuditCards events={events} />
+            <div className="hidden overflow-x-auto rounded-xl border border-slate-200 bg-white sm:block">
+              <table className="min-w-full text-left text-sm">
+                <caption className="sr-only">Audit log, newest first</caption>
+                <TableHead columns={["When", "Who", "What", "Target", "Reason", "What changed"]} />
+                <tbody className="divide-y divide-slate-100">
+                  {events.map((e) => (
+                    <tr key={String(e.id)} className="align-top">
+                      <td className="whitespace-nowrap px-3 py-2">
+                        <Time value={e.at} />
+                      </td>
+                      <td className="px-3 py-2">
+                        <Who e={e} />
+                      </td>
+                      <td className="px-3 py-2">
+                        <What e={e} />
+                      </td>
+                      <td className="px-3 py-2">
+                        <Target e={e} />
+                      </td>
+                      <td className="px-3 py-2">{e.reason ?? "—"}</td>
+                      <td className="min-w-64 px-3 py-2">
+                        <Details details={e.details} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
       </div>
       {next ? (
         <p className="mt-4">

@@ -9,6 +9,7 @@ import { applicationNames } from "@/lib/records";
 import { Card, PageHeader, btn, input, TableHead } from "../_ui/kit";
 import { CellBar, LineChart, StackedBarChart } from "../_support/charts";
 import { RangeNav, Stat } from "../_support/RangeNav";
+import { ApplicationSelect } from "../_ui/filters";
 
 export const metadata = { title: "Dashboard" };
 
@@ -30,8 +31,10 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   const app = one(raw.app)?.slice(0, 128);
   const policyParam = one(raw.policy);
   const policy = policyParam === "identity" || policyParam === "community" ? policyParam : undefined;
-  const filter: DashboardFilter = { application: app === NONE ? null : app, policy };
+  // Without an application chosen, requests that never reached one (token errors) are left out and counted apart.
+  const filter: DashboardFilter = { application: app === NONE ? null : app, policy, reachedApplication: app === undefined };
   const d = await dashboardInsight(range, filter);
+  const noApplication = app === undefined ? (await dashboardInsight(range, { application: null, policy })).totals.started : 0;
   const names = await applicationNames();
 
   const state = { range: range.key, app, policy };
@@ -44,7 +47,10 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
 
   return (
     <>
-      <PageHeader title="Dashboard" description="Verifications by the day they started (UTC), with the outcome they have now.">
+      <PageHeader
+        title="Dashboard"
+        description={`Verifications by the ${unit} they started (UTC), with the outcome they have now. How each number is counted is at the bottom of the page.`}
+      >
         <RangeNav current={range.key} keys={["24h", "7d", "30d", "90d"]} hrefFor={(k: RangeKey) => href({ range: k })} />
       </PageHeader>
 
@@ -54,19 +60,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         className="mb-4 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-3 sm:p-4"
       >
         <input type="hidden" name="range" value={range.key} />
-        <label className="text-sm">
-          Application
-          <select name="app" defaultValue={app ?? ""} className={`${input} min-w-48`}>
-            <option value="">All</option>
-            {[...names.entries()].map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-            {app && app !== NONE && !names.has(app) ? <option value={app}>{app}</option> : null}
-            <option value={NONE}>(no application)</option>
-          </select>
-        </label>
+        <ApplicationSelect value={app} names={names} anyLabel="All" noneLabel="(no application)" />
         <label className="text-sm">
           Policy
           <select name="policy" defaultValue={policy ?? ""} className={`${input} min-w-36`}>
@@ -90,13 +84,22 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       </form>
 
       <dl className="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
-        <Stat label="Started" value={t.started} note={`${t.sentToProvider} sent to the provider`} />
+        <Stat label="Verifications started" value={t.started} note={`${t.sentToProvider} sent to the provider`} />
         <Stat label="Verified" value={t.verified} tone="good" note={`${t.reused} still valid, no trip to the provider`} />
         <Stat label="Conversion" value={fmtPercent(t.conversion)} note="verified ÷ started" />
         <Stat label="Failed" value={t.failed} tone={t.failed ? "bad" : undefined} note={`${t.error} errors`} />
         <Stat label="Declined" value={t.declined} tone={t.declined ? "warn" : undefined} note={`${t.unfinished} unfinished`} />
         <Stat label="Median time at provider" value={fmtDuration(t.medianSecondsAtProvider)} note={`over ${t.measured} returns`} />
       </dl>
+      {noApplication ? (
+        <p className="mb-4 text-sm text-slate-700" data-testid="no-application-requests">
+          {noApplication} {noApplication === 1 ? "request" : "requests"} never reached an application (a missing, expired or forged token)
+          and {noApplication === 1 ? "is" : "are"} not counted above.{" "}
+          <Link className="text-brand-700 underline" href={href({ app: NONE })}>
+            Show them
+          </Link>
+        </p>
+      ) : null}
 
       <div className="space-y-4">
         <Card title={`Verifications per ${unit}, by outcome`}>
@@ -170,8 +173,45 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
             rows={d.byPolicy.map((p) => ({ key: p.policy, label: p.policy, href: href({ policy: p.policy }), f: p }))}
           />
         </Card>
+        <Definitions />
       </div>
     </>
+  );
+}
+
+/** What every number on the page counts, in words (the issue with numbers nobody can explain is trust). */
+function Definitions() {
+  const items: [string, string][] = [
+    [
+      "Verifications started",
+      "Attempts of an application that began in the range (each trip through the portal from an Auth0 login). Requests that never reached an application — a missing, expired or forged token — are left out unless you choose “(no application)”.",
+    ],
+    [
+      "Verified",
+      "Started attempts that are verified now, including those answered from a check still inside the interval (no trip to the provider).",
+    ],
+    ["Conversion", "Verified ÷ verifications started, for the same attempts. A period without any start has no conversion."],
+    [
+      "Failed, declined, errors",
+      "Started attempts whose outcome now is failed (the provider did not confirm), declined (the person said no, here or at the provider) or error (the portal or the provider failed).",
+    ],
+    ["Unfinished", "Started attempts still waiting: at the provider, or abandoned."],
+    [
+      "Median time at the provider",
+      "Per attempt, from being sent to the provider to its answer arriving; the median over the attempts that came back.",
+    ],
+  ];
+  return (
+    <Card title="How these numbers are counted">
+      <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-2" data-testid="metric-definitions">
+        {items.map(([term, text]) => (
+          <div key={term}>
+            <dt className="font-medium text-slate-900">{term}</dt>
+            <dd className="text-slate-700">{text}</dd>
+          </div>
+        ))}
+      </dl>
+    </Card>
   );
 }
 
@@ -216,7 +256,7 @@ function SplitTable({ label, rows }: { label: string; rows: { key: string; label
                 <span className="flex items-center gap-2">
                   <CellBar value={f.medianSecondsAtProvider ?? 0} max={maxMedian} color="#0072B2" />
                   <span className="tabular-nums">{fmtDuration(f.medianSecondsAtProvider)}</span>
-                  <span className="text-xs text-slate-500">({f.measured})</span>
+                  <span className="text-xs text-slate-600">({f.measured})</span>
                 </span>
               </td>
             </tr>

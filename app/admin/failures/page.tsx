@@ -1,13 +1,15 @@
 import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
-import { failureInsight, toAttemptFilter, type CauseSummary, type FailureFilter } from "@/lib/insight/failures";
+import { SPIKE_FACTOR, SPIKE_MIN, failureInsight, toAttemptFilter, type CauseSummary, type FailureFilter } from "@/lib/insight/failures";
 import { InvalidAttemptCursorError, NONE, listAttempts } from "@/lib/insight/attempts";
 import { RANGE_LABELS, bucketTitle, parseRange, type RangeKey } from "@/lib/insight/range";
 import { OTHER_COLOR, SERIES_COLORS } from "@/lib/insight/chart";
-import { attemptHref, personHref, query } from "@/lib/insight/links";
+import { personHref, query } from "@/lib/insight/links";
 import { applicationNames, recordProviders } from "@/lib/records";
 import { explain } from "@/lib/support/explanations";
-import { Badge, Card, PageHeader, btn, fmtDate, input, TableHead } from "../_ui/kit";
+import { nameOf, providerNames } from "@/lib/insight/providers";
+import { Badge, Card, PageHeader, btn, input, TableHead } from "../_ui/kit";
+import { ApplicationSelect, AttemptLeadCells } from "../_ui/filters";
 import { CellBar, Sparkline, StackedBarChart } from "../_support/charts";
 import { RangeNav, Stat } from "../_support/RangeNav";
 
@@ -49,6 +51,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
   const insight = await failureInsight(range, filter);
   const names = await applicationNames();
   const providers = await recordProviders();
+  const providerName = nameOf(await providerNames([...providers, ...insight.byProvider.map((p) => p.provider)]));
 
   const state = { range: range.key, app: sp.app, provider: sp.provider, code };
   const href = (over: Partial<Record<keyof Search, string | undefined>>) => `/admin/failures${query({ ...state, ...over })}`;
@@ -81,7 +84,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
     <>
       <PageHeader
         title="Failures"
-        description="Failed, declined and errored verifications by cause, application and provider. Times are UTC."
+        description="Failed, declined and errored verifications by cause, application and provider. Buckets are UTC hours or days."
       >
         <RangeNav current={range.key} hrefFor={(k: RangeKey) => href({ range: k, cursor: undefined })} />
       </PageHeader>
@@ -93,25 +96,15 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
       >
         <input type="hidden" name="range" value={range.key} />
         {code ? <input type="hidden" name="code" value={code} /> : null}
-        <label className="text-sm">
-          Application
-          <select name="app" defaultValue={sp.app ?? ""} className={`${input} min-w-48`}>
-            <option value="">Any</option>
-            {[...names.entries()].map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-            {sp.app && sp.app !== NONE && !names.has(sp.app) ? <option value={sp.app}>{sp.app}</option> : null}
-            <option value={NONE}>(no application: failed before the token was read)</option>
-          </select>
-        </label>
+        <ApplicationSelect value={sp.app} names={names} anyLabel="Any" noneLabel="(no application: failed before the token was read)" />
         <label className="text-sm">
           Provider
           <select name="provider" defaultValue={sp.provider ?? ""} className={`${input} min-w-32`}>
             <option value="">Any</option>
             {[...new Set([...providers, ...insight.byProvider.map((p) => p.provider), ...(sp.provider ? [sp.provider] : [])])].map((p) => (
-              <option key={p}>{p}</option>
+              <option key={p} value={p}>
+                {providerName(p)}
+              </option>
             ))}
           </select>
         </label>
@@ -126,6 +119,11 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
         </a>
       </form>
 
+      <p className="mb-4 text-sm text-slate-700" data-testid="spike-rule">
+        <strong>Spike rule:</strong> a cause is marked as a spike when one {unit} holds at least {SPIKE_MIN} of its failures and more than{" "}
+        {SPIKE_FACTOR} times its usual rate — its average per {unit} over the rest of this range and the period of the same length before
+        it.
+      </p>
       <dl className="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-4">
         <Stat
           label="Failures"
@@ -232,7 +230,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                           </span>
                           <span className="mt-0.5 block text-slate-600">
                             {c.headline}
-                            {c.step ? <span className="text-slate-400"> · step {c.step}</span> : null}
+                            {c.step ? <span className="text-slate-600"> · step {c.step}</span> : null}
                           </span>
                         </td>
                         <td className="whitespace-nowrap px-3 py-2">{c.explanation ? WHO[c.explanation.who] : "—"}</td>
@@ -287,17 +285,9 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
                     <tbody className="divide-y divide-slate-100">
                       {list.rows.map((a) => (
                         <tr key={a.id}>
-                          <td className="whitespace-nowrap px-3 py-2">
-                            <Link href={attemptHref(a.referenceCode)} className="font-mono text-brand-700 underline">
-                              {a.referenceCode}
-                            </Link>
-                          </td>
-                          <td className="whitespace-nowrap px-3 py-2">{fmtDate(a.createdAt)}</td>
-                          <td className="px-3 py-2">
-                            <Badge value={a.status} />
-                          </td>
+                          <AttemptLeadCells a={a} />
                           <td className="px-3 py-2">{appName(a.auth0ClientId)}</td>
-                          <td className="px-3 py-2">{a.provider}</td>
+                          <td className="px-3 py-2">{providerName(a.provider)}</td>
                           <td className="px-3 py-2 font-mono text-xs">
                             {a.auth0UserId ? (
                               <Link href={personHref(a.auth0UserId)} className="underline">
@@ -350,7 +340,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
               label="Provider"
               rows={insight.byProvider.map((p) => ({
                 key: p.provider,
-                label: p.provider,
+                label: providerName(p.provider),
                 count: p.count,
                 href: href({ provider: p.provider, cursor: undefined }),
               }))}
@@ -398,7 +388,7 @@ function SplitTable({
               <td className="px-3 py-2">
                 <span className="flex items-center gap-2">
                   <CellBar value={r.count} max={max} />
-                  <span className="text-xs tabular-nums text-slate-500">{total ? Math.round((r.count / total) * 100) : 0}%</span>
+                  <span className="text-xs tabular-nums text-slate-600">{total ? Math.round((r.count / total) * 100) : 0}%</span>
                 </span>
               </td>
             </tr>

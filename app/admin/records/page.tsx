@@ -28,7 +28,7 @@ const PROVIDER_NAMES: Record<string, string> = { idme: "ID.me", idpartner: "IDPa
 export default async function RecordsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
   const { search, filter, page, problems } = parseRecordSearch(params);
-  await guardPage("support", `/admin/records${recordSearchQuery(search)}`);
+  const staff = await guardPage("support", `/admin/records${recordSearchQuery(search)}`);
 
   let result: RecordPage;
   try {
@@ -50,9 +50,22 @@ export default async function RecordsPage({ searchParams }: { searchParams: Prom
         title="Verification records"
         description="The provider's last answer for each provider identity and policy: one row per policy (identity, each community group), each with its own status, last check and expiry. Search finds exact identifiers; filters narrow the list."
       >
-        <a href={exportHref("records", params)} className={btn.secondary} data-testid="export-csv">
-          Download CSV
-        </a>
+        <div className="flex flex-wrap gap-2">
+          <a href={exportHref("records", params)} className={btn.secondary} data-testid="export-csv">
+            Download CSV
+          </a>
+          {staff.role === "admin" ? (
+            // Admins only (the export refuses support too); the reveal is written to the audit log.
+            <a
+              href={exportHref("records", params, { attributes: "1" })}
+              className={btn.secondary}
+              data-testid="export-attributes"
+              title="The same CSV with the verified attributes (name, birth date, …) in clear; written to the audit log"
+            >
+              Download CSV with attributes
+            </a>
+          ) : null}
+        </div>
       </PageHeader>
       <FilterForm search={search} apps={apps} providers={providers} problems={problems} filtered={filtered} />
 

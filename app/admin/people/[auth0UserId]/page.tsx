@@ -9,6 +9,9 @@ import { explain } from "@/lib/support/explanations";
 import { headline } from "@/lib/insight/failures";
 import { statusOf, type AccessStatus } from "@/lib/access";
 import { Badge, Card, PageHeader, btn, fmtDate, TableHead } from "../../_ui/kit";
+import { Time } from "../../_ui/time";
+import { AttemptLeadCells } from "../../_ui/filters";
+import { nameOf, providerNames } from "@/lib/insight/providers";
 import { CopySummary } from "../../_support/CopySummary";
 import { RevokeForm } from "../../_support/RevokeForm";
 import { EraseForm } from "../../_support/EraseForm";
@@ -56,6 +59,7 @@ export default async function PersonPage({
   const id = segment(rawId);
   const staff = await guardPage("support", personHref(id));
   const view = await personView(id);
+  const providerName = nameOf(await providerNames(view?.records.map((r) => r.provider) ?? []));
   // Never seen: the search page says so, with the id in the box.
   if (!view) redirect(`/admin/people${query({ id })}`);
   const { before: rawBefore, done } = await searchParams;
@@ -102,8 +106,8 @@ export default async function PersonPage({
       <div className="space-y-4">
         {view.person?.erasedAt ? (
           <p role="status" className="rounded-lg bg-slate-100 p-3 text-sm text-slate-800" data-testid="person-erased">
-            {done === "erased" ? "Erased. " : ""}This person was erased on {fmtDate(view.person.erasedAt)}: no personal data is left. What
-            is shown are non-personal tombstones (the counts and the audit trail); the reason is in the audit log.
+            {done === "erased" ? "Erased. " : ""}This person was erased on <Time value={view.person.erasedAt} />: no personal data is left.
+            What is shown are non-personal tombstones (the counts and the audit trail); the reason is in the audit log.
           </p>
         ) : null}
         <Card>
@@ -119,7 +123,11 @@ export default async function PersonPage({
               <dd className="mt-0.5 break-all font-mono" data-testid="person-portal-id">
                 {view.person?.id ?? "— (never reached the portal with a valid token)"}
               </dd>
-              {view.person ? <dd className="text-xs text-slate-500">first seen {fmtDate(view.person.createdAt)}</dd> : null}
+              {view.person ? (
+                <dd className="text-xs text-slate-500">
+                  first seen <Time value={view.person.createdAt} />
+                </dd>
+              ) : null}
             </div>
             <div>
               <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">
@@ -133,7 +141,13 @@ export default async function PersonPage({
             <div>
               <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Re-verification due</dt>
               <dd className="mt-0.5 font-medium" data-testid="person-next-due">
-                {view.nextDue ? fmtDate(view.nextDue) : view.globalIntervalHours <= 0 ? "at every login" : "— (no successful check)"}
+                {view.nextDue ? (
+                  <Time value={view.nextDue} />
+                ) : view.globalIntervalHours <= 0 ? (
+                  "at every login"
+                ) : (
+                  "— (no successful check)"
+                )}
               </dd>
               <dd className="text-xs text-slate-500">
                 {view.lastSuccessfulCheck
@@ -150,7 +164,7 @@ export default async function PersonPage({
               <Link href={attemptHref(problem.referenceCode)} className="font-mono text-brand-700 underline">
                 {problem.referenceCode}
               </Link>{" "}
-              · {fmtDate(problem.createdAt)} · <Badge value={problem.status} /> ·{" "}
+              · <Time value={problem.createdAt} /> · <Badge value={problem.status} /> ·{" "}
               <span className="font-mono">{problem.failureCode ?? "no code"}</span>
               {latest?.applicationName ? ` · ${latest.applicationName}` : ""}
             </p>
@@ -220,9 +234,11 @@ export default async function PersonPage({
                     </td>
                     <td className="whitespace-nowrap px-3 py-2">
                       {a.decision.passes ? (
-                        fmtDate(a.decision.nextDue)
+                        <Time value={a.decision.nextDue} />
                       ) : a.decision.overdueSince ? (
-                        <span className="text-rose-700">overdue since {fmtDate(a.decision.overdueSince)}</span>
+                        <span className="text-rose-700">
+                          overdue since <Time value={a.decision.overdueSince} />
+                        </span>
                       ) : (
                         "at next login"
                       )}
@@ -252,13 +268,21 @@ export default async function PersonPage({
                       </td>
                       <td className="px-3 py-2">
                         <Badge value={r.status} />
-                        {r.status === "revoked" ? <span className="block text-xs text-slate-500">{fmtDate(r.updatedAt)}</span> : null}
+                        {r.status === "revoked" ? (
+                          <span className="block text-xs text-slate-500">
+                            <Time value={r.updatedAt} />
+                          </span>
+                        ) : null}
                       </td>
-                      <td className="px-3 py-2">{r.provider}</td>
+                      <td className="px-3 py-2">{providerName(r.provider)}</td>
                       <td className="px-3 py-2">{policyLabel(r.policyKey)}</td>
                       <td className="px-3 py-2">{r.groups.length ? r.groups.join(", ") : "—"}</td>
-                      <td className="whitespace-nowrap px-3 py-2">{fmtDate(r.lastCheckedAt)}</td>
-                      <td className="whitespace-nowrap px-3 py-2">{fmtDate(r.expiresAt)}</td>
+                      <td className="whitespace-nowrap px-3 py-2">
+                        <Time value={r.lastCheckedAt} />
+                      </td>
+                      <td className="whitespace-nowrap px-3 py-2">
+                        <Time value={r.expiresAt} />
+                      </td>
                       <td className="px-3 py-2">{appName(r.lastClientId)}</td>
                     </tr>
                   ))}
@@ -291,15 +315,7 @@ export default async function PersonPage({
                 <tbody className="divide-y divide-slate-100">
                   {attempts.map((a) => (
                     <tr key={a.id} className="align-top">
-                      <td className="whitespace-nowrap px-3 py-2">
-                        <Link href={attemptHref(a.referenceCode)} className="font-mono text-brand-700 underline">
-                          {a.referenceCode}
-                        </Link>
-                      </td>
-                      <td className="whitespace-nowrap px-3 py-2">{fmtDate(a.createdAt)}</td>
-                      <td className="px-3 py-2">
-                        <Badge value={a.status} />
-                      </td>
+                      <AttemptLeadCells a={a} />
                       <td className="px-3 py-2">
                         {a.failureCode ? (
                           <>

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import type { Metadata } from "next";
 import { guardPage } from "@/lib/staff/guard";
 import { RevokeForm } from "@/app/admin/_support/RevokeForm";
+import { Revocation } from "./revocation";
 import { identityHref, personHref, recordHref } from "@/lib/insight/links";
 import { policyLabel, applicationNames, getRecordDetail, openRecordAttributes } from "@/lib/records";
 import { attributesForRole } from "@/lib/records/mask";
@@ -56,6 +57,7 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
         </div>
       </PageHeader>
       <RevokeForm recordId={record.id} status={record.status} />
+      <Revocation recordId={record.id} status={record.status} />
       {record.refusedClaims ? (
         <p role="status" className="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="refused-claims">
           {record.refusedClaims === 1 ? "One attempt" : `${record.refusedClaims} attempts`} of another Auth0 user came back from the

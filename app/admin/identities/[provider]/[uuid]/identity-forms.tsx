@@ -2,7 +2,8 @@
 
 import { useActionState, useId } from "react";
 import { moveIdentity, unlinkIdentity } from "@/lib/records/link";
-import { Field, btn, input } from "../../../_ui/kit";
+import { btn } from "../../../_ui/kit";
+import { DangerButton, DangerFold, FormProblem, ReasonAndConfirm, typedValues } from "../../../_support/ReasonConfirm";
 
 /**
  * "Move to this account" and "Unlink" on the linked identity page: each asks
@@ -19,29 +20,7 @@ interface Target {
   fromPersonId: string;
 }
 
-function ReasonField({ id, errors, typed }: { id: string; errors?: string[]; typed: string }) {
-  return (
-    <Field
-      name={id}
-      label="Reason (written to the audit log)"
-      hint="At least 10 characters: the ticket number and what the person showed you."
-      errors={errors}
-    >
-      <textarea
-        id={id}
-        name="reason"
-        required
-        minLength={10}
-        maxLength={500}
-        rows={2}
-        defaultValue={typed}
-        className={input}
-        aria-invalid={errors ? true : undefined}
-        aria-describedby={`${id}-hint${errors ? ` ${id}-error` : ""}`}
-      />
-    </Field>
-  );
-}
+const HINT = "At least 10 characters: the ticket number and what the person showed you.";
 
 function Hidden({ target }: { target: Target }) {
   return (
@@ -61,16 +40,8 @@ export function MoveForm({ target, toPersonId, auth0UserId }: { target: Target; 
     <form action={action} className="space-y-3" noValidate aria-label={`Move the identity to ${auth0UserId}`}>
       <Hidden target={target} />
       <input type="hidden" name="toPersonId" value={toPersonId} />
-      <ReasonField
-        id={`${id}-reason`}
-        errors={errors?.fieldErrors?.reason}
-        typed={typeof state?.values?.reason === "string" ? state.values.reason : ""}
-      />
-      {errors && !errors.fieldErrors?.reason ? (
-        <p role="alert" className="text-sm text-rose-700">
-          {errors.message}
-        </p>
-      ) : null}
+      <ReasonAndConfirm id={id} errors={errors} typed={typedValues(state?.values)} hint={HINT} rows={2} />
+      <FormProblem errors={errors} />
       <button className={btn.primary} disabled={pending}>
         {pending ? "Moving…" : "Move to this account"}
       </button>
@@ -83,28 +54,17 @@ export function UnlinkForm({ target }: { target: Target }) {
   const id = useId();
   const errors = state && !state.ok ? state.error : null;
   return (
-    <details className="rounded-lg border border-rose-200 bg-rose-50/40 p-3" open={errors ? true : undefined}>
-      <summary className="cursor-pointer text-sm font-medium text-rose-800">Unlink this identity…</summary>
+    <DangerFold summary="Unlink this identity…" open={Boolean(errors)}>
       <form action={action} className="mt-3 space-y-3" noValidate>
         <Hidden target={target} />
         <p className="text-sm text-slate-700">
           The identity is linked to nobody afterwards and its records (every policy) are removed: this account must verify again, and the
           next person to verify with this identity is linked to it.
         </p>
-        <ReasonField
-          id={`${id}-reason`}
-          errors={errors?.fieldErrors?.reason}
-          typed={typeof state?.values?.reason === "string" ? state.values.reason : ""}
-        />
-        {errors && !errors.fieldErrors?.reason ? (
-          <p role="alert" className="text-sm text-rose-700">
-            {errors.message}
-          </p>
-        ) : null}
-        <button className={btn.danger} disabled={pending}>
-          {pending ? "Unlinking…" : "Unlink identity"}
-        </button>
+        <ReasonAndConfirm id={id} errors={errors} typed={typedValues(state?.values)} hint={HINT} rows={2} />
+        <FormProblem errors={errors} />
+        <DangerButton pending={pending} label="Unlink identity" busy="Unlinking…" />
       </form>
-    </details>
+    </DangerFold>
   );
 }
