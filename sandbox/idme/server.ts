@@ -32,6 +32,7 @@ import {
 } from "./personas";
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, sendRaw, stripCookie, urlHost } from "../shared/http";
 import { nonNegativeInt, serveUntilSignal, standinCli } from "../shared/cli";
+import { SSF_PATHS, createTransmitter, type Transmitter } from "./transmitter";
 import {
   DEFAULT_CLIENT,
   PROVIDER_FEATURES,
@@ -60,6 +61,8 @@ export interface IdmeStandin {
   url: string;
   /** `<url>/oidc`: the issuer, and the base for discovery. */
   issuer: string;
+  /** ID.me's Shared Signals transmitter (sandbox/idme/transmitter.ts). */
+  transmitter: Transmitter;
   close(): Promise<void>;
 }
 
@@ -112,7 +115,8 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
     });
 
   const providerCallback = provider.callback();
-  const ctx: HandlerContext = { provider, issuer, privateKey, kid, slowMs, delay, isClosed: () => closed };
+  const transmitter = await createTransmitter(url, issuer);
+  const ctx: HandlerContext = { provider, issuer, privateKey, kid, slowMs, delay, isClosed: () => closed, transmitter };
 
   server.serve(
     "idme-standin",
@@ -123,6 +127,7 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
   return {
     url,
     issuer,
+    transmitter,
     async close() {
       if (closed) return;
       closed = true;
@@ -273,6 +278,7 @@ interface HandlerContext {
   slowMs: number;
   delay(ms: number): Promise<void>;
   isClosed(): boolean;
+  transmitter: Transmitter;
 }
 
 async function route(
@@ -287,6 +293,8 @@ async function route(
   if (path === PATHS.userinfo) return userinfo(h, req, res, reqUrl);
   if (path.startsWith(PATHS.signin)) return signin(h, req, res, path.slice(PATHS.signin.length));
   if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return index(h, res);
+  if (path === SSF_PATHS.configuration) return sendJson(res, 200, h.transmitter.configuration());
+  if (path === SSF_PATHS.jwks) return sendJson(res, 200, h.transmitter.jwks());
 
   if (path === PATHS.discovery) {
     // oidc-provider serves discovery at <mount>/.well-known/…; ID.me has it under /oidc.
