@@ -15,6 +15,8 @@ const ACTIONS = [
   "attempt.summary_copied",
   "retention.update",
   "retention.purge",
+  "signal.transmitter_update",
+  "signal.revoke",
 ];
 
 type Search = { action?: string; actor?: string; target?: string; from?: string; to?: string; before?: string };
