@@ -158,6 +158,21 @@ describe("Shared Signals receiver", () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it("refuses an unsigned SET (alg none) and changes nothing", async () => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const unsigned = `${b64({ alg: "none", typ: "secevent+jwt" })}.${b64({
+      iss: idme.issuer,
+      aud: RECEIVER,
+      jti: "jti-unsigned",
+      iat: Math.floor(Date.now() / 1000),
+      events: { [RISC_ACCOUNT_DISABLED]: {} },
+      sub_id: { format: "iss_sub", iss: idme.issuer, sub: "u-carol" },
+    })}.`;
+    const a = await answer(unsigned);
+    expect(a).toEqual({ status: 400, body: { err: "invalid_request", description: "The SET is not signed." } });
+    expect(await recordStatus("rec_carol")).toBe("verified");
+  });
+
   it("refuses another audience (invalid_audience) and an unknown issuer (invalid_issuer)", async () => {
     const other = await idme.transmitter.sign({
       audience: "https://elsewhere.example.test",

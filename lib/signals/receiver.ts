@@ -77,11 +77,14 @@ async function readSet(request: Request): Promise<string> {
 
 async function verifySet(token: string) {
   let claimedIssuer: unknown;
+  let alg: unknown;
   try {
+    alg = jose.decodeProtectedHeader(token).alg;
     claimedIssuer = jose.decodeJwt(token).iss;
   } catch {
     throw new SetError("invalid_request", "The body cannot be parsed as a SET.");
   }
+  if (typeof alg !== "string" || alg.toLowerCase() === "none") throw new SetError("invalid_request", "The SET is not signed.");
   if (typeof claimedIssuer !== "string" || !claimedIssuer) throw new SetError("invalid_issuer", "The SET names no issuer.");
   const db = await getDb();
   const transmitter = await db.signalTransmitter.findUnique({ where: { issuer: claimedIssuer } });
