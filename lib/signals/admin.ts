@@ -3,7 +3,7 @@
 import { changes } from "../audit";
 import { ActionFailure, staffFormAction } from "../staff/guard";
 import { forgetTransmitterKeys } from "./receiver";
-import { transmitterSchema, type TransmitterInput } from "./transmitters";
+import { transmitterSchema, type TransmitterInput } from "./transmitter-schema";
 
 /**
  * An admin adds or changes a Shared Signals transmitter: saved with its audit entry

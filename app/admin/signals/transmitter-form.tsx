@@ -1,7 +1,7 @@
 "use client";
 
 import { saveTransmitter } from "@/lib/signals/admin";
-import { transmitterSchema } from "@/lib/signals/transmitters";
+import { transmitterSchema } from "@/lib/signals/transmitter-schema";
 import { btn, Field, input } from "../_ui/kit";
 import { aria, FormMessage, SubmitButton, useSchemaForm } from "../settings/_components/form-bits";
 
