@@ -29,19 +29,21 @@ test("ID.me reports an account disabled: the verification on it is revoked and t
   expect(await resultOf(page)).toBe("signed-in");
   expect(await claim(page, "https://id-verification/status")).toBe("valid");
 
-  const staff = await browser.newPage();
+  // A context of its own (axe-core scans pages of a context, not of browser.newPage()).
+  const staffContext = await browser.newContext();
+  const staff = await staffContext.newPage();
   try {
     await adminSignIn(staff, system, "/admin/signals");
     await expect(staff.getByRole("heading", { name: "Shared Signals" })).toBeVisible();
     const add = staff.getByRole("form", { name: "Add a transmitter" });
-    await add.getByLabel("Id").fill("idme");
-    await add.getByLabel("Name").fill("ID.me");
-    await add.getByLabel("Issuer").fill(system.idme.issuer);
-    await add.getByLabel("JWKS URL").fill("not a url");
+    await add.getByLabel("Id", { exact: true }).fill("idme");
+    await add.getByLabel("Name", { exact: true }).fill("ID.me");
+    await add.getByLabel("Issuer", { exact: true }).fill(system.idme.issuer);
+    await add.getByLabel("JWKS URL", { exact: true }).fill("not a url");
     await add.getByRole("button", { name: "Add transmitter" }).click();
     await expect(add.getByText("Enter the JWKS URL as an https:// URL.")).toBeVisible();
-    await add.getByLabel("JWKS URL").fill(system.idme.transmitter.jwksUrl);
-    await expect(add.getByLabel("Audience")).toHaveValue(`${system.portalUrl}/api/ssf/events`);
+    await add.getByLabel("JWKS URL", { exact: true }).fill(system.idme.transmitter.jwksUrl);
+    await expect(add.getByLabel("Audience", { exact: true })).toHaveValue(`${system.portalUrl}/api/ssf/events`);
     await add.getByRole("button", { name: "Add transmitter" }).click();
     await expect(add.getByText("Transmitter added.")).toBeVisible();
     await expectAccessible(staff, "Signals page");
@@ -64,7 +66,7 @@ test("ID.me reports an account disabled: the verification on it is revoked and t
     await staff.goto(`${system.portalUrl}/admin/audit?action=signal.revoke`);
     await expect(staff.getByText("account disabled, reported by ID.me").first()).toBeVisible();
   } finally {
-    await staff.close();
+    await staffContext.close();
   }
 
   await logIn(page, system, "sample-bank", user);
