@@ -1,6 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expectAccessible } from "./axe";
-import { test, expect, logIn, verifyAtIdme, resultOf, claim, type E2E } from "./fixtures";
+import path from "node:path";
+import { test, expect, logIn, verifyAtIdme, resultOf, claim, SCREENSHOT_DIR, type E2E } from "./fixtures";
 
 /**
  * Shared Signals end to end: an admin trusts ID.me's transmitter on the Signals
@@ -22,8 +23,8 @@ test("ID.me reports an account disabled: the verification on it is revoked and t
   page,
   browser,
   system,
-  shot,
 }) => {
+  test.setTimeout(240_000); // a whole login, the Signals page, ID.me's page, then a second login
   await logIn(page, system, "sample-bank", user);
   await verifyAtIdme(page, "identity-verified", user);
   expect(await resultOf(page)).toBe("signed-in");
@@ -62,7 +63,7 @@ test("ID.me reports an account disabled: the verification on it is revoked and t
     const row = staff.getByRole("region", { name: "Events received" }).getByRole("row").nth(1);
     await expect(row).toContainText("account disabled");
     await expect(row).toContainText("revoked");
-    await shot("signals-event-received");
+    await staff.screenshot({ path: path.join(SCREENSHOT_DIR, "signals-event-received.png"), fullPage: true });
     await staff.goto(`${system.portalUrl}/admin/audit?action=signal.revoke`);
     await expect(staff.getByText("account disabled, reported by ID.me").first()).toBeVisible();
   } finally {
