@@ -31,6 +31,7 @@ export const E2E_USERS = [
   "late",
   "retention",
   "erase",
+  "signals",
   "oidc-acr",
   "oidc-low",
   "oidc-ida",

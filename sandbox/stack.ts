@@ -124,6 +124,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const idmeClientId = "idv-portal";
 
   const idme = await startIdmeStandin({
+    // ID.me's Shared Signals stream to this portal (admins still have to trust it: the Signals page).
+    ssfReceiver: { url: `${portalUrl}/api/ssf/events`, audience: `${portalUrl}/api/ssf/events` },
     port: opts.ports?.idme ?? 0,
     slowMs: opts.idmeSlowMs,
     clients: [

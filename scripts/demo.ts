@@ -37,6 +37,14 @@ await applyMigrations({
   query: async (sql, params) => (await pglite.query(sql, params)).rows as never,
 });
 await pglite.exec(DEMO_APPLICATIONS_SQL);
+// The ID.me stand-in's Shared Signals transmitter, trusted (an admin does this on the Signals page).
+const demoIdme = `http://127.0.0.1:${port("DEMO_IDME_PORT", 4011)}`;
+const demoReceiver = `http://localhost:${port("DEMO_PORTAL_PORT", 3000)}/api/ssf/events`;
+await pglite.query(
+  `INSERT INTO signal_transmitter (id, name, issuer, jwks_url, audience, provider, updated_at) VALUES ('idme', 'ID.me', $1, $2, $3, 'idme', now())
+   ON CONFLICT (id) DO UPDATE SET issuer = EXCLUDED.issuer, jwks_url = EXCLUDED.jwks_url, audience = EXCLUDED.audience`,
+  [`${demoIdme}/oidc`, `${demoIdme}/ssf/jwks`, demoReceiver],
+);
 await pglite.close();
 
 console.log("Starting the demo (the first start compiles the portal; give it a minute)…");
@@ -72,6 +80,8 @@ console.log(`
   5. IDPartner (stand-in, "Sample Credit Union"): ${stack.idpartner.url}
   6. Staff pages:                    ${stack.portalUrl}/admin
      admin@example.test (admin) or support@example.test (support); password: ${DEMO_PASSWORD}
+  7. Shared Signals: on the ID.me stand-in's page (4.), transmit "account-disabled" for a persona
+     someone verified with; their verification is revoked (Staff pages › Signals, Audit log).
 
   The application shows the ID token claims (https://id-verification/status …) or the error
   (idv_verification_failed …). Data: ${path.relative(root, dataDir)}/ (delete it to start afresh).

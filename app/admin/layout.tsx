@@ -17,6 +17,7 @@ const NAV = [
   { href: "/admin/people", label: "People", role: "support" },
   { href: "/admin/applications", label: "Applications", role: "admin" },
   { href: "/admin/settings", label: "Settings", role: "admin" },
+  { href: "/admin/signals", label: "Signals", role: "admin" },
   { href: "/admin/audit", label: "Audit log", role: "admin" },
 ] as const;
 

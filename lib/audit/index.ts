@@ -26,7 +26,10 @@ export type AuditAction =
   | "staff.sign_in"
   // Retention (lib/settings/retention-admin.ts) and the purge runs that apply it (lib/lifecycle).
   | "retention.update"
-  | "retention.purge";
+  | "retention.purge"
+  // Shared Signals (lib/signals): a transmitter set up by an admin; a verification revoked by an event it sent.
+  | "signal.transmitter_update"
+  | "signal.revoke";
 
 export interface AuditEntry {
   target?: string | null;
@@ -37,7 +40,7 @@ export interface AuditEntry {
 /** Writes one entry through `db`: give it the transaction of the change it records. */
 export async function writeAudit(
   db: DbClient,
-  staff: { id: string; email: string | null; role: Role },
+  staff: { id: string; email: string | null; role: Role | "system" },
   action: AuditAction,
   entry: AuditEntry = {},
 ): Promise<void> {

@@ -135,6 +135,27 @@ const samples = {
     auditDays: 2190,
     updatedAt: at,
   },
+  SignalTransmitter: {
+    id: "idme",
+    name: "ID.me",
+    issuer: "https://api.id.me/oidc",
+    jwksUrl: "https://api.id.me/ssf/jwks",
+    audience: "https://verify.example.test/api/ssf/events",
+    provider: "idme",
+    enabled: true,
+    createdAt: at,
+    updatedAt: at,
+  },
+  SignalEvent: {
+    id: 1n,
+    transmitterId: "idme",
+    jti: "jti-1",
+    issuedAt: at,
+    receivedAt: at,
+    eventTypes: ["https://schemas.openid.net/secevent/risc/event-type/account-disabled"],
+    outcome: "revoked",
+    revoked: 2,
+  },
 } as const;
 
 const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
@@ -151,6 +172,8 @@ const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
   RateLimit: Prisma.RateLimitScalarFieldEnum,
   RateLimitRefusal: Prisma.RateLimitRefusalScalarFieldEnum,
   RetentionSettings: Prisma.RetentionSettingsScalarFieldEnum,
+  SignalTransmitter: Prisma.SignalTransmitterScalarFieldEnum,
+  SignalEvent: Prisma.SignalEventScalarFieldEnum,
 };
 
 async function roundTrip(db: PrismaClient) {

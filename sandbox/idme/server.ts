@@ -32,6 +32,7 @@ import {
 } from "./personas";
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, sendRaw, stripCookie, urlHost } from "../shared/http";
 import { nonNegativeInt, serveUntilSignal, standinCli } from "../shared/cli";
+import { RISC_ACCOUNT_DISABLED, RISC_CREDENTIAL_COMPROMISE, SSF_PATHS, createTransmitter, type Transmitter } from "./transmitter";
 import {
   DEFAULT_CLIENT,
   PROVIDER_FEATURES,
@@ -53,6 +54,8 @@ export { DEFAULT_CLIENT, type StandinClient } from "../shared/oidc";
 export interface IdmeStandinOptions extends StandinOptions {
   /** How long the `slow` persona's userinfo waits, in ms; default 20000. */
   slowMs?: number;
+  /** Where its Shared Signals transmitter pushes events (a receiver's stream), if anywhere. */
+  ssfReceiver?: { url: string; audience: string };
 }
 
 export interface IdmeStandin {
@@ -60,6 +63,8 @@ export interface IdmeStandin {
   url: string;
   /** `<url>/oidc`: the issuer, and the base for discovery. */
   issuer: string;
+  /** ID.me's Shared Signals transmitter (sandbox/idme/transmitter.ts). */
+  transmitter: Transmitter;
   close(): Promise<void>;
 }
 
@@ -75,6 +80,7 @@ const PATHS = {
   token: "/oauth/token",
   userinfo: "/api/public/v3/userinfo",
   signin: "/idme-standin/signin/",
+  ssfPush: "/idme-standin/ssf/push",
 } as const;
 
 const SESSION_COOKIE = "_session";
@@ -112,7 +118,18 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
     });
 
   const providerCallback = provider.callback();
-  const ctx: HandlerContext = { provider, issuer, privateKey, kid, slowMs, delay, isClosed: () => closed };
+  const transmitter = await createTransmitter(url, issuer);
+  const ctx: HandlerContext = {
+    provider,
+    issuer,
+    privateKey,
+    kid,
+    slowMs,
+    delay,
+    isClosed: () => closed,
+    transmitter,
+    ssfReceiver: opts.ssfReceiver ?? null,
+  };
 
   server.serve(
     "idme-standin",
@@ -123,6 +140,7 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
   return {
     url,
     issuer,
+    transmitter,
     async close() {
       if (closed) return;
       closed = true;
@@ -273,6 +291,8 @@ interface HandlerContext {
   slowMs: number;
   delay(ms: number): Promise<void>;
   isClosed(): boolean;
+  transmitter: Transmitter;
+  ssfReceiver: { url: string; audience: string } | null;
 }
 
 async function route(
@@ -287,6 +307,9 @@ async function route(
   if (path === PATHS.userinfo) return userinfo(h, req, res, reqUrl);
   if (path.startsWith(PATHS.signin)) return signin(h, req, res, path.slice(PATHS.signin.length));
   if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return index(h, res);
+  if (path === SSF_PATHS.configuration) return sendJson(res, 200, h.transmitter.configuration());
+  if (path === SSF_PATHS.jwks) return sendJson(res, 200, h.transmitter.jwks());
+  if (path === PATHS.ssfPush && req.method === "POST") return ssfPush(h, req, res);
 
   if (path === PATHS.discovery) {
     // oidc-provider serves discovery at <mount>/.well-known/…; ID.me has it under /oidc.
@@ -452,7 +475,56 @@ function index(h: HandlerContext, res: ServerResponse) {
       "ID.me sandbox (local stand-in)",
       `<p class="banner">ID.me sandbox (local stand-in) &mdash; for tests and demos only.</p>
        <p>Discovery: <a href="${esc(PATHS.discovery)}">${esc(h.issuer)}/.well-known/openid-configuration</a></p>
-       <ul>${PERSONAS.map((p) => `<li><strong>${esc(p.label)}</strong> (<code>${esc(p.key)}</code>): ${esc(p.description)}</li>`).join("")}</ul>`,
+       <ul>${PERSONAS.map((p) => `<li><strong>${esc(p.label)}</strong> (<code>${esc(p.key)}</code>): ${esc(p.description)}</li>`).join("")}</ul>
+       ${ssfForm(h)}`,
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Shared Signals: what ID.me's transmitter would send when an account is disabled
+
+const SSF_EVENTS: Record<string, string> = {
+  "account-disabled": RISC_ACCOUNT_DISABLED,
+  "credential-compromise": RISC_CREDENTIAL_COMPROMISE,
+};
+
+function ssfForm(h: HandlerContext): string {
+  if (!h.ssfReceiver) return `<p class="meta">Shared Signals: no receiver stream is configured.</p>`;
+  return `<h2>Shared Signals (transmitter)</h2>
+    <p class="meta">Events go to <code>${esc(h.ssfReceiver.url)}</code>, signed with the key at <a href="${esc(SSF_PATHS.jwks)}">${esc(SSF_PATHS.jwks)}</a>.</p>
+    <form method="post" action="${esc(PATHS.ssfPush)}">
+      <p><label for="persona">Persona </label><select id="persona" name="persona">${PERSONAS.map((p) => `<option value="${esc(p.key)}">${esc(p.label)}</option>`).join("")}</select>
+      <label for="ssf-account"> account (optional) </label><input id="ssf-account" name="account" size="10" autocomplete="off"></p>
+      <p><label for="event">Event </label><select id="event" name="event">${Object.keys(SSF_EVENTS)
+        .map((k) => `<option value="${k}">${k}</option>`)
+        .join("")}</select>
+      <button type="submit" class="deny-btn">Transmit</button></p>
+    </form>`;
+}
+
+async function ssfPush(h: HandlerContext, req: IncomingMessage, res: ServerResponse) {
+  const form = new URLSearchParams(await readBody(req, 4 * 1024));
+  const persona = personaByKey(form.get("persona") ?? "");
+  const type = SSF_EVENTS[form.get("event") ?? ""];
+  if (!h.ssfReceiver || !persona || !type)
+    return sendHtml(res, 400, page("Shared Signals", `<p class="notice">Choose a persona and an event.</p>`));
+  const account = personaAccount(persona, form.get("account"));
+  const answer = await h.transmitter.push({
+    receiver: h.ssfReceiver.url,
+    audience: h.ssfReceiver.audience,
+    type,
+    subjectUuid: account.uuid,
+  });
+  return sendHtml(
+    res,
+    200,
+    page(
+      "Shared Signals",
+      `<h2>Event transmitted</h2>
+       <p>${esc(form.get("event") ?? "")} for <strong>${esc(persona.label)}</strong> (<code>${esc(account.uuid)}</code>).</p>
+       <p>The receiver answered <strong data-testid="ssf-status">${answer.status}</strong> ${answer.body ? `<code>${esc(answer.body)}</code>` : ""}</p>
+       <p><a href="/">Back</a></p>`,
     ),
   );
 }

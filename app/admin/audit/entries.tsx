@@ -19,6 +19,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "staff.sign_in": "Staff signed in",
   "retention.update": "Retention changed",
   "retention.purge": "Retention purge ran",
+  "signal.transmitter_update": "Shared Signals transmitter changed",
+  "signal.revoke": "Verification revoked by a provider's event",
 };
 
 export const actionLabel = (action: string) => ACTION_LABELS[action as AuditAction] ?? action;

@@ -1,0 +1,92 @@
+import type { Metadata } from "next";
+import { guardPage } from "@/lib/staff/guard";
+import { env } from "@/lib/env";
+import { providerFor, providerIds } from "@/lib/providers";
+import { listTransmitters, recentSignalEvents } from "@/lib/signals/transmitters";
+import { eventLabel } from "@/lib/signals/events";
+import { JTI_WINDOW_DAYS } from "@/lib/signals/receiver";
+import { Badge, Card, PageHeader, TableHead, fmtDate } from "../_ui/kit";
+import { TransmitterForm } from "./transmitter-form";
+
+export const metadata: Metadata = { title: "Shared Signals" };
+
+const OUTCOME: Record<string, string> = {
+  revoked: "revoked",
+  pending: "in progress",
+  no_match: "no matching account",
+  ignored: "accepted, not acted on",
+  verification: "stream check",
+};
+
+/** Admins: the Shared Signals transmitters the portal trusts, and the events received (README "Shared Signals"). */
+export default async function SignalsPage() {
+  await guardPage("admin", "/admin/signals");
+  const [transmitters, events] = await Promise.all([listTransmitters(), recentSignalEvents(50)]);
+  const providers = providerIds().map((id) => ({ id, name: providerFor(id).displayName }));
+  const receiver = `${env().PORTAL_URL.replace(/\/+$/, "")}/api/ssf/events`;
+  return (
+    <div className="mx-auto max-w-4xl space-y-6">
+      <PageHeader
+        title="Shared Signals"
+        description="Identity providers push account events here (OpenID Shared Signals). An account disabled, purged or with compromised credentials revokes the verifications resting on it."
+      />
+      <Card>
+        <p className="text-sm text-slate-700">
+          Push endpoint to give each transmitter (RFC 8935, <span className="font-mono text-xs">application/secevent+jwt</span>):{" "}
+          <span className="break-all font-mono text-xs text-slate-900">{receiver}</span>. Events must be signed by a key at the
+          transmitter&apos;s JWKS URL, name its issuer and the audience set below, and be at most {JTI_WINDOW_DAYS} days old; each event id
+          (jti) acts once.
+        </p>
+      </Card>
+      {transmitters.map((t) => (
+        <Card key={t.id} title={`${t.name}${t.enabled ? "" : " (off)"}`}>
+          <TransmitterForm
+            isNew={false}
+            providers={providers}
+            initial={{
+              id: t.id,
+              name: t.name,
+              issuer: t.issuer,
+              jwksUrl: t.jwksUrl,
+              audience: t.audience,
+              provider: t.provider,
+              enabled: t.enabled,
+            }}
+          />
+        </Card>
+      ))}
+      <Card title="Add a transmitter">
+        <TransmitterForm
+          isNew
+          providers={providers}
+          initial={{ id: "", name: "", issuer: "", jwksUrl: "", audience: receiver, provider: providers[0]?.id ?? "idme", enabled: true }}
+        />
+      </Card>
+      <Card title="Events received">
+        {events.length === 0 ? (
+          <p className="text-sm text-slate-600">No event has arrived yet.</p>
+        ) : (
+          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Events received">
+            <table className="w-full text-left text-sm">
+              <TableHead columns={["Received", "Transmitter", "Events", "Outcome", { label: "Revoked", right: true }, "Event id"]} />
+              <tbody>
+                {events.map((e) => (
+                  <tr key={String(e.id)} className="border-t border-slate-100 align-top">
+                    <td className="py-2 pr-3 whitespace-nowrap">{fmtDate(e.receivedAt)}</td>
+                    <td className="py-2 pr-3">{e.transmitter.name}</td>
+                    <td className="py-2 pr-3">{e.eventTypes.map(eventLabel).join(", ")}</td>
+                    <td className="py-2 pr-3">
+                      <Badge value={OUTCOME[e.outcome] ?? e.outcome} />
+                    </td>
+                    <td className="py-2 pr-3 text-right tabular-nums">{e.revoked}</td>
+                    <td className="py-2 pr-3 font-mono text-xs break-all">{e.jti}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </div>
+  );
+}
