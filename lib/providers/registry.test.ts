@@ -101,6 +101,23 @@ async function acmeProvider(): Promise<VerificationProvider> {
   };
 }
 
+describe("the registry is one list", () => {
+  it("every id in lib/providers/known.ts is its folder's provider, the server and the browser forms know exactly those", async () => {
+    vi.resetModules();
+    const { PROVIDER_IDS, isKnownProvider } = await import("./known");
+    const registry = await import(".");
+    expect(registry.providerIds()).toEqual([...PROVIDER_IDS]);
+    for (const id of PROVIDER_IDS) {
+      expect(registry.providerFor(id)).toBe(await registry.loadProvider(id));
+      expect(isKnownProvider(id)).toBe(true);
+    }
+    // An id with no folder is refused, by the registry and by the forms' schema.
+    await expect(registry.loadProvider("acme")).rejects.toThrow();
+    expect(isKnownProvider("acme")).toBe(false);
+    expect(registry.isProviderId("acme")).toBe(false);
+  });
+});
+
 describe("a provider registered with no change outside its folder and the registry", () => {
   it("is accepted for an application, reached through its own row, and verifies a person", async () => {
     vi.resetModules();
