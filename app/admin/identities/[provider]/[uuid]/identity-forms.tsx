@@ -2,6 +2,7 @@
 
 import { useActionState, useId } from "react";
 import { moveIdentity, unlinkIdentity } from "@/lib/records/link";
+import type { FormState } from "@/lib/staff/guard";
 import { Field, btn, input } from "../../../_ui/kit";
 
 /**
@@ -43,6 +44,26 @@ function ReasonField({ id, errors, typed }: { id: string; errors?: string[]; typ
   );
 }
 
+/** The reason field with what was typed kept, and the action's refusal when it is not about the reason. */
+function Reason({ state }: { state: FormState<unknown> }) {
+  const id = useId();
+  const errors = state && !state.ok ? state.error : null;
+  return (
+    <>
+      <ReasonField
+        id={`${id}-reason`}
+        errors={errors?.fieldErrors?.reason}
+        typed={typeof state?.values?.reason === "string" ? state.values.reason : ""}
+      />
+      {errors && !errors.fieldErrors?.reason ? (
+        <p role="alert" className="text-sm text-rose-700">
+          {errors.message}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 function Hidden({ target }: { target: Target }) {
   return (
     <>
@@ -55,22 +76,11 @@ function Hidden({ target }: { target: Target }) {
 
 export function MoveForm({ target, toPersonId, auth0UserId }: { target: Target; toPersonId: string; auth0UserId: string }) {
   const [state, action, pending] = useActionState(moveIdentity, null);
-  const id = useId();
-  const errors = state && !state.ok ? state.error : null;
   return (
     <form action={action} className="space-y-3" noValidate aria-label={`Move the identity to ${auth0UserId}`}>
       <Hidden target={target} />
       <input type="hidden" name="toPersonId" value={toPersonId} />
-      <ReasonField
-        id={`${id}-reason`}
-        errors={errors?.fieldErrors?.reason}
-        typed={typeof state?.values?.reason === "string" ? state.values.reason : ""}
-      />
-      {errors && !errors.fieldErrors?.reason ? (
-        <p role="alert" className="text-sm text-rose-700">
-          {errors.message}
-        </p>
-      ) : null}
+      <Reason state={state} />
       <button className={btn.primary} disabled={pending}>
         {pending ? "Moving…" : "Move to this account"}
       </button>
@@ -80,7 +90,6 @@ export function MoveForm({ target, toPersonId, auth0UserId }: { target: Target; 
 
 export function UnlinkForm({ target }: { target: Target }) {
   const [state, action, pending] = useActionState(unlinkIdentity, null);
-  const id = useId();
   const errors = state && !state.ok ? state.error : null;
   return (
     <details className="rounded-lg border border-rose-200 bg-rose-50/40 p-3" open={errors ? true : undefined}>
@@ -91,16 +100,7 @@ export function UnlinkForm({ target }: { target: Target }) {
           The identity is linked to nobody afterwards and its records (every policy) are removed: this account must verify again, and the
           next person to verify with this identity is linked to it.
         </p>
-        <ReasonField
-          id={`${id}-reason`}
-          errors={errors?.fieldErrors?.reason}
-          typed={typeof state?.values?.reason === "string" ? state.values.reason : ""}
-        />
-        {errors && !errors.fieldErrors?.reason ? (
-          <p role="alert" className="text-sm text-rose-700">
-            {errors.message}
-          </p>
-        ) : null}
+        <Reason state={state} />
         <button className={btn.danger} disabled={pending}>
           {pending ? "Unlinking…" : "Unlink identity"}
         </button>
