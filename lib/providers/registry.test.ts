@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as oidc from "openid-client";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { CookieJar, browserGet, browserPost, locationOf } from "../../sandbox/harness/browser";
 import { IAL2, startOidcStandin, type OidcStandin } from "../../sandbox/oidc/server";
 import type { Staff } from "../staff/session";
@@ -22,20 +22,7 @@ let disconnect: () => Promise<void>;
 const admin: Staff = { id: "auth0|admin", email: "admin@example.test", name: "Ada Admin", role: "admin" };
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: tdb.url,
-    ...(tdb.poolMax ? { DATABASE_POOL_MAX: String(tdb.poolMax) } : {}),
-    AUTH0_DOMAIN: "tenant.example.com",
-    AUTH0_TOKEN_SECRET: "a-test-token-secret-of-some-length",
-    PORTAL_URL: "https://verify.example.com",
-    IDME_CLIENT_ID: "env-client",
-    IDME_CLIENT_SECRET: "env-secret-123",
-    IDME_SCOPES: "",
-    IDV_POLICY: "identity",
-    IDV_REVERIFY_INTERVAL_HOURS: "720",
-    ENCRYPTION_KEY: "ef".repeat(32),
-  });
+  tdb = await openTestDatabase({ PORTAL_URL: "https://verify.example.com", IDME_SCOPES: "", IDV_POLICY: "identity" });
   standin = await startOidcStandin({
     kind: "acr",
     clients: [

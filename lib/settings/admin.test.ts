@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Staff } from "../staff/session";
 import { IDENTITY_RULE, IDENTITY_SCOPE } from "./schema";
 
@@ -31,19 +31,12 @@ const people: Record<string, Staff | null> = {
 const act = (who: keyof typeof people) => setStaff(async () => people[who]!);
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: tdb.url,
-    ...(tdb.poolMax ? { DATABASE_POOL_MAX: String(tdb.poolMax) } : {}),
-    AUTH0_DOMAIN: "tenant.example.com",
-    AUTH0_TOKEN_SECRET: "a-test-token-secret-of-some-length",
-    PORTAL_URL: "https://verify.example.com",
+  tdb = await openTestDatabase({
     IDME_CLIENT_ID: "env-client",
     IDME_CLIENT_SECRET: ENV_SECRET,
     IDME_SCOPES: "",
     IDV_POLICY: "identity",
     IDV_REVERIFY_INTERVAL_HOURS: "720",
-    ENCRYPTION_KEY: "cd".repeat(32),
   });
   // Only now: these read the environment and open the database.
   actions = await import("./admin");
