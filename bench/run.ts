@@ -18,6 +18,7 @@ import { SignJWT } from "jose";
 import pg from "pg";
 import { TestBrowser, forms } from "../sandbox/harness/browser";
 import { startContinueReceiver } from "../sandbox/harness/continue-receiver";
+import { createDatabaseOn } from "../sandbox/harness/db";
 import { journeys } from "../sandbox/harness/journey";
 import { freePort, startPortal } from "../sandbox/harness/portal";
 import { startIdmeStandin } from "../sandbox/idme/server";
@@ -50,21 +51,7 @@ async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> 
   // Named after the database DATABASE_URL names (so a shared server's naming rules hold), dropped at the end.
   const stem = new URL(base).pathname.slice(1) || "postgres";
   const name = `${stem === "postgres" ? "idv" : stem}_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await a.end();
-    },
-  };
+  return createDatabaseOn(base, name);
 }
 
 /** The database URL with host and port replaced by the counting relay's. */

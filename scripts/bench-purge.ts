@@ -16,28 +16,13 @@
  */
 import pg from "pg";
 import { randomBytes } from "node:crypto";
+import { arg, benchEnvironment } from "./bench-env";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  return v ? Number(v) : fallback;
-}
+benchEnvironment({ IDV_REVERIFY_INTERVAL_HOURS: "720" });
 
-const defaults: Record<string, string> = {
-  AUTH0_DOMAIN: "bench.example.test",
-  AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-  PORTAL_URL: "http://localhost:3000",
-  IDME_CLIENT_ID: "bench",
-  IDME_CLIENT_SECRET: "bench",
-  ENCRYPTION_KEY: Buffer.from("bench-key-not-for-production-use").toString("hex"),
-  IDV_REVERIFY_INTERVAL_HOURS: "720",
-  DATABASE_POOL_MAX: "4",
-};
-for (const [k, v] of Object.entries(defaults)) process.env[k] ??= v;
-
-const COUNT = arg("count", 1_000_000);
-const LOGINERS = arg("loginers", 2);
-const BATCH = arg("batch-size", 500);
+const COUNT = Number(arg("count") ?? 1_000_000);
+const LOGINERS = Number(arg("loginers") ?? 2);
+const BATCH = Number(arg("batch-size") ?? 500);
 const PEOPLE = 1000;
 const url = process.env.DATABASE_URL;
 if (!url) {

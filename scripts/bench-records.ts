@@ -13,28 +13,10 @@
  * `--no-facets-index` drops it, to compare.
  */
 import pg from "pg";
-import { randomBytes } from "node:crypto";
+import { arg, benchEnvironment } from "./bench-env";
 import { seedRecords, seedEmail, portalEmailLookup } from "./seed-records";
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0) return process.argv[i + 1];
-  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
-// The portal's environment, with harmless values for what the queries do not use.
-// A fixed key by default, so a database seeded by an earlier run stays searchable by email.
-const defaults: Record<string, string> = {
-  AUTH0_DOMAIN: "bench.example.test",
-  AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-  PORTAL_URL: "http://localhost:3000",
-  IDME_CLIENT_ID: "bench",
-  IDME_CLIENT_SECRET: "bench",
-  ENCRYPTION_KEY: Buffer.from("bench-key-not-for-production-use").toString("hex"),
-  IDV_SILENT: "1",
-  DATABASE_POOL_MAX: "4",
-};
-for (const [k, v] of Object.entries(defaults)) process.env[k] ??= v;
+benchEnvironment({ IDV_SILENT: "1" });
 
 interface PlanInfo {
   indexes: string[];

@@ -22,6 +22,7 @@ import pg from "pg";
 import { pathToFileURL } from "node:url";
 import { applyMigrations } from "../lib/db/migrate";
 import { pgRunner } from "../lib/db/client";
+import { arg } from "./bench-env";
 
 export interface SeedOptions {
   url: string;
@@ -235,13 +236,6 @@ export async function seedRecords(opts: SeedOptions): Promise<SeedResult> {
   } finally {
     await client.end();
   }
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0) return process.argv[i + 1];
-  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return eq?.slice(name.length + 3);
 }
 
 /** The portal's email lookup, when the portal's environment is complete (ENCRYPTION_KEY …). */

@@ -1,10 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import pg from "pg";
-import { pgRunner } from "./client";
-import { MIGRATIONS_DIR, applyMigrations, readMigrations, type SqlRunner } from "./migrate";
+import { applyMigrations, type SqlRunner } from "./migrate";
+import { bareDatabases, migrationsUntil, removeMigrationFolders } from "../../sandbox/harness/bare-db";
 
 /**
  * The migrations of this change carry a database as it was (one record per
@@ -16,25 +12,10 @@ import { MIGRATIONS_DIR, applyMigrations, readMigrations, type SqlRunner } from 
  */
 
 const BEFORE = "20261122030000_record_list_indexes";
-const dirs: string[] = [];
-
-/** A migrations folder with only the migrations up to and including `last`. */
-async function folderUpTo(last: string): Promise<string> {
-  const dir = mkdtempSync(path.join(tmpdir(), "idv-migrations-"));
-  dirs.push(dir);
-  for (const m of await readMigrations()) {
-    if (m.name > last) break;
-    cpSync(path.join(MIGRATIONS_DIR, m.name), path.join(dir, m.name), { recursive: true });
-  }
-  return dir;
-}
-
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(removeMigrationFolders);
 
 async function carryOver(db: SqlRunner) {
-  await applyMigrations(db, { dir: await folderUpTo(BEFORE) });
+  await applyMigrations(db, { dir: await migrationsUntil((name) => name <= BEFORE) });
   // Rows as the portal wrote them before: UTC wall-clock values in timestamp columns.
   await db.exec(`
     INSERT INTO person (id, auth0_user_id, created_at) VALUES ('idv_a', 'auth0|a', '2026-01-10 08:00:00'), ('idv_b', 'auth0|b', '2026-01-11 08:00:00');
@@ -123,37 +104,5 @@ async function carryOver(db: SqlRunner) {
 }
 
 describe("migrating a database as it was", () => {
-  it("on the embedded PGlite database", async () => {
-    const { PGlite } = await import("@electric-sql/pglite");
-    const lite = new PGlite();
-    await lite.waitReady;
-    try {
-      await carryOver({
-        exec: async (sql) => void (await lite.exec(sql)),
-        query: async (sql, params) => (await lite.query(sql, params)).rows as never,
-      });
-    } finally {
-      await lite.close();
-    }
-  });
-
-  const url = process.env.DATABASE_URL;
-  // CI sets DATABASE_URL to a real PostgreSQL server.
-  it.each(url ? ["PostgreSQL (DATABASE_URL)"] : [])("on %s", async () => {
-    const name = `idv_migrate_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const target = new URL(url!);
-    target.pathname = `/${name}`;
-    const client = new pg.Client({ connectionString: target.toString() });
-    await client.connect();
-    try {
-      await carryOver(pgRunner(client));
-    } finally {
-      await client.end();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    }
-  });
+  it.each(bareDatabases())("on %s", async (_name, on) => on(carryOver));
 });

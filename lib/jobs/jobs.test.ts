@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Jobs } from ".";
 
 /**
@@ -14,19 +14,9 @@ let disconnect: () => Promise<void>;
 const started: Jobs[] = [];
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: tdb.url,
-    AUTH0_DOMAIN: "tenant.example.com",
-    AUTH0_TOKEN_SECRET: "a-test-token-secret-of-some-length",
-    PORTAL_URL: "https://verify.example.com",
-    IDME_CLIENT_ID: "env-client",
-    IDME_CLIENT_SECRET: "env-secret",
-    ENCRYPTION_KEY: "cd".repeat(32),
-  });
+  tdb = await openTestDatabase();
   jobs = await import(".");
   const { getDb } = await import("../db/client");
-  await getDb();
   disconnect = async () => (await getDb()).$disconnect();
 });
 

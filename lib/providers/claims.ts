@@ -17,3 +17,13 @@ export const OIDC_PROTOCOL_CLAIMS: readonly string[] = [
   "s_hash",
   "sid",
 ];
+
+/** A provider's answer that cannot be read: `code` is the failure code the flow records (lib/flow/states.ts); subclasses name themselves. */
+export class ClaimsReadError<C extends string> extends Error {
+  readonly code: C;
+
+  constructor(code: C, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,10 +1,14 @@
 /**
- * The provider ids the admin forms accept, with no server code, so the same schema
- * runs in the browser (lib/settings/schema.ts). lib/providers/index.ts is the
- * registry; registering a provider there adds its id here too.
+ * The registered providers, one line each: this is the registry's list. A provider is
+ * its folder, lib/providers/<id>/, whose index.ts exports it as its default;
+ * lib/providers/index.ts loads the folder of every id named here. No server code, so
+ * the admin forms check ids against the same list in the browser (lib/settings/schema.ts).
  */
-const known = new Set<string>(["idme", "idpartner", "oidc"]);
+export const PROVIDER_IDS: readonly string[] = ["idme", "idpartner", "oidc"];
 
+const known = new Set<string>(PROVIDER_IDS);
+
+/** For lib/providers/index.ts's `registerProvider` (tests register their own providers). */
 export function knowProvider(id: string): void {
   known.add(id);
 }

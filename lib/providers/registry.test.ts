@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as oidc from "openid-client";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { CookieJar, browserGet, browserPost, locationOf } from "../../sandbox/harness/browser";
 import { IAL2, startOidcStandin, type OidcStandin } from "../../sandbox/oidc/server";
 import type { Staff } from "../staff/session";
@@ -22,20 +22,7 @@ let disconnect: () => Promise<void>;
 const admin: Staff = { id: "auth0|admin", email: "admin@example.test", name: "Ada Admin", role: "admin" };
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: tdb.url,
-    ...(tdb.poolMax ? { DATABASE_POOL_MAX: String(tdb.poolMax) } : {}),
-    AUTH0_DOMAIN: "tenant.example.com",
-    AUTH0_TOKEN_SECRET: "a-test-token-secret-of-some-length",
-    PORTAL_URL: "https://verify.example.com",
-    IDME_CLIENT_ID: "env-client",
-    IDME_CLIENT_SECRET: "env-secret-123",
-    IDME_SCOPES: "",
-    IDV_POLICY: "identity",
-    IDV_REVERIFY_INTERVAL_HOURS: "720",
-    ENCRYPTION_KEY: "ef".repeat(32),
-  });
+  tdb = await openTestDatabase({ PORTAL_URL: "https://verify.example.com", IDME_SCOPES: "", IDV_POLICY: "identity" });
   standin = await startOidcStandin({
     kind: "acr",
     clients: [
@@ -100,6 +87,23 @@ async function acmeProvider(): Promise<VerificationProvider> {
     check: (c) => client.check(options(c)),
   };
 }
+
+describe("the registry is one list", () => {
+  it("every id in lib/providers/known.ts is its folder's provider, the server and the browser forms know exactly those", async () => {
+    vi.resetModules();
+    const { PROVIDER_IDS, isKnownProvider } = await import("./known");
+    const registry = await import(".");
+    expect(registry.providerIds()).toEqual([...PROVIDER_IDS]);
+    for (const id of PROVIDER_IDS) {
+      expect(registry.providerFor(id)).toBe(await registry.loadProvider(id));
+      expect(isKnownProvider(id)).toBe(true);
+    }
+    // An id with no folder is refused, by the registry and by the forms' schema.
+    await expect(registry.loadProvider("acme")).rejects.toThrow();
+    expect(isKnownProvider("acme")).toBe(false);
+    expect(registry.isProviderId("acme")).toBe(false);
+  });
+});
 
 describe("a provider registered with no change outside its folder and the registry", () => {
   it("is accepted for an application, reached through its own row, and verifies a person", async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Staff } from "../staff/session";
 import { IDENTITY_RULE, IDENTITY_SCOPE } from "./schema";
 
@@ -31,19 +31,12 @@ const people: Record<string, Staff | null> = {
 const act = (who: keyof typeof people) => setStaff(async () => people[who]!);
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: tdb.url,
-    ...(tdb.poolMax ? { DATABASE_POOL_MAX: String(tdb.poolMax) } : {}),
-    AUTH0_DOMAIN: "tenant.example.com",
-    AUTH0_TOKEN_SECRET: "a-test-token-secret-of-some-length",
-    PORTAL_URL: "https://verify.example.com",
+  tdb = await openTestDatabase({
     IDME_CLIENT_ID: "env-client",
     IDME_CLIENT_SECRET: ENV_SECRET,
     IDME_SCOPES: "",
     IDV_POLICY: "identity",
     IDV_REVERIFY_INTERVAL_HOURS: "720",
-    ENCRYPTION_KEY: "cd".repeat(32),
   });
   // Only now: these read the environment and open the database.
   actions = await import("./admin");
@@ -71,15 +64,20 @@ function form(entries: Entries): FormData {
 
 const settingsForm = (over: Entries = {}): Entries => ({
   verificationType: "identity",
-  environment: "sandbox",
-  baseUrl: "",
-  clientId: "env-client",
-  clientSecret: "",
   scopes: ["openid", IDENTITY_SCOPE],
   scopesOther: "",
   requiredGroup: "",
   reverifyIntervalHours: "720",
   returnMethod: "post",
+  ...over,
+});
+
+/** ID.me's connection: its own form (the global settings hold requirements only). */
+const idmeForm = (over: Entries = {}): Entries => ({
+  environment: "sandbox",
+  baseUrl: "",
+  clientId: "env-client",
+  clientSecret: "",
   ...over,
 });
 
@@ -143,7 +141,6 @@ describe("global settings", () => {
       form(
         settingsForm({
           verificationType: "community",
-          environment: "production",
           scopes: ["openid", "military"],
           scopesOther: "student",
           requiredGroup: "student",
@@ -154,14 +151,9 @@ describe("global settings", () => {
     );
     expect(state?.ok, JSON.stringify(state)).toBe(true);
     if (!state?.ok) return;
-    expect(state.data.changed.sort()).toEqual([
-      "environment",
-      "requiredGroup",
-      "returnMethod",
-      "reverifyIntervalHours",
-      "scopes",
-      "verificationType",
-    ]);
+    expect(state.data.changed.sort()).toEqual(["requiredGroup", "returnMethod", "reverifyIntervalHours", "scopes", "verificationType"]);
+    const connection = await actions.saveIdmeConnection(null, form(idmeForm({ environment: "production" })));
+    expect(connection, JSON.stringify(connection)).toMatchObject({ ok: true, data: { changed: ["environment"] } });
 
     const next = await settings.effectiveSettings("some-unregistered-client");
     expect(next).toMatchObject({
@@ -175,23 +167,24 @@ describe("global settings", () => {
       clientSecret: ENV_SECRET, // an empty secret field keeps the stored secret
     });
 
-    const [entry] = (await auditRows("settings.update")).slice(-1);
+    const [entry, idmeEntry] = (await auditRows("settings.update")).slice(-2);
     expect(entry).toMatchObject({ actor_id: "auth0|admin", actor_role: "admin", target: "settings" });
     expect(entry!.details).toEqual({
       verificationType: { from: "identity", to: "community" },
-      environment: { from: "sandbox", to: "production" },
       scopes: { from: ["openid", IDENTITY_SCOPE], to: ["openid", "military", "student"] },
       requiredGroup: { from: null, to: "student" },
       reverifyIntervalHours: { from: 720, to: 24 },
       returnMethod: { from: "post", to: "get" },
     });
+    expect(idmeEntry).toMatchObject({ actor_id: "auth0|admin", actor_role: "admin", target: "provider:idme" });
+    expect(idmeEntry!.details).toEqual({ environment: { from: "sandbox", to: "production" } });
   });
 
   it("a base URL override is used as the ID.me base", async () => {
-    const state = await actions.saveSettings(null, form(settingsForm({ baseUrl: "http://127.0.0.1:4011/" })));
+    const state = await actions.saveIdmeConnection(null, form(idmeForm({ baseUrl: "http://127.0.0.1:4011/" })));
     expect(state?.ok).toBe(true);
     expect((await settings.effectiveSettings(null)).baseUrl).toBe("http://127.0.0.1:4011");
-    await actions.saveSettings(null, form(settingsForm()));
+    await actions.saveIdmeConnection(null, form(idmeForm()));
     expect((await settings.effectiveSettings(null)).baseUrl).toBe("https://api.idmelabs.com");
   });
 
@@ -200,12 +193,13 @@ describe("global settings", () => {
     const before = await snapshot();
     const state = await actions.saveSettings(null, form(settingsForm()));
     expect(state).toMatchObject({ ok: true, data: { changed: [] } });
+    expect(await actions.saveIdmeConnection(null, form(idmeForm()))).toMatchObject({ ok: true, data: { changed: [] } });
     expect((await snapshot()).audit).toBe(before.audit);
   });
 
   it("the client secret is replaced only when given, and never leaves the server or reaches the audit log", async () => {
-    await actions.saveSettings(null, form(settingsForm()));
-    const state = await actions.saveSettings(null, form(settingsForm({ clientSecret: NEW_SECRET })));
+    await actions.saveIdmeConnection(null, form(idmeForm()));
+    const state = await actions.saveIdmeConnection(null, form(idmeForm({ clientSecret: NEW_SECRET })));
     expect(state).toMatchObject({ ok: true, data: { changed: ["clientSecret"] } });
     expect(JSON.stringify(state)).not.toContain(NEW_SECRET);
     expect(state?.values).not.toHaveProperty("clientSecret");
@@ -218,24 +212,28 @@ describe("global settings", () => {
     expect(everything).not.toContain(ENV_SECRET);
     // Stored sealed, not in clear.
     expect(JSON.stringify((await tdb.pool.query(`SELECT * FROM settings`)).rows)).not.toContain(NEW_SECRET);
+    expect(JSON.stringify((await tdb.pool.query(`SELECT * FROM provider_setting`)).rows)).not.toContain(NEW_SECRET);
 
     // An empty field afterwards keeps the new secret.
     await actions.saveSettings(null, form(settingsForm({ reverifyIntervalHours: "48" })));
+    await actions.saveIdmeConnection(null, form(idmeForm({ clientId: "env-client-2" })));
     expect((await settings.effectiveSettings(null)).clientSecret).toBe(NEW_SECRET);
+    await actions.saveIdmeConnection(null, form(idmeForm()));
   });
 
   it("a typed secret is not sent back when the form has errors either, and nothing is saved", async () => {
     const before = await snapshot();
-    const state = await actions.saveSettings(
-      null,
-      form(settingsForm({ clientSecret: "another-secret-123", clientId: "", scopes: "openid" })),
-    );
+    const state = await actions.saveIdmeConnection(null, form(idmeForm({ clientSecret: "another-secret-123", clientId: "" })));
     expect(state?.ok).toBe(false);
     if (state?.ok !== false) return;
     expect(state.error.code).toBe("invalid");
-    expect(state.error.fieldErrors).toMatchObject({ clientId: [expect.any(String)], scopes: [IDENTITY_RULE] });
-    expect(state.values).toMatchObject({ clientId: "", scopes: "openid", reverifyIntervalHours: "720" }); // kept for the form
+    expect(state.error.fieldErrors).toMatchObject({ clientId: [expect.any(String)] });
+    expect(state.values).toMatchObject({ clientId: "", environment: "sandbox" }); // kept for the form
+    expect(state.values).not.toHaveProperty("clientSecret");
     expect(JSON.stringify(state)).not.toContain("another-secret-123");
+    const requirements = await actions.saveSettings(null, form(settingsForm({ scopes: "openid" })));
+    expect(requirements?.ok === false && requirements.error.fieldErrors).toMatchObject({ scopes: [IDENTITY_RULE] });
+    expect(requirements?.values).toMatchObject({ scopes: "openid", reverifyIntervalHours: "720" }); // kept for the form
     expect(await snapshot()).toEqual(before);
   });
 
@@ -246,8 +244,6 @@ describe("global settings", () => {
       form(
         settingsForm({
           verificationType: "community",
-          environment: "moon",
-          baseUrl: "ftp://x",
           scopes: ["openid"],
           scopesOther: "has space",
           reverifyIntervalHours: "99999",
@@ -257,13 +253,9 @@ describe("global settings", () => {
     );
     expect(state?.ok).toBe(false);
     if (state?.ok !== false) return;
-    expect(Object.keys(state.error.fieldErrors ?? {}).sort()).toEqual([
-      "baseUrl",
-      "environment",
-      "returnMethod",
-      "reverifyIntervalHours",
-      "scopes",
-    ]);
+    expect(Object.keys(state.error.fieldErrors ?? {}).sort()).toEqual(["returnMethod", "reverifyIntervalHours", "scopes"]);
+    const connection = await actions.saveIdmeConnection(null, form(idmeForm({ environment: "moon", baseUrl: "ftp://x" })));
+    expect(connection?.ok === false && Object.keys(connection.error.fieldErrors ?? {}).sort()).toEqual(["baseUrl", "environment"]);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -563,9 +555,10 @@ describe("IDPartner connection", () => {
 
 describe("only admins change settings", () => {
   const attempts: [string, () => Promise<{ ok: boolean; error?: { code: string } } | null>][] = [
+    ["saveSettings", () => actions.saveSettings(null, form(settingsForm({ reverifyIntervalHours: "1" })))],
     [
-      "saveSettings",
-      () => actions.saveSettings(null, form(settingsForm({ clientSecret: "stolen-secret-999", reverifyIntervalHours: "1" }))),
+      "saveIdmeConnection",
+      () => actions.saveIdmeConnection(null, form(idmeForm({ clientId: "sneaky", clientSecret: "stolen-secret-999" }))),
     ],
     ["saveApplication (create)", () => actions.saveApplication(null, form(appForm({ clientId: "sneaky", name: "Sneaky" })))],
     [

@@ -2,8 +2,9 @@
 
 import { redirect } from "next/navigation";
 import type { DbClient } from "../db/client";
+import type { Prisma } from "../db/generated/client";
 import { changes } from "../audit";
-import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
+import { ActionFailure, sameGuard, staffFormAction, type ActionContext, type FormState } from "../staff/guard";
 import { globalSettings, jwksUrl, providerSettingRow, sealPrivateKey, sealProviderSecret } from ".";
 import { oidcFormSchema } from "../providers/oidc/form";
 import { generateClientKey } from "../providers/oidc/keys";
@@ -11,6 +12,7 @@ import { isProviderId, providerFor } from "../providers";
 import {
   applicationSchema,
   deleteApplicationSchema,
+  idmeConnectionSchema,
   PROVIDER_SECRET_REQUIRED,
   providerConnectionSchema,
   requirementProblems,
@@ -54,16 +56,11 @@ export interface ApplicationDeleted {
   name: string;
 }
 
-/** The global settings and ID.me's connection as the audit log shows them: no secret, only whether it was replaced. */
-function settingsView(
-  s: GlobalRequirements & { provider: string; environment: string; baseUrl: string | null; clientId: string; returnMethod: string },
-) {
+/** The global settings as the audit log shows them. */
+function settingsView(s: GlobalRequirements & { provider: string; returnMethod: string }) {
   return {
     provider: s.provider,
     verificationType: s.verificationType,
-    environment: s.environment,
-    baseUrl: s.baseUrl,
-    clientId: s.clientId,
     scopes: [...s.scopes],
     requiredGroup: s.requiredGroup,
     reverifyIntervalHours: s.reverifyIntervalHours,
@@ -96,39 +93,30 @@ async function applicationWarnings(db: DbClient, g: GlobalRequirements): Promise
 
 const IDME = "idme";
 
+/** A form action whose typed secret never goes back to the browser, whatever the outcome. */
+function secretKept<R>(action: (prev: FormState<R>, form: FormData) => Promise<FormState<R>>) {
+  return sameGuard(async (prev: FormState<R>, form: FormData): Promise<FormState<R>> => {
+    const state = await action(prev, form);
+    if (state?.values) delete state.values.clientSecret;
+    return state;
+  }, action);
+}
+
 const saveSettingsAction = staffFormAction(
   "settings.save",
   "admin",
   settingsSchema,
   async (_staff, input, { tx, audit }): Promise<SettingsSaved> => {
     const before = await globalSettings(tx);
-    const idme = await providerSettingRow(IDME, tx);
-    const { clientSecret, environment, baseUrl, clientId, provider: chosen, ...requirements } = input;
+    const { provider: chosen, ...requirements } = input;
     const provider = chosen ?? before.provider;
     if (!isProviderId(provider))
       throw new ActionFailure("invalid", "Some fields need attention.", {
         provider: [`“${provider}” is not a provider the portal knows.`],
       });
-    const environmentBefore = (idme?.config as { environment?: string } | null)?.environment ?? "sandbox";
-    const diff = changes(
-      {
-        ...settingsView({ ...before, environment: environmentBefore, baseUrl: idme?.baseUrl ?? null, clientId: idme?.clientId ?? "" }),
-        clientSecret: "set",
-      },
-      { ...settingsView({ ...requirements, provider, environment, baseUrl, clientId }), clientSecret: clientSecret ? "replaced" : "set" },
-    );
+    const diff = changes(settingsView(before), settingsView({ ...requirements, provider }));
     if (Object.keys(diff).length) {
-      // The requirements in the settings row; ID.me's connection in its provider_setting row.
       await tx.settings.update({ where: { id: 1 }, data: { ...requirements, provider } });
-      const connection = {
-        baseUrl,
-        clientId,
-        config: { ...((idme?.config as object | null) ?? {}), environment },
-        ...(clientSecret ? { clientSecretEnc: sealProviderSecret(IDME, clientSecret), clientSecretAad: null } : {}),
-      };
-      if (idme) await tx.providerSetting.update({ where: { provider: IDME }, data: connection });
-      else if (clientSecret) await tx.providerSetting.create({ data: { provider: IDME, ...connection } });
-      else throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
       await audit("settings.update", { target: "settings", details: diff });
     }
     const warnings = provider === IDME ? await applicationWarnings(tx, requirements) : [];
@@ -136,67 +124,67 @@ const saveSettingsAction = staffFormAction(
   },
 );
 
+/** Saves the global settings: the requirements every application inherits, and the global provider. */
+export const saveSettings = secretKept(saveSettingsAction);
+
 /**
- * Saves the global settings. The client secret is write-only: an empty field
- * keeps the stored one, and what was typed is never sent back to the browser.
+ * Saves a provider's connection (its provider_setting row) and its audit entry, in the
+ * caller's transaction. The client secret is write-only: an empty field keeps the stored
+ * one (one is required when none is stored), and the audit log says only "set" or
+ * "replaced". `config`: the provider's own settings the form edits (ID.me's environment),
+ * laid over the stored ones.
  */
-export const saveSettings = sameGuard(async (prev: FormState<SettingsSaved>, form: FormData): Promise<FormState<SettingsSaved>> => {
-  const state = await saveSettingsAction(prev, form);
-  if (state?.values) delete state.values.clientSecret;
-  return state;
-}, saveSettingsAction);
-
-const IDPARTNER = "idpartner";
-
-/** A provider_setting row as the audit log shows it: the secret only as "set" (or null when there is no row). */
-function connectionView(row: { baseUrl: string | null; clientId: string } | null) {
-  return { baseUrl: row?.baseUrl ?? null, clientId: row?.clientId ?? null, clientSecret: row ? "set" : null };
+async function saveConnection(
+  provider: string,
+  input: { clientId: string; clientSecret: string | null; baseUrl: string | null; config?: Record<string, unknown> },
+  { tx, audit }: ActionContext,
+): Promise<ProviderConnectionSaved> {
+  // A connection given in the environment is the row already (made at start), so an empty secret keeps it.
+  const before = await providerSettingRow(provider, tx);
+  const { clientSecret, config, ...fields } = input;
+  if (!before && !clientSecret)
+    throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
+  const storedConfig = (before?.config ?? {}) as Record<string, unknown>;
+  const configBefore = providerFor(provider).config?.parse(storedConfig) ?? storedConfig;
+  const view = (row: { baseUrl: string | null; clientId: string } | null, c: Record<string, unknown>, secret: string | null) => ({
+    baseUrl: row?.baseUrl ?? null,
+    clientId: row?.clientId ?? null,
+    ...Object.fromEntries(Object.keys(config ?? {}).map((k) => [k, c[k] ?? null])),
+    clientSecret: secret,
+  });
+  // The secret only as "set" (a first one) or "replaced", never its value.
+  const diff = changes(
+    view(before, configBefore, before ? "set" : null),
+    view(fields, config ?? {}, clientSecret && before ? "replaced" : "set"),
+  );
+  if (Object.keys(diff).length) {
+    const data = {
+      ...fields,
+      ...(config ? { config: { ...storedConfig, ...config } as Prisma.InputJsonObject } : {}),
+      ...(clientSecret ? { clientSecretEnc: sealProviderSecret(provider, clientSecret), clientSecretAad: null } : {}),
+    };
+    await tx.providerSetting.upsert({ where: { provider }, create: { provider, ...data }, update: data });
+    await audit("settings.update", { target: `provider:${provider}`, details: diff });
+  }
+  return { changed: Object.keys(diff) };
 }
 
-const saveProviderConnectionAction = staffFormAction(
-  "provider.save",
+const saveIdmeConnectionAction = staffFormAction(
+  "provider.idme.save",
   "admin",
-  providerConnectionSchema,
-  async (_staff, input, { tx, audit }): Promise<ProviderConnectionSaved> => {
-    const where = { provider: IDPARTNER };
-    // A connection given in IDPARTNER_* is the row already (made at start), so an empty secret keeps it.
-    const before = await providerSettingRow(IDPARTNER, tx);
-    const { clientSecret, ...fields } = input;
-    if (!before && !clientSecret)
-      throw new ActionFailure("invalid", "Some fields need attention.", { clientSecret: [PROVIDER_SECRET_REQUIRED] });
-
-    // The secret only as "set" (a first one) or "replaced", never its value.
-    const diff = changes(connectionView(before), { ...fields, clientSecret: clientSecret && before ? "replaced" : "set" });
-    if (Object.keys(diff).length) {
-      if (clientSecret) {
-        const clientSecretEnc = sealProviderSecret(IDPARTNER, clientSecret);
-        await tx.providerSetting.upsert({
-          where,
-          create: { ...where, ...fields, clientSecretEnc },
-          update: { ...fields, clientSecretEnc },
-        });
-      } else {
-        await tx.providerSetting.update({ where, data: fields });
-      }
-      await audit("settings.update", { target: `provider:${IDPARTNER}`, details: diff });
-    }
-    return { changed: Object.keys(diff) };
-  },
+  idmeConnectionSchema,
+  async (_staff, { environment, ...input }, ctx) => saveConnection(IDME, { ...input, config: { environment } }, ctx),
 );
 
-/**
- * Saves IDPartner's connection (the provider_setting row). As for ID.me, the
- * client secret is write-only: an empty field keeps the stored one (one is
- * required when none is stored), and what was typed is never sent back.
- */
-export const saveProviderConnection = sameGuard(
-  async (prev: FormState<ProviderConnectionSaved>, form: FormData): Promise<FormState<ProviderConnectionSaved>> => {
-    const state = await saveProviderConnectionAction(prev, form);
-    if (state?.values) delete state.values.clientSecret;
-    return state;
-  },
-  saveProviderConnectionAction,
+/** Saves ID.me's connection: environment, base URL override, client id and write-only secret. */
+export const saveIdmeConnection = secretKept(saveIdmeConnectionAction);
+
+const saveProviderConnectionAction = staffFormAction("provider.save", "admin", providerConnectionSchema, async (_staff, input, ctx) =>
+  saveConnection("idpartner", input, ctx),
 );
+
+/** Saves IDPartner's connection (the provider_setting row): client id, write-only secret, base URL. */
+export const saveProviderConnection = secretKept(saveProviderConnectionAction);
 
 function inheritedNote(field: "scopes" | "requiredGroup", app: ApplicationRequirements, g: GlobalRequirements): string {
   if (field === "scopes" && !app.scopes.length)
@@ -354,11 +342,4 @@ const saveOidcProviderAction = staffFormAction(
 );
 
 /** Saves the OpenID Connect provider's set-up. The secret is write-only, as for the other providers. */
-export const saveOidcProvider = sameGuard(
-  async (prev: FormState<OidcProviderSaved>, form: FormData): Promise<FormState<OidcProviderSaved>> => {
-    const state = await saveOidcProviderAction(prev, form);
-    if (state?.values) delete state.values.clientSecret;
-    return state;
-  },
-  saveOidcProviderAction,
-);
+export const saveOidcProvider = secretKept(saveOidcProviderAction);

@@ -1,11 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import pg from "pg";
-import { pgRunner } from "../db/client";
-import { MIGRATIONS_DIR, applyMigrations, readMigrations, type SqlRunner } from "../db/migrate";
+import { applyMigrations, type SqlRunner } from "../db/migrate";
+import { bareDatabases, migrationsUntil, removeMigrationFolders } from "../../sandbox/harness/bare-db";
 import { openString, sealString } from "../crypto/seal";
 
 /**
@@ -19,21 +15,10 @@ import { openString, sealString } from "../crypto/seal";
 
 const MIGRATION = "20261202140000_provider_connections";
 const key = randomBytes(32);
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-async function folderBefore(name: string): Promise<string> {
-  const dir = mkdtempSync(path.join(tmpdir(), "idv-migrations-"));
-  dirs.push(dir);
-  for (const m of await readMigrations())
-    if (m.name < name) cpSync(path.join(MIGRATIONS_DIR, m.name), path.join(dir, m.name), { recursive: true });
-  return dir;
-}
+afterAll(removeMigrationFolders);
 
 async function carryOver(db: SqlRunner) {
-  await applyMigrations(db, { dir: await folderBefore(MIGRATION) });
+  await applyMigrations(db, { dir: await migrationsUntil((name) => name < MIGRATION) });
   const idmeSecret = sealString("idme-secret-Q7", key, "settings.client_secret");
   await db.query(
     `INSERT INTO settings (id, provider, verification_type, environment, base_url, client_id, client_secret_enc, scopes, required_group,
@@ -93,36 +78,5 @@ async function carryOver(db: SqlRunner) {
 }
 
 describe("ID.me's connection moves from the settings row to provider_setting", () => {
-  it("on the embedded PGlite database", { timeout: 180_000 }, async () => {
-    const { PGlite } = await import("@electric-sql/pglite");
-    const lite = new PGlite();
-    await lite.waitReady;
-    try {
-      await carryOver({
-        exec: async (sql) => void (await lite.exec(sql)),
-        query: async (sql, params) => (await lite.query(sql, params)).rows as never,
-      });
-    } finally {
-      await lite.close();
-    }
-  });
-
-  const url = process.env.DATABASE_URL;
-  it.each(url ? ["PostgreSQL (DATABASE_URL)"] : [])("on %s", async () => {
-    const name = `idv_conn_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const target = new URL(url!);
-    target.pathname = `/${name}`;
-    const client = new pg.Client({ connectionString: target.toString() });
-    await client.connect();
-    try {
-      await carryOver(pgRunner(client));
-    } finally {
-      await client.end();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    }
-  });
+  it.each(bareDatabases())("on %s", async (_name, on) => on(carryOver), 180_000);
 });

@@ -1,10 +1,9 @@
 import type { JWK } from "jose";
 import { env } from "../env";
 import { getDb, type DbClient } from "../db/client";
-import type { Policy } from "../db/generated/client";
 import { providerFor } from "../providers";
 import { publicJwk } from "../providers/oidc/keys";
-import { defaultScopes, groupFromScopes, IDENTITY_SCOPE, resolveRequirements } from "./schema";
+import { defaultScopes, groupFromScopes, IDENTITY_SCOPE, resolveRequirements, type ResolvedRequirements } from "./schema";
 import { providerSeed, settingsSeed, type SeedStatement } from "./seed";
 import { cachedSettings } from "./cache";
 import { encryptionKey, openPrivateKey, openProviderSecret, sealClientSecret, sealPrivateKey, sealProviderSecret } from "./secrets";
@@ -23,14 +22,9 @@ export { defaultScopes, groupFromScopes, IDENTITY_SCOPE, encryptionKey, sealClie
  * on any instance empties, so an admin's change applies to the next login.
  */
 
-export interface Requirements {
+/** The resolved requirements of one login, with its provider and how it returns to Auth0. */
+export interface Requirements extends ResolvedRequirements {
   provider: string;
-  policy: Policy;
-  scopes: string[];
-  requiredGroup: string | null;
-  intervalHours: number;
-  required: boolean;
-  applicationName: string | null;
   returnMethod: "post" | "get";
 }
 

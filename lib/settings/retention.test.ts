@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Staff } from "../staff/session";
 import { RETENTION_DEFAULTS } from "./retention-schema";
 
@@ -22,17 +22,7 @@ const people: Record<string, Staff | null> = {
 const act = (who: keyof typeof people) => setStaff(async () => people[who]!);
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  Object.assign(process.env, {
-    DATABASE_URL: tdb.url,
-    ...(tdb.poolMax ? { DATABASE_POOL_MAX: String(tdb.poolMax) } : {}),
-    AUTH0_DOMAIN: "tenant.example.com",
-    AUTH0_TOKEN_SECRET: "a-test-token-secret-of-some-length",
-    PORTAL_URL: "https://verify.example.com",
-    IDME_CLIENT_ID: "env-client",
-    IDME_CLIENT_SECRET: "env-secret",
-    ENCRYPTION_KEY: "cd".repeat(32),
-  });
+  tdb = await openTestDatabase({ IDME_CLIENT_ID: "env-client", IDME_CLIENT_SECRET: "env-secret" });
   actions = await import("./retention-admin");
   retention = await import("./retention");
   ({ setStaffSourceForTests: setStaff } = await import("../staff/session"));

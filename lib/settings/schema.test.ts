@@ -10,6 +10,8 @@ import {
   formValues,
   groupFromScopes,
   IDENTITY_RULE,
+  idmeConnectionSchema,
+  idmeConnectionSchemaFor,
   IDENTITY_SCOPE,
   KNOWN_SCOPES,
   PROVIDER_SECRET_REQUIRED,
@@ -47,10 +49,6 @@ function errorsOf(result: { success: boolean; error?: unknown }): Record<string,
 
 const goodSettings: Entries = {
   verificationType: "identity",
-  environment: "sandbox",
-  baseUrl: "",
-  clientId: "idme-client-123",
-  clientSecret: "",
   scopes: ["openid", IDENTITY_SCOPE],
   scopesOther: "",
   requiredGroup: "",
@@ -58,34 +56,33 @@ const goodSettings: Entries = {
   returnMethod: "post",
 };
 
-describe("settingsSchema", () => {
+/** ID.me's connection: its own form (the global settings hold requirements only). */
+const goodIdme: Entries = { environment: "sandbox", baseUrl: "", clientId: "idme-client-123", clientSecret: "" };
+
+describe("settingsSchema and idmeConnectionSchema", () => {
   it("accepts the settings form as submitted and normalises it", () => {
     const r = parse(settingsSchema, goodSettings);
     expect(r.success).toBe(true);
     expect(r.data).toEqual({
       verificationType: "identity",
-      environment: "sandbox",
-      baseUrl: null,
-      clientId: "idme-client-123",
-      clientSecret: null,
       scopes: ["openid", IDENTITY_SCOPE],
       requiredGroup: null,
       reverifyIntervalHours: 720,
       returnMethod: "post",
     });
+    expect(parse(idmeConnectionSchema, goodIdme).data).toEqual({
+      environment: "sandbox",
+      baseUrl: null,
+      clientId: "idme-client-123",
+      clientSecret: null,
+    });
   });
 
   it("a missing form (nothing submitted) names every required field", () => {
     const errors = errorsOf(parse(settingsSchema, {}));
-    expect(Object.keys(errors).sort()).toEqual([
-      "clientId",
-      "environment",
-      "returnMethod",
-      "reverifyIntervalHours",
-      "scopes",
-      "verificationType",
-    ]);
+    expect(Object.keys(errors).sort()).toEqual(["returnMethod", "reverifyIntervalHours", "scopes", "verificationType"]);
     expect(errors.scopes).toEqual(["Choose at least one scope."]);
+    expect(Object.keys(errorsOf(parse(idmeConnectionSchema, {}))).sort()).toEqual(["clientId", "environment"]);
   });
 
   it("verification type: identity or community only", () => {
@@ -96,13 +93,15 @@ describe("settingsSchema", () => {
   });
 
   it("environment: sandbox or production only", () => {
-    expect(parse(settingsSchema, { ...goodSettings, environment: "production" }).data?.environment).toBe("production");
-    expect(errorsOf(parse(settingsSchema, { ...goodSettings, environment: "staging" })).environment).toHaveLength(1);
+    expect(parse(idmeConnectionSchema, { ...goodIdme, environment: "production" }).data?.environment).toBe("production");
+    expect(errorsOf(parse(idmeConnectionSchema, { ...goodIdme, environment: "staging" })).environment).toHaveLength(1);
   });
 
   it("base URL: optional http(s) override, trailing slash dropped; anything else refused", () => {
-    expect(parse(settingsSchema, { ...goodSettings, baseUrl: "  http://127.0.0.1:4011/ " }).data?.baseUrl).toBe("http://127.0.0.1:4011");
-    expect(parse(settingsSchema, { ...goodSettings, baseUrl: "https://api.idmelabs.com" }).data?.baseUrl).toBe("https://api.idmelabs.com");
+    expect(parse(idmeConnectionSchema, { ...goodIdme, baseUrl: "  http://127.0.0.1:4011/ " }).data?.baseUrl).toBe("http://127.0.0.1:4011");
+    expect(parse(idmeConnectionSchema, { ...goodIdme, baseUrl: "https://api.idmelabs.com" }).data?.baseUrl).toBe(
+      "https://api.idmelabs.com",
+    );
     for (const bad of [
       "ftp://api.id.me",
       "api.id.me",
@@ -111,25 +110,30 @@ describe("settingsSchema", () => {
       "https://api.id.me/?x=1",
       "https://api.id.me/#x",
     ]) {
-      expect(errorsOf(parse(settingsSchema, { ...goodSettings, baseUrl: bad })).baseUrl, bad).toHaveLength(1);
+      expect(errorsOf(parse(idmeConnectionSchema, { ...goodIdme, baseUrl: bad })).baseUrl, bad).toHaveLength(1);
     }
   });
 
   it("client id: required, trimmed, no spaces", () => {
-    expect(parse(settingsSchema, { ...goodSettings, clientId: "  abc  " }).data?.clientId).toBe("abc");
-    expect(errorsOf(parse(settingsSchema, { ...goodSettings, clientId: "   " })).clientId).toEqual([
+    expect(parse(idmeConnectionSchema, { ...goodIdme, clientId: "  abc  " }).data?.clientId).toBe("abc");
+    expect(errorsOf(parse(idmeConnectionSchema, { ...goodIdme, clientId: "   " })).clientId).toEqual([
       "Enter the client id from the ID.me developer portal.",
     ]);
-    expect(errorsOf(parse(settingsSchema, { ...goodSettings, clientId: "ab cd" })).clientId).toEqual(["A client id has no spaces."]);
+    expect(errorsOf(parse(idmeConnectionSchema, { ...goodIdme, clientId: "ab cd" })).clientId).toEqual(["A client id has no spaces."]);
   });
 
   it("client secret: empty keeps the stored one (null); a new one is taken as typed", () => {
-    expect(parse(settingsSchema, { ...goodSettings, clientSecret: "" }).data?.clientSecret).toBeNull();
-    expect(parse(settingsSchema, { ...goodSettings, clientSecret: undefined }).data?.clientSecret).toBeNull();
-    expect(parse(settingsSchema, { ...goodSettings, clientSecret: "n3w-$ecret" }).data?.clientSecret).toBe("n3w-$ecret");
-    const errors = errorsOf(parse(settingsSchema, { ...goodSettings, clientSecret: "has space" }));
+    expect(parse(idmeConnectionSchema, { ...goodIdme, clientSecret: "" }).data?.clientSecret).toBeNull();
+    expect(parse(idmeConnectionSchema, { ...goodIdme, clientSecret: undefined }).data?.clientSecret).toBeNull();
+    expect(parse(idmeConnectionSchema, { ...goodIdme, clientSecret: "n3w-$ecret" }).data?.clientSecret).toBe("n3w-$ecret");
+    const errors = errorsOf(parse(idmeConnectionSchema, { ...goodIdme, clientSecret: "has space" }));
     expect(errors.clientSecret).toEqual(["A client secret has no spaces."]);
     expect(JSON.stringify(errors)).not.toContain("has space");
+  });
+
+  it("client secret: required while ID.me has none stored", () => {
+    expect(errorsOf(parse(idmeConnectionSchemaFor(false), goodIdme)).clientSecret).toEqual([PROVIDER_SECRET_REQUIRED]);
+    expect(parse(idmeConnectionSchemaFor(true), goodIdme).success).toBe(true);
   });
 
   it("scopes: checkboxes and free text (one per line) merge, duplicates dropped, order kept", () => {
@@ -216,10 +220,12 @@ describe("settingsSchema", () => {
   });
 
   it("field errors are reported together, each under its field", () => {
-    const errors = errorsOf(
-      parse(settingsSchema, { ...goodSettings, clientId: "", baseUrl: "nope", reverifyIntervalHours: "x", scopesOther: "a b" }),
-    );
-    expect(Object.keys(errors).sort()).toEqual(["baseUrl", "clientId", "reverifyIntervalHours", "scopes"]);
+    const errors = errorsOf(parse(settingsSchema, { ...goodSettings, reverifyIntervalHours: "x", scopesOther: "a b" }));
+    expect(Object.keys(errors).sort()).toEqual(["reverifyIntervalHours", "scopes"]);
+    expect(Object.keys(errorsOf(parse(idmeConnectionSchema, { ...goodIdme, clientId: "", baseUrl: "nope" }))).sort()).toEqual([
+      "baseUrl",
+      "clientId",
+    ]);
   });
 });
 

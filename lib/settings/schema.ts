@@ -259,7 +259,47 @@ const providerField = (error: string) =>
 const idmeRules = (provider: string | null) => provider === null || provider === "idme";
 
 // ---------------------------------------------------------------------------
-// Global settings
+// A provider's connection: the fields every provider_setting form has
+
+export const PROVIDER_SECRET_REQUIRED = "Enter the client secret: none is stored yet.";
+
+const clientIdField = (whenEmpty: string) =>
+  field(z.string().min(1, whenEmpty).max(200, "At most 200 characters.").regex(/^\S*$/, "A client id has no spaces."));
+
+/** Write-only: empty keeps the stored secret (null); required when none is stored (see `withStoredSecret`). */
+const clientSecretField = field(
+  z
+    .string()
+    .max(500, "At most 500 characters.")
+    .regex(/^\S*$/, "A client secret has no spaces.")
+    .transform((v) => (v ? v : null)),
+);
+
+/** An optional http(s) base URL (empty: the provider's default, null), trailing slashes dropped; `problem` adds a provider's own rule. */
+const baseUrlField = (example: string, problem: (url: URL) => string | null = () => null) =>
+  field(
+    z.string().transform((v, ctx) => {
+      if (!v) return null;
+      const message =
+        v.length > 500
+          ? "At most 500 characters."
+          : !isHttpUrl(v)
+            ? `Enter an http(s) URL without query or credentials, e.g. ${example}, or leave it empty for the default.`
+            : problem(new URL(v));
+      if (message) ctx.addIssue({ code: "custom", message });
+      return v.replace(/\/+$/, "");
+    }),
+  );
+
+/** A connection schema knowing whether a secret is stored: without one, the secret is required. */
+function withStoredSecret<T extends z.ZodType<{ clientSecret: string | null }>>(schema: T, secretStored: boolean) {
+  return schema.superRefine((c, ctx) => {
+    if (!secretStored && !c.clientSecret) ctx.addIssue({ code: "custom", path: ["clientSecret"], message: PROVIDER_SECRET_REQUIRED });
+  }, whenValid("clientSecret"));
+}
+
+// ---------------------------------------------------------------------------
+// Global settings: requirements only (each provider's connection is its own form)
 
 export const settingsSchema = z.preprocess(
   withScopeList,
@@ -268,32 +308,6 @@ export const settingsSchema = z.preprocess(
       /** The global provider; empty keeps the current one. */
       provider: providerField("Choose the provider every application uses unless it names its own."),
       verificationType: field(z.enum(["identity", "community"], { error: "Choose identity or community verification." })),
-      environment: field(z.enum(["sandbox", "production"], { error: "Choose sandbox or production." })),
-      baseUrl: field(
-        z
-          .string()
-          .max(500, "At most 500 characters.")
-          .refine(
-            (v) => v === "" || isHttpUrl(v),
-            "Enter an http(s) URL without query or credentials, e.g. https://api.idmelabs.com, or leave it empty.",
-          )
-          .transform((v) => (v ? v.replace(/\/+$/, "") : null)),
-      ),
-      clientId: field(
-        z
-          .string()
-          .min(1, "Enter the client id from the ID.me developer portal.")
-          .max(200, "At most 200 characters.")
-          .regex(/^\S*$/, "A client id has no spaces."),
-      ),
-      /** Write-only: empty keeps the stored secret. */
-      clientSecret: field(
-        z
-          .string()
-          .max(500, "At most 500 characters.")
-          .regex(/^\S*$/, "A client secret has no spaces.")
-          .transform((v) => (v ? v : null)),
-      ),
       scopes: scopeList(1),
       requiredGroup: groupName,
       reverifyIntervalHours: hours({ error: "Enter a number of hours (0 = verify at every login)." }),
@@ -394,56 +408,41 @@ export const deleteApplicationSchema = z.object({
 });
 
 // ---------------------------------------------------------------------------
-// Another provider's connection (IDPartner: the provider_setting row)
+// ID.me's connection (its provider_setting row)
+
+export const idmeConnectionSchema = z.object({
+  environment: field(z.enum(["sandbox", "production"], { error: "Choose sandbox or production." })),
+  /** Empty: the environment's URL (null). */
+  baseUrl: baseUrlField("https://api.idmelabs.com"),
+  clientId: clientIdField("Enter the client id from the ID.me developer portal."),
+  clientSecret: clientSecretField,
+});
+
+export type IdmeConnectionInput = z.output<typeof idmeConnectionSchema>;
+
+export function idmeConnectionSchemaFor(secretStored: boolean) {
+  return withStoredSecret(idmeConnectionSchema, secretStored);
+}
+
+// ---------------------------------------------------------------------------
+// IDPartner's connection (its provider_setting row)
 
 /** What the portal appends to IDPartner's base URL (lib/idpartner). */
 export const IDPARTNER_PROXY_PATHS = ["/oidc-proxy/proxy/auth0/auth", "/oidc-proxy/proxy/auth0/token"] as const;
 
-export const PROVIDER_SECRET_REQUIRED = "Enter the client secret: none is stored yet.";
-
 export const providerConnectionSchema = z.object({
-  clientId: field(
-    z
-      .string()
-      .min(1, "Enter the client id IDPartner gave you.")
-      .max(200, "At most 200 characters.")
-      .regex(/^\S*$/, "A client id has no spaces."),
-  ),
-  /** Write-only: empty keeps the stored secret (null); required when none is stored (see `providerConnectionSchemaFor`). */
-  clientSecret: field(
-    z
-      .string()
-      .max(500, "At most 500 characters.")
-      .regex(/^\S*$/, "A client secret has no spaces.")
-      .transform((v) => (v ? v : null)),
-  ),
+  clientId: clientIdField("Enter the client id IDPartner gave you."),
+  clientSecret: clientSecretField,
   /** Empty: IDPartner's default (null). */
-  baseUrl: field(
-    z.string().transform((v, ctx) => {
-      if (!v) return null;
-      if (v.length > 500) ctx.addIssue({ code: "custom", message: "At most 500 characters." });
-      else if (!isHttpUrl(v))
-        ctx.addIssue({
-          code: "custom",
-          message:
-            "Enter an http(s) URL without query or credentials, e.g. https://auth-api.idpartner.com, or leave it empty for the default.",
-        });
-      else if (/\/oidc-proxy(\/|$)/i.test(new URL(v).pathname)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `Enter the base URL only: the portal appends ${IDPARTNER_PROXY_PATHS.join(" and ")} itself.`,
-        });
-      }
-      return v.replace(/\/+$/, "");
-    }),
+  baseUrl: baseUrlField("https://auth-api.idpartner.com", (url) =>
+    /\/oidc-proxy(\/|$)/i.test(url.pathname)
+      ? `Enter the base URL only: the portal appends ${IDPARTNER_PROXY_PATHS.join(" and ")} itself.`
+      : null,
   ),
 });
 
 export type ProviderConnectionInput = z.output<typeof providerConnectionSchema>;
 
-/** The connection schema knowing whether a secret is stored: without one, the secret is required. */
 export function providerConnectionSchemaFor(secretStored: boolean) {
-  return providerConnectionSchema.superRefine((c, ctx) => {
-    if (!secretStored && !c.clientSecret) ctx.addIssue({ code: "custom", path: ["clientSecret"], message: PROVIDER_SECRET_REQUIRED });
-  }, whenValid("clientSecret"));
+  return withStoredSecret(providerConnectionSchema, secretStored);
 }

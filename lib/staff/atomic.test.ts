@@ -6,7 +6,7 @@ import type { Staff } from "./session";
  * No audit, no change: every admin action runs its body and its audit entry
  * in one transaction (lib/staff/guard). Here the audit log refuses every
  * insert (a trigger raises inside the transaction), and each mutation —
- * settings, provider connection, applications, revoke, identity move and
+ * settings, provider connections, applications, revoke, identity move and
  * unlink — fails with nothing changed, and no personal data or summary is
  * handed out unaudited. With the trigger gone, the same calls succeed.
  */
@@ -59,10 +59,6 @@ const mutations: [string, () => Promise<unknown>][] = [
         null,
         form({
           verificationType: "identity",
-          environment: "sandbox",
-          baseUrl: "",
-          clientId: "changed-client",
-          clientSecret: "",
           scopes: ["openid", "http://idmanagement.gov/ns/assurance/ial/2/aal/2"],
           scopesOther: "",
           requiredGroup: "",
@@ -70,6 +66,11 @@ const mutations: [string, () => Promise<unknown>][] = [
           returnMethod: "post",
         }),
       ),
+  ],
+  [
+    "provider.idme.save",
+    () =>
+      settingsAdmin.saveIdmeConnection(null, form({ environment: "sandbox", baseUrl: "", clientId: "changed-client", clientSecret: "" })),
   ],
   [
     "provider.save",
@@ -190,6 +191,7 @@ describe("when the audit entry cannot be written, nothing changes", () => {
       audited.push(rows[0].action);
     }
     expect(audited).toEqual([
+      "settings.update",
       "settings.update",
       "settings.update",
       "application.create",

@@ -17,27 +17,35 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
+/** A new, empty database `name` on the PostgreSQL server of `base` (a database URL), and how to drop it. */
+export async function createDatabaseOn(base: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: base });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
 export async function createTestDatabase(): Promise<TestDatabase> {
   const base = process.env.DATABASE_URL;
   if (base) {
-    const name = `idv_test_${randomBytes(5).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+    const { url, drop } = await createDatabaseOn(base, `idv_test_${randomBytes(5).toString("hex")}`);
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
     return {
-      url: url.toString(),
+      url,
       kind: "postgresql",
       pool,
       close: async () => {
         await pool.end();
-        const admin2 = new pg.Client({ connectionString: base });
-        await admin2.connect();
-        await admin2.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await admin2.end();
+        await drop();
       },
     };
   }

@@ -19,12 +19,11 @@
  * Run directly:  tsx sandbox/oidc/server.ts --port 4031 [--kind acr|verified_claims]
  */
 import { randomBytes } from "node:crypto";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { interactionPolicy, type Configuration } from "oidc-provider";
 import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
-import { esc, isMain, readBody, sendHtml, sendJson } from "../shared/http";
+import { esc, isMain, listenFirst, readBody, sendHtml, sendJson } from "../shared/http";
 import { standinCli } from "../shared/cli";
 
 export type StandinKind = "acr" | "verified_claims";
@@ -123,19 +122,8 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
   const host = opts.host ?? "127.0.0.1";
   const kind = opts.kind ?? "acr";
   const framework = opts.trustFramework ?? TRUST_FRAMEWORK;
-  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
-    res.statusCode = 503;
-    res.end();
-  };
-  const server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listenFirst(opts.port, host);
+  const { port } = server;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const signing: JWK = {
@@ -256,16 +244,15 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
   });
   const callback = provider.callback();
 
-  handler = (req, res) => {
-    void (async () => {
+  server.serve(
+    "oidc-standin",
+    async (req, res) => {
       const path = new URL(req.url ?? "/", url).pathname;
       if (path.startsWith(SIGNIN)) return signin(req, res, path.slice(SIGNIN.length));
       return callback(req, res);
-    })().catch((err: unknown) => {
-      console.error("[oidc-standin] request failed:", err instanceof Error ? err.message : String(err));
-      if (!res.headersSent) sendJson(res, 500, { error: "server_error" });
-    });
-  };
+    },
+    (res) => sendJson(res, 500, { error: "server_error" }),
+  );
 
   async function signin(req: IncomingMessage, res: ServerResponse, uid: string) {
     let details;
@@ -320,21 +307,7 @@ export async function startOidcStandin(opts: OidcStandinOptions = {}): Promise<O
     );
   }
 
-  let closed = false;
-  return {
-    url,
-    issuer: url,
-    kind,
-    tokenRequests,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
-  };
+  return { url, issuer: url, kind, tokenRequests, close: () => server.close() };
 }
 
 /** The claim names of a `claims` request parameter (both members). */

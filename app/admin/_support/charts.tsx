@@ -52,6 +52,34 @@ const ph = (f: Frame) => f.H - f.M.t - f.M.b;
 
 const fmtTick = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 
+/** One frame of a chart: an image whose name and description are the chart's title and summary. */
+function ChartSvg({
+  f,
+  id,
+  title,
+  summary,
+  children,
+}: {
+  f: Frame;
+  id: string;
+  title: string;
+  summary: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <svg
+      viewBox={`0 0 ${f.W} ${f.H}`}
+      className={`h-auto w-full ${f.className}`}
+      role="img"
+      aria-labelledby={`${id}${f.suffix}-title ${id}${f.suffix}-desc`}
+    >
+      <title id={`${id}${f.suffix}-title`}>{title}</title>
+      <desc id={`${id}${f.suffix}-desc`}>{summary}</desc>
+      {children}
+    </svg>
+  );
+}
+
 function Axes({
   f,
   top,
@@ -142,15 +170,7 @@ export function StackedBarChart({
         const slot = pw(f) / buckets.length;
         const bw = Math.max(1, slot * 0.72);
         return (
-          <svg
-            key={f.suffix}
-            viewBox={`0 0 ${f.W} ${f.H}`}
-            className={`h-auto w-full ${f.className}`}
-            role="img"
-            aria-labelledby={`${id}${f.suffix}-title ${id}${f.suffix}-desc`}
-          >
-            <title id={`${id}${f.suffix}-title`}>{title}</title>
-            <desc id={`${id}${f.suffix}-desc`}>{summary}</desc>
+          <ChartSvg key={f.suffix} f={f} id={id} title={title} summary={summary}>
             <Axes f={f} top={top} bucket={bucket} buckets={buckets} />
             {buckets.map((b, i) => {
               const x = f.M.l + i * slot + (slot - bw) / 2;
@@ -175,7 +195,7 @@ export function StackedBarChart({
                 </g>
               );
             })}
-          </svg>
+          </ChartSvg>
         );
       })}
       <Legend series={series} />
@@ -236,15 +256,7 @@ export function LineChart({
         });
         if (run.length) runs.push(run);
         return (
-          <svg
-            key={f.suffix}
-            viewBox={`0 0 ${f.W} ${f.H}`}
-            className={`h-auto w-full ${f.className}`}
-            role="img"
-            aria-labelledby={`${id}${f.suffix}-title ${id}${f.suffix}-desc`}
-          >
-            <title id={`${id}${f.suffix}-title`}>{title}</title>
-            <desc id={`${id}${f.suffix}-desc`}>{summary}</desc>
+          <ChartSvg key={f.suffix} f={f} id={id} title={title} summary={summary}>
             <Axes f={f} top={top} format={format} bucket={bucket} buckets={buckets} />
             {runs.map((r, k) => (
               <polyline
@@ -265,7 +277,7 @@ export function LineChart({
                 </circle>
               );
             })}
-          </svg>
+          </ChartSvg>
         );
       })}
       <DataTable

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
 import { globalSettings, listApplications } from "@/lib/settings";
 import { resolveRequirements } from "@/lib/settings/schema";
-import { Card, PageHeader } from "../_ui/kit";
+import { Card, PageHeader, TableHead } from "../_ui/kit";
 import { hoursText, policyText, scopeText } from "../settings/_components/format";
 import { providerFor, providerIds } from "@/lib/providers";
 import { ApplicationForm } from "./_components/application-form";
@@ -36,19 +36,10 @@ export default async function ApplicationsPage({ searchParams }: { searchParams:
       <Card title={`Registered applications (${apps.length})`}>
         <table className="block w-full text-sm md:table">
           <caption className="sr-only">Registered applications, their overrides and the settings each effectively gets</caption>
-          <thead className="hidden md:table-header-group">
-            <tr className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
-              <th scope="col" className="px-3 py-2 font-semibold">
-                Application
-              </th>
-              <th scope="col" className="px-3 py-2 font-semibold">
-                Overrides
-              </th>
-              <th scope="col" className="px-3 py-2 font-semibold">
-                Effectively gets
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            className="hidden border-b border-slate-200 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 md:table-header-group"
+            columns={["Application", "Overrides", "Effectively gets"]}
+          />
           <tbody className="block md:table-row-group">
             {apps.map((app) => (
               <tr

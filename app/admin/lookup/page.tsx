@@ -1,9 +1,9 @@
-import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { Metadata } from "next";
 import { guardPage } from "@/lib/staff/guard";
 import { resolveLookup } from "@/lib/records";
 import { PageHeader } from "../_ui/kit";
+import { NoticePage } from "../_ui/notice";
 import { LookupForm } from "./lookup-form";
 
 export const metadata: Metadata = { title: "Look up" };
@@ -33,30 +33,24 @@ export default async function LookupPage({ searchParams }: { searchParams: Promi
   if (target.kind === "search") redirect(`/admin/records?q=${encodeURIComponent(target.q)}`);
 
   return (
-    <div className="mx-auto max-w-lg rounded-xl border border-slate-200 bg-white p-6" data-testid="lookup-not-found">
-      <h1 className="text-xl font-semibold">{target.referenceCode ? "No attempt with that reference code" : "Nothing found"}</h1>
-      <p className="mt-2 text-slate-700">
-        {target.referenceCode ? (
-          <>
-            No attempt has the reference code <code className="font-mono font-semibold">{target.referenceCode}</code>
-            {target.referenceCode !== term.toUpperCase() ? <> (read from “{term}”)</> : null}. Check it with the person: codes are shown on
-            the page where their verification stopped.
-          </>
-        ) : (
-          <>
-            “{term}” is not a reference code (they look like <code className="font-mono">IDV-7K3M-Q9XZ</code>), and no record has it as its
-            id, Auth0 user id, email, provider uuid or person id.
-          </>
-        )}
-      </p>
-      <div className="mt-5">
-        <LookupForm value={term} />
-      </div>
-      <p className="mt-4 text-sm">
-        <Link href="/admin/records" className="underline">
-          Browse the records
-        </Link>
-      </p>
-    </div>
+    <NoticePage
+      title={target.referenceCode ? "No attempt with that reference code" : "Nothing found"}
+      form={<LookupForm value={term} />}
+      next={{ href: "/admin/records", label: "Browse the records" }}
+      testId="lookup-not-found"
+    >
+      {target.referenceCode ? (
+        <>
+          No attempt has the reference code <code className="font-mono font-semibold">{target.referenceCode}</code>
+          {target.referenceCode !== term.toUpperCase() ? <> (read from “{term}”)</> : null}. Check it with the person: codes are shown on
+          the page where their verification stopped.
+        </>
+      ) : (
+        <>
+          “{term}” is not a reference code (they look like <code className="font-mono">IDV-7K3M-Q9XZ</code>), and no record has it as its
+          id, Auth0 user id, email, provider uuid or person id.
+        </>
+      )}
+    </NoticePage>
   );
 }

@@ -13,7 +13,7 @@ import {
   type RecordRow,
 } from "@/lib/records";
 import { parseRecordSearch, recordSearchQuery, type RecordSearch } from "./search";
-import { Badge, PageHeader, btn, fmtDate, input } from "../_ui/kit";
+import { Badge, Field, PageHeader, TableHead, btn, fmtDate, input } from "../_ui/kit";
 import { exportHref } from "@/lib/insight/links";
 
 export const metadata: Metadata = { title: "Records" };
@@ -142,24 +142,24 @@ function FilterForm({
       className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm"
     >
       <div className="flex flex-col gap-2 sm:flex-row sm:items-end">
-        <div className="flex-1 space-y-1">
-          <label htmlFor="q" className="block text-sm font-medium text-slate-800">
-            Search
-          </label>
-          <input
-            id="q"
+        <div className="flex-1">
+          <Field
             name="q"
-            type="search"
-            defaultValue={search.q ?? ""}
-            placeholder="Email, Auth0 user id, ID.me uuid, reference code, person or record id"
-            aria-describedby="q-hint"
-            autoComplete="off"
-            spellCheck={false}
-            className={input}
-          />
-          <p id="q-hint" className="text-xs text-slate-500">
-            Exact match. Emails are found through a keyed hash (the address itself is not stored in clear).
-          </p>
+            label="Search"
+            hint="Exact match. Emails are found through a keyed hash (the address itself is not stored in clear)."
+          >
+            <input
+              id="q"
+              name="q"
+              type="search"
+              defaultValue={search.q ?? ""}
+              placeholder="Email, Auth0 user id, ID.me uuid, reference code, person or record id"
+              aria-describedby="q-hint"
+              autoComplete="off"
+              spellCheck={false}
+              className={input}
+            />
+          </Field>
         </div>
       </div>
 
@@ -180,10 +180,7 @@ function FilterForm({
             value={search.application}
             options={[...appOptions].map(([id, name]) => [id, name === id ? id : `${name} (${id})`])}
           />
-          <div className="space-y-1">
-            <label htmlFor="group" className="block text-sm font-medium text-slate-800">
-              Verified group
-            </label>
+          <Field name="group" label="Verified group">
             <input
               id="group"
               name="group"
@@ -198,7 +195,7 @@ function FilterForm({
                 <option key={g} value={g} />
               ))}
             </datalist>
-          </div>
+          </Field>
           <DateInput name="from" label="Checked from (UTC)" value={search.from} problem={problems.from} />
           <DateInput name="to" label="Checked until (UTC)" value={search.to} problem={problems.to} />
           <Select
@@ -242,10 +239,7 @@ function Select({
   emptyLabel?: string;
 }) {
   return (
-    <div className="space-y-1">
-      <label htmlFor={name} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
+    <Field name={name} label={label}>
       <select id={name} name={name} defaultValue={value ?? ""} className={input}>
         <option value="">{emptyLabel}</option>
         {options.map(([v, l]) => (
@@ -254,16 +248,13 @@ function Select({
           </option>
         ))}
       </select>
-    </div>
+    </Field>
   );
 }
 
 function DateInput({ name, label, value, problem }: { name: string; label: string; value?: string; problem?: string }) {
   return (
-    <div className="space-y-1">
-      <label htmlFor={name} className="block text-sm font-medium text-slate-800">
-        {label}
-      </label>
+    <Field name={name} label={label} errors={problem ? [problem] : undefined}>
       <input
         id={name}
         name={name}
@@ -273,12 +264,7 @@ function DateInput({ name, label, value, problem }: { name: string; label: strin
         aria-describedby={problem ? `${name}-error` : undefined}
         className={input}
       />
-      {problem ? (
-        <p id={`${name}-error`} className="text-sm text-rose-700">
-          {problem}
-        </p>
-      ) : null}
-    </div>
+    </Field>
   );
 }
 
@@ -358,31 +344,20 @@ function RecordsTable({ rows, apps }: { rows: RecordRow[]; apps: Map<string, str
       aria-label="Records (the table scrolls sideways)"
     >
       <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="records-table">
-        <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600">
-          <tr>
-            <th scope="col" className="px-3 py-2">
-              Record
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Status
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Policy · verified groups
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Application
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Auth0 user
-            </th>
-            <th scope="col" className="px-3 py-2 whitespace-nowrap">
+        <TableHead
+          className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-600"
+          columns={[
+            "Record",
+            "Status",
+            "Policy · verified groups",
+            "Application",
+            "Auth0 user",
+            <span key="lc" className="whitespace-nowrap">
               Last check
-            </th>
-            <th scope="col" className="px-3 py-2">
-              Expires
-            </th>
-          </tr>
-        </thead>
+            </span>,
+            "Expires",
+          ]}
+        />
         <tbody className="divide-y divide-slate-100">
           {rows.map((r) => (
             <tr key={r.id} className="align-top hover:bg-slate-50">

@@ -7,6 +7,7 @@ import type { OidcConfig } from "@/lib/providers/oidc/config";
 import { ATTRIBUTE_FIELDS, type AttributeField } from "@/lib/providers/vocabulary";
 import { btn, input } from "../_ui/kit";
 import { aria, FieldError, FormMessage, PrefixedField, SubmitButton, useSchemaForm } from "./_components/form-bits";
+import { ClientIdField, TextField, UrlField } from "./_components/fields";
 import { textOf } from "./_components/format";
 
 export interface OidcFormInitial {
@@ -42,6 +43,7 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
   const d = (name: string, stored: string) => (v ? textOf(v, name) : stored);
   const [auth, setAuth] = useState(d("auth", c.auth ?? "client_secret_basic"));
   const [kind, setKind] = useState(d("verifiedKind", verified?.kind ?? "acr"));
+  const at = (name: string) => ({ idPrefix: P, name, errors });
 
   return (
     <form ref={formRef} action={formAction} onSubmit={onSubmit} noValidate className="space-y-5" aria-label="OpenID Connect provider">
@@ -61,45 +63,24 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
         )}
       </FormMessage>
 
-      <PrefixedField
-        idPrefix={P}
-        name="displayName"
+      <TextField
+        {...at("displayName")}
         label="Name people know it by"
         hint="Shown to the person: “Verify with …”."
-        errors={errors}
-      >
-        <input {...aria("displayName", errors, true, P)} defaultValue={d("displayName", c.displayName ?? "")} className={input} />
-      </PrefixedField>
-      <PrefixedField
-        idPrefix={P}
-        name="issuer"
+        defaultValue={d("displayName", c.displayName ?? "")}
+      />
+      <UrlField
+        {...at("issuer")}
         label="Issuer"
         hint="The portal reads <issuer>/.well-known/openid-configuration for every endpoint and the provider's signing keys."
-        errors={errors}
-      >
-        <input
-          {...aria("issuer", errors, true, P)}
-          type="url"
-          defaultValue={d("issuer", initial.issuer)}
-          autoCapitalize="none"
-          spellCheck={false}
-          className={input}
-        />
-      </PrefixedField>
-      <PrefixedField
+        defaultValue={d("issuer", initial.issuer)}
+      />
+      <ClientIdField
         idPrefix={P}
-        name="clientId"
-        label="Client ID"
-        hint={`Redirect URI to register: ${initial.redirectUri}`}
         errors={errors}
-      >
-        <input
-          {...aria("clientId", errors, true, P)}
-          defaultValue={d("clientId", initial.clientId)}
-          autoComplete="off"
-          className={`${input} font-mono`}
-        />
-      </PrefixedField>
+        hint={`Redirect URI to register: ${initial.redirectUri}`}
+        defaultValue={d("clientId", initial.clientId)}
+      />
 
       <fieldset className="space-y-2">
         <legend className="text-sm font-medium text-slate-800">Client authentication</legend>
@@ -146,22 +127,20 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
         </PrefixedField>
       )}
 
-      <PrefixedField idPrefix={P} name="scopes" label="Scopes" hint="Separated by spaces; openid is always asked for." errors={errors}>
-        <input
-          {...aria("scopes", errors, true, P)}
-          defaultValue={d("scopes", (c.scopes ?? ["openid", "profile", "email"]).join(" "))}
-          className={`${input} font-mono`}
-        />
-      </PrefixedField>
-      <PrefixedField
-        idPrefix={P}
-        name="acrValues"
+      <TextField
+        {...at("scopes")}
+        mono
+        label="Scopes"
+        hint="Separated by spaces; openid is always asked for."
+        defaultValue={d("scopes", (c.scopes ?? ["openid", "profile", "email"]).join(" "))}
+      />
+      <TextField
+        {...at("acrValues")}
+        mono
         label="acr_values (optional)"
         hint="Sent with the authorization request, e.g. http://idmanagement.gov/ns/assurance/ial/2."
-        errors={errors}
-      >
-        <input {...aria("acrValues", errors, true, P)} defaultValue={d("acrValues", c.acrValues ?? "")} className={`${input} font-mono`} />
-      </PrefixedField>
+        defaultValue={d("acrValues", c.acrValues ?? "")}
+      />
       <PrefixedField
         idPrefix={P}
         name="claims"
@@ -199,43 +178,34 @@ export function OidcProviderForm({ initial }: { initial: OidcFormInitial }) {
           </label>
         ))}
         {kind === "acr" ? (
-          <PrefixedField idPrefix={P} name="verifiedAcr" label="acr value" errors={errors}>
-            <input
-              {...aria("verifiedAcr", errors, false, P)}
-              defaultValue={d("verifiedAcr", verified?.kind === "acr" ? verified.acr : "")}
-              className={`${input} font-mono`}
-            />
-          </PrefixedField>
+          <TextField
+            {...at("verifiedAcr")}
+            mono
+            label="acr value"
+            defaultValue={d("verifiedAcr", verified?.kind === "acr" ? verified.acr : "")}
+          />
         ) : kind === "verified_claims" ? (
-          <PrefixedField
-            idPrefix={P}
-            name="trustFrameworks"
+          <TextField
+            {...at("trustFrameworks")}
+            mono
             label="Accepted trust frameworks"
             hint="Separated by spaces, e.g. uk_tfida de_aml."
-            errors={errors}
-          >
-            <input
-              {...aria("trustFrameworks", errors, true, P)}
-              defaultValue={d("trustFrameworks", verified?.kind === "verified_claims" ? verified.trustFrameworks.join(" ") : "")}
-              className={`${input} font-mono`}
-            />
-          </PrefixedField>
+            defaultValue={d("trustFrameworks", verified?.kind === "verified_claims" ? verified.trustFrameworks.join(" ") : "")}
+          />
         ) : (
           <div className="grid grid-cols-2 gap-3">
-            <PrefixedField idPrefix={P} name="verifiedClaim" label="Claim" errors={errors}>
-              <input
-                {...aria("verifiedClaim", errors, false, P)}
-                defaultValue={d("verifiedClaim", verified?.kind === "claim" ? verified.claim : "")}
-                className={`${input} font-mono`}
-              />
-            </PrefixedField>
-            <PrefixedField idPrefix={P} name="verifiedValue" label="equals" errors={errors}>
-              <input
-                {...aria("verifiedValue", errors, false, P)}
-                defaultValue={d("verifiedValue", verified?.kind === "claim" ? verified.value : "")}
-                className={`${input} font-mono`}
-              />
-            </PrefixedField>
+            <TextField
+              {...at("verifiedClaim")}
+              mono
+              label="Claim"
+              defaultValue={d("verifiedClaim", verified?.kind === "claim" ? verified.claim : "")}
+            />
+            <TextField
+              {...at("verifiedValue")}
+              mono
+              label="equals"
+              defaultValue={d("verifiedValue", verified?.kind === "claim" ? verified.value : "")}
+            />
           </div>
         )}
       </fieldset>

@@ -12,14 +12,14 @@ import { log } from "@/lib/log";
 import { providerFor, providerIds } from "@/lib/providers";
 import { Card, fmtDate, PageHeader } from "../_ui/kit";
 import { SettingsForm } from "./settings-form";
-import { ProviderConnectionForm } from "./provider-form";
+import { IdmeConnectionForm, ProviderConnectionForm } from "./provider-form";
 import { Provenance } from "./_components/provenance";
 import { RetentionSection } from "./retention-section";
 
 export const metadata: Metadata = { title: "Settings" };
 
-// The ID.me integration as seed 000 describes it (type, environment, "Timestamp",
-// client id/secret, scopes), for every login; applications may override parts of it.
+// The global requirements (type, scopes, group, "Timestamp"), for every login; applications
+// may override parts of them. Then each provider's connection, each its own form.
 export default async function SettingsPage() {
   await guardPage("admin", "/admin/settings");
   const s = await globalSettings();
@@ -30,27 +30,21 @@ export default async function SettingsPage() {
     <div className="mx-auto max-w-3xl">
       <PageHeader
         title="Settings"
-        description="How the portal verifies people with ID.me, for every login. Applications can override the policy, scopes, group and interval."
+        description="How the portal verifies people, for every login, and how it reaches each provider. Applications can override the provider, policy, scopes, group and interval."
       />
       <Card>
         <p className="mb-6 text-sm text-slate-600">
-          Last changed {fmtDate(s.updatedAt)}. Redirect URI to register at ID.me:{" "}
-          <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>. Per-application requirements:{" "}
+          What every login must prove, with which provider. Last changed {fmtDate(s.updatedAt)}. Per-application requirements:{" "}
           <Link href="/admin/applications" className="underline">
             Applications
           </Link>
           .
         </p>
-        <Provenance data={idmeSources} name="ID.me" />
         <SettingsForm
           initial={{
             verificationType: s.verificationType,
             provider: s.provider,
             providers: providerIds().map((id) => ({ id, name: providerFor(id).displayName })),
-            environment: (idme?.config as { environment?: string } | null)?.environment === "production" ? "production" : "sandbox",
-            baseUrl: idme?.baseUrl ?? null,
-            clientId: idme?.clientId ?? "",
-            secretSet: Boolean(idme?.clientSecretEnc),
             scopes: s.scopes,
             requiredGroup: s.requiredGroup,
             reverifyIntervalHours: s.reverifyIntervalHours,
@@ -58,6 +52,24 @@ export default async function SettingsPage() {
           }}
         />
       </Card>
+
+      <div className="mt-8">
+        <Card title="ID.me connection">
+          <p className="mb-6 text-sm text-slate-600">
+            {idme ? `Last changed ${fmtDate(idme.updatedAt)}.` : "Not configured yet."} Redirect URI to register at ID.me:{" "}
+            <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>.
+          </p>
+          <Provenance data={idmeSources} name="ID.me" />
+          <IdmeConnectionForm
+            initial={{
+              environment: (idme?.config as { environment?: string } | null)?.environment === "production" ? "production" : "sandbox",
+              baseUrl: idme?.baseUrl ?? null,
+              clientId: idme?.clientId ?? "",
+              secretSet: Boolean(idme?.clientSecretEnc),
+            }}
+          />
+        </Card>
+      </div>
 
       <div className="mt-8">
         <Card title="IDPartner connection">

@@ -1,116 +1,124 @@
 "use client";
 
 import { useMemo, useState } from "react";
-import { saveProviderConnection } from "@/lib/settings/admin";
-import { IDPARTNER_PROXY_PATHS, providerConnectionSchemaFor } from "@/lib/settings/schema";
-import { btn, input } from "../_ui/kit";
-import { aria, FieldError, FormMessage, PrefixedField, SubmitButton, useSchemaForm } from "./_components/form-bits";
+import { saveIdmeConnection, saveProviderConnection } from "@/lib/settings/admin";
+import { IDME_BASE_URLS, IDPARTNER_PROXY_PATHS, idmeConnectionSchemaFor, providerConnectionSchemaFor } from "@/lib/settings/schema";
+import { Choice, FormMessage } from "./_components/form-bits";
+import { ClientIdField, OtherErrors, SaveBar, SavedNote, SecretField, UrlField, useSecretForm } from "./_components/fields";
 import { textOf } from "./_components/format";
+
+/** Each provider's connection (its provider_setting row), a form of its own beside the global settings. */
 
 export interface ProviderFormInitial {
   clientId: string;
-  /** null: IDPartner's default base URL. */
+  /** null: the provider's default base URL. */
   baseUrl: string | null;
   /** Whether a client secret is stored; the secret itself never reaches the browser. */
   secretSet: boolean;
 }
 
-/** The ID.me form on the same page uses the bare field names as ids. */
-const P = "idpartner-";
-const FIELD_ORDER = ["clientId", "clientSecret", "baseUrl"];
-
-/** IDPartner's connection (the provider_setting row): client id, write-only secret, base URL. */
-export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: ProviderFormInitial; defaultBaseUrl: string }) {
-  const schema = useMemo(() => providerConnectionSchemaFor(initial.secretSet), [initial.secretSet]);
-  const { state, formAction, pending, errors, clientBlocked, onSubmit, formRef } = useSchemaForm(saveProviderConnection, schema);
-  const [secretTyped, setSecretTyped] = useState(false);
-
-  // After a round trip the form shows what was submitted (never the secret); before, what is stored.
-  const v = state?.values;
-  const d = {
-    clientId: v ? textOf(v, "clientId") : initial.clientId,
-    baseUrl: v ? textOf(v, "baseUrl") : (initial.baseUrl ?? ""),
+/** What the form shows: after a round trip what was submitted (never the secret), before it what is stored. */
+function shown(values: Record<string, unknown> | undefined, initial: ProviderFormInitial) {
+  return {
+    clientId: values ? textOf(values, "clientId") : initial.clientId,
+    baseUrl: values ? textOf(values, "baseUrl") : (initial.baseUrl ?? ""),
   };
+}
+
+const saved = (name: string) => `Saved. The next ${name} login uses this connection; no restart needed.`;
+const UNCHANGED = "Nothing changed: the connection was already like this.";
+
+const IDME = "idme-";
+type Environment = keyof typeof IDME_BASE_URLS;
+
+/** ID.me's connection: which of its environments, an optional base URL override, client id and write-only secret. */
+export function IdmeConnectionForm({ initial }: { initial: ProviderFormInitial & { environment: Environment } }) {
+  const schema = useMemo(() => idmeConnectionSchemaFor(initial.secretSet), [initial.secretSet]);
+  const { state, formAction, pending, errors, clientBlocked, onSubmit, formRef, retype } = useSecretForm(saveIdmeConnection, schema);
+  const d = shown(state?.values, initial);
+  const [environment, setEnvironment] = useState(state?.values ? textOf(state.values, "environment") : initial.environment);
   const [baseUrl, setBaseUrl] = useState(d.baseUrl);
-  const base = (baseUrl.trim() || defaultBaseUrl).replace(/\/+$/, "");
-  const unknownErrors = Object.keys(errors).filter((k) => !FIELD_ORDER.includes(k) && k !== "_");
+  const environmentUrl = IDME_BASE_URLS[environment as Environment] ?? IDME_BASE_URLS.sandbox;
+  const base = baseUrl.trim() ? baseUrl.trim().replace(/\/+$/, "") : environmentUrl;
 
   return (
-    <form
-      ref={formRef}
-      action={formAction}
-      onSubmit={(e) => {
-        setSecretTyped(Boolean((e.currentTarget.elements.namedItem("clientSecret") as HTMLInputElement | null)?.value));
-        onSubmit(e);
-      }}
-      noValidate
-      className="space-y-5"
-      aria-label="IDPartner connection"
-    >
+    <form ref={formRef} action={formAction} onSubmit={onSubmit} noValidate className="space-y-5" aria-label="ID.me connection">
       <FormMessage state={state} clientBlocked={clientBlocked}>
-        {(data) => (
-          <>
-            <p className="font-medium">
-              {data.changed.length
-                ? "Saved. The next IDPartner login uses this connection; no restart needed."
-                : "Nothing changed: the connection was already like this."}
-            </p>
-            {data.changed.length ? <p className="mt-1">Changed: {data.changed.join(", ")}.</p> : null}
-          </>
-        )}
+        {(data) => <SavedNote changed={data.changed} saved={saved("ID.me")} unchanged={UNCHANGED} />}
       </FormMessage>
-      {unknownErrors.length ? (
-        <p className="text-sm text-rose-700">{unknownErrors.map((k) => `${k}: ${errors[k]!.join(" ")}`).join(" ")}</p>
-      ) : null}
+      <OtherErrors errors={errors} fields={["environment", "baseUrl", "clientId", "clientSecret"]} />
 
-      <PrefixedField idPrefix={P} name="clientId" label="Client ID" hint="From IDPartner, for this portal." errors={errors}>
-        <input
-          {...aria("clientId", errors, true, P)}
-          defaultValue={d.clientId}
-          autoComplete="off"
-          autoCapitalize="none"
-          spellCheck={false}
-          className={`${input} font-mono`}
-        />
-      </PrefixedField>
+      <Choice
+        name="environment"
+        legend="Environment (ID.me's “Sandbox or Production”)"
+        value={environment}
+        errors={errors}
+        onChange={setEnvironment}
+        options={(["sandbox", "production"] as const).map((env) => ({
+          value: env,
+          label: env === "sandbox" ? "Sandbox" : "Production",
+          description: <span className="font-mono text-xs">{IDME_BASE_URLS[env]}</span>,
+        }))}
+      />
+      <p className="text-sm text-slate-700" aria-live="polite">
+        Logins go to{" "}
+        <span className="break-all font-mono text-xs font-semibold text-slate-900" data-testid="effective-base-url">
+          {base}
+        </span>
+        {baseUrl.trim() ? " (the advanced override below)." : "."}
+      </p>
 
-      <div className="space-y-1">
-        <p className="text-sm font-medium text-slate-800">Client secret</p>
-        <p className="text-sm text-slate-700" data-testid="idpartner-secret-status">
-          {initial.secretSet ? (
-            <>
-              <span aria-hidden="true" className="font-mono">
-                ••••
-              </span>{" "}
-              set <span className="text-slate-500">(stored encrypted; it is never shown)</span>
-            </>
-          ) : (
-            "not set"
-          )}
-        </p>
-        <label htmlFor={`${P}clientSecret`} className="block pt-1 text-sm font-medium text-slate-800">
-          {initial.secretSet ? "Replace secret" : "Secret"}
-        </label>
-        <input
-          {...aria("clientSecret", errors, true, P)}
-          type="password"
-          defaultValue=""
-          required={!initial.secretSet}
-          autoComplete="new-password"
-          autoCapitalize="none"
-          spellCheck={false}
-          className={`${input} max-w-md font-mono`}
-        />
-        <p id={`${P}clientSecret-hint`} className="text-xs text-slate-500">
-          {initial.secretSet ? "Leave empty to keep the current secret." : "Required: no secret is stored yet."}
-          {state && !state.ok && secretTyped && !clientBlocked
-            ? " The secret you typed was not saved and is not kept in the form: type it again."
-            : ""}
-        </p>
-        <FieldError name="clientSecret" errors={errors} idPrefix={P} />
-      </div>
+      <details className="rounded-md border border-slate-200 p-3" open={Boolean(d.baseUrl) || Boolean(errors.baseUrl)}>
+        <summary className="cursor-pointer text-sm font-medium text-slate-800">Advanced: base URL override</summary>
+        <div className="mt-3">
+          <UrlField
+            idPrefix={IDME}
+            name="baseUrl"
+            label="ID.me base URL"
+            hint="Only for a proxy or a local ID.me stand-in. Empty: the environment's URL."
+            errors={errors}
+            defaultValue={d.baseUrl}
+            onChange={(e) => setBaseUrl(e.target.value)}
+            placeholder={environmentUrl}
+          />
+        </div>
+      </details>
 
-      <PrefixedField
+      <ClientIdField
+        idPrefix={IDME}
+        hint="From your application in the ID.me developer portal."
+        errors={errors}
+        defaultValue={d.clientId}
+      />
+      <SecretField idPrefix={IDME} secretSet={initial.secretSet} errors={errors} retype={retype} />
+      <SaveBar pending={pending} className="pt-5">
+        Save ID.me connection
+      </SaveBar>
+    </form>
+  );
+}
+
+/** The IDPartner form's ids carry a prefix: the forms share the page. */
+const P = "idpartner-";
+
+/** IDPartner's connection: client id, write-only secret, base URL. */
+export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: ProviderFormInitial; defaultBaseUrl: string }) {
+  const schema = useMemo(() => providerConnectionSchemaFor(initial.secretSet), [initial.secretSet]);
+  const { state, formAction, pending, errors, clientBlocked, onSubmit, formRef, retype } = useSecretForm(saveProviderConnection, schema);
+  const d = shown(state?.values, initial);
+  const [baseUrl, setBaseUrl] = useState(d.baseUrl);
+  const base = (baseUrl.trim() || defaultBaseUrl).replace(/\/+$/, "");
+
+  return (
+    <form ref={formRef} action={formAction} onSubmit={onSubmit} noValidate className="space-y-5" aria-label="IDPartner connection">
+      <FormMessage state={state} clientBlocked={clientBlocked}>
+        {(data) => <SavedNote changed={data.changed} saved={saved("IDPartner")} unchanged={UNCHANGED} />}
+      </FormMessage>
+      <OtherErrors errors={errors} fields={["clientId", "clientSecret", "baseUrl"]} />
+
+      <ClientIdField idPrefix={P} hint="From IDPartner, for this portal." errors={errors} defaultValue={d.clientId} />
+      <SecretField idPrefix={P} secretSet={initial.secretSet} errors={errors} retype={retype} />
+      <UrlField
         idPrefix={P}
         name="baseUrl"
         label="Base URL (optional)"
@@ -127,19 +135,10 @@ export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: P
           </>
         }
         errors={errors}
-      >
-        <input
-          {...aria("baseUrl", errors, true, P)}
-          type="url"
-          inputMode="url"
-          defaultValue={d.baseUrl}
-          onChange={(e) => setBaseUrl(e.target.value)}
-          placeholder={defaultBaseUrl}
-          autoCapitalize="none"
-          spellCheck={false}
-          className={input}
-        />
-      </PrefixedField>
+        defaultValue={d.baseUrl}
+        onChange={(e) => setBaseUrl(e.target.value)}
+        placeholder={defaultBaseUrl}
+      />
       <p className="text-sm text-slate-700" aria-live="polite">
         Logins go to{" "}
         <span className="break-all font-mono text-xs font-semibold text-slate-900" data-testid="idpartner-authorization-url">
@@ -148,13 +147,9 @@ export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: P
         </span>
         .
       </p>
-
-      <div className="flex flex-wrap items-center gap-3 border-t border-slate-200 pt-5">
-        <SubmitButton pending={pending} className={btn.primary}>
-          Save IDPartner connection
-        </SubmitButton>
-        <p className="text-sm text-slate-600">Applies from the next login; no restart needed.</p>
-      </div>
+      <SaveBar pending={pending} className="pt-5">
+        Save IDPartner connection
+      </SaveBar>
     </form>
   );
 }

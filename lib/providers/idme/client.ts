@@ -1,6 +1,7 @@
 import { FlowError } from "../../flow/states";
 import * as client from "../oidc-client";
 import type { OidcClientOptions } from "../oidc-client";
+import type { AuthorizeParams } from "../types";
 import { parseUserinfoClaims, parseUserinfoJson, UserinfoError, type ParsedUserinfo } from "./userinfo";
 
 /**
@@ -31,13 +32,7 @@ export async function configuration(c: IdmeConnection) {
   return (await client.resolve(oidcOptions(c))).config;
 }
 
-export interface AuthorizeParams {
-  redirectUri: string;
-  scopes: string[];
-  state: string;
-  nonce: string;
-  codeVerifier: string;
-}
+export type { AuthorizeParams } from "../types";
 
 /** Without `openid` among the scopes, the plain OAuth flow: no nonce, no ID token. */
 export function authorizationUrl(c: IdmeConnection, p: AuthorizeParams): Promise<URL> {

@@ -52,3 +52,5 @@ export const idme: VerificationProvider = {
     return `discovery at ${new URL(config.serverMetadata().issuer).origin} reachable`;
   },
 };
+
+export default idme;

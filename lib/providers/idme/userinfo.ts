@@ -13,7 +13,7 @@
  *
  * Error messages never contain attribute values.
  */
-import { OIDC_PROTOCOL_CLAIMS } from "../claims";
+import { ClaimsReadError, OIDC_PROTOCOL_CLAIMS } from "../claims";
 import { isSafeGroupName } from "../groups";
 import type { GroupStatus, NormalizedAttributes } from "../vocabulary";
 
@@ -34,14 +34,8 @@ export interface ParsedUserinfo {
 
 export type UserinfoErrorCode = "userinfo_malformed" | "userinfo_uuid_missing";
 
-export class UserinfoError extends Error {
-  readonly code: UserinfoErrorCode;
-
-  constructor(code: UserinfoErrorCode, message: string) {
-    super(message);
-    this.name = "UserinfoError";
-    this.code = code;
-  }
+export class UserinfoError extends ClaimsReadError<UserinfoErrorCode> {
+  override name = "UserinfoError";
 }
 
 /** Handle → normalized field. Nothing outside this table reaches `normalized`. */

@@ -96,3 +96,5 @@ export const oidcProvider: VerificationProvider = {
   complete,
   check: (c) => client.check(oidcOptions(c, configOf(c))),
 };
+
+export default oidcProvider;

@@ -3,9 +3,10 @@
 import { useState } from "react";
 import Link from "next/link";
 import { saveApplication } from "@/lib/settings/admin";
-import { applicationSchema, COMMUNITY_SCOPES, MAX_INTERVAL_HOURS, type Policy } from "@/lib/settings/schema";
-import { btn, Field, input } from "../../_ui/kit";
-import { aria, Choice, FormMessage, ScopePicker, splitScopes, SubmitButton, useSchemaForm } from "../../settings/_components/form-bits";
+import { applicationSchema, MAX_INTERVAL_HOURS, type Policy } from "@/lib/settings/schema";
+import { btn } from "../../_ui/kit";
+import { Choice, FormMessage, ScopePicker, splitScopes, SubmitButton, useSchemaForm } from "../../settings/_components/form-bits";
+import { GroupField, HoursField, TextField } from "../../settings/_components/fields";
 import { hoursText, listOf, policyText, scopeText, textOf } from "../../settings/_components/format";
 
 export interface ApplicationFormInitial {
@@ -100,6 +101,18 @@ export function ApplicationForm({
   );
 }
 
+const CLIENT_ID_HINT = {
+  update: "The key of this application; it cannot change.",
+  create: "Auth0 Dashboard → Applications → your app → Client ID.",
+};
+const INHERIT_PROVIDER = { value: "inherit", label: "Global setting", description: "As in Settings." };
+const choiceOf = (p: { id: string; name: string; description: string }) => ({ value: p.id, label: p.name, description: p.description });
+const policies = (global: Policy) => [
+  { value: "inherit", label: "Global setting", description: `Now: ${policyText(global)}.` },
+  { value: "identity", label: "Identity", description: "Proves who the person is (IAL2)." },
+  { value: "community", label: "Community", description: "Verifies a group (military, student, …)." },
+];
+
 interface Defaults {
   clientId: string;
   name: string;
@@ -130,29 +143,20 @@ function ApplicationFields({
   return (
     <>
       <div className="grid gap-5 sm:grid-cols-2">
-        <Field
+        <TextField
           name="clientId"
           label="Auth0 client ID"
-          hint={
-            intent === "update"
-              ? "The key of this application; it cannot change."
-              : "Auth0 Dashboard → Applications → your app → Client ID."
-          }
-          errors={errors.clientId}
-        >
-          <input
-            {...aria("clientId", errors, true)}
-            defaultValue={d.clientId}
-            readOnly={intent === "update"}
-            autoComplete="off"
-            autoCapitalize="none"
-            spellCheck={false}
-            className={`${input} font-mono read-only:bg-slate-100`}
-          />
-        </Field>
-        <Field name="name" label="Name" hint="How staff and the verification page call it." errors={errors.name}>
-          <input {...aria("name", errors, true)} defaultValue={d.name} className={input} />
-        </Field>
+          hint={CLIENT_ID_HINT[intent]}
+          errors={errors}
+          defaultValue={d.clientId}
+          readOnly={intent === "update"}
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          mono
+          width="read-only:bg-slate-100"
+        />
+        <TextField name="name" label="Name" hint="How staff and the verification page call it." errors={errors} defaultValue={d.name} />
       </div>
 
       <div className="space-y-1">
@@ -180,24 +184,9 @@ function ApplicationFields({
         legend="Provider"
         value={d.provider}
         errors={errors}
-        options={[
-          { value: "inherit", label: "Global setting", description: "As in Settings." },
-          ...providers.map((p) => ({ value: p.id, label: p.name, description: p.description })),
-        ]}
+        options={[INHERIT_PROVIDER, ...providers.map(choiceOf)]}
       />
-
-      <Choice
-        name="policy"
-        legend="Policy"
-        value={d.policy}
-        errors={errors}
-        onChange={setPolicy}
-        options={[
-          { value: "inherit", label: "Global setting", description: `Now: ${policyText(global.policy)}.` },
-          { value: "identity", label: "Identity", description: "Proves who the person is (IAL2)." },
-          { value: "community", label: "Community", description: "Verifies a group (military, student, …)." },
-        ]}
-      />
+      <Choice name="policy" legend="Policy" value={d.policy} errors={errors} onChange={setPolicy} options={policies(global.policy)} />
 
       <ScopePicker
         legend="Scopes"
@@ -208,47 +197,21 @@ function ApplicationFields({
       />
 
       <div className="grid gap-5 sm:grid-cols-2">
-        <Field
-          name="requiredGroup"
-          label="Required community group"
+        <GroupField
           hint={
             effectivePolicy === "community"
               ? `Empty: the global group${global.requiredGroup ? ` (now ${global.requiredGroup})` : ""}, else the first group among the scopes.`
               : "Used for community verification only."
           }
-          errors={errors.requiredGroup}
-        >
-          <input
-            {...aria("requiredGroup", errors, true)}
-            defaultValue={d.requiredGroup}
-            list="community-groups"
-            autoCapitalize="none"
-            spellCheck={false}
-            className={input}
-          />
-          <datalist id="community-groups">
-            {COMMUNITY_SCOPES.map((g) => (
-              <option key={g} value={g} />
-            ))}
-          </datalist>
-        </Field>
-        <Field
-          name="reverifyIntervalHours"
+          errors={errors}
+          defaultValue={d.requiredGroup}
+        />
+        <HoursField
           label="Re-verification interval (hours)"
           hint={`Empty: the global interval (now ${hoursText(global.intervalHours)}). 0 = at every login; at most ${MAX_INTERVAL_HOURS}.`}
-          errors={errors.reverifyIntervalHours}
-        >
-          <input
-            {...aria("reverifyIntervalHours", errors, true)}
-            type="number"
-            inputMode="numeric"
-            min={0}
-            max={MAX_INTERVAL_HOURS}
-            step={1}
-            defaultValue={d.reverifyIntervalHours}
-            className={`${input} max-w-[10rem]`}
-          />
-        </Field>
+          errors={errors}
+          defaultValue={d.reverifyIntervalHours}
+        />
       </div>
     </>
   );

@@ -5,7 +5,7 @@ import { guardPage } from "@/lib/staff/guard";
 import { normalizeReferenceCode } from "@/lib/flow/reference";
 import { applicationNames, findAttemptByReference } from "@/lib/records";
 import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
-import { Facts, Mono, Timeline, failureEvent, stepLabel } from "../_components/attempt-parts";
+import { ApplicationValue, BackToRecords, Facts, Mono, SearchLink, Timeline, failureEvent, stepLabel } from "../_components/attempt-parts";
 import { explain } from "@/lib/support/explanations";
 import { identityHref } from "@/lib/insight/links";
 import { CopySummary } from "@/app/admin/_support/CopySummary";
@@ -37,11 +37,7 @@ export default async function AttemptPage({ params }: { params: Promise<{ ref: s
 
   return (
     <div className="space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <Link href="/admin/records" className="text-brand-700 underline">
-          ← Records
-        </Link>
-      </nav>
+      <BackToRecords />
       <PageHeader title={`Attempt ${attempt.referenceCode}`} description={`Started ${fmtDate(attempt.createdAt)}`}>
         <Badge value={attempt.status} />
       </PageHeader>
@@ -121,32 +117,8 @@ export default async function AttemptPage({ params }: { params: Promise<{ ref: s
             ],
             ["Failure step", attempt.failureStep ? <Mono key="fs">{attempt.failureStep}</Mono> : "—"],
             ["Failure code", attempt.failureCode ? <Mono key="fc">{attempt.failureCode}</Mono> : "—"],
-            [
-              "Application",
-              attempt.auth0ClientId ? (
-                <span key="a">
-                  {appName ? `${appName} · ` : ""}
-                  <Mono>{attempt.auth0ClientId}</Mono>
-                </span>
-              ) : (
-                "—"
-              ),
-            ],
-            [
-              "Auth0 user id",
-              attempt.auth0UserId ? (
-                <Link
-                  key="u"
-                  href={`/admin/records?q=${encodeURIComponent(attempt.auth0UserId)}`}
-                  className="text-brand-700 underline"
-                  title="Records of this Auth0 user"
-                >
-                  <Mono>{attempt.auth0UserId}</Mono>
-                </Link>
-              ) : (
-                "—"
-              ),
-            ],
+            ["Application", <ApplicationValue key="a" clientId={attempt.auth0ClientId} name={appName} />],
+            ["Auth0 user id", <SearchLink key="u" q={attempt.auth0UserId} title="Records of this Auth0 user" />],
             ["Provider", attempt.provider === "idme" ? "ID.me" : attempt.provider],
             ["Policy", `${attempt.policy}${attempt.requiredGroup ? ` (group ${attempt.requiredGroup})` : ""}`],
             [

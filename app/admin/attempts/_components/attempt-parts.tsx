@@ -112,3 +112,37 @@ export function Facts({ items }: { items: [string, React.ReactNode][] }) {
 export function Mono({ children }: { children: React.ReactNode }) {
   return <code className="break-all font-mono text-[0.8125rem]">{children}</code>;
 }
+
+/** An Auth0 application as a fact: its name when registered, and its client id. */
+export function ApplicationValue({ clientId, name }: { clientId: string | null; name: string | null | undefined }) {
+  return clientId ? (
+    <span>
+      {name ? `${name} · ` : ""}
+      <Mono>{clientId}</Mono>
+    </span>
+  ) : (
+    "—"
+  );
+}
+
+/** The detail pages' way back to the list. */
+export function BackToRecords() {
+  return (
+    <nav aria-label="Breadcrumb" className="text-sm">
+      <Link href="/admin/records" className="text-brand-700 underline">
+        ← Records
+      </Link>
+    </nav>
+  );
+}
+
+/** An id as a link to the records it finds (the records search). */
+export function SearchLink({ q, title }: { q: string | null; title: string }) {
+  return q ? (
+    <Link href={`/admin/records?q=${encodeURIComponent(q)}`} className="text-brand-700 underline" title={title}>
+      <Mono>{q}</Mono>
+    </Link>
+  ) : (
+    "—"
+  );
+}

@@ -9,7 +9,7 @@ import { policyLabel, applicationNames, getRecordDetail, openRecordAttributes } 
 import { attributesForRole } from "@/lib/records/mask";
 import { recordRetention, type RecordRetention } from "@/lib/records/retention";
 import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
-import { AttemptCard, Facts, Mono } from "../../attempts/_components/attempt-parts";
+import { ApplicationValue, BackToRecords, AttemptCard, Facts, Mono, SearchLink } from "../../attempts/_components/attempt-parts";
 import { RevealForm } from "./reveal-form";
 
 export const metadata: Metadata = { title: "Record" };
@@ -43,11 +43,7 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
 
   return (
     <div className="space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <Link href="/admin/records" className="text-brand-700 underline">
-          ← Records
-        </Link>
-      </nav>
+      <BackToRecords />
       <PageHeader title="Verification record" description={record.id}>
         <div className="flex flex-wrap items-center gap-3">
           <Badge value={record.status} />
@@ -130,17 +126,7 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
                 {expired ? " (expired)" : ""}
               </span>,
             ],
-            [
-              "Application of the last check",
-              record.lastClientId ? (
-                <span key="a">
-                  {appName ? `${appName} · ` : ""}
-                  <Mono>{record.lastClientId}</Mono>
-                </span>
-              ) : (
-                "—"
-              ),
-            ],
+            ["Application of the last check", <ApplicationValue key="a" clientId={record.lastClientId} name={appName} />],
             [
               "Personal data kept until",
               <span key="ret" data-testid="record-retention">
@@ -148,28 +134,8 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
               </span>,
             ],
             ["Created", fmtDate(record.createdAt)],
-            [
-              "Person id (sent to Auth0)",
-              <Link
-                key="p"
-                href={`/admin/records?q=${encodeURIComponent(record.personId)}`}
-                className="text-brand-700 underline"
-                title="All records of this person"
-              >
-                <Mono>{record.personId}</Mono>
-              </Link>,
-            ],
-            [
-              "Auth0 user id",
-              <Link
-                key="au"
-                href={`/admin/records?q=${encodeURIComponent(record.auth0UserId)}`}
-                className="text-brand-700 underline"
-                title="All records of this Auth0 user"
-              >
-                <Mono>{record.auth0UserId}</Mono>
-              </Link>,
-            ],
+            ["Person id (sent to Auth0)", <SearchLink key="p" q={record.personId} title="All records of this person" />],
+            ["Auth0 user id", <SearchLink key="au" q={record.auth0UserId} title="All records of this Auth0 user" />],
           ]}
         />
       </Card>
