@@ -1,5 +1,6 @@
 import { getDb } from "../db/client";
-import { addEvent, type Attempt } from "./attempts";
+import { addEvent, fail, findAttempt, type Attempt } from "./attempts";
+import { FlowError, TERMINAL } from "./states";
 
 /**
  * Auth0 keeps a login transaction for one hour (PROTOCOLS §6): a POST to /continue
@@ -49,4 +50,19 @@ export function expiredTransactionText(attempt: Pick<Attempt, "status">) {
       " If it keeps happening, contact support with the reference code below.",
     tone: "warn" as const,
   };
+}
+
+/**
+ * An attempt left unfinished (the person went Back from the provider, or never chose on
+ * the portal's page) cannot go back to Auth0 once its transaction has ended: it is closed
+ * with attempt_abandoned when next read (and by the maintenance job, lib/lifecycle).
+ * Returns the attempt as it now is.
+ */
+export async function closeIfAbandoned(attempt: Attempt, now: Date = new Date()): Promise<Attempt> {
+  if (TERMINAL.has(attempt.status) || !auth0TransactionExpired(attempt, now)) return attempt;
+  await fail(
+    attempt,
+    new FlowError("attempt_abandoned", `left ${attempt.status} until Auth0's one-hour login transaction ended; closed by the portal`),
+  );
+  return (await findAttempt(attempt.id)) ?? attempt;
 }
