@@ -11,6 +11,7 @@ import { log } from "../log";
 import { observed } from "../metrics/observe";
 import { addEvent, addEvents, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
 import { newSecret } from "./reference";
+import { pickLocale, type Locale } from "./locale";
 import { FlowError, TERMINAL, TRANSIENT, isFailureCode, returnStatusFor, type FailureCode } from "./states";
 import { browserHash, claimEntryToken, displayClaim, firstAttemptOf, noteEntryTokenAttempt, openedBy } from "./binding";
 import { auth0TransactionExpired, closeIfAbandoned, refuseExpiredTransaction } from "./auth0-transaction";
@@ -35,7 +36,7 @@ import { auth0TransactionExpired, closeIfAbandoned, refuseExpiredTransaction } f
  */
 
 export type Outcome =
-  | { kind: "consent"; attempt: Attempt }
+  | { kind: "consent"; attempt: Attempt; locale?: Locale }
   | { kind: "provider"; attempt: Attempt; url: URL; oauthState: string }
   | { kind: "resume"; attempt: Attempt }
   | { kind: "outcome"; attempt: Attempt; refused?: boolean };
@@ -194,7 +195,10 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
           : "re-verification interval is 0: verify every time",
     },
   ]);
-  return { kind: "consent", attempt };
+  // Auth0's ui_locales as the Action passed them: the pages' language from now on (lib/flow/locale.ts).
+  const uiLocales = inbound.claims["ui_locales"];
+  const locale = pickLocale(typeof uiLocales === "string" ? uiLocales.slice(0, 100) : null) ?? undefined;
+  return { kind: "consent", attempt, locale };
 }
 
 /** POST /id-verification/start: send the person to the provider (again, on a double submit). */
