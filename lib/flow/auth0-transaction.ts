@@ -15,6 +15,12 @@ export const AUTH0_TRANSACTION_LIFETIME_MS = 60 * 60_000;
 /** The sign-in before the attempt opened, and the way back to Auth0, take time too. */
 export const TRANSACTION_SAFETY_MARGIN_MS = 5 * 60_000;
 
+/** Whole minutes left (at least 1) before the portal stops sending this attempt back to Auth0. */
+export function minutesLeft(attempt: Pick<Attempt, "createdAt">, now: Date = new Date()): number {
+  const left = attempt.createdAt.getTime() + AUTH0_TRANSACTION_LIFETIME_MS - TRANSACTION_SAFETY_MARGIN_MS - now.getTime();
+  return Math.max(1, Math.floor(left / 60_000));
+}
+
 export function auth0TransactionExpired(attempt: Pick<Attempt, "createdAt">, now: Date = new Date()): boolean {
   return now.getTime() - attempt.createdAt.getTime() >= AUTH0_TRANSACTION_LIFETIME_MS - TRANSACTION_SAFETY_MARGIN_MS;
 }

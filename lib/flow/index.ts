@@ -250,7 +250,9 @@ export async function restart(attemptId: string | undefined, req: FlowRequest): 
   if (found.status !== "at_provider") return start(found.id, req);
   const fresh = { oauthState: newSecret(), nonce: newSecret(), codeVerifier: newSecret() + newSecret() };
   if (await move(found, "at_provider", fresh, ["at_provider"])) {
-    await addEvent(found, "start_repeated", "info", { description: "started again after coming back from the provider; new state and nonce" });
+    await addEvent(found, "start_repeated", "info", {
+      description: "started again after coming back from the provider; new state and nonce",
+    });
   }
   return start(found.id, req);
 }
@@ -267,7 +269,10 @@ export async function retry(attemptId: string | undefined, req: FlowRequest): Pr
   if (!canRetry(found)) return { kind: "outcome", attempt: found };
   const next = await transaction(async (tx) => {
     // Only one retry takes the login over: the failed attempt gives up Auth0's state.
-    const { count } = await tx.attempt.updateMany({ where: { id: found.id, resumedAt: null, auth0State: found.auth0State }, data: { auth0State: null } });
+    const { count } = await tx.attempt.updateMany({
+      where: { id: found.id, resumedAt: null, auth0State: found.auth0State },
+      data: { auth0State: null },
+    });
     if (count !== 1) return null;
     const opened = await openAttempt(
       {
@@ -287,8 +292,20 @@ export async function retry(attemptId: string | undefined, req: FlowRequest): Pr
     );
     // Auth0's transaction began before the first attempt: the new one keeps its clock.
     await tx.attempt.update({ where: { id: opened.id }, data: { createdAt: found.createdAt } });
-    await addEvent(found, "retried", "info", { description: `the person tried again: attempt ${opened.referenceCode} continues this login` }, tx);
-    await addEvent(opened, "token_received", "ok", { description: `a retry of attempt ${found.referenceCode} (${found.failureCode}), same login` }, tx);
+    await addEvent(
+      found,
+      "retried",
+      "info",
+      { description: `the person tried again: attempt ${opened.referenceCode} continues this login` },
+      tx,
+    );
+    await addEvent(
+      opened,
+      "token_received",
+      "ok",
+      { description: `a retry of attempt ${found.referenceCode} (${found.failureCode}), same login` },
+      tx,
+    );
     return { ...opened, createdAt: found.createdAt };
   });
   if (!next) return { kind: "outcome", attempt: (await findAttempt(found.id)) ?? found };

@@ -123,7 +123,8 @@ async function route(app: AppState, req: IncomingMessage, res: ServerResponse): 
   const path = reqUrl.pathname;
   const method = req.method ?? "GET";
 
-  if (path === "/" && (method === "GET" || method === "HEAD")) return sendHtml(res, 200, homePage(app, uiLocalesOf(reqUrl.searchParams.get("ui_locales"))));
+  if (path === "/" && (method === "GET" || method === "HEAD"))
+    return sendHtml(res, 200, homePage(app, uiLocalesOf(reqUrl.searchParams.get("ui_locales"))));
   if (path === "/login" && method === "POST") return startLogin(app, req, res);
   if (path === SAMPLE_APP_CALLBACK_PATH && method === "GET") return callback(app, req, res, reqUrl);
   if (path === "/refresh" && method === "POST") return refresh(app, req, res);
@@ -299,8 +300,12 @@ function homePage(app: AppState, uiLocales: string | null): string {
       <li class="app">
         <div><strong>${esc(c.name)}</strong><br><code>${esc(c.client_id)}</code></div>
         <form method="post" action="/login">
-          <input type="hidden" name="client_id" value="${esc(c.client_id)}">${uiLocales ? `
-          <input type="hidden" name="ui_locales" value="${esc(uiLocales)}">` : ""}
+          <input type="hidden" name="client_id" value="${esc(c.client_id)}">${
+            uiLocales
+              ? `
+          <input type="hidden" name="ui_locales" value="${esc(uiLocales)}">`
+              : ""
+          }
           <button type="submit" class="primary" data-testid="login-${esc(c.client_id)}">Log in</button>
         </form>
       </li>`,

@@ -1,12 +1,18 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useState, useSyncExternalStore } from "react";
+
+const noSubscription = () => () => {};
 
 /** Copies the reference code; shown only where it can work (JavaScript and the clipboard). */
 export function CopyButton({ text, label, done }: { text: string; label: string; done: string }) {
-  const [ready, setReady] = useState(false);
+  // false on the server and without a clipboard; true once in a browser that has one.
+  const ready = useSyncExternalStore(
+    noSubscription,
+    () => Boolean(navigator.clipboard),
+    () => false,
+  );
   const [copied, setCopied] = useState(false);
-  useEffect(() => setReady(typeof navigator !== "undefined" && Boolean(navigator.clipboard)), []);
   if (!ready) return null;
   return (
     <button

@@ -32,11 +32,20 @@ export async function Shell({
   const branding = app?.branding ?? NO_BRANDING;
   const style = branding.accentColor ? ({ "--accent": branding.accentColor } as React.CSSProperties) : undefined;
   return (
-    <div lang={locale} style={style} className="flex min-h-screen flex-col items-center bg-slate-50 px-4 py-8 text-slate-900 sm:py-16 dark:bg-slate-950 dark:text-slate-100">
+    <div
+      lang={locale}
+      style={style}
+      className="flex min-h-screen flex-col items-center bg-slate-50 px-4 py-8 text-slate-900 sm:py-16 dark:bg-slate-950 dark:text-slate-100"
+    >
       <header className="mb-6 flex items-center gap-2 text-brand-900 dark:text-slate-100">
         {branding.logoUrl ? (
           // eslint-disable-next-line @next/next/no-img-element -- an admin-set https or data: image; next/image would fetch it
-          <img src={branding.logoUrl} alt={t("logoAlt", { app: app?.name ?? "" })} className="h-10 max-w-48 object-contain" data-testid="app-logo" />
+          <img
+            src={branding.logoUrl}
+            alt={t("logoAlt", { app: app?.name ?? "" })}
+            className="h-10 max-w-48 object-contain"
+            data-testid="app-logo"
+          />
         ) : (
           <svg aria-hidden="true" viewBox="0 0 24 24" className="h-7 w-7 fill-[var(--accent,var(--color-brand-600))] dark:fill-brand-100">
             <path d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5l-8-3Zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4-6.3 6.3Z" />
@@ -59,7 +68,11 @@ export async function Shell({
       {branding.supportContact || branding.privacyUrl ? (
         <nav aria-label={t("helpGeneric")} className="mt-4 flex gap-4 text-sm">
           {branding.supportContact ? (
-            <a className="font-medium text-brand-700 underline dark:text-brand-100" href={supportHref(branding.supportContact)} data-testid="app-support">
+            <a
+              className="font-medium text-brand-700 underline dark:text-brand-100"
+              href={supportHref(branding.supportContact)}
+              data-testid="app-support"
+            >
               {app?.name ? t("help", { app: app.name }) : t("helpGeneric")}
             </a>
           ) : null}

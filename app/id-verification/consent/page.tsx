@@ -9,7 +9,13 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getTranslations("consent"))("meta") };
 }
 
-const AGAIN = { revoked: "againRevoked", expired: "againExpired", interval: "againInterval", always: "againAlways", notVerified: "againNotVerified" } as const;
+const AGAIN = {
+  revoked: "againRevoked",
+  expired: "againExpired",
+  interval: "againInterval",
+  always: "againAlways",
+  notVerified: "againNotVerified",
+} as const;
 
 // Why verification is asked, for which account and application, what it takes, and the
 // choice: verify with the provider, or not now (warned on an application that requires it).
@@ -31,12 +37,22 @@ export default async function ConsentPage() {
         {t.rich("consent.intro", { ...rich, app: appName, purpose: purposeText(t, attempt), provider })}
       </p>
       {again ? (
-        <p className="mt-3 rounded-lg bg-brand-50 p-3 text-sm text-brand-900 dark:bg-slate-800 dark:text-slate-100" data-testid="asked-again">
-          {t(`consent.${AGAIN[again.reason]}`, { app: appName, hours: again.hours, date: format.dateTime(again.at, { dateStyle: "long", timeZone: "UTC" }) })}
+        <p
+          className="mt-3 rounded-lg bg-brand-50 p-3 text-sm text-brand-900 dark:bg-slate-800 dark:text-slate-100"
+          data-testid="asked-again"
+        >
+          {t(`consent.${AGAIN[again.reason]}`, {
+            app: appName,
+            hours: again.hours,
+            date: format.dateTime(again.at, { dateStyle: "long", timeZone: "UTC" }),
+          })}
         </p>
       ) : null}
       {attempt.accountHint ? (
-        <div className="mt-4 rounded-lg border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700 dark:border-slate-700 dark:bg-slate-800 dark:text-slate-200" data-testid="account-hint">
+        <div
+          className="mt-4 rounded-lg border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700 dark:border-slate-700 dark:bg-slate-800 dark:text-slate-200"
+          data-testid="account-hint"
+        >
           <p>
             {app.name
               ? t.rich("consent.accountHint", { ...rich, hint: attempt.accountHint, app: app.name })

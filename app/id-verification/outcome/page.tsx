@@ -5,7 +5,7 @@ import { canRetry } from "@/lib/flow";
 import { currentAttempt } from "@/lib/flow/http";
 import { applicationView, failureView, groupStatus, providerNameFor, type Tone } from "@/lib/flow/view";
 import { TERMINAL } from "@/lib/flow/states";
-import { AUTH0_TRANSACTION_LIFETIME_MS, TRANSACTION_SAFETY_MARGIN_MS, auth0TransactionExpired } from "@/lib/flow/auth0-transaction";
+import { auth0TransactionExpired, minutesLeft } from "@/lib/flow/auth0-transaction";
 import { supportHref } from "@/lib/flow/branding";
 import { Shell, buttonPrimary, buttonSecondary } from "../_ui/shell";
 
@@ -42,7 +42,6 @@ export default async function OutcomePage() {
   const appName = app.name ?? t("outcome.theApplication");
 
   if (!TERMINAL.has(attempt.status)) {
-    const left = attempt.createdAt.getTime() + AUTH0_TRANSACTION_LIFETIME_MS - TRANSACTION_SAFETY_MARGIN_MS - Date.now();
     return (
       <Shell reference={attempt.referenceCode} app={app} path={PATH}>
         <div className={`mb-4 inline-flex rounded-full px-3 py-1 text-sm font-medium ring-1 ${TONE.warn}`} role="status">
@@ -80,7 +79,7 @@ export default async function OutcomePage() {
                 {t("pending.backToApp", { app: appName })}
               </button>
             </form>
-            <p className="mt-4 text-sm text-slate-600 dark:text-slate-300">{t("pending.until", { minutes: Math.max(1, Math.floor(left / 60_000)) })}</p>
+            <p className="mt-4 text-sm text-slate-600 dark:text-slate-300">{t("pending.until", { minutes: minutesLeft(attempt) })}</p>
           </>
         )}
       </Shell>
@@ -93,7 +92,11 @@ export default async function OutcomePage() {
   const canReturn = !expired && Boolean(attempt.auth0State);
   const retry = canRetry(attempt);
   const values = { provider, app: appName, group: groupStatus(t, attempt.requiredGroup) };
-  const next = view ? (view.key === "expired" && attempt.status === "verified" ? t("failure.expired.nextVerified") : t(`failure.${view.key}.next`, values)) : null;
+  const next = view
+    ? view.key === "expired" && attempt.status === "verified"
+      ? t("failure.expired.nextVerified")
+      : t(`failure.${view.key}.next`, values)
+    : null;
   return (
     <Shell reference={attempt.referenceCode} app={app} path={PATH}>
       <div className={`mb-4 inline-flex rounded-full px-3 py-1 text-sm font-medium ring-1 ${TONE[view?.tone ?? "ok"]}`} role="status">
@@ -111,7 +114,11 @@ export default async function OutcomePage() {
           <p className="mt-1 text-sm text-slate-700 dark:text-slate-200">{next}</p>
           {app.branding.supportContact && view?.tone === "error" ? (
             <p className="mt-2 text-sm text-slate-700 dark:text-slate-200">
-              <a className="font-medium text-brand-700 underline dark:text-brand-100" href={supportHref(app.branding.supportContact)} data-testid="contact-support">
+              <a
+                className="font-medium text-brand-700 underline dark:text-brand-100"
+                href={supportHref(app.branding.supportContact)}
+                data-testid="contact-support"
+              >
                 {app.name ? t("outcome.contactSupport", { app: app.name }) : t("outcome.contactSupportGeneric")}
               </a>
               . {t("outcome.supportWithCode")}
@@ -133,7 +140,10 @@ export default async function OutcomePage() {
           </button>
         </form>
       ) : (
-        <p className="mt-6 rounded-lg bg-slate-100 p-3 text-sm text-slate-700 dark:bg-slate-800 dark:text-slate-200" data-testid="sign-in-again">
+        <p
+          className="mt-6 rounded-lg bg-slate-100 p-3 text-sm text-slate-700 dark:bg-slate-800 dark:text-slate-200"
+          data-testid="sign-in-again"
+        >
           {t("outcome.signInAgain")}
         </p>
       )}
