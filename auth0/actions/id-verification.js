@@ -124,7 +124,7 @@
  *     (e.g. "al•••@example.com": the first one or two characters of the email's local
  *     part, the domain kept; or the username masked), so the person sees on the
  *     portal's page which account they verify, and no personal data is in the URL;
- *     ui_locales: the login's languages (event.transaction.ui_locales, else its locale,
+ *     ui_locales: the languages the application asked for (event.transaction.ui_locales,
  *     space-separated, e.g. "es-MX es"), the language of the portal's pages.
  *   From the portal (form field "token" on /continue, read by api.redirect.validateToken):
  *     state, sub (the portal's id), status ("success" | "failed" | "declined" | "error" |
@@ -457,12 +457,13 @@ function prepared(event, api) {
 }
 
 /**
- * The languages of the login (Auth0's event.transaction.ui_locales, else its locale) as
- * OpenID Connect's space-separated ui_locales, for the portal's pages; only well-formed tags.
+ * The languages the application asked for (Auth0's event.transaction.ui_locales) as OpenID
+ * Connect's space-separated ui_locales, for the portal's pages; only well-formed tags. Without
+ * them the portal follows the browser's Accept-Language (as Auth0's own transaction.locale does).
  */
 function uiLocales(event) {
   const t = event.transaction || {};
-  const list = Array.isArray(t.ui_locales) && t.ui_locales.length > 0 ? t.ui_locales : [t.locale];
+  const list = Array.isArray(t.ui_locales) ? t.ui_locales : [];
   const tags = list.filter((l) => typeof l === "string" && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(l)).slice(0, 5);
   return tags.length > 0 ? tags.join(" ") : undefined;
 }

@@ -72,3 +72,26 @@ export async function closeIfAbandoned(attempt: Attempt, now: Date = new Date())
   );
   return (await findAttempt(attempt.id)) ?? attempt;
 }
+
+/**
+ * The maintenance job's sweep (lib/jobs, with the retention purge): every attempt still
+ * started or at the provider after Auth0's transaction ended is closed as abandoned,
+ * in batches of `batch`, each attempt with its event. Returns how many were closed.
+ */
+export async function closeAbandonedAttempts(now: Date = new Date(), batch = 500): Promise<number> {
+  const db = await getDb();
+  const before = new Date(now.getTime() - (AUTH0_TRANSACTION_LIFETIME_MS - TRANSACTION_SAFETY_MARGIN_MS));
+  let closed = 0;
+  for (;;) {
+    const stale = await db.attempt.findMany({
+      where: { status: { in: ["started", "at_provider"] }, createdAt: { lte: before } },
+      orderBy: { createdAt: "asc" },
+      take: batch,
+    });
+    let batchClosed = 0;
+    for (const attempt of stale) if ((await closeIfAbandoned(attempt, now)).status === "error") batchClosed += 1;
+    closed += batchClosed;
+    // A full batch of which none could be closed (moved meanwhile) would come back again: stop.
+    if (stale.length < batch || batchClosed === 0) return closed;
+  }
+}

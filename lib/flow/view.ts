@@ -66,6 +66,7 @@ export function failureView(
   opts: { required: boolean; expired: boolean },
 ): { key: FailureKey; tone: Tone } {
   const code = attempt.failureCode ?? "";
+  if (code === "attempt_abandoned") return { key: "abandoned", tone: "warn" };
   if (opts.expired) return { key: "expired", tone: "warn" };
   if (attempt.status === "declined") {
     if (!opts.required) return { key: "declined_optional", tone: "warn" };
@@ -76,11 +77,10 @@ export function failureView(
     if (code === "uuid_linked_to_other_user") return { key: "linked", tone: "error" };
     return { key: "identity_not_verified", tone: "error" };
   }
-  return { key: errorKey(code), tone: code === "attempt_abandoned" ? "warn" : "error" };
+  return { key: errorKey(code), tone: "error" };
 }
 
 function errorKey(code: string): FailureKey {
-  if (code === "attempt_abandoned") return "abandoned";
   if (code === "provider_timeout" || code === "userinfo_timeout" || code === "provider_unreachable") return "timeout";
   if (code === "token_reused") return "token_reused";
   if (code === "token_ip_mismatch") return "token_ip";
