@@ -112,9 +112,7 @@ test("identity confirmed but not military status: the cause, the next step, and 
   await logIn(page, system, "sample-veterans", user);
   await verifyAtIdme(page, "identity-verified", user);
   await expect(page.getByRole("heading", { name: "Your military status is not confirmed" })).toBeVisible();
-  await expect(page.getByTestId("outcome-body")).toHaveText(
-    "ID.me confirmed who you are, but not your military status, which Veteran Discounts needs.",
-  );
+  await expect(page.getByTestId("outcome-body")).toHaveText("ID.me did not confirm your military status, which Veteran Discounts needs.");
   await expect(page.getByTestId("next-step")).toContainText("Add your military status at ID.me");
   await shot("group-not-verified");
   await accessible(page, "group not verified");
