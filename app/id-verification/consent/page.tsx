@@ -3,7 +3,8 @@ import { redirect } from "next/navigation";
 import { getFormatter, getTranslations } from "next-intl/server";
 import { currentAttempt } from "@/lib/flow/http";
 import { applicationView, askedAgain, groupStatus, providerNameFor, purposeText } from "@/lib/flow/view";
-import { Shell, buttonPrimary, buttonSecondary } from "../_ui/shell";
+import { Shell, buttonPrimary } from "../_ui/shell";
+import { DeclineForm } from "../_ui/decline-form";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getTranslations("consent"))("meta") };
@@ -82,16 +83,10 @@ export default async function ConsentPage() {
           {t("consent.verify", { provider })}
         </button>
       </form>
-      {app.required ? (
-        <p className="mt-4 text-sm text-amber-900 dark:text-amber-200" id="required-warning" data-testid="required-warning">
-          {t("consent.requiredWarning", { app: appName })}
-        </p>
-      ) : null}
-      <form method="post" action="/id-verification/decline" className="mt-3">
-        <button type="submit" className={buttonSecondary} aria-describedby={app.required ? "required-warning" : undefined}>
-          {app.required ? t("consent.notNowRequired", { app: appName }) : t("consent.notNow")}
-        </button>
-      </form>
+      <DeclineForm
+        warning={app.required ? t("consent.requiredWarning", { app: appName }) : null}
+        label={app.required ? t("consent.notNowRequired", { app: appName }) : t("consent.notNow")}
+      />
     </Shell>
   );
 }

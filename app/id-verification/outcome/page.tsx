@@ -8,6 +8,7 @@ import { TERMINAL } from "@/lib/flow/states";
 import { auth0TransactionExpired, minutesLeft } from "@/lib/flow/auth0-transaction";
 import { supportHref } from "@/lib/flow/branding";
 import { Shell, buttonPrimary, buttonSecondary } from "../_ui/shell";
+import { DeclineForm } from "../_ui/decline-form";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getTranslations("outcome"))("meta") };
@@ -69,16 +70,10 @@ export default async function OutcomePage() {
                 {t("pending.startAgain")}
               </button>
             </form>
-            {app.required ? (
-              <p className="mt-4 text-sm text-amber-900 dark:text-amber-200" id="required-warning" data-testid="required-warning">
-                {t("pending.requiredNote", { app: appName })}
-              </p>
-            ) : null}
-            <form method="post" action="/id-verification/decline" className="mt-3">
-              <button type="submit" className={buttonSecondary} aria-describedby={app.required ? "required-warning" : undefined}>
-                {t("pending.backToApp", { app: appName })}
-              </button>
-            </form>
+            <DeclineForm
+              warning={app.required ? t("pending.requiredNote", { app: appName }) : null}
+              label={t("pending.backToApp", { app: appName })}
+            />
             <p className="mt-4 text-sm text-slate-600 dark:text-slate-300">{t("pending.until", { minutes: minutesLeft(attempt) })}</p>
           </>
         )}
