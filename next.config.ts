@@ -1,4 +1,8 @@
 import type { NextConfig } from "next";
+import createNextIntlPlugin from "next-intl/plugin";
+
+// The person's pages in their language (i18n/request.ts); no locale routing, staff pages stay English.
+const withNextIntl = createNextIntlPlugin("./i18n/request.ts");
 
 const config: NextConfig = {
   poweredByHeader: false,
@@ -39,4 +43,4 @@ const config: NextConfig = {
   },
 };
 
-export default config;
+export default withNextIntl(config);

@@ -21,7 +21,9 @@ const STAFF = /^\/(auth|admin|api\/admin)(\/|$)/;
 // The flow's route handlers answer with their own policy (above all the continue
 // page's, which a policy set here would replace); every other path gets the common one.
 const FLOW_ROUTES = new Set(
-  ["start", "decline", "callback", "resume", "continue"].map((r) => `/id-verification/${r}`).concat("/id-verification"),
+  ["start", "decline", "restart", "retry", "language", "callback", "resume", "continue"]
+    .map((r) => `/id-verification/${r}`)
+    .concat("/id-verification"),
 );
 
 export async function proxy(request: NextRequest) {
@@ -32,7 +34,8 @@ export async function proxy(request: NextRequest) {
   const nonce = randomBytes(16).toString("base64");
   const csp = ownPolicy
     ? null
-    : reactPageCsp(nonce, staff ? { formAction: ["'self'", originOf(e.STAFF_AUTH0_DOMAIN ?? e.AUTH0_DOMAIN)] } : {});
+    : // A person's page may show the application's logo from its own https address (lib/flow/branding.ts).
+      reactPageCsp(nonce, staff ? { formAction: ["'self'", originOf(e.STAFF_AUTH0_DOMAIN ?? e.AUTH0_DOMAIN)] } : { imgSrc: ["https:"] });
 
   const requestHeaders = withoutClientForwardedFor(request.headers, e.TRUSTED_PROXY_HOPS);
   // Next.js takes the nonce from the request's CSP header: never one a client sent.

@@ -89,7 +89,12 @@
  * only when Auth0's IDV_REQUIRED or the portal requires verification)
  *   idv_verification_failed   the verification failed, was declined, errored, was
  *                             revoked, or the portal's answer could not be validated
- *                             or was not for this user.
+ *                             or was not for this user. When the portal's answer names
+ *                             its attempt, the description ends with it, e.g.
+ *                             "idv_verification_failed (reference IDV-7K3M-Q9XZ)", so
+ *                             the application can show the person the code support asks
+ *                             for (an application that does not require verification
+ *                             gets it in the "reference" claim next to "status").
  *   idv_interaction_required  no valid verification and the login cannot show pages
  *                             (non-interactive flow such as a refresh-token exchange).
  *   idv_configuration_error   the Action is missing a setting or a setting is invalid.
@@ -118,7 +123,9 @@
  *     the portal accepts a token once) and hint: the account being verified, masked
  *     (e.g. "al•••@example.com": the first one or two characters of the email's local
  *     part, the domain kept; or the username masked), so the person sees on the
- *     portal's page which account they verify, and no personal data is in the URL.
+ *     portal's page which account they verify, and no personal data is in the URL;
+ *     ui_locales: the languages the application asked for (event.transaction.ui_locales,
+ *     space-separated, e.g. "es-MX es"), the language of the portal's pages.
  *   From the portal (form field "token" on /continue, read by api.redirect.validateToken):
  *     state, sub (the portal's id), status ("success" | "failed" | "declined" | "error" |
  *     "revoked"), iat (time of the check), exp, iss, auth0_user_id (the Auth0 user whose
@@ -145,6 +152,8 @@ const CLOCK_SKEW_MS = 60 * 1000;
 const PORTAL_STATUSES = ["valid", "revoked", "expired", "not_verified", "none"];
 
 const ERROR_VERIFICATION_FAILED = "idv_verification_failed";
+// The portal's reference codes (lib/flow/reference.ts): Crockford base32, no I, L, O or U.
+const REFERENCE = /^IDV-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 const ERROR_INTERACTION_REQUIRED = "idv_interaction_required";
 const ERROR_CONFIGURATION = "idv_configuration_error";
 
@@ -316,9 +325,12 @@ function setValidClaims(api, ns, stored) {
 }
 
 /** Not verified: deny when required, otherwise tell the application why. */
-function notVerified(api, required, ns, statusWord) {
-  if (required) api.access.deny(ERROR_VERIFICATION_FAILED);
-  else api.idToken.setCustomClaim(ns + "status", statusWord);
+function notVerified(api, required, ns, statusWord, ref) {
+  if (required) api.access.deny(ref ? ERROR_VERIFICATION_FAILED + " (reference " + ref + ")" : ERROR_VERIFICATION_FAILED);
+  else {
+    api.idToken.setCustomClaim(ns + "status", statusWord);
+    if (ref) api.idToken.setCustomClaim(ns + "reference", ref);
+  }
 }
 
 /** The portal's failure word, when it is a plain short word that cannot read as success. */
@@ -429,16 +441,43 @@ function sameCheck(a, b) {
 // ---------------------------------------------------------------------------
 // Handlers
 
-exports.onExecutePostLogin = async (event, api) => {
-  // The staff application (documented above): nothing to do, not even settings to read.
-  if (isSkipped(event)) return;
-  let required = isRequired(event);
+/**
+ * The start of both handlers: nothing for the staff application (documented above), not
+ * even settings to read; else the settings, or the configuration problem (and null).
+ */
+function prepared(event, api) {
+  if (isSkipped(event)) return null;
+  const required = isRequired(event);
   const settings = readSettings(event);
   if (!settings.ok) {
     configurationProblem(api, required, settings.problems);
-    return;
+    return null;
   }
-  const ns = settings.claimNamespace;
+  return { required, settings, ns: settings.claimNamespace };
+}
+
+/**
+ * The languages the application asked for (Auth0's event.transaction.ui_locales) as OpenID
+ * Connect's space-separated ui_locales, for the portal's pages; only well-formed tags. Without
+ * them the portal follows the browser's Accept-Language (as Auth0's own transaction.locale does).
+ */
+function uiLocales(event) {
+  const t = event.transaction || {};
+  const list = Array.isArray(t.ui_locales) ? t.ui_locales : [];
+  const tags = list.filter((l) => typeof l === "string" && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(l)).slice(0, 5);
+  return tags.length > 0 ? tags.join(" ") : undefined;
+}
+
+/** The portal's reference code of the attempt (e.g. "IDV-7K3M-Q9XZ"), when its answer carries a well-formed one. */
+function referenceOf(payload) {
+  return typeof payload.ref === "string" && REFERENCE.test(payload.ref) ? payload.ref : undefined;
+}
+
+exports.onExecutePostLogin = async (event, api) => {
+  const ready = prepared(event, api);
+  if (!ready) return;
+  let required = ready.required;
+  const { settings, ns } = ready;
   const group = requiredGroup(event);
   const nowMs = Date.now();
   let stored = readStored(event);
@@ -486,6 +525,8 @@ exports.onExecutePostLogin = async (event, api) => {
       required,
       id: stored && isNonEmptyString(stored.id) ? stored.id : undefined,
       hint: accountHint(event.user),
+      // The login's languages: the portal's pages (and the provider, where it takes one) follow them.
+      ui_locales: uiLocales(event),
       // Unique per login: the portal accepts each token once, and two logins of one user to one
       // application within the same second would otherwise make the very same token.
       jti: uniqueId(),
@@ -495,14 +536,10 @@ exports.onExecutePostLogin = async (event, api) => {
 };
 
 exports.onContinuePostLogin = async (event, api) => {
-  if (isSkipped(event)) return;
-  let required = isRequired(event);
-  const settings = readSettings(event);
-  if (!settings.ok) {
-    configurationProblem(api, required, settings.problems);
-    return;
-  }
-  const ns = settings.claimNamespace;
+  const ready = prepared(event, api);
+  if (!ready) return;
+  let required = ready.required;
+  const { settings, ns } = ready;
 
   let payload;
   try {
@@ -537,7 +574,7 @@ exports.onContinuePostLogin = async (event, api) => {
     const iat = payload.iat;
     if (!isNonEmptyString(payload.sub) || typeof iat !== "number" || !Number.isFinite(iat)) {
       // A success without the person's id or the time of the check is not usable.
-      notVerified(api, required, ns, "error");
+      notVerified(api, required, ns, "error", referenceOf(payload));
       return;
     }
     const record = {
@@ -553,15 +590,15 @@ exports.onContinuePostLogin = async (event, api) => {
     // The portal just decided (its interval included); Auth0's IDV_GROUP can only add to it.
     const group = requiredGroup(event);
     if (group === undefined || hasGroup(record.groups, group)) setValidClaims(api, ns, record);
-    else notVerified(api, required, ns, "group_not_verified");
+    else notVerified(api, required, ns, "group_not_verified", referenceOf(payload));
     return;
   }
 
   if (status === "revoked") {
     if (stored) clearCheck(api, stored);
-    notVerified(api, required, ns, "revoked");
+    notVerified(api, required, ns, "revoked", referenceOf(payload));
     return;
   }
 
-  notVerified(api, required, ns, failureWord(status));
+  notVerified(api, required, ns, failureWord(status), referenceOf(payload));
 };

@@ -26,6 +26,8 @@ const USER_ID = "auth0|64b7f0c2a1b2c3d4e5f60718";
 const PERSON = "prs_01HXYZ";
 const EXPIRES = 3600; // VERIFICATION_EXPIRES_IN_SECONDS
 const NS = "https://id-verification/";
+/** The reference code of the portal's answers below: the application receives it with a failure. */
+const REF = "IDV-7K2M-9QXD";
 
 let act: ActionModule;
 
@@ -151,7 +153,7 @@ async function portalAnswer(
       ...(sub !== undefined ? { sub } : {}),
       status,
       checkedAt: o.checkedAt ?? new Date(),
-      extra: { auth0_user_id: USER_ID, ...(o.extra ?? { ref: "IDV-7K2M-9QXD", provider: "idme", policy: "identity" }) },
+      extra: { auth0_user_id: USER_ID, ...(o.extra ?? { ref: REF, provider: "idme", policy: "identity" }) },
     },
     {
       secret: o.secret ?? SECRET,
@@ -604,12 +606,12 @@ describe("onContinuePostLogin: the portal's answer", () => {
       const token = await portalAnswer(status);
       const req = await runContinuePostLogin(act, input({ required: true, token, stored }));
       expect(req.error).toBeNull();
-      expect(req.denied).toEqual({ reason: "idv_verification_failed" });
+      expect(req.denied).toEqual({ reason: `idv_verification_failed (reference ${REF})` });
       expect(req.appMetadata).toEqual({ other: "kept", id_verification: stored });
 
       const opt = await runContinuePostLogin(act, input({ token, stored }));
       expect(opt.denied).toBeNull();
-      expect(opt.idTokenClaims).toEqual({ [`${NS}status`]: status });
+      expect(opt.idTokenClaims).toEqual({ [`${NS}status`]: status, [`${NS}reference`]: REF });
       expect(opt.appMetadata).toEqual({ other: "kept", id_verification: stored });
     });
   }
@@ -617,21 +619,23 @@ describe("onContinuePostLogin: the portal's answer", () => {
   it("a failure without sub (person never known) is still a failure", async () => {
     const token = await portalAnswer("error", { sub: null });
     const r = await runContinuePostLogin(act, input({ token }));
-    expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "error" });
+    expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "error", [`${NS}reference`]: REF });
   });
 
   it("a success without sub is not usable: error", async () => {
     const token = await portalAnswer("success", { sub: null });
-    expect((await runContinuePostLogin(act, input({ required: true, token }))).denied).toEqual({ reason: "idv_verification_failed" });
+    expect((await runContinuePostLogin(act, input({ required: true, token }))).denied).toEqual({
+      reason: `idv_verification_failed (reference ${REF})`,
+    });
     const r = await runContinuePostLogin(act, input({ token }));
-    expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "error" });
+    expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "error", [`${NS}reference`]: REF });
     expect(r.appMetadata).toEqual({ other: "kept" });
   });
 
   it('a status word that would read as success ("valid") or is not a plain word becomes "error"', async () => {
     for (const status of ["valid", "skipped", "Not OK <script>"]) {
       const r = await runContinuePostLogin(act, input({ token: await portalAnswer(status) }));
-      expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "error" });
+      expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "error", [`${NS}reference`]: REF });
     }
   });
 
@@ -754,12 +758,12 @@ describe("revoked", () => {
     const token = await portalAnswer("revoked");
 
     const req = await runContinuePostLogin(act, input({ required: true, token, stored }));
-    expect(req.denied).toEqual({ reason: "idv_verification_failed" });
+    expect(req.denied).toEqual({ reason: `idv_verification_failed (reference ${REF})` });
     expect(req.appMetadata).toEqual({ other: "kept", id_verification: { id: PERSON, groups: [], provider: "idme", policy: "identity" } });
 
     const opt = await runContinuePostLogin(act, input({ token, stored }));
     expect(opt.denied).toBeNull();
-    expect(opt.idTokenClaims).toEqual({ [`${NS}status`]: "revoked" });
+    expect(opt.idTokenClaims).toEqual({ [`${NS}status`]: "revoked", [`${NS}reference`]: REF });
     expect(opt.appMetadata["id_verification"]).not.toHaveProperty("lastSuccessfulCheck");
 
     // The next login is no longer one with a check: back to the portal, with the same id.
@@ -770,7 +774,7 @@ describe("revoked", () => {
   it("with nothing stored, nothing is written", async () => {
     const r = await runContinuePostLogin(act, input({ token: await portalAnswer("revoked") }));
     expect(r.appMetadata).toEqual({ other: "kept" });
-    expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "revoked" });
+    expect(r.idTokenClaims).toEqual({ [`${NS}status`]: "revoked", [`${NS}reference`]: REF });
   });
 });
 
@@ -793,7 +797,7 @@ describe("CLAIM_NAMESPACE", () => {
 
       const token = await portalAnswer("declined");
       const declined = await runContinuePostLogin(act, input({ secrets, token }));
-      expect(declined.idTokenClaims).toEqual({ [`${ns}status`]: "declined" });
+      expect(declined.idTokenClaims).toEqual({ [`${ns}status`]: "declined", [`${ns}reference`]: REF });
     }
   });
 });

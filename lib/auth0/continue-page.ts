@@ -9,12 +9,25 @@ import type { ContinueForm } from "../flow";
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const TEXT = {
-  success: { title: "You're verified", body: "Taking you back to the application…" },
-  other: { title: "Returning to the application", body: "Taking you back to the application…" },
+/** The page's words in the person's language (lib/flow/locale.ts; the catalogue's `continue` and `shell`). */
+export interface ContinueText {
+  lang: string;
+  title: string;
+  body: string;
+  button: string;
+  portal: string;
+  reference: string;
+}
+
+const ENGLISH = {
+  lang: "en",
+  body: "Taking you back to the application…",
+  button: "Continue to the application",
+  portal: "Identity Verification Portal",
+  reference: "Reference code:",
 };
 
-export function continueResponse(form: ContinueForm, opts: { status: string; reference: string }): Response {
+export function continueResponse(form: ContinueForm, opts: { status: string; reference: string; text?: ContinueText }): Response {
   const headers = new Headers({ "cache-control": "no-store", "referrer-policy": "no-referrer" });
   if (form.method === "get") {
     const url = new URL(form.action);
@@ -23,7 +36,7 @@ export function continueResponse(form: ContinueForm, opts: { status: string; ref
     return new Response(null, { status: 303, headers });
   }
   const nonce = randomBytes(16).toString("base64");
-  const text = opts.status === "success" ? TEXT.success : TEXT.other;
+  const text = opts.text ?? { ...ENGLISH, title: opts.status === "success" ? "You're verified" : "Returning to the application" };
   headers.set("content-type", "text/html; charset=utf-8");
   headers.set(
     "content-security-policy",
@@ -32,8 +45,8 @@ export function continueResponse(form: ContinueForm, opts: { status: string; ref
     `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`,
   );
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${esc(text.title)} · Identity Verification Portal</title>
+<html lang="${esc(text.lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${esc(text.title)} · ${esc(text.portal)}</title>
 <style>
 body{margin:0;font-family:ui-sans-serif,system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;background:#f8fafc;color:#0f172a}
 .wrap{min-height:100vh;display:flex;flex-direction:column;align-items:center;padding:4rem 1rem}
@@ -43,13 +56,13 @@ h1{font-size:1.5rem;margin:0 0 .5rem}p{color:#334155;line-height:1.5}
 button{width:100%;padding:.75rem 1rem;font-size:1rem;font-weight:600;color:#fff;background:#1f5fbf;border:0;border-radius:.5rem;cursor:pointer}
 button:focus-visible{outline:3px solid #1f5fbf;outline-offset:2px}.ref{margin-top:1rem;font-size:.875rem;color:#475569}
 </style></head>
-<body><div class="wrap"><div class="brand">Identity Verification Portal</div>
+<body><div class="wrap"><div class="brand">${esc(text.portal)}</div>
 <main><h1>${esc(text.title)}</h1><p>${esc(text.body)}</p>
 <form method="post" action="${esc(form.action)}" id="continue">
 <input type="hidden" name="token" value="${esc(form.token)}">
-<button type="submit">Continue to the application</button>
+<button type="submit">${esc(text.button)}</button>
 </form></main>
-<p class="ref">Reference code: <span data-testid="reference-code">${esc(opts.reference)}</span></p></div>
+<p class="ref">${esc(text.reference)} <span data-testid="reference-code">${esc(opts.reference)}</span></p></div>
 <script nonce="${nonce}">document.getElementById("continue").submit();</script>
 </body></html>`;
   return new Response(html, { status: 200, headers });

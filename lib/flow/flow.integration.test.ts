@@ -189,7 +189,7 @@ describe("a whole login through the portal", () => {
     const j = await arrive({ clientId: "app-veterans" });
     const { back } = await verifyAs(j, "not-verified");
     expect(back.url).toBe(`${h.portal.url}/id-verification/outcome`);
-    expect(text(back)).toContain("We couldn't verify you");
+    expect(text(back)).toContain("Your military status is not confirmed");
     const ref = refOn(back)!;
     const attempt = await attemptByRef(ref);
     expect(attempt).toMatchObject({

@@ -10,6 +10,8 @@ import { findAttempt, recordUnexpected, resume, type FlowRequest, type Outcome }
 import type { Attempt } from "./attempts";
 import { BROWSER_COOKIE, browserSecretFrom, newBrowserSecret, openedBy } from "./binding";
 import { errorPage } from "./error-page";
+import { closeIfAbandoned } from "./auth0-transaction";
+import { DEFAULT_LOCALE, LOCALE_COOKIE, MESSAGES, isLocale, localeCookieOptions, requestLocale } from "./locale";
 import { returnStatusFor } from "./states";
 
 /**
@@ -54,7 +56,8 @@ export async function readFlowCookies(): Promise<FlowCookies> {
 export async function currentAttempt(): Promise<Attempt | null> {
   const { attemptId, browserSecret } = await readFlowCookies();
   const attempt = await findAttempt(attemptId);
-  return attempt && openedBy(attempt, browserSecret) ? attempt : null;
+  // An attempt left unfinished past Auth0's transaction is closed as it is read.
+  return attempt && openedBy(attempt, browserSecret) ? closeIfAbandoned(attempt) : null;
 }
 
 function redirect(path: string | URL): Response {
@@ -73,6 +76,7 @@ export async function respond(outcome: Outcome, req: FlowRequest, opts: { render
   if (openedBy(outcome.attempt, req.browserSecret)) jar.set(ATTEMPT_COOKIE, outcome.attempt.id, cookieOptions(HOUR));
   switch (outcome.kind) {
     case "consent":
+      if (outcome.locale) jar.set(LOCALE_COOKIE, outcome.locale, localeCookieOptions(env().PORTAL_URL.startsWith("https://")));
       return redirect("/id-verification/consent");
     case "provider":
       jar.set(STATE_COOKIE, outcome.oauthState, cookieOptions(30 * 60));
@@ -84,7 +88,8 @@ export async function respond(outcome: Outcome, req: FlowRequest, opts: { render
       const form = await resume(outcome.attempt);
       if (!form) return redirect("/id-verification/outcome");
       jar.delete({ name: STATE_COOKIE, path: "/id-verification" });
-      return continueResponse(form, { status: returnStatusFor(outcome.attempt.status), reference: outcome.attempt.referenceCode });
+      const status = returnStatusFor(outcome.attempt.status);
+      return continueResponse(form, { status, reference: outcome.attempt.referenceCode, text: continueText(req.locale, status) });
     }
   }
 }
@@ -136,7 +141,11 @@ async function handle(
   opts: { address?: string; renderContinue?: boolean },
 ): Promise<{ response: Response; refused: boolean }> {
   const jar = await readFlowCookies();
-  const req: FlowRequest = { browserSecret: jar.browserSecret ?? newBrowserSecret(), clientAddress: opts.address };
+  const req: FlowRequest = {
+    browserSecret: jar.browserSecret ?? newBrowserSecret(),
+    clientAddress: opts.address,
+    locale: await requestLocale(),
+  };
   let outcome: Outcome;
   try {
     outcome = await step({ request, cookies: jar, req });
@@ -170,4 +179,18 @@ export function crossSite(request: Request): boolean {
 
 export function refused(): Response {
   return new Response("Cross-site request refused.", { status: 403, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+/** The continue page's words in the person's language. */
+function continueText(locale: string | undefined, status: string) {
+  const lang = isLocale(locale) ? locale : DEFAULT_LOCALE;
+  const m = MESSAGES[lang];
+  return {
+    lang,
+    title: status === "success" ? m.continue.verifiedTitle : m.continue.returningTitle,
+    body: m.continue.body,
+    button: m.continue.button,
+    portal: m.shell.portal,
+    reference: m.shell.reference,
+  };
 }

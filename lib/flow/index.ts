@@ -11,9 +11,10 @@ import { log } from "../log";
 import { observed } from "../metrics/observe";
 import { addEvent, addEvents, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
 import { newSecret } from "./reference";
-import { FlowError, TERMINAL, returnStatusFor, type FailureCode } from "./states";
+import { pickLocale, type Locale } from "./locale";
+import { FlowError, TERMINAL, TRANSIENT, isFailureCode, returnStatusFor, type FailureCode } from "./states";
 import { browserHash, claimEntryToken, displayClaim, firstAttemptOf, noteEntryTokenAttempt, openedBy } from "./binding";
-import { refuseExpiredTransaction } from "./auth0-transaction";
+import { auth0TransactionExpired, closeIfAbandoned, refuseExpiredTransaction } from "./auth0-transaction";
 
 /**
  * The verification flow, step by step. Routes in app/id-verification call these
@@ -21,7 +22,9 @@ import { refuseExpiredTransaction } from "./auth0-transaction";
  *
  *   begin     GET  /id-verification            token from the Auth0 Action
  *   start     POST /id-verification/start      "Verify with ID.me"
- *   decline   POST /id-verification/decline    "Not now"
+ *   decline   POST /id-verification/decline    "Not now" (straight back to an optional application)
+ *   restart   POST /id-verification/restart    "Start again" after Back from the provider: a new trip there
+ *   retry     POST /id-verification/retry      "Try again" after a transient failure: a new attempt, same login
  *   callback  GET  /id-verification/callback   back from ID.me
  *   resume    POST /id-verification/resume     "Back to the application" on the outcome page
  *             GET  /id-verification/continue   the auto-submitting form to Auth0's /continue
@@ -33,7 +36,7 @@ import { refuseExpiredTransaction } from "./auth0-transaction";
  */
 
 export type Outcome =
-  | { kind: "consent"; attempt: Attempt }
+  | { kind: "consent"; attempt: Attempt; locale?: Locale }
   | { kind: "provider"; attempt: Attempt; url: URL; oauthState: string }
   | { kind: "resume"; attempt: Attempt }
   | { kind: "outcome"; attempt: Attempt; refused?: boolean };
@@ -45,6 +48,8 @@ export type Outcome =
 export interface FlowRequest {
   browserSecret: string;
   clientAddress?: string;
+  /** The person's language (lib/flow/locale.ts), passed on to a provider that takes one. */
+  locale?: string;
 }
 
 export const CALLBACK_PATH = "/id-verification/callback";
@@ -85,7 +90,7 @@ async function attemptOfThisBrowser(attemptId: string | undefined, req: FlowRequ
   const attempt = await findAttempt(attemptId);
   if (!attempt) return refuse(req, "session_missing", `${what} without the portal's attempt cookie`);
   if (!openedBy(attempt, req.browserSecret)) return refuseForOtherBrowser(attempt, req, what);
-  return attempt;
+  return closeIfAbandoned(attempt);
 }
 
 /** Another browser's attempt is neither handed over nor ended: it only learns that it was tried. */
@@ -190,7 +195,10 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
           : "re-verification interval is 0: verify every time",
     },
   ]);
-  return { kind: "consent", attempt };
+  // Auth0's ui_locales as the Action passed them: the pages' language from now on (lib/flow/locale.ts).
+  const uiLocales = inbound.claims["ui_locales"];
+  const locale = pickLocale(typeof uiLocales === "string" ? uiLocales.slice(0, 100) : null) ?? undefined;
+  return { kind: "consent", attempt, locale };
 }
 
 /** POST /id-verification/start: send the person to the provider (again, on a double submit). */
@@ -219,6 +227,8 @@ export async function start(attemptId: string | undefined, req: FlowRequest): Pr
     await fail(attempt, err);
     return { kind: "outcome", attempt };
   }
+  // OpenID Connect's ui_locales (Core §3.1.2.1): the provider's pages in the person's language, where it has one.
+  if (attempt.provider === "oidc" && req.locale) url.searchParams.set("ui_locales", req.locale);
   if (attempt.status === "started") {
     const moved = await move(attempt, "at_provider", { oauthState, nonce, codeVerifier }, ["started"]);
     if (!moved) return start(attempt.id, req); // a double submit got there first: use its state
@@ -229,13 +239,105 @@ export async function start(attemptId: string | undefined, req: FlowRequest): Pr
   return { kind: "provider", attempt, url, oauthState };
 }
 
-/** POST /id-verification/decline */
+/**
+ * POST /id-verification/restart: "Start again" on the page a person reaches with Back from
+ * the provider. The earlier trip's state, nonce and verifier are replaced, so an answer
+ * to it no longer counts; the person signs in at the provider afresh.
+ */
+export async function restart(attemptId: string | undefined, req: FlowRequest): Promise<Outcome> {
+  const found = await attemptOfThisBrowser(attemptId, req, "the start-again button");
+  if (isOutcome(found)) return found;
+  if (found.status !== "at_provider") return start(found.id, req);
+  const fresh = { oauthState: newSecret(), nonce: newSecret(), codeVerifier: newSecret() + newSecret() };
+  if (await move(found, "at_provider", fresh, ["at_provider"])) {
+    await addEvent(found, "start_repeated", "info", {
+      description: "started again after coming back from the provider; new state and nonce",
+    });
+  }
+  return start(found.id, req);
+}
+
+/**
+ * POST /id-verification/retry: "Try again" after a failure that may pass (TRANSIENT),
+ * while Auth0's transaction lives and nothing went back to Auth0 yet. A new attempt of the
+ * same login, bound to the same browser, takes over Auth0's state; the failed one keeps its
+ * code and says which attempt followed it.
+ */
+export async function retry(attemptId: string | undefined, req: FlowRequest): Promise<Outcome> {
+  const found = await attemptOfThisBrowser(attemptId, req, "the try-again button");
+  if (isOutcome(found)) return found;
+  if (!canRetry(found)) return { kind: "outcome", attempt: found };
+  const next = await transaction(async (tx) => {
+    // Only one retry takes the login over: the failed attempt gives up Auth0's state.
+    const { count } = await tx.attempt.updateMany({
+      where: { id: found.id, resumedAt: null, auth0State: found.auth0State },
+      data: { auth0State: null },
+    });
+    if (count !== 1) return null;
+    const opened = await openAttempt(
+      {
+        auth0UserId: found.auth0UserId,
+        auth0ClientId: found.auth0ClientId,
+        auth0State: found.auth0State,
+        personId: found.personId,
+        provider: found.provider,
+        policy: found.policy,
+        scopes: found.scopes,
+        requiredGroup: found.requiredGroup,
+        browserHash: found.browserHash,
+        accountHint: found.accountHint,
+        appLabel: found.appLabel,
+      },
+      tx,
+    );
+    // Auth0's transaction began before the first attempt: the new one keeps its clock.
+    await tx.attempt.update({ where: { id: opened.id }, data: { createdAt: found.createdAt } });
+    await addEvent(
+      found,
+      "retried",
+      "info",
+      { description: `the person tried again: attempt ${opened.referenceCode} continues this login` },
+      tx,
+    );
+    await addEvent(
+      opened,
+      "token_received",
+      "ok",
+      { description: `a retry of attempt ${found.referenceCode} (${found.failureCode}), same login` },
+      tx,
+    );
+    return { ...opened, createdAt: found.createdAt };
+  });
+  if (!next) return { kind: "outcome", attempt: (await findAttempt(found.id)) ?? found };
+  return start(next.id, req);
+}
+
+/** "Try again" is offered for a failure that may pass, on a login that can still go back to Auth0. */
+export function canRetry(attempt: Attempt, now: Date = new Date()): boolean {
+  return (
+    attempt.status === "error" &&
+    attempt.failureCode !== null &&
+    isFailureCode(attempt.failureCode) &&
+    TRANSIENT.has(attempt.failureCode) &&
+    Boolean(attempt.auth0State) &&
+    attempt.resumedAt === null &&
+    !auth0TransactionExpired(attempt, now)
+  );
+}
+
+/**
+ * POST /id-verification/decline: "Not now", or "Back to the application" after Back from
+ * the provider. An application that does not require verification gets the answer at once
+ * (no extra click); a required one shows the outcome first, which says what it means.
+ */
 export async function decline(attemptId: string | undefined, req: FlowRequest): Promise<Outcome> {
   const found = await attemptOfThisBrowser(attemptId, req, "the decline button");
   if (isOutcome(found)) return found;
   const attempt = found;
   if (attempt.status === "started" || attempt.status === "at_provider") {
-    await fail(attempt, new FlowError("declined_at_portal", "the person chose not to verify on the portal's page"));
+    const declined = await fail(attempt, new FlowError("declined_at_portal", "the person chose not to verify on the portal's page"));
+    const s = declined ? await currentSettings(attempt.auth0ClientId) : null;
+    if (s && !s.required && attempt.auth0State) return { kind: "resume", attempt };
   }
   return { kind: "outcome", attempt };
 }

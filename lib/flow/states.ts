@@ -89,6 +89,8 @@ export const FAILURES = {
   internal_error: { step: "result", state: "error" },
   // Going back to Auth0
   auth0_transaction_expired: { step: "resumed", state: "error" },
+  // Left unfinished (at the provider, or on the portal's page) until Auth0's transaction ended
+  attempt_abandoned: { step: "resumed", state: "error" },
 } as const satisfies Record<string, FailureDef>;
 
 export type FailureCode = keyof typeof FAILURES;
@@ -96,6 +98,18 @@ export type FailureCode = keyof typeof FAILURES;
 export function isFailureCode(code: string): code is FailureCode {
   return Object.hasOwn(FAILURES, code);
 }
+
+/** Failures that may pass by themselves: the person is offered "Try again" while Auth0's transaction lives. */
+export const TRANSIENT: ReadonlySet<FailureCode> = new Set<FailureCode>([
+  "provider_unreachable",
+  "provider_timeout",
+  "provider_error",
+  "token_exchange_failed",
+  "userinfo_failed",
+  "userinfo_timeout",
+  "database_error",
+  "internal_error",
+]);
 
 export function returnStatusFor(state: AttemptState): ReturnStatus {
   if (state === "verified") return "success";

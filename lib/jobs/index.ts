@@ -2,6 +2,7 @@ import PgBoss from "pg-boss";
 import { env } from "../env";
 import { log } from "../log";
 import { runPurge } from "../lifecycle/purge";
+import { closeAbandonedAttempts } from "../flow/auth0-transaction";
 import { getDb } from "../db/client";
 import { registerJobQueue, type QueueFigures } from "../metrics";
 
@@ -74,6 +75,9 @@ export async function stopJobs(): Promise<void> {
 }
 
 async function purgeJob(): Promise<void> {
+  // Attempts left unfinished past Auth0's one-hour transaction get their own code (lib/flow/auth0-transaction.ts).
+  const abandoned = await closeAbandonedAttempts();
+  if (abandoned > 0) log("info", `${abandoned} abandoned attempts closed`, { step: "maintenance", code: "attempt_abandoned" });
   const run = await runPurge({ trigger: "schedule" });
   if (!run.ran) log("info", "purge skipped: another run holds the lock", { step: "retention.purge", outcome: "busy" });
 }

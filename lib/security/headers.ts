@@ -18,13 +18,13 @@
 
 export const PLAIN_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export function reactPageCsp(nonce: string, opts: { formAction?: string[] } = {}): string {
+export function reactPageCsp(nonce: string, opts: { formAction?: string[]; imgSrc?: string[] } = {}): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,
     `style-src 'self' 'nonce-${nonce}'`,
     "style-src-attr 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    ["img-src 'self' data: blob:", ...(opts.imgSrc ?? [])].join(" "),
     "font-src 'self'",
     "connect-src 'self'",
     "object-src 'none'",

@@ -226,6 +226,11 @@ export const EXPLANATIONS: Record<FailureCode, Explanation> = {
     next: "Ask the person to sign in to the application again. A verification that succeeded is kept, so the next login is quick; nothing needs fixing.",
     who: "person",
   },
+  attempt_abandoned: {
+    what: "The person left the verification unfinished (for example went Back from the provider and closed the page) and Auth0's one-hour login transaction ended; the portal closed the attempt.",
+    next: "Nothing to fix: the person signs in to the application again when ready.",
+    who: "person",
+  },
 };
 
 export function explain(code: string | null | undefined): Explanation | null {

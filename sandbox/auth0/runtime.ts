@@ -209,6 +209,7 @@ function buildEvent(input: RunInput): Record<string, unknown> {
   user["app_metadata"] = jsonCopy(input.user.app_metadata ?? {});
   user["user_metadata"] = jsonCopy(input.user.user_metadata ?? {});
   const hostname = input.tenantDomain.replace(/^https?:\/\//i, "").replace(/\/+$/, "");
+  const uiLocales = (input.request?.query?.["ui_locales"] ?? "").split(" ").filter(Boolean);
   return {
     user,
     client: {
@@ -221,6 +222,10 @@ function buildEvent(input: RunInput): Record<string, unknown> {
     transaction: {
       protocol: input.protocol ?? (input.canRedirect ? "oidc-basic-profile" : "oauth2-refresh-token"),
       state: input.state,
+      // As Auth0: the authorization request's ui_locales as a list, and the transaction's locale
+      // (the first of them the tenant supports; this tenant takes any, and defaults to English).
+      ui_locales: uiLocales,
+      locale: uiLocales[0]?.split("-")[0]?.toLowerCase() ?? "en",
     },
     request: {
       ip: input.request?.ip ?? "127.0.0.1",

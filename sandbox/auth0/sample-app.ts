@@ -123,7 +123,8 @@ async function route(app: AppState, req: IncomingMessage, res: ServerResponse): 
   const path = reqUrl.pathname;
   const method = req.method ?? "GET";
 
-  if (path === "/" && (method === "GET" || method === "HEAD")) return sendHtml(res, 200, homePage(app));
+  if (path === "/" && (method === "GET" || method === "HEAD"))
+    return sendHtml(res, 200, homePage(app, uiLocalesOf(reqUrl.searchParams.get("ui_locales"))));
   if (path === "/login" && method === "POST") return startLogin(app, req, res);
   if (path === SAMPLE_APP_CALLBACK_PATH && method === "GET") return callback(app, req, res, reqUrl);
   if (path === "/refresh" && method === "POST") return refresh(app, req, res);
@@ -157,7 +158,9 @@ async function startLogin(app: AppState, req: IncomingMessage, res: ServerRespon
   const nonce = oidc.randomNonce();
   const codeVerifier = oidc.randomPKCECodeVerifier();
   app.pending.set(state, { clientId: client.client_id, codeVerifier, nonce, expiresAt: Date.now() + LOGIN_TTL_MS });
+  const uiLocales = uiLocalesOf(form.get("ui_locales"));
   const authUrl = oidc.buildAuthorizationUrl(config, {
+    ...(uiLocales ? { ui_locales: uiLocales } : {}),
     redirect_uri: `${app.url}${SAMPLE_APP_CALLBACK_PATH}`,
     scope: SCOPE,
     state,
@@ -276,14 +279,33 @@ function sweep(app: AppState) {
 // ---------------------------------------------------------------------------
 // Pages
 
-function homePage(app: AppState): string {
+/** OpenID Connect's ui_locales (space-separated language tags), when well formed. */
+function uiLocalesOf(value: string | null): string | null {
+  return value && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*( [A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*){0,4}$/.test(value) ? value : null;
+}
+
+/**
+ * The application's reading of Auth0's error_description: the Action's error code, and the
+ * portal's reference code when the description ends with one ("… (reference IDV-7K3M-Q9XZ)").
+ */
+export function readErrorDescription(description: string | undefined): { code: string; reference: string | null } {
+  const m = /^(.*) \(reference (IDV-[0-9A-Z]{4}-[0-9A-Z]{4})\)$/.exec(description ?? "");
+  return m ? { code: m[1]!, reference: m[2]! } : { code: description ?? "", reference: null };
+}
+
+function homePage(app: AppState, uiLocales: string | null): string {
   const items = [...app.clients.values()]
     .map(
       (c) => `
       <li class="app">
         <div><strong>${esc(c.name)}</strong><br><code>${esc(c.client_id)}</code></div>
         <form method="post" action="/login">
-          <input type="hidden" name="client_id" value="${esc(c.client_id)}">
+          <input type="hidden" name="client_id" value="${esc(c.client_id)}">${
+            uiLocales
+              ? `
+          <input type="hidden" name="ui_locales" value="${esc(uiLocales)}">`
+              : ""
+          }
           <button type="submit" class="primary" data-testid="login-${esc(c.client_id)}">Log in</button>
         </form>
       </li>`,
@@ -293,8 +315,21 @@ function homePage(app: AppState): string {
     "Sample applications",
     `<h1>Sample applications</h1>
      <p>Each one logs in through the Auth0 tenant at <code>${esc(app.tenantUrl.href)}</code>.</p>
+     <p>Language asked for (ui_locales): <strong data-testid="ui-locales">${uiLocales ? esc(uiLocales) : "none (the browser's)"}</strong>
+        · <a href="/?ui_locales=en">English</a> · <a href="/?ui_locales=es">Español</a> · <a href="/">the browser's</a></p>
      <ul class="apps">${items}</ul>`,
   );
+}
+
+/** The error code, and the reference code to give support when the description carries one. */
+function errorDescription(description: string | undefined): string {
+  const { code, reference } = readErrorDescription(description);
+  return `<p class="label">error_description (code)</p><p class="code" data-testid="error-description">${esc(code)}</p>${
+    reference
+      ? `<p class="label">reference code</p><p class="code" data-testid="error-reference">${esc(reference)}</p>
+         <p>Give this code to support: it names the verification attempt.</p>`
+      : ""
+  }`;
 }
 
 function resultPage(app: AppState, o: Outcome): string {
@@ -307,7 +342,7 @@ function resultPage(app: AppState, o: Outcome): string {
           ${o.during === "refresh" ? "The refresh-token exchange failed." : "The login failed."}</p>
        <div class="problem" role="alert">
          <p class="label">error</p><p class="code" data-testid="error">${esc(o.error)}</p>
-         <p class="label">error_description</p><p class="code" data-testid="error-description">${esc(o.description ?? "")}</p>
+         ${errorDescription(o.description)}
          ${o.httpStatus !== undefined ? `<p class="label">HTTP status</p><p data-testid="http-status">${o.httpStatus}</p>` : ""}
        </div>
        <p><a href="/" class="button" data-testid="try-again">Try again</a></p>`,

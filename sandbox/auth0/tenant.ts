@@ -126,7 +126,7 @@ export const DEFAULT_ROLES_CLAIM = "https://idv-portal/roles";
 /** The Action's claim namespace unless its configuration says CLAIM_NAMESPACE. */
 export const DEFAULT_CLAIM_NAMESPACE = "https://id-verification/";
 /** Claim names (under the namespace) the stand-in lets through to ID tokens. */
-export const ACTION_CLAIM_SUFFIXES = ["status", "last-check", "id"] as const;
+export const ACTION_CLAIM_SUFFIXES = ["status", "last-check", "id", "reference"] as const;
 
 export { PATHS, TRANSACTION_TTL_MS, type TenantAction } from "./tenant-state";
 

@@ -9,6 +9,7 @@ import { providerFor, providerIds } from "@/lib/providers";
 import { ApplicationForm } from "../_components/application-form";
 import { DeleteApplication } from "../_components/delete-application";
 import { Effective } from "../_components/effective";
+import { BrandingCard } from "./branding-card";
 
 export const metadata: Metadata = { title: "Application" };
 
@@ -68,6 +69,7 @@ export default async function ApplicationPage({ params }: { params: Promise<{ cl
           <Card title="A login from this application gets">
             <Effective r={resolveRequirements(g, app)} />
           </Card>
+          <BrandingCard clientId={app.clientId} />
           <Card title="Delete">
             <DeleteApplication clientId={app.clientId} name={app.name} />
           </Card>
