@@ -99,6 +99,8 @@ export interface VerificationProvider {
   /** Its connection from the environment, when the environment gives one. */
   seed?(e: Env): SeedConnection | null;
   authorizationUrl(conn: ProviderConnection, p: AuthorizeParams): Promise<URL>;
+  /** The public keys to publish for the portal's private key for this provider (default: its public half, for signing). */
+  publicJwks?(privateJwk: JWK): JWK[];
   /** A step at the provider's chooser before the authorization request (IDPartner's bank selection). */
   chooser?: ProviderChooser;
   /** Exchanges the code (checking the ID token) and fetches the person's data; throws FlowError. */

@@ -199,11 +199,26 @@ export async function startBank(
     ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, Interaction: 600, Session: 600, Grant: 600, PushedAuthorizationRequest: 60 },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     renderError: errorPage(page),
+    // The client's JWKS URL is the portal's on loopback in tests and demos: without the
+    // protection against special-use addresses that a bank on the internet would keep.
+    fetch: (url: string | URL, options: RequestInit) => {
+      const { dispatcher: _dispatcher, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(url, rest);
+    },
   };
   const provider = new Provider(issuer, configuration);
   provider.on("server_error", (_ctx: unknown, err: unknown) => {
     console.error(`[idpartner-bank ${bank.key}] server_error:`, err instanceof Error ? err.message : String(err));
   });
+  // IDPARTNER_STANDIN_DEBUG=1: why the bank refused a request (oidc-provider's error details).
+  if (process.env.IDPARTNER_STANDIN_DEBUG) {
+    for (const ev of ["pushed_authorization_request.error", "grant.error", "authorization.error", "userinfo.error"] as const) {
+      provider.on(ev, (_ctx: unknown, err: unknown) => {
+        const e = err as { error_description?: string; error_detail?: string };
+        console.error(`[idpartner-bank ${bank.key}] ${ev}: ${e.error_description ?? ""} ${e.error_detail ?? ""}`);
+      });
+    }
+  }
   const callback = provider.callback();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
