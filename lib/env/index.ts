@@ -63,7 +63,9 @@ const schema = z
     // IDPartner as a relying party (lib/providers/idpartner): how the banks authenticate the
     // portal, which bank issuers it accepts, and the mutual-TLS certificate (PEM, "\n" allowed).
     IDPARTNER_AUTH: z
-      .enum(["client_secret_basic", "private_key_jwt", "tls_client_auth"], { error: "must be client_secret_basic, private_key_jwt or tls_client_auth" })
+      .enum(["client_secret_basic", "private_key_jwt", "tls_client_auth"], {
+        error: "must be client_secret_basic, private_key_jwt or tls_client_auth",
+      })
       .optional(),
     IDPARTNER_ALLOWED_ISSUERS: optional,
     IDPARTNER_TLS_CERT: optional,

@@ -243,7 +243,12 @@ async function toChooser(attempt: Attempt, chooser: ProviderChooser, s: Effectiv
  * attempt, only with the one-use value it was sent with (taken once, before it expires),
  * and only a choice the provider accepts (IDPartner: an allowed bank); then off to the provider.
  */
-export async function chosen(attemptId: string | undefined, stateCookie: string | undefined, query: URLSearchParams, req: FlowRequest): Promise<Outcome> {
+export async function chosen(
+  attemptId: string | undefined,
+  stateCookie: string | undefined,
+  query: URLSearchParams,
+  req: FlowRequest,
+): Promise<Outcome> {
   const found = await attemptOfThisBrowser(attemptId, req, "the chooser's answer");
   if (isOutcome(found)) return found;
   const attempt = found;
@@ -265,7 +270,8 @@ export async function chosen(attemptId: string | undefined, stateCookie: string 
           : "the state cookie does not match",
     );
   }
-  if (!attempt.chooserExpiresAt || attempt.chooserExpiresAt.getTime() < Date.now()) return chooserFail("the chooser's answer came too late");
+  if (!attempt.chooserExpiresAt || attempt.chooserExpiresAt.getTime() < Date.now())
+    return chooserFail("the chooser's answer came too late");
   const db = await getDb();
   // Taken once: the first of two answers at once wins, the other finds it gone.
   const { count } = await db.attempt.updateMany({

@@ -277,14 +277,16 @@ export async function pushedAuthorizationUrl(
   };
   try {
     if (opts.signingJwk?.kid && opts.signingJwk.alg) {
-      params = (await oidc.buildAuthorizationUrlWithJAR(config, params, { key: await importPrivate(opts.signingJwk), kid: opts.signingJwk.kid }))
-        .searchParams;
+      params = (
+        await oidc.buildAuthorizationUrlWithJAR(config, params, { key: await importPrivate(opts.signingJwk), kid: opts.signingJwk.kid })
+      ).searchParams;
     }
     return await oidc.buildAuthorizationUrlWithPAR(config, params);
   } catch (err) {
     if (isTimeout(err)) throw new FlowError(opts.codes.unreachable, "the pushed authorization request timed out");
     if (isNetworkError(err)) throw new FlowError(opts.codes.unreachable, `the pushed authorization request failed: ${describe(err)}`);
-    if (err instanceof oidc.ResponseBodyError) throw new FlowError(opts.codes.rejected, `the provider said ${oauthError(err.error, err.error_description)}`);
+    if (err instanceof oidc.ResponseBodyError)
+      throw new FlowError(opts.codes.rejected, `the provider said ${oauthError(err.error, err.error_description)}`);
     if (err instanceof oidc.WWWAuthenticateChallengeError) {
       const error = err.cause[0]?.parameters.error;
       throw new FlowError(opts.codes.rejected, `HTTP ${err.status}: ${error ? oauthError(error) : "client authentication refused"}`);

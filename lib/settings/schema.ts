@@ -396,7 +396,7 @@ export const deleteApplicationSchema = z.object({
 // ---------------------------------------------------------------------------
 // Another provider's connection (IDPartner: the provider_setting row)
 
-/** What the portal appends to IDPartner's base URL (lib/idpartner). */
+/** IDPartner's proxy paths for an Auth0 social connection (seed 003): never the portal's base URL. */
 export const IDPARTNER_PROXY_PATHS = ["/oidc-proxy/proxy/auth0/auth", "/oidc-proxy/proxy/auth0/token"] as const;
 
 export const PROVIDER_SECRET_REQUIRED = "Enter the client secret: none is stored yet.";
@@ -431,7 +431,7 @@ export const providerConnectionSchema = z.object({
       else if (/\/oidc-proxy(\/|$)/i.test(new URL(v).pathname)) {
         ctx.addIssue({
           code: "custom",
-          message: `Enter the base URL only: the portal appends ${IDPARTNER_PROXY_PATHS.join(" and ")} itself.`,
+          message: `Enter the account selector's base URL only: ${IDPARTNER_PROXY_PATHS.join(" and ")} are the Auth0 social connection's, not the portal's.`,
         });
       }
       return v.replace(/\/+$/, "");

@@ -52,6 +52,8 @@ export async function startHarness(
     IDPARTNER_BASE_URL: idpartner.url,
     IDPARTNER_CLIENT_ID: "portal-test-idp",
     IDPARTNER_CLIENT_SECRET: clientSecret,
+    // The stand-in's banks are the allow list (its account selector answers with their issuers).
+    IDPARTNER_ALLOWED_ISSUERS: idpartner.banks.map((b) => b.issuer).join(" "),
     AUTH0_DOMAIN: auth0.url,
     AUTH0_TOKEN_SECRET: secret,
     PORTAL_URL: portalUrl,

@@ -140,7 +140,9 @@ export async function startBank(
       require_pushed_authorization_requests: true,
       id_token_signed_response_alg: "PS256",
       authorization_signed_response_alg: "PS256",
-      ...(c.encrypt_responses ? { authorization_encrypted_response_alg: "RSA-OAEP", authorization_encrypted_response_enc: "A256CBC-HS512" } : {}),
+      ...(c.encrypt_responses
+        ? { authorization_encrypted_response_alg: "RSA-OAEP", authorization_encrypted_response_enc: "A256CBC-HS512" }
+        : {}),
     })),
     clientAuthMethods: ["client_secret_basic", "private_key_jwt", "tls_client_auth"],
     jwks: { keys: [privateJwk as Record<string, unknown>] },
@@ -196,7 +198,15 @@ export async function startBank(
     pkce: { required: () => true },
     issueRefreshToken: () => false,
     expiresWithSession: () => false,
-    ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, Interaction: 600, Session: 600, Grant: 600, PushedAuthorizationRequest: 60 },
+    ttl: {
+      AccessToken: 300,
+      AuthorizationCode: 60,
+      IdToken: 300,
+      Interaction: 600,
+      Session: 600,
+      Grant: 600,
+      PushedAuthorizationRequest: 60,
+    },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
     renderError: errorPage(page),
     // The client's JWKS URL is the portal's on loopback in tests and demos: without the

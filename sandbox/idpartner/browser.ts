@@ -63,11 +63,16 @@ export async function chooseBankAtSelector(selectorUrl: URL, bank: string, jar =
 }
 
 /** The person at a stand-in bank: from the request_uri URL, signs in as `persona`; where the bank finally sends the browser. */
-export async function signInAtBank(authUrl: URL, choice: { persona: string; account?: string } | { action: "deny" }, jar = new CookieJar()): Promise<URL> {
+export async function signInAtBank(
+  authUrl: URL,
+  choice: { persona: string; account?: string } | { action: "deny" },
+  jar = new CookieJar(),
+): Promise<URL> {
   const origin = authUrl.origin;
   let loc = await redirectOf(await browserGet(authUrl, jar), authUrl);
   if (loc.origin !== origin) return loc;
-  const form: Record<string, string> = "action" in choice ? { action: choice.action } : { persona: choice.persona, account: choice.account ?? "" };
+  const form: Record<string, string> =
+    "action" in choice ? { action: choice.action } : { persona: choice.persona, account: choice.account ?? "" };
   loc = await redirectOf(await browserPost(loc, form, jar), loc);
   for (let hops = 0; loc.origin === origin; hops++) {
     if (hops >= 5) throw new Error("too many redirects inside the bank");
@@ -79,6 +84,9 @@ export async function signInAtBank(authUrl: URL, choice: { persona: string; acco
 /** The redirect, or an error that says what the bank's page said instead. */
 async function redirectOf(res: Response, base: URL): Promise<URL> {
   if ([302, 303].includes(res.status)) return locationOf(res, base);
-  const words = (await res.text()).replace(/<style[\s\S]*?<\/style>/g, " ").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+  const words = (await res.text())
+    .replace(/<style[\s\S]*?<\/style>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ");
   throw new Error(`the bank answered HTTP ${res.status}: ${words.slice(0, 400)}`);
 }

@@ -345,7 +345,12 @@ const selectorPage = framePage("IDPartner account selector (local stand-in)");
 async function selectAccounts(h: HandlerContext, req: IncomingMessage, res: ServerResponse, reqUrl: URL) {
   const q = req.method === "POST" ? new URLSearchParams(await readBody(req, 16 * 1024)) : reqUrl.searchParams;
   const app = h.applications.find((a) => a.client_id === q.get("client_id"));
-  if (!app) return sendHtml(res, 400, selectorPage("Unknown application", "<h2>Unknown application</h2><p>client_id is missing or not registered.</p>"));
+  if (!app)
+    return sendHtml(
+      res,
+      400,
+      selectorPage("Unknown application", "<h2>Unknown application</h2><p>client_id is missing or not registered.</p>"),
+    );
   const visitorId = q.get("visitor_id") ?? "";
   if (req.method === "POST") {
     const bank = h.banks.find((b) => b.bank.key === q.get("bank"));
@@ -372,7 +377,10 @@ async function selectAccounts(h: HandlerContext, req: IncomingMessage, res: Serv
   return sendHtml(
     res,
     200,
-    selectorPage("Choose your bank", `<h2>Choose your bank</h2><form method="post" action="${PATHS.selector}">${hidden}<div class="choices">${banks}</div></form>`),
+    selectorPage(
+      "Choose your bank",
+      `<h2>Choose your bank</h2><form method="post" action="${PATHS.selector}">${hidden}<div class="choices">${banks}</div></form>`,
+    ),
   );
 }
 

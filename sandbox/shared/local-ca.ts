@@ -34,7 +34,21 @@ function openssl(dir: string, args: string[]) {
 export function createLocalCa(name = "idv-local-test-ca"): LocalCa {
   const dir = mkdtempSync(join(tmpdir(), "idv-ca-"));
   try {
-    openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", `/CN=${name}`]);
+    openssl(dir, [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${name}`,
+    ]);
     const caKey = readFileSync(join(dir, "ca.key"), "utf8");
     const caCert = readFileSync(join(dir, "ca.pem"), "utf8");
     const issue = (cn: string, ext: string): Issued => {
@@ -44,7 +58,23 @@ export function createLocalCa(name = "idv-local-test-ca"): LocalCa {
         writeFileSync(join(d, "ca.pem"), caCert);
         writeFileSync(join(d, "ext.cnf"), ext);
         openssl(d, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "c.key", "-out", "c.csr", "-subj", `/CN=${cn}`]);
-        openssl(d, ["x509", "-req", "-in", "c.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "c.pem", "-days", "2", "-extfile", "ext.cnf"]);
+        openssl(d, [
+          "x509",
+          "-req",
+          "-in",
+          "c.csr",
+          "-CA",
+          "ca.pem",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-out",
+          "c.pem",
+          "-days",
+          "2",
+          "-extfile",
+          "ext.cnf",
+        ]);
         return { cert: readFileSync(join(d, "c.pem"), "utf8"), key: readFileSync(join(d, "c.key"), "utf8"), subject: `CN=${cn}` };
       } finally {
         rmSync(d, { recursive: true, force: true });

@@ -2,7 +2,8 @@
 
 import { useMemo, useState } from "react";
 import { saveProviderConnection } from "@/lib/settings/admin";
-import { IDPARTNER_PROXY_PATHS, providerConnectionSchemaFor } from "@/lib/settings/schema";
+import { providerConnectionSchemaFor } from "@/lib/settings/schema";
+import { SELECTOR_PATH } from "@/lib/providers/idpartner/paths";
 import { btn, input } from "../_ui/kit";
 import { aria, FieldError, FormMessage, PrefixedField, SubmitButton, useSchemaForm } from "./_components/form-bits";
 import { textOf } from "./_components/format";
@@ -116,14 +117,8 @@ export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: P
         label="Base URL (optional)"
         hint={
           <>
-            Empty: <span className="break-all font-mono">{defaultBaseUrl}</span>. The portal appends the proxy paths{" "}
-            {IDPARTNER_PROXY_PATHS.map((path, i) => (
-              <span key={path}>
-                {i ? " and " : ""}
-                <span className="break-all font-mono">{i ? path.slice(path.lastIndexOf("/")) : path}</span>
-              </span>
-            ))}
-            ; give the base only.
+            Empty: <span className="break-all font-mono">{defaultBaseUrl}</span>. The portal sends the person to IDPartner&apos;s account
+            selector at <span className="break-all font-mono">{SELECTOR_PATH}</span> under it; give the base only.
           </>
         }
         errors={errors}
@@ -141,10 +136,10 @@ export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: P
         />
       </PrefixedField>
       <p className="text-sm text-slate-700" aria-live="polite">
-        Logins go to{" "}
+        Logins start at{" "}
         <span className="break-all font-mono text-xs font-semibold text-slate-900" data-testid="idpartner-authorization-url">
           {base}
-          {IDPARTNER_PROXY_PATHS[0]}
+          {SELECTOR_PATH}
         </span>
         .
       </p>

@@ -7,6 +7,7 @@ import { acceptIssuer, allowedIssuers, normalizeIssuer } from "./banks";
 import { idpartnerConfigSchema, issuerList, pemFromEnv, type IdpartnerConfig } from "./config";
 import { mergeClaims, parseProfile, ProfileError } from "./profile";
 import { idpartnerVerified } from "./verified";
+import { DEFAULT_BASE_URL, SELECTOR_PATH } from "./paths";
 
 /**
  * IDPartner as IDPartner's published relying-party clients speak it (PROTOCOLS §5):
@@ -32,8 +33,7 @@ import { idpartnerVerified } from "./verified";
  * different use: Auth0 is the client there (auth0/connections/), never the portal.
  */
 
-export const DEFAULT_BASE_URL = "https://preferences.idpartner.com";
-export const SELECTOR_PATH = "/v1/select-accounts";
+export { DEFAULT_BASE_URL, SELECTOR_PATH } from "./paths";
 export const IDPARTNER_SCOPES: readonly string[] = ["openid", "email", "profile"];
 /** IDPartner's banks sign responses, ID tokens and (with keys) accept request objects with PS256. */
 export const IDPARTNER_ALG = "PS256";
@@ -74,7 +74,8 @@ function encryptionJwk(jwk: jose.JWK): jose.JWK {
 function oidcOptions(c: ProviderConnection, issuer: string): OidcClientOptions {
   const config = configOf(c);
   const tls = config.auth === "tls_client_auth" ? { cert: config.tlsCert ?? "", key: c.clientSecret, ca: config.tlsCa } : null;
-  if (tls && (!tls.cert || !tls.key)) throw new FlowError("configuration_error", "tls_client_auth is chosen but the certificate or its key is missing");
+  if (tls && (!tls.cert || !tls.key))
+    throw new FlowError("configuration_error", "tls_client_auth is chosen but the certificate or its key is missing");
   if (config.auth === "private_key_jwt" && !c.privateJwk)
     throw new FlowError("configuration_error", "private_key_jwt is chosen but the portal has no key for IDPartner");
   return {
@@ -130,16 +131,12 @@ async function authorizationUrl(c: ProviderConnection, p: AuthorizeParams): Prom
  * another bank's answer (its issuer) is response_jwt_wrong_bank; a bad signature, an
  * expired one, another audience or another request's state is response_jwt_invalid.
  */
-async function checkResponseJwt(
-  o: OidcClientOptions,
-  c: ProviderConnection,
-  callbackUrl: URL,
-  state: string,
-): Promise<void> {
+async function checkResponseJwt(o: OidcClientOptions, c: ProviderConnection, callbackUrl: URL, state: string): Promise<void> {
   let jwt = callbackUrl.searchParams.get("response");
   if (!jwt) throw new FlowError("response_jwt_invalid", "the bank's answer is not a signed authorization response (response_mode=jwt)");
   if (jwt.split(".").length === 5) {
-    if (!o.decryptionJwk) throw new FlowError("response_jwt_invalid", "the bank's answer is encrypted, but the portal expects it signed only");
+    if (!o.decryptionJwk)
+      throw new FlowError("response_jwt_invalid", "the bank's answer is encrypted, but the portal expects it signed only");
     try {
       const { plaintext } = await jose.compactDecrypt(jwt, await client.importPrivate(o.decryptionJwk), {
         keyManagementAlgorithms: [ENC_ALG],
@@ -160,7 +157,9 @@ async function checkResponseJwt(
     const other = typeof claimed.iss === "string" && allowedIssuers(configOf(c)).includes(normalizeIssuer(claimed.iss));
     throw new FlowError(
       "response_jwt_wrong_bank",
-      other ? "the answer was issued by another allowed bank than the one chosen" : "the answer names an issuer that is not the chosen bank",
+      other
+        ? "the answer was issued by another allowed bank than the one chosen"
+        : "the answer names an issuer that is not the chosen bank",
     );
   }
   const { config } = await client.resolve(o);
@@ -173,14 +172,18 @@ async function checkResponseJwt(
       audience: o.clientId,
       requiredClaims: ["exp"],
     });
-    if (payload.state !== state) throw new FlowError("response_jwt_invalid", "the signed answer is for another request (its state): a replay");
+    if (payload.state !== state)
+      throw new FlowError("response_jwt_invalid", "the signed answer is for another request (its state): a replay");
   } catch (err) {
     if (err instanceof FlowError) throw err;
-    if (client.isTimeout(err) || client.isNetworkError(err)) throw new FlowError("bank_unreachable", `the bank's keys: ${client.describe(err)}`);
+    if (client.isTimeout(err) || client.isNetworkError(err))
+      throw new FlowError("bank_unreachable", `the bank's keys: ${client.describe(err)}`);
     const code = (err as { code?: string }).code;
     throw new FlowError(
       "response_jwt_invalid",
-      code === "ERR_JWKS_NO_MATCHING_KEY" ? "the answer is signed with a key the bank does not publish" : `the signed answer failed: ${client.describe(err)}`,
+      code === "ERR_JWKS_NO_MATCHING_KEY"
+        ? "the answer is signed with a key the bank does not publish"
+        : `the signed answer failed: ${client.describe(err)}`,
     );
   }
 }
@@ -268,7 +271,10 @@ export const idpartner: VerificationProvider = {
     async accept(c, q) {
       const issuer = acceptIssuer(configOf(c), q.get("iss"));
       const idp = (q.get("idp_id") ?? "").replace(/[^A-Za-z0-9._-]/g, "").slice(0, 60);
-      return { choice: issuer, description: `bank ${new URL(issuer).host}${idp ? ` (idp_id ${idp})` : ""} chosen at IDPartner's account selector` };
+      return {
+        choice: issuer,
+        description: `bank ${new URL(issuer).host}${idp ? ` (idp_id ${idp})` : ""} chosen at IDPartner's account selector`,
+      };
     },
   },
   publicJwks: (jwk) => [

@@ -36,7 +36,14 @@ beforeAll(async () => {
   standin = await startIdpartnerStandin({
     applications: [
       { client_id: "rp-basic", client_secret: SECRET, redirect_uris: [REDIRECT], auth: "client_secret_basic", origin_url: origin },
-      { client_id: "rp-pkjwt", redirect_uris: [REDIRECT], auth: "private_key_jwt", jwks_uri: jwksUri, encrypt_responses: true, origin_url: origin },
+      {
+        client_id: "rp-pkjwt",
+        redirect_uris: [REDIRECT],
+        auth: "private_key_jwt",
+        jwks_uri: jwksUri,
+        encrypt_responses: true,
+        origin_url: origin,
+      },
       {
         client_id: "rp-mtls",
         redirect_uris: [REDIRECT],
@@ -60,9 +67,16 @@ const bank = (key: string) => standin.banks.find((b) => b.bank.key === key)!;
 function conn(kind: "basic" | "pkjwt" | "mtls", extra: Partial<Record<string, unknown>> = {}): ProviderConnection {
   const allowedIssuers = standin.banks.map((b) => b.issuer);
   const base = { baseUrl: standin.url, timeoutMs: 3000 };
-  if (kind === "basic") return { ...base, clientId: "rp-basic", clientSecret: SECRET, config: { auth: "client_secret_basic", allowedIssuers, ...extra } };
+  if (kind === "basic")
+    return { ...base, clientId: "rp-basic", clientSecret: SECRET, config: { auth: "client_secret_basic", allowedIssuers, ...extra } };
   if (kind === "pkjwt")
-    return { ...base, clientId: "rp-pkjwt", clientSecret: "", privateJwk: portalKey, config: { auth: "private_key_jwt", allowedIssuers, encryptResponses: true, ...extra } };
+    return {
+      ...base,
+      clientId: "rp-pkjwt",
+      clientSecret: "",
+      privateJwk: portalKey,
+      config: { auth: "private_key_jwt", allowedIssuers, encryptResponses: true, ...extra },
+    };
   return {
     ...base,
     clientId: "rp-mtls",
@@ -75,7 +89,12 @@ function conn(kind: "basic" | "pkjwt" | "mtls", extra: Partial<Record<string, un
 let n = 0;
 function checksFor() {
   n += 1;
-  return { state: `state-${n}-${Date.now()}`, nonce: `nonce-${n}-${Date.now()}`, codeVerifier: `verifier-${n}-${"x".repeat(43)}`, scopes: ["openid", "email", "profile"] };
+  return {
+    state: `state-${n}-${Date.now()}`,
+    nonce: `nonce-${n}-${Date.now()}`,
+    codeVerifier: `verifier-${n}-${"x".repeat(43)}`,
+    scopes: ["openid", "email", "profile"],
+  };
 }
 
 /** The person: account selector (bank), then the bank's sign-in (persona); the callback URL the bank sends them to. */
@@ -115,7 +134,10 @@ describe("a whole login through the account selector and a bank", () => {
     expect(answer.normalized).toMatchObject({ givenName: "Robert", familyName: "Okafor", email: "robert.okafor@example.test" });
     expect(answer.idTokenClaims?.iss).toBe(bank("sample-credit-union").issuer);
     expect(answer.uuid.startsWith(`${bank("sample-credit-union").issuer}#`)).toBe(true);
-    expect(answer.raw).toMatchObject({ bank: { issuer: bank("sample-credit-union").issuer }, verifiedRule: { verified: true, missing: [] } });
+    expect(answer.raw).toMatchObject({
+      bank: { issuer: bank("sample-credit-union").issuer },
+      verifiedRule: { verified: true, missing: [] },
+    });
   });
 
   it("a person the bank cannot vouch for (no names): signed in, not verified, names missing", async () => {
@@ -178,7 +200,9 @@ describe("each failure has its own code", () => {
 
   it("a pushed request the bank refuses (unknown client): par_rejected", async () => {
     const c = { ...conn("basic"), clientId: "not-registered" };
-    const err = await failure(idpartner.authorizationUrl(c, { redirectUri: REDIRECT, ...checksFor(), choice: bank("harbor-trust").issuer }));
+    const err = await failure(
+      idpartner.authorizationUrl(c, { redirectUri: REDIRECT, ...checksFor(), choice: bank("harbor-trust").issuer }),
+    );
     expect(err.code).toBe("par_rejected");
     expect(err.description).toContain("invalid_client");
   });
@@ -188,7 +212,9 @@ describe("each failure has its own code", () => {
     const stranger = createLocalCa("another-ca").client("idv-portal-test");
     const c = conn("mtls");
     const bad = { ...c, clientSecret: stranger.key, config: { ...c.config, tlsCert: stranger.cert } };
-    const err = await failure(idpartner.authorizationUrl(bad, { redirectUri: REDIRECT, ...checksFor(), choice: bank("harbor-trust").issuer }));
+    const err = await failure(
+      idpartner.authorizationUrl(bad, { redirectUri: REDIRECT, ...checksFor(), choice: bank("harbor-trust").issuer }),
+    );
     expect(err.code).toBe("par_rejected");
   });
 
