@@ -48,20 +48,9 @@ import {
 } from "./personas";
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, stripCookie, urlHost } from "../shared/http";
 import { serveUntilSignal, standinCli } from "../shared/cli";
-import {
-  DEFAULT_CLIENT,
-  PROVIDER_FEATURES,
-  askEveryTime,
-  errorPage,
-  refuseUnknownScopes,
-  requestedScopes,
-  signInDenied,
-  signInInteraction,
-  signedIn,
-  signingKey,
-  type StandinClient,
-  type StandinOptions,
-} from "../shared/oidc";
+// The oidc-provider plumbing every provider stand-in shares.
+import * as oidcShared from "../shared/oidc";
+import type { StandinClient, StandinOptions } from "../shared/oidc";
 
 export { DEFAULT_CLIENT, type StandinClient } from "../shared/oidc";
 
@@ -121,14 +110,14 @@ const LABEL = "IDPartner (local stand-in)";
 
 export async function startIdpartnerStandin(opts: IdpartnerStandinOptions = {}): Promise<IdpartnerStandin> {
   const host = opts.host ?? "127.0.0.1";
-  const clients = opts.clients?.length ? opts.clients : [DEFAULT_CLIENT];
+  const clients = opts.clients?.length ? opts.clients : [oidcShared.DEFAULT_CLIENT];
 
   const server = await listenFirst(opts.port, host);
   const { port } = server;
   const url = (opts.publicUrl ?? `http://${urlHost(host)}:${port}`).replace(/\/+$/, "");
   const issuer = `${url}/oidc-proxy`;
 
-  const { privateJwk } = await signingKey("idpartner-standin");
+  const { privateJwk } = await oidcShared.signingKey("idpartner-standin");
 
   // Who signed in as what, for this instance: sub → (persona, bank, account).
   const accounts = new Map<string, StandinAccount>();
@@ -171,7 +160,10 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
   const supported = new Set(SUPPORTED_SCOPES);
 
   // The stand-in asks for a bank and persona on every authorization request (no SSO reuse).
-  const policy = askEveryTime("idpartner_standin_pick_persona", "the IDPartner stand-in asks for a bank and persona on every request");
+  const policy = oidcShared.askEveryTime(
+    "idpartner_standin_pick_persona",
+    "the IDPartner stand-in asks for a bank and persona on every request",
+  );
 
   return {
     // Per-instance store: instances in one process do not see each other's codes and tokens.
@@ -208,12 +200,12 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
     // so an unknown scope is redirected back as invalid_scope (oidc-provider would drop it).
     extraParams: {
       scope: (ctx) => {
-        const scopes = requestedScopes(ctx);
+        const scopes = oidcShared.requestedScopes(ctx);
         if (!scopes.includes("openid")) throw new errors.InvalidRequest("the openid scope is required");
-        refuseUnknownScopes(scopes, supported);
+        oidcShared.refuseUnknownScopes(scopes, supported);
       },
     },
-    features: PROVIDER_FEATURES,
+    features: oidcShared.PROVIDER_FEATURES,
     routes: {
       authorization: PATHS.authorization,
       token: PATHS.token,
@@ -233,7 +225,7 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
       Grant: 3600,
     },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
-    renderError: errorPage(page),
+    renderError: oidcShared.errorPage(page),
   };
 }
 
@@ -313,7 +305,7 @@ async function route(
 // The sign-in pages: choose your bank, then a persona
 
 async function signin(h: HandlerContext, req: IncomingMessage, res: ServerResponse, uid: string, reqUrl: URL) {
-  const details = await signInInteraction(h.provider, req, res, uid, page);
+  const details = await oidcShared.signInInteraction(h.provider, req, res, uid, page);
   if (!details) return;
 
   if (req.method === "GET") {
@@ -327,14 +319,14 @@ async function signin(h: HandlerContext, req: IncomingMessage, res: ServerRespon
   const persona = personaByKey(form.get("persona") ?? "");
   if (action === "deny" || persona?.behaviour === "deny") {
     const why = action === "deny" ? "The user cancelled the sign-in" : "The user declined to share their bank identity";
-    return signInDenied(h.provider, req, res, why);
+    return oidcShared.signInDenied(h.provider, req, res, why);
   }
   if (!bank) return sendHtml(res, 400, bankPage(details.params, uid, "Choose your bank first."));
   if (!persona) return sendHtml(res, 400, personaPage(details.params, uid, bank, "Choose one of the test personas."));
 
   const account = accountFor(persona, bank, form.get("account") ?? "");
   h.accounts.set(account.sub, account);
-  return signedIn(h.provider, req, res, details, account.sub);
+  return oidcShared.signedIn(h.provider, req, res, details, account.sub);
 }
 
 // ---------------------------------------------------------------------------
@@ -490,7 +482,7 @@ function index(h: HandlerContext, res: ServerResponse) {
 // CLI: tsx sandbox/idpartner/server.ts --port 4021
 
 function optionsFromCli(argv: string[], env: NodeJS.ProcessEnv): IdpartnerStandinOptions {
-  const { option: _option, ...options } = standinCli(argv, env, "IDPARTNER_STANDIN", { port: 4021, client: DEFAULT_CLIENT });
+  const { option: _option, ...options } = standinCli(argv, env, "IDPARTNER_STANDIN", { port: 4021, client: oidcShared.DEFAULT_CLIENT });
   return options;
 }
 

@@ -25,6 +25,29 @@ const AUTH_LABELS: Record<IdpartnerConfig["auth"], string> = {
   tls_client_auth: "tls_client_auth: mutual TLS with the certificate below (production; certificate-bound tokens)",
 };
 
+/** A monospace text area (issuer lists, PEM) with its label, hint and errors. */
+function Area(p: {
+  name: string;
+  label: React.ReactNode;
+  hint: string;
+  rows: number;
+  defaultValue: string;
+  errors: Record<string, string[]>;
+}) {
+  return (
+    <PrefixedField idPrefix={P} name={p.name} label={p.label} hint={p.hint} errors={p.errors}>
+      <textarea
+        {...aria(p.name, p.errors, true, P)}
+        rows={p.rows}
+        defaultValue={p.defaultValue}
+        spellCheck={false}
+        autoComplete="off"
+        className={`${input} font-mono text-xs`}
+      />
+    </PrefixedField>
+  );
+}
+
 /** IDPartner as a relying party: how banks authenticate the portal, which banks are allowed, the verified rule. */
 export function IdpartnerSettingsForm({ initial }: { initial: IdpartnerFormInitial }) {
   const { state, formAction, pending, errors, clientBlocked, onSubmit, formRef } = useSchemaForm(
@@ -76,44 +99,29 @@ export function IdpartnerSettingsForm({ initial }: { initial: IdpartnerFormIniti
         ))}
       </fieldset>
 
-      <PrefixedField
-        idPrefix={P}
+      <Area
         name="allowedIssuers"
         label="Allowed banks (issuer URLs, one per line)"
         hint="The account selector's answer names the chosen bank's issuer; the portal goes only to these (and IDPartner's published list)."
+        rows={4}
+        defaultValue={d.allowedIssuers}
         errors={errors}
-      >
-        <textarea
-          {...aria("allowedIssuers", errors, true, P)}
-          rows={4}
-          defaultValue={d.allowedIssuers}
-          spellCheck={false}
-          className={`${input} font-mono text-xs`}
-        />
-      </PrefixedField>
+      />
 
       <label className="flex items-center gap-2 text-sm text-slate-700">
         <input type="checkbox" name="encryptResponses" defaultChecked={d.encryptResponses} />
         Banks encrypt their answers to the portal&apos;s key (RSA-OAEP / A256CBC-HS512); set the same at IDPartner.
       </label>
 
-      <PrefixedField
-        idPrefix={P}
+      <Area
         name="tlsCert"
         label="Mutual TLS certificate (PEM)"
         hint="The certificate registered at IDPartner (tls_client_auth)."
+        rows={3}
+        defaultValue={d.tlsCert}
         errors={errors}
-      >
-        <textarea
-          {...aria("tlsCert", errors, true, P)}
-          rows={3}
-          defaultValue={d.tlsCert}
-          spellCheck={false}
-          className={`${input} font-mono text-xs`}
-        />
-      </PrefixedField>
-      <PrefixedField
-        idPrefix={P}
+      />
+      <Area
         name="tlsKeySecret"
         label={
           initial.keySet && c.auth === "tls_client_auth"
@@ -121,32 +129,18 @@ export function IdpartnerSettingsForm({ initial }: { initial: IdpartnerFormIniti
             : "The certificate's private key (PEM)"
         }
         hint="Stored encrypted, never shown; leave empty to keep the stored one."
+        rows={3}
+        defaultValue=""
         errors={errors}
-      >
-        <textarea
-          {...aria("tlsKeySecret", errors, true, P)}
-          rows={3}
-          defaultValue=""
-          spellCheck={false}
-          autoComplete="off"
-          className={`${input} font-mono text-xs`}
-        />
-      </PrefixedField>
-      <PrefixedField
-        idPrefix={P}
+      />
+      <Area
         name="tlsCa"
         label="CA certificates of the banks' TLS (PEM, optional)"
         hint="Empty: the system's trusted CAs."
+        rows={2}
+        defaultValue={d.tlsCa}
         errors={errors}
-      >
-        <textarea
-          {...aria("tlsCa", errors, true, P)}
-          rows={2}
-          defaultValue={d.tlsCa}
-          spellCheck={false}
-          className={`${input} font-mono text-xs`}
-        />
-      </PrefixedField>
+      />
 
       <SubmitButton pending={pending} className={btn.primary}>
         Save IDPartner banks and keys
