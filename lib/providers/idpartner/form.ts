@@ -21,8 +21,17 @@ export const idpartnerFormSchema = z
     allowedIssuers: z
       .string()
       .max(50_000, "At most 50,000 characters.")
-      .transform((v) => v.split(/\s+/).filter(Boolean))
-      .pipe(z.array(issuerUrl).max(200, "At most 200 banks.")),
+      .transform((v, ctx) => {
+        const list = v.split(/\s+/).filter(Boolean);
+        if (list.length > 200) ctx.addIssue({ code: "custom", message: "At most 200 banks." });
+        const out: string[] = [];
+        for (const x of list) {
+          const parsed = issuerUrl.safeParse(x);
+          if (parsed.success) out.push(parsed.data);
+          else ctx.addIssue({ code: "custom", message: `${x.slice(0, 80)}: must be an https URL without query or fragment.` });
+        }
+        return out;
+      }),
     encryptResponses: z
       .string()
       .optional()
