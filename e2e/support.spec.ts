@@ -81,21 +81,26 @@ test("IDPartner: a person verified through their bank on the credit union applic
   await expect(page.getByText("through your bank")).toBeVisible();
   await shot("portal-consent-idpartner");
   await page.getByRole("button", { name: "Verify with IDPartner" }).click();
-  await expect(page.getByText("IDPartner (local stand-in)").first()).toBeVisible();
+  // IDPartner's account selector: the person chooses their bank.
+  await expect(page.getByRole("heading", { name: "Choose your bank" })).toBeVisible();
   await shot("idpartner-choose-bank");
-  await page
-    .getByRole("link", { name: /Harbor Trust Bank/ })
-    .or(page.getByRole("button", { name: /Harbor Trust Bank/ }))
-    .first()
-    .click();
+  await page.getByRole("button", { name: /Sample Credit Union/ }).click();
+  // The bank's own sign-in (its own OpenID provider), reached with a pushed, signed request.
+  await expect(page.getByRole("heading", { name: "Sign in at Sample Credit Union as a test persona" })).toBeVisible();
+  expect(new URL(page.url()).origin).toBe(new URL(system.idpartner.banks.find((b) => b.bank.key === "sample-credit-union")!.issuer).origin);
   await page.locator('input[name="account"]').fill(user);
   await shot("idpartner-persona");
   await page.locator('button[name="persona"][value="bank-verified"]').click();
   expect(await resultOf(page)).toBe("signed-in");
   expect(await claim(page, "https://id-verification/status")).toBe("valid");
   await shot("app-signed-in-idpartner");
-  const { rows } = await system.db.pool.query(`SELECT provider, status FROM verification_record WHERE auth0_user_id = $1`, [user]);
-  expect(rows).toEqual([{ provider: "idpartner", status: "verified" }]);
+  const { rows } = await system.db.pool.query(`SELECT provider, status, provider_uuid FROM verification_record WHERE auth0_user_id = $1`, [
+    user,
+  ]);
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ provider: "idpartner", status: "verified" });
+  // The bank is part of the identity: its issuer, then its subject.
+  expect(rows[0].provider_uuid.startsWith(system.idpartner.banks.find((b) => b.bank.key === "sample-credit-union")!.issuer)).toBe(true);
 });
 
 test("an application switched from ID.me to IDPartner in the admin pages uses it on the next login", async ({

@@ -205,6 +205,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     IDPARTNER_BASE_URL: idpartner.url,
     IDPARTNER_CLIENT_ID: idmeClientId,
     IDPARTNER_CLIENT_SECRET: secrets.idmeClientSecret,
+    IDPARTNER_ALLOWED_ISSUERS: idpartner.banks.map((b) => b.issuer).join(" "),
     IDME_SCOPES: `openid ${IDENTITY_SCOPE}`,
     IDV_POLICY: "identity",
     IDV_REVERIFY_INTERVAL_HOURS: String(opts.reverifyIntervalHours ?? 24),

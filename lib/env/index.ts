@@ -60,6 +60,17 @@ const schema = z
     IDPARTNER_BASE_URL: url("overrides the IDPartner base URL").optional(),
     IDPARTNER_CLIENT_ID: optional,
     IDPARTNER_CLIENT_SECRET: optional,
+    // IDPartner as a relying party (lib/providers/idpartner): how the banks authenticate the
+    // portal, which bank issuers it accepts, and the mutual-TLS certificate (PEM, "\n" allowed).
+    IDPARTNER_AUTH: z
+      .enum(["client_secret_basic", "private_key_jwt", "tls_client_auth"], {
+        error: "must be client_secret_basic, private_key_jwt or tls_client_auth",
+      })
+      .optional(),
+    IDPARTNER_ALLOWED_ISSUERS: optional,
+    IDPARTNER_TLS_CERT: optional,
+    IDPARTNER_TLS_KEY: optional,
+    IDPARTNER_TLS_CA: optional,
     IDV_POLICY: z.enum(["identity", "community"], { error: "must be identity or community" }).default("identity"),
     IDV_REQUIRED_GROUP: optional,
     IDV_REVERIFY_INTERVAL_HOURS: z.coerce

@@ -64,7 +64,7 @@ export async function findAttempt(id: string | undefined | null): Promise<Attemp
   return db.attempt.findUnique({ where: { id } });
 }
 
-type EventStep = Step | "callback_replayed" | "start_repeated" | "browser_refused" | "retried";
+type EventStep = Step | "callback_replayed" | "start_repeated" | "browser_refused" | "retried" | "sent_to_chooser" | "chosen";
 
 export interface EventEntry {
   step: EventStep;

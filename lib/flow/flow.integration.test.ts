@@ -450,22 +450,29 @@ describe("a whole login through the portal", () => {
 });
 
 describe("a whole login through IDPartner (bank identity)", () => {
-  /** "Verify" on the portal, the bank, then the persona at the IDPartner stand-in. */
-  async function verifyAtBank(j: Journey, persona: string, account: string = j.sub) {
-    const bankPage = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
-    expect(text(bankPage)).toContain("IDPartner (local stand-in)");
-    const personaUrl = new URL(bankPage.url);
-    personaUrl.searchParams.set("bank", "harbor-trust");
-    const personaPage = await j.browser.go(personaUrl.toString());
-    return j.browser.submit(
-      personaPage,
-      (f) => "persona" in f.fields || f.method === "POST",
-      { bank: "harbor-trust", persona, account },
-      { stopAt: (u) => u.startsWith(h.auth0.url) },
-    );
+  /** "Verify" on the portal: IDPartner's account selector (stand-in), where the person is before choosing a bank. */
+  async function toSelector(j: Journey) {
+    const selector = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
+    expect(selector.url).toContain("/v1/select-accounts");
+    expect(text(selector)).toContain("Sample Credit Union");
+    return selector;
   }
 
-  it("a person verified through their bank: success, with IDPartner's attributes sealed in the record", async () => {
+  /** The selector's answer for `bank`, not followed: the portal's /id-verification/bank URL with iss and visitor_id. */
+  async function chooserReturn(j: Journey, selector: Page, bank: string): Promise<string> {
+    const back = await j.browser.submit(selector, () => true, { bank }, { stopAt: (u) => u.includes("/id-verification/bank") });
+    expect(back.url).toContain("/id-verification/bank?");
+    return back.url;
+  }
+
+  /** The whole way: selector, bank, persona at the bank; stops where the portal answers. */
+  async function verifyAtBank(j: Journey, persona: string, bank = "sample-credit-union") {
+    const atBank = await j.browser.go(await chooserReturn(j, await toSelector(j), bank));
+    expect(text(atBank)).toContain(`Sign in at`);
+    return j.browser.submit(atBank, (f) => f.method === "POST", { persona, account: j.sub }, { stopAt: (u) => u.startsWith(h.auth0.url) });
+  }
+
+  it("verified through the chooser and Sample Credit Union: success, the bank recorded with the sealed data", async () => {
     const j = await arrive({ clientId: "app-credit" });
     expect(text(j.entry)).toContain("through your bank");
     expect(text(j.entry)).toContain("Verify with IDPartner");
@@ -479,12 +486,19 @@ describe("a whole login through IDPartner (bank identity)", () => {
       parseEncryptionKey(h.encryptionKey),
       `verification_record:${record.id}:attributes`,
     );
-    expect(attrs.givenName).toBeTruthy();
-    expect(attrs.familyName).toBeTruthy();
+    expect(attrs).toMatchObject({ givenName: "Robert", familyName: "Okafor" });
+    const raw = openJson<{ bank: { issuer: string } }>(
+      record.raw_userinfo_enc,
+      parseEncryptionKey(h.encryptionKey),
+      `verification_record:${record.id}:raw_userinfo`,
+    );
+    expect(raw.bank.issuer).toBe(h.idpartner.banks.find((b) => b.bank.key === "sample-credit-union")!.issuer);
     const [attempt] = await attemptsOf(j.sub);
     expect((await timeline(attempt.id)).map((e) => e.step)).toEqual([
       "token_received",
       "interval_check",
+      "sent_to_chooser",
+      "chosen",
       "sent_to_provider",
       "returned",
       "token_exchange",
@@ -494,9 +508,9 @@ describe("a whole login through IDPartner (bank identity)", () => {
     ]);
   });
 
-  it("the bank could not vouch for the person: not verified", async () => {
+  it("the bank returns no names: signed in, not verified", async () => {
     const j = await arrive({ clientId: "app-credit" });
-    const back = await verifyAtBank(j, "no-bank-match");
+    const back = await verifyAtBank(j, "no-bank-match", "harbor-trust");
     expect(text(back)).toContain("We couldn't verify you");
     expect(await attemptByRef(refOn(back)!)).toMatchObject({
       status: "failed",
@@ -505,25 +519,58 @@ describe("a whole login through IDPartner (bank identity)", () => {
     });
   });
 
-  it("a person who declines at IDPartner", async () => {
+  it("a person who declines at the bank", async () => {
     const j = await arrive({ clientId: "app-credit" });
     const back = await verifyAtBank(j, "declines");
     expect(await attemptByRef(refOn(back)!)).toMatchObject({ status: "declined", failure_code: "provider_access_denied" });
   });
 
-  it("IDPartner unreachable: an error page with a reference code", async () => {
-    const { rows } = await h.db.pool.query(`SELECT base_url FROM provider_setting WHERE provider = 'idpartner'`);
-    await h.db.pool.query(`UPDATE provider_setting SET base_url = 'http://127.0.0.1:9' WHERE provider = 'idpartner'`);
+  it("an issuer not on the list in the chooser's answer: bank_not_allowed, recorded, never contacted", async () => {
+    const j = await arrive({ clientId: "app-credit" });
+    const forged = new URL(await chooserReturn(j, await toSelector(j), "harbor-trust"));
+    forged.searchParams.set("iss", "https://bank.evil.example.test");
+    const page = await j.browser.go(forged.toString());
+    expect(await attemptByRef(refOn(page)!)).toMatchObject({ status: "error", failure_code: "bank_not_allowed" });
+  });
+
+  it("a replayed chooser answer: chooser_state_invalid (each is taken once)", async () => {
+    const j = await arrive({ clientId: "app-credit" });
+    const answer = await chooserReturn(j, await toSelector(j), "harbor-trust");
+    const first = await j.browser.go(answer, { stopAt: (u) => !u.startsWith(h.portal.url) });
+    expect(first.url).toContain("request_uri=");
+    const again = await j.browser.go(answer);
+    expect(await attemptByRef(refOn(again)!)).toMatchObject({ status: "error", failure_code: "chooser_state_invalid" });
+  });
+
+  it("a chooser answer in another browser: refused there, the attempt left as it was", async () => {
+    const j = await arrive({ clientId: "app-credit" });
+    const answer = await chooserReturn(j, await toSelector(j), "harbor-trust");
+    const other = await new TestBrowser().go(answer);
+    expect(await attemptByRef(refOn(other)!)).toMatchObject({ failure_code: "session_missing" });
+    const [attempt] = await attemptsOf(j.sub);
+    expect(attempt).toMatchObject({ status: "started", failure_code: null });
+    // …and the person's own browser still goes on to the bank.
+    const mine = await j.browser.go(answer, { stopAt: (u) => !u.startsWith(h.portal.url) });
+    expect(mine.url).toContain("request_uri=");
+  });
+
+  it("an allowed bank that is down: bank_unreachable, with a reference code", async () => {
+    const down = "http://127.0.0.1:9";
+    await h.db.pool.query(
+      `UPDATE provider_setting SET config = jsonb_set(config, '{allowedIssuers}', (config->'allowedIssuers') || to_jsonb($1::text)) WHERE provider = 'idpartner'`,
+      [down],
+    );
     try {
       const j = await arrive({ clientId: "app-credit" });
-      const page = await j.browser.submit(j.entry, (f) => f.action.endsWith("/id-verification/start"));
-      expect(await attemptByRef(refOn(page)!)).toMatchObject({
-        status: "error",
-        failure_code: "provider_unreachable",
-        provider: "idpartner",
-      });
+      const answer = new URL(await chooserReturn(j, await toSelector(j), "harbor-trust"));
+      answer.searchParams.set("iss", down);
+      const page = await j.browser.go(answer.toString());
+      expect(await attemptByRef(refOn(page)!)).toMatchObject({ status: "error", failure_code: "bank_unreachable", provider: "idpartner" });
     } finally {
-      await h.db.pool.query(`UPDATE provider_setting SET base_url = $1 WHERE provider = 'idpartner'`, [rows[0].base_url]);
+      await h.db.pool.query(
+        `UPDATE provider_setting SET config = jsonb_set(config, '{allowedIssuers}', (config->'allowedIssuers') - $1::text) WHERE provider = 'idpartner'`,
+        [down],
+      );
     }
   });
 

@@ -3,7 +3,7 @@ import { getDb, transaction } from "../db/client";
 import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl, tokenFingerprint } from "../auth0/token";
 import { providerFor } from "../providers";
 import { AUTHORIZATION_ERRORS } from "../providers/oidc-client";
-import type { ProviderConnection } from "../providers/types";
+import type { ProviderChooser, ProviderConnection } from "../providers/types";
 import { isSafeGroupName } from "../providers/groups";
 import { currentConnection, currentGlobalSettings, currentSettings, type EffectiveSettings } from "../settings";
 import { ensurePerson, findReusableVerification, saveVerification, LinkedElsewhereError, verifiedGroups } from "../records";
@@ -209,6 +209,100 @@ export async function start(attemptId: string | undefined, req: FlowRequest): Pr
   if (TERMINAL.has(attempt.status) || attempt.status === "returned") return { kind: "outcome", attempt };
 
   const s = await currentSettings(attempt.auth0ClientId);
+  const provider = observed(providerFor(attempt.provider));
+  if (provider.chooser && attempt.status === "started") return toChooser(attempt, provider.chooser, s);
+  return toProvider(attempt, s, req);
+}
+
+/** How long the answer of a provider's chooser step (IDPartner's account selector) is taken. */
+export const CHOOSER_TTL_MS = 15 * 60_000;
+
+/**
+ * A provider with a chooser step: off to its chooser first, with a fresh one-use value
+ * bound to this attempt (its browser is bound by the attempt cookie), which expires.
+ * State, nonce and PKCE verifier are made now, so the state cookie binds the browser too.
+ */
+async function toChooser(attempt: Attempt, chooser: ProviderChooser, s: EffectiveSettings): Promise<Outcome> {
+  const data = {
+    oauthState: attempt.oauthState ?? newSecret(),
+    nonce: attempt.nonce ?? newSecret(),
+    codeVerifier: attempt.codeVerifier ?? newSecret() + newSecret(),
+    chooserState: newSecret(),
+    chooserExpiresAt: new Date(Date.now() + CHOOSER_TTL_MS),
+  };
+  let url: URL;
+  try {
+    url = chooser.url(await connectionFor(s, attempt), { visitorId: data.chooserState, scopes: attempt.scopes });
+  } catch (err) {
+    if (!(err instanceof FlowError)) throw err;
+    await fail(attempt, err);
+    return { kind: "outcome", attempt };
+  }
+  const db = await getDb();
+  const { count } = await db.attempt.updateMany({ where: { id: attempt.id, status: "started" }, data });
+  if (count !== 1) return { kind: "outcome", attempt: (await findAttempt(attempt.id))! };
+  Object.assign(attempt, data);
+  await addEvent(attempt, "sent_to_chooser", "ok", { description: `to ${url.origin} to choose where to verify` });
+  return { kind: "provider", attempt, url, oauthState: data.oauthState };
+}
+
+/**
+ * GET /id-verification/bank?…: back from the provider's chooser step. Only this browser's
+ * attempt, only with the one-use value it was sent with (taken once, before it expires),
+ * and only a choice the provider accepts (IDPartner: an allowed bank); then off to the provider.
+ */
+export async function chosen(
+  attemptId: string | undefined,
+  stateCookie: string | undefined,
+  query: URLSearchParams,
+  req: FlowRequest,
+): Promise<Outcome> {
+  const found = await attemptOfThisBrowser(attemptId, req, "the chooser's answer");
+  if (isOutcome(found)) return found;
+  const attempt = found;
+  const s = await currentSettings(attempt.auth0ClientId);
+  const provider = observed(providerFor(attempt.provider));
+  const visitorId = provider.chooser?.visitorIdIn(query) ?? null;
+  if (TERMINAL.has(attempt.status)) return { kind: "outcome", attempt };
+  const chooserFail = async (description: string) => {
+    await fail(attempt, new FlowError("chooser_state_invalid", description));
+    return { kind: "outcome", attempt } as const;
+  };
+  if (!provider.chooser) return chooserFail(`${attempt.provider} has no chooser step`);
+  if (!visitorId || !attempt.chooserState || visitorId !== attempt.chooserState || stateCookie !== attempt.oauthState) {
+    return chooserFail(
+      !attempt.chooserState
+        ? "the chooser's answer came again (each is taken once)"
+        : !visitorId || visitorId !== attempt.chooserState
+          ? "the chooser's answer is not for this attempt"
+          : "the state cookie does not match",
+    );
+  }
+  if (!attempt.chooserExpiresAt || attempt.chooserExpiresAt.getTime() < Date.now())
+    return chooserFail("the chooser's answer came too late");
+  const db = await getDb();
+  // Taken once: the first of two answers at once wins, the other finds it gone.
+  const { count } = await db.attempt.updateMany({
+    where: { id: attempt.id, status: "started", chooserState: visitorId },
+    data: { chooserState: null, chooserExpiresAt: null },
+  });
+  if (count !== 1) return chooserFail("the chooser's answer came again (each is taken once)");
+  Object.assign(attempt, { chooserState: null, chooserExpiresAt: null });
+  let choice;
+  try {
+    choice = await provider.chooser.accept(await connectionFor(s, attempt), query);
+  } catch (err) {
+    if (!(err instanceof FlowError)) throw err;
+    await fail(attempt, err);
+    return { kind: "outcome", attempt };
+  }
+  await db.attempt.update({ where: { id: attempt.id }, data: { providerChoice: choice.choice } });
+  attempt.providerChoice = choice.choice;
+  await addEvent(attempt, "chosen", "ok", { description: choice.description });
+  return toProvider(attempt, s, req);
+}
+
+async function toProvider(attempt: Attempt, s: EffectiveSettings, req: FlowRequest): Promise<Outcome> {
   const oauthState = attempt.oauthState ?? newSecret();
   const nonce = attempt.nonce ?? newSecret();
   const codeVerifier = attempt.codeVerifier ?? newSecret() + newSecret();
@@ -221,6 +315,7 @@ export async function start(attemptId: string | undefined, req: FlowRequest): Pr
       state: oauthState,
       nonce,
       codeVerifier,
+      choice: attempt.providerChoice,
     });
   } catch (err) {
     if (!(err instanceof FlowError)) throw err;
@@ -232,6 +327,7 @@ export async function start(attemptId: string | undefined, req: FlowRequest): Pr
   if (attempt.status === "started") {
     const moved = await move(attempt, "at_provider", { oauthState, nonce, codeVerifier }, ["started"]);
     if (!moved) return start(attempt.id, req); // a double submit got there first: use its state
+    // (a provider with a chooser step only gets here once, from its chooser's answer)
     await addEvent(attempt, "sent_to_provider", "ok", { description: `to ${url.origin} with scopes ${attempt.scopes.join(" ")}` });
   } else {
     await addEvent(attempt, "start_repeated", "info", { description: "the start button was pressed again; same state and nonce" });
@@ -371,7 +467,15 @@ export async function callback(
     await addEvent(attempt, "callback_replayed", "info", { description: `callback received again while ${attempt.status}; ignored` });
     return { kind: attempt.status === "verified" ? "resume" : "outcome", attempt };
   }
-  if (!state || state !== attempt.oauthState || stateCookie !== attempt.oauthState) {
+  // A JWT-secured authorization response (JARM, response_mode=jwt: IDPartner's banks) carries
+  // state, code or error inside the signed JWT: the provider checks them when it opens it.
+  const jwtResponse = !state && !q.get("code") && !q.get("error") && !!q.get("response");
+  if (jwtResponse) {
+    if (stateCookie !== attempt.oauthState) {
+      await fail(attempt, new FlowError("state_mismatch", "the state cookie does not match"));
+      return { kind: "outcome", attempt };
+    }
+  } else if (!state || state !== attempt.oauthState || stateCookie !== attempt.oauthState) {
     await fail(
       attempt,
       new FlowError(
@@ -392,7 +496,7 @@ export async function callback(
     await fail(attempt, new FlowError(code, `provider said ${error}${desc ? `: ${desc}` : ""}`));
     return { kind: "outcome", attempt };
   }
-  if (!q.get("code")) {
+  if (!q.get("code") && !jwtResponse) {
     await fail(attempt, new FlowError("callback_code_missing", "the callback has neither code nor error"));
     return { kind: "outcome", attempt };
   }
@@ -401,7 +505,7 @@ export async function callback(
     await addEvent(again, "callback_replayed", "info", { description: "a second callback arrived while the first was being handled" });
     return { kind: again.status === "verified" ? "resume" : "outcome", attempt: again };
   }
-  await addEvent(attempt, "returned", "ok", { description: "code received" });
+  await addEvent(attempt, "returned", "ok", { description: jwtResponse ? "signed authorization response received" : "code received" });
 
   try {
     return await finish(attempt, url);
@@ -426,6 +530,7 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
     nonce: attempt.nonce!,
     codeVerifier: attempt.codeVerifier!,
     scopes: attempt.scopes,
+    choice: attempt.providerChoice,
   });
   const verified =
     attempt.policy === "identity"

@@ -67,6 +67,13 @@ export const FAILURES = {
   provider_unsupported_response_type: { step: "returned", state: "error" },
   provider_error: { step: "returned", state: "error" },
   callback_code_missing: { step: "returned", state: "error" },
+  // A provider's chooser step (IDPartner's account selector) and its signed answers (JARM)
+  chooser_state_invalid: { step: "sent_to_provider", state: "error" },
+  bank_not_allowed: { step: "sent_to_provider", state: "error" },
+  bank_unreachable: { step: "sent_to_provider", state: "error" },
+  par_rejected: { step: "sent_to_provider", state: "error" },
+  response_jwt_invalid: { step: "returned", state: "error" },
+  response_jwt_wrong_bank: { step: "returned", state: "error" },
   // Talking to the provider
   provider_unreachable: { step: "sent_to_provider", state: "error" },
   provider_timeout: { step: "token_exchange", state: "error" },

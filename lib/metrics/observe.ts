@@ -24,7 +24,7 @@ export function observeMove(attempt: Pick<Attempt, "provider" | "failureCode">, 
   metrics().loginsFinished.inc({ provider: attempt.provider, outcome: to, code });
 }
 
-export type FlowStep = "begin" | "start" | "decline" | "callback" | "resume" | "continue";
+export type FlowStep = "begin" | "start" | "chosen" | "decline" | "callback" | "resume" | "continue";
 
 /** Times one flow step (the whole route, answer included) under a span `idv.<step>`. */
 export async function flowStep<T>(step: FlowStep, fn: () => Promise<T>): Promise<T> {

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import https from "node:https";
 import * as oidc from "openid-client";
 import * as jose from "jose";
 import { FlowError, type FailureCode } from "../flow/states";
@@ -12,7 +14,14 @@ import { FlowError, type FailureCode } from "../flow/states";
  * its own: where discovery is, which scopes, and how to read the answer.
  */
 
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt";
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "tls_client_auth";
+
+/** Mutual TLS: the client's certificate and key (PEM), and the CA bundle to trust for the provider's TLS (absent: the system's). */
+export interface ClientTls {
+  cert: string;
+  key: string;
+  ca?: string | null;
+}
 
 export interface OidcClientOptions {
   /** The issuer; discovery is at <issuer>/.well-known/openid-configuration. */
@@ -33,6 +42,17 @@ export interface OidcClientOptions {
   fallback?: { authorization_endpoint: string; token_endpoint: string };
   /** Algorithm the ID token must be signed with (default: what discovery allows, never none or HS*). */
   idTokenAlg?: string;
+  /**
+   * tls_client_auth, or certificate-bound tokens: the client certificate. The token, PAR and
+   * userinfo calls then go to discovery's mtls_endpoint_aliases (RFC 8705).
+   */
+  tls?: ClientTls | null;
+  /** Authorization responses as signed JWTs (JARM, response_mode=jwt), signed with this algorithm. */
+  jarmAlg?: string;
+  /** JARM responses may be encrypted to the portal's key (RSA-OAEP); this is its private half. */
+  decryptionJwk?: jose.JWK | null;
+  /** FAPI: an x-fapi-interaction-id header (a fresh UUID) on every call to the provider. */
+  fapi?: boolean;
 }
 
 export type Resolved = { discovered: true; config: oidc.Configuration } | { discovered: false; config: oidc.Configuration; reason: string };
@@ -77,19 +97,65 @@ async function clientAuth(o: OidcClientOptions): Promise<oidc.ClientAuth> {
       return oidc.ClientSecretBasic(o.clientSecret);
     case "client_secret_post":
       return oidc.ClientSecretPost(o.clientSecret);
+    case "tls_client_auth":
+      if (!o.tls) throw new FlowError("configuration_error", "tls_client_auth is chosen but no client certificate and key are set");
+      return oidc.TlsClientAuth();
     case "private_key_jwt": {
       const jwk = o.privateJwk;
       if (!jwk?.kid || !jwk.alg)
         throw new FlowError("configuration_error", "private_key_jwt is chosen but the portal has no signing key for this provider");
-      const cacheKey = `${jwk.kid}\n${jwk.alg}`;
-      let key = privateKeys.get(cacheKey);
-      if (!key) {
-        key = jose.importJWK(jwk, jwk.alg) as Promise<CryptoKey>;
-        privateKeys.set(cacheKey, key);
-      }
-      return oidc.PrivateKeyJwt({ key: await key, kid: jwk.kid });
+      return oidc.PrivateKeyJwt({ key: await importPrivate(jwk), kid: jwk.kid });
     }
   }
+}
+
+/** A private JWK (with kid and alg) as a CryptoKey, imported once. */
+export function importPrivate(jwk: jose.JWK, alg = jwk.alg!): Promise<CryptoKey> {
+  const cacheKey = `${jwk.kid}\n${alg}`;
+  let key = privateKeys.get(cacheKey);
+  if (!key) {
+    key = jose.importJWK(jwk, alg) as Promise<CryptoKey>;
+    privateKeys.set(cacheKey, key);
+  }
+  return key;
+}
+
+function bodyOf(body: oidc.CustomFetchOptions["body"]): string | Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string") return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  throw new TypeError("ERR_INVALID_ARG_TYPE: unsupported request body for a mutual-TLS request");
+}
+
+/** fetch over node:https with the client's certificate (fetch() itself cannot present one on Node 20). */
+function httpsWithCertificate(agent: https.Agent, url: string, options: oidc.CustomFetchOptions): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: options.method, headers: options.headers, agent, signal: options.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) for (const x of [v ?? []].flat()) headers.append(k, x);
+        const status = res.statusCode ?? 500;
+        resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers }));
+      });
+    });
+    // As fetch() does: a failure to connect (refused, TLS) is a TypeError, a timeout an AbortError.
+    req.on("error", (err) => reject(err.name === "AbortError" ? err : new TypeError("fetch failed", { cause: err })));
+    req.end(bodyOf(options.body));
+  });
+}
+
+function customFetch(o: OidcClientOptions): oidc.CustomFetch | null {
+  if (!o.tls && !o.fapi) return null;
+  const agent = o.tls ? new https.Agent({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca || undefined, keepAlive: false }) : null;
+  return (url, options) => {
+    const withId = o.fapi ? { ...options, headers: { ...options.headers, "x-fapi-interaction-id": randomUUID() } } : options;
+    return agent && url.startsWith("https:") ? httpsWithCertificate(agent, url, withId) : fetch(url, withId as RequestInit);
+  };
 }
 
 function clientMetadata(o: OidcClientOptions): Partial<oidc.ClientMetadata> {
@@ -97,13 +163,35 @@ function clientMetadata(o: OidcClientOptions): Partial<oidc.ClientMetadata> {
     ...(o.auth === "private_key_jwt" ? {} : { client_secret: o.clientSecret }),
     token_endpoint_auth_method: o.auth,
     ...(o.idTokenAlg ? { id_token_signed_response_alg: o.idTokenAlg } : {}),
+    ...(o.tls ? { use_mtls_endpoint_aliases: true, tls_client_certificate_bound_access_tokens: true } : {}),
+    ...(o.jarmAlg ? { authorization_signed_response_alg: o.jarmAlg } : {}),
   };
+}
+
+/** What the options make of a configuration: the mutual-TLS fetch, JARM, decryption. */
+async function equip(config: oidc.Configuration, o: OidcClientOptions): Promise<void> {
+  const f = customFetch(o);
+  if (f) config[oidc.customFetch] = f;
+  if (o.jarmAlg) oidc.useJwtResponseMode(config);
+  const d = o.decryptionJwk;
+  if (d?.kid && d.alg) oidc.enableDecryptingResponses(config, ["A256CBC-HS512"], { key: await importPrivate(d), alg: d.alg, kid: d.kid });
 }
 
 /** Discovery, cached for ten minutes per issuer, client and authentication. */
 export async function resolve(o: OidcClientOptions): Promise<Resolved> {
   const issuer = new URL(o.issuer);
-  const key = [o.issuer, o.clientId, o.clientSecret, o.auth, o.privateJwk?.kid ?? "", o.idTokenAlg ?? ""].join("\n");
+  const key = [
+    o.issuer,
+    o.clientId,
+    o.clientSecret,
+    o.auth,
+    o.privateJwk?.kid ?? "",
+    o.idTokenAlg ?? "",
+    o.tls ? `${o.tls.cert}${o.tls.ca ?? ""}` : "",
+    o.jarmAlg ?? "",
+    o.decryptionJwk?.kid ?? "",
+    o.fapi ? "fapi" : "",
+  ].join("\n");
   const hit = configurations.get(key);
   if (hit && Date.now() - hit.at < DISCOVERY_TTL_MS) return { discovered: true, config: hit.config };
   const insecure = isLoopbackHttp(issuer);
@@ -113,7 +201,12 @@ export async function resolve(o: OidcClientOptions): Promise<Resolved> {
   const execute = [...(insecure ? [oidc.allowInsecureRequests] : []), oidc.enableNonRepudiationChecks];
   const where = `${o.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
   try {
-    const config = await oidc.discovery(issuer, o.clientId, clientMetadata(o), auth, { timeout: seconds(o.timeoutMs), execute });
+    const config = await oidc.discovery(issuer, o.clientId, clientMetadata(o), auth, {
+      timeout: seconds(o.timeoutMs),
+      execute,
+      ...(customFetch(o) ? { [oidc.customFetch]: customFetch(o)! } : {}),
+    });
+    await equip(config, o);
     configurations.set(key, { at: Date.now(), config });
     return { discovered: true, config };
   } catch (err) {
@@ -157,6 +250,49 @@ export async function authorizationUrl(o: OidcClientOptions, p: AuthorizeRequest
   };
   if (p.scopes.includes("openid")) params.nonce = p.nonce;
   return oidc.buildAuthorizationUrl(config, params);
+}
+
+/**
+ * A pushed authorization request (PAR, RFC 9126): the parameters go to the provider's PAR
+ * endpoint (as a request object signed with `signingJwk` when given, RFC 9101), and the
+ * person is sent with only the request_uri. Failures: `unreachable` (no answer) or
+ * `rejected` (an OAuth error), as the caller names them.
+ */
+export async function pushedAuthorizationUrl(
+  o: OidcClientOptions,
+  p: AuthorizeRequest,
+  opts: { signingJwk?: jose.JWK | null; codes: { unreachable: FailureCode; rejected: FailureCode } },
+): Promise<URL> {
+  const { config } = await resolve(o);
+  let params: Record<string, string> | URLSearchParams = {
+    ...p.extra,
+    redirect_uri: p.redirectUri,
+    response_type: "code",
+    scope: p.scopes.join(" "),
+    state: p.state,
+    nonce: p.nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(p.codeVerifier),
+    code_challenge_method: "S256",
+    ...(o.jarmAlg ? { response_mode: "jwt" } : {}),
+  };
+  try {
+    if (opts.signingJwk?.kid && opts.signingJwk.alg) {
+      params = (
+        await oidc.buildAuthorizationUrlWithJAR(config, params, { key: await importPrivate(opts.signingJwk), kid: opts.signingJwk.kid })
+      ).searchParams;
+    }
+    return await oidc.buildAuthorizationUrlWithPAR(config, params);
+  } catch (err) {
+    if (isTimeout(err)) throw new FlowError(opts.codes.unreachable, "the pushed authorization request timed out");
+    if (isNetworkError(err)) throw new FlowError(opts.codes.unreachable, `the pushed authorization request failed: ${describe(err)}`);
+    if (err instanceof oidc.ResponseBodyError)
+      throw new FlowError(opts.codes.rejected, `the provider said ${oauthError(err.error, err.error_description)}`);
+    if (err instanceof oidc.WWWAuthenticateChallengeError) {
+      const error = err.cause[0]?.parameters.error;
+      throw new FlowError(opts.codes.rejected, `HTTP ${err.status}: ${error ? oauthError(error) : "client authentication refused"}`);
+    }
+    throw new FlowError(opts.codes.rejected, `the pushed authorization request failed: ${describe(err)}`);
+  }
 }
 
 /** OAuth error codes of an authorization response (RFC 6749 §4.1.2.1) → failure codes. */

@@ -37,6 +37,22 @@ export interface AuthorizeParams {
   nonce: string;
   /** PKCE code verifier; the provider sends its S256 challenge. */
   codeVerifier: string;
+  /** What the person chose at the provider's chooser step (IDPartner: the bank's issuer); null without one. */
+  choice?: string | null;
+}
+
+/**
+ * A step before the provider's authorization request, at the provider's own page (IDPartner's
+ * account selector: the person picks their bank). The flow binds it to the attempt and the
+ * browser (one-use value, expiry); the provider says where to go and what answer it accepts.
+ */
+export interface ProviderChooser {
+  /** Where to send the person; `visitorId` is the attempt's one-use value, which must come back. */
+  url(conn: ProviderConnection, p: { visitorId: string; scopes: string[] }): URL;
+  /** The one-use value in the chooser's answer (IDPartner: visitor_id). */
+  visitorIdIn(query: URLSearchParams): string | null;
+  /** Checks the answer; the choice (IDPartner: an allowed bank issuer) and a description for the timeline. Throws FlowError. */
+  accept(conn: ProviderConnection, query: URLSearchParams): Promise<{ choice: string; description: string }>;
 }
 
 export interface VerificationAnswer {
@@ -83,11 +99,15 @@ export interface VerificationProvider {
   /** Its connection from the environment, when the environment gives one. */
   seed?(e: Env): SeedConnection | null;
   authorizationUrl(conn: ProviderConnection, p: AuthorizeParams): Promise<URL>;
+  /** The public keys to publish for the portal's private key for this provider (default: its public half, for signing). */
+  publicJwks?(privateJwk: JWK): JWK[];
+  /** A step at the provider's chooser before the authorization request (IDPartner's bank selection). */
+  chooser?: ProviderChooser;
   /** Exchanges the code (checking the ID token) and fetches the person's data; throws FlowError. */
   complete(
     conn: ProviderConnection,
     callbackUrl: URL,
-    checks: { state: string; nonce: string; codeVerifier: string; scopes: string[] },
+    checks: { state: string; nonce: string; codeVerifier: string; scopes: string[]; choice?: string | null },
   ): Promise<VerificationAnswer>;
   /** For /api/health: a short description, or throws. */
   check(conn: ProviderConnection): Promise<string>;

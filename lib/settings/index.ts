@@ -123,7 +123,13 @@ export async function effectiveSettings(auth0ClientId: string | null | undefined
 export async function providerJwks(client?: DbClient): Promise<{ keys: JWK[] }> {
   const db = client ?? (await getDb());
   const rows = await db.providerSetting.findMany({ where: { privateKeyEnc: { not: null } }, orderBy: { provider: "asc" } });
-  return { keys: rows.map((r) => publicJwk(openPrivateKey(r.provider, r.privateKeyEnc!) as JWK)) };
+  return {
+    keys: rows.flatMap((r) => {
+      const jwk = openPrivateKey(r.provider, r.privateKeyEnc!) as JWK;
+      // A provider may publish the key more than once (IDPartner: for signing and for encrypted answers).
+      return (providerFor(r.provider).publicJwks?.(jwk) ?? [jwk]).map(publicJwk);
+    }),
+  };
 }
 
 /** Where the portal publishes those keys. */

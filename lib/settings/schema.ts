@@ -427,7 +427,7 @@ export function idmeConnectionSchemaFor(secretStored: boolean) {
 // ---------------------------------------------------------------------------
 // IDPartner's connection (its provider_setting row)
 
-/** What the portal appends to IDPartner's base URL (lib/idpartner). */
+/** IDPartner's proxy paths for an Auth0 social connection (seed 003): never the portal's base URL. */
 export const IDPARTNER_PROXY_PATHS = ["/oidc-proxy/proxy/auth0/auth", "/oidc-proxy/proxy/auth0/token"] as const;
 
 export const providerConnectionSchema = z.object({
@@ -436,7 +436,7 @@ export const providerConnectionSchema = z.object({
   /** Empty: IDPartner's default (null). */
   baseUrl: baseUrlField("https://auth-api.idpartner.com", (url) =>
     /\/oidc-proxy(\/|$)/i.test(url.pathname)
-      ? `Enter the base URL only: the portal appends ${IDPARTNER_PROXY_PATHS.join(" and ")} itself.`
+      ? `Enter the account selector's base URL only: ${IDPARTNER_PROXY_PATHS.join(" and ")} are the Auth0 social connection's, not the portal's.`
       : null,
   ),
 });

@@ -136,6 +136,36 @@ export const EXPLANATIONS: Record<FailureCode, Explanation> = {
     next: "Ask the person to try again; if it repeats, contact the provider.",
     who: "provider",
   },
+  chooser_state_invalid: {
+    what: "The answer of IDPartner's account selector (the bank the person chose) did not belong to this attempt: it came again, too late, or from another attempt.",
+    next: "Ask the person to start again from the application and choose their bank once; a repeat from one browser can mean a replayed link.",
+    who: "person",
+  },
+  bank_not_allowed: {
+    what: "The bank the person chose is not on IDPartner's published list or the portal's allow list of bank issuers, so the portal did not go there.",
+    next: "If the bank is genuine, an admin adds its issuer to the IDPartner allow list in Settings; otherwise nothing to do (the answer may have been forged).",
+    who: "admin",
+  },
+  bank_unreachable: {
+    what: "The bank the person chose (its OpenID provider) could not be reached: its discovery or pushed authorization request did not answer.",
+    next: "Ask the person to try again later or choose another bank; check the bank's status with IDPartner support if it repeats.",
+    who: "provider",
+  },
+  par_rejected: {
+    what: "The bank refused the portal's pushed authorization request (an OAuth error such as invalid_client or invalid_request).",
+    next: "Check the IDPartner application in Settings (client id, authentication method, certificate or key registered at IDPartner) against the bank's error in the timeline.",
+    who: "admin",
+  },
+  response_jwt_invalid: {
+    what: "The bank's signed authorization response (JARM) failed its checks: signature, issuer, audience, expiry or state. A forged or replayed answer looks like this.",
+    next: "Ask the person to start again; if it repeats for one bank, report it to IDPartner with this reference code.",
+    who: "support",
+  },
+  response_jwt_wrong_bank: {
+    what: "The signed authorization response came from another bank than the one the person chose (its issuer or key), a mix-up the portal refuses.",
+    next: "Ask the person to start again from the application; report repeated cases, with this reference code, as a possible attack.",
+    who: "support",
+  },
   provider_unreachable: {
     what: "The portal could not reach the provider (network down, DNS, or the provider is out of service).",
     next: "Check the provider's status page and the portal's network; the person can try again later.",

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { startIdmeStandin, type IdmeStandin } from "../idme/server";
-import { startIdpartnerStandin } from "../idpartner/server";
+import { startIdpartnerStandin, type IdpartnerStandin } from "../idpartner/server";
 import { createTestDatabase, type TestDatabase } from "./db";
 import { startContinueReceiver, type ContinueReceiver } from "./continue-receiver";
 import { freePort, startPortal, type RunningPortal } from "./portal";
@@ -16,7 +16,7 @@ export const IDENTITY_SCOPE = "http://idmanagement.gov/ns/assurance/ial/2/aal/2"
 export interface Harness {
   portal: RunningPortal;
   idme: IdmeStandin;
-  idpartner: { url: string; close(): Promise<void> };
+  idpartner: IdpartnerStandin;
   auth0: ContinueReceiver;
   db: TestDatabase;
   /** The portal's environment, to start another instance on the same database. */
@@ -52,6 +52,8 @@ export async function startHarness(
     IDPARTNER_BASE_URL: idpartner.url,
     IDPARTNER_CLIENT_ID: "portal-test-idp",
     IDPARTNER_CLIENT_SECRET: clientSecret,
+    // The stand-in's banks are the allow list (its account selector answers with their issuers).
+    IDPARTNER_ALLOWED_ISSUERS: idpartner.banks.map((b) => b.issuer).join(" "),
     AUTH0_DOMAIN: auth0.url,
     AUTH0_TOKEN_SECRET: secret,
     PORTAL_URL: portalUrl,

@@ -20,6 +20,7 @@ export interface Bank {
 
 /** The banks on the stand-in's "choose your bank" page. */
 export const BANKS: readonly Bank[] = [
+  { key: "sample-credit-union", name: "Sample Credit Union", description: "The demo's credit union (fictional)" },
   { key: "harbor-trust", name: "Harbor Trust Bank", description: "A fictional national bank" },
   { key: "cedar-valley", name: "Cedar Valley Credit Union", description: "A fictional credit union" },
   { key: "northwind", name: "Northwind Savings", description: "A fictional online savings bank" },

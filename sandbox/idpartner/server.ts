@@ -11,6 +11,15 @@
  *   <base>/oidc-proxy/proxy/auth0/userinfo               userinfo (standard OIDC JSON)
  *   <base>/idpartner-standin/signin/<uid>                "choose your bank", then the persona picker
  *
+ * Those are the Auth0 social connection's (seed 003). The portal's own verification
+ * speaks IDPartner's relying-party protocol (PROTOCOLS §5, ./bank.ts):
+ *
+ *   <base>/v1/select-accounts?client_id&visitor_id&scope&claims   the account selector: the
+ *        person picks a bank; back to the application's origin URL with iss, visitor_id,
+ *        idp_id and idpartner_token
+ *   one OpenID provider per bank (its own port, issuer and key; mutual TLS aliases on HTTPS
+ *        with a certificate authority made at start, ../shared/local-ca.ts)
+ *
  * ID tokens are RS256 and carry the profile claims, including `verified_claims`
  * (OpenID Connect for Identity Assurance; our reading of IDPartner's bank identity
  * data, see lib/idpartner/profile.ts); userinfo returns the same claims.
@@ -22,6 +31,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JWK } from "jose";
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { createMemoryAdapterFactory } from "../shared/oidc-memory-adapter";
+import { createLocalCa, type LocalCa } from "../shared/local-ca";
+import { bankPage as framePage, startBank, type BankClient, type BankStandin } from "./bank";
 import {
   BANKS,
   PERSONAS,
@@ -37,31 +48,47 @@ import {
 } from "./personas";
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, stripCookie, urlHost } from "../shared/http";
 import { serveUntilSignal, standinCli } from "../shared/cli";
-import {
-  DEFAULT_CLIENT,
-  PROVIDER_FEATURES,
-  askEveryTime,
-  errorPage,
-  refuseUnknownScopes,
-  requestedScopes,
-  signInDenied,
-  signInInteraction,
-  signedIn,
-  signingKey,
-  type StandinClient,
-  type StandinOptions,
-} from "../shared/oidc";
+// The oidc-provider plumbing every provider stand-in shares.
+import * as oidcShared from "../shared/oidc";
+import type { StandinClient, StandinOptions } from "../shared/oidc";
 
 export { DEFAULT_CLIENT, type StandinClient } from "../shared/oidc";
 
+/** An application registered at IDPartner (relying party): where the account selector returns, how banks authenticate it. */
+export interface IdpartnerApplication extends BankClient {
+  /** The application's origin URL: the account selector sends the person back here with `iss`. */
+  origin_url: string;
+}
+
 /** The issuer is `<publicUrl>/oidc-proxy`. */
-export type IdpartnerStandinOptions = StandinOptions;
+export interface IdpartnerStandinOptions extends StandinOptions {
+  /** Relying-party applications; default: one client_secret_basic application per `clients` entry. */
+  applications?: IdpartnerApplication[];
+}
+
+/** The default application for a social-connection client: same id and secret, origin URL next to its callback. */
+export function applicationFor(c: StandinClient): IdpartnerApplication {
+  const redirect = c.redirect_uris[0] ?? "http://localhost:3000/id-verification/callback";
+  return {
+    client_id: c.client_id,
+    client_secret: c.client_secret,
+    redirect_uris: c.redirect_uris,
+    auth: "client_secret_basic",
+    origin_url: redirect.replace(/\/callback$/, "/bank"),
+  };
+}
 
 export interface IdpartnerStandin {
   /** Base URL, e.g. http://127.0.0.1:4021 (no trailing slash): the `baseUrl` of lib/idpartner. */
   url: string;
   /** `<url>/oidc-proxy`: the issuer, and the base for discovery. */
   issuer: string;
+  /** `<url>/v1/select-accounts`: the account selector. */
+  selectorUrl: string;
+  /** One OpenID provider per bank. */
+  banks: BankStandin[];
+  /** The certificate authority of the banks' mutual-TLS endpoints (made at start). */
+  ca: LocalCa;
   close(): Promise<void>;
 }
 
@@ -75,6 +102,7 @@ export const PATHS = {
   token: "/oidc-proxy/proxy/auth0/token",
   userinfo: "/oidc-proxy/proxy/auth0/userinfo",
   signin: "/idpartner-standin/signin/",
+  selector: "/v1/select-accounts",
 } as const;
 
 const SESSION_COOKIE = "_session";
@@ -82,14 +110,14 @@ const LABEL = "IDPartner (local stand-in)";
 
 export async function startIdpartnerStandin(opts: IdpartnerStandinOptions = {}): Promise<IdpartnerStandin> {
   const host = opts.host ?? "127.0.0.1";
-  const clients = opts.clients?.length ? opts.clients : [DEFAULT_CLIENT];
+  const clients = opts.clients?.length ? opts.clients : [oidcShared.DEFAULT_CLIENT];
 
   const server = await listenFirst(opts.port, host);
   const { port } = server;
   const url = (opts.publicUrl ?? `http://${urlHost(host)}:${port}`).replace(/\/+$/, "");
   const issuer = `${url}/oidc-proxy`;
 
-  const { privateJwk } = await signingKey("idpartner-standin");
+  const { privateJwk } = await oidcShared.signingKey("idpartner-standin");
 
   // Who signed in as what, for this instance: sub → (persona, bank, account).
   const accounts = new Map<string, StandinAccount>();
@@ -101,7 +129,11 @@ export async function startIdpartnerStandin(opts: IdpartnerStandinOptions = {}):
   provider.use(discoveryShapeMiddleware(url));
 
   const providerCallback = provider.callback();
-  const ctx: HandlerContext = { provider, issuer, accounts };
+  const ca = createLocalCa("idpartner-standin-ca");
+  const serverTls = ca.server();
+  const applications = opts.applications?.length ? opts.applications : clients.map(applicationFor);
+  const banks = await Promise.all(BANKS.map((b) => startBank(b, { host, clients: applications, ca, serverTls })));
+  const ctx: HandlerContext = { provider, issuer, accounts, applications, banks };
 
   server.serve(
     "idpartner-standin",
@@ -109,7 +141,16 @@ export async function startIdpartnerStandin(opts: IdpartnerStandinOptions = {}):
     (res) => sendJson(res, 500, { error: "server_error", error_description: "internal error" }),
   );
 
-  return { url, issuer, close: server.close };
+  return {
+    url,
+    issuer,
+    selectorUrl: `${url}${PATHS.selector}`,
+    banks,
+    ca,
+    close: async () => {
+      await Promise.all([server.close(), ...banks.map((b) => b.close())]);
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -119,7 +160,10 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
   const supported = new Set(SUPPORTED_SCOPES);
 
   // The stand-in asks for a bank and persona on every authorization request (no SSO reuse).
-  const policy = askEveryTime("idpartner_standin_pick_persona", "the IDPartner stand-in asks for a bank and persona on every request");
+  const policy = oidcShared.askEveryTime(
+    "idpartner_standin_pick_persona",
+    "the IDPartner stand-in asks for a bank and persona on every request",
+  );
 
   return {
     // Per-instance store: instances in one process do not see each other's codes and tokens.
@@ -156,12 +200,12 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
     // so an unknown scope is redirected back as invalid_scope (oidc-provider would drop it).
     extraParams: {
       scope: (ctx) => {
-        const scopes = requestedScopes(ctx);
+        const scopes = oidcShared.requestedScopes(ctx);
         if (!scopes.includes("openid")) throw new errors.InvalidRequest("the openid scope is required");
-        refuseUnknownScopes(scopes, supported);
+        oidcShared.refuseUnknownScopes(scopes, supported);
       },
     },
-    features: PROVIDER_FEATURES,
+    features: oidcShared.PROVIDER_FEATURES,
     routes: {
       authorization: PATHS.authorization,
       token: PATHS.token,
@@ -181,7 +225,7 @@ function buildConfiguration(clients: StandinClient[], privateJwk: JWK, accounts:
       Grant: 3600,
     },
     cookies: { keys: [randomBytes(32).toString("base64url")] },
-    renderError: errorPage(page),
+    renderError: oidcShared.errorPage(page),
   };
 }
 
@@ -217,6 +261,8 @@ interface HandlerContext {
   provider: Provider;
   issuer: string;
   accounts: Map<string, StandinAccount>;
+  applications: IdpartnerApplication[];
+  banks: BankStandin[];
 }
 
 async function route(
@@ -229,6 +275,7 @@ async function route(
   const path = reqUrl.pathname;
 
   if (path.startsWith(PATHS.signin)) return signin(h, req, res, path.slice(PATHS.signin.length), reqUrl);
+  if (path === PATHS.selector) return selectAccounts(h, req, res, reqUrl);
   if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return index(h, res);
 
   if (path === PATHS.discovery) {
@@ -258,7 +305,7 @@ async function route(
 // The sign-in pages: choose your bank, then a persona
 
 async function signin(h: HandlerContext, req: IncomingMessage, res: ServerResponse, uid: string, reqUrl: URL) {
-  const details = await signInInteraction(h.provider, req, res, uid, page);
+  const details = await oidcShared.signInInteraction(h.provider, req, res, uid, page);
   if (!details) return;
 
   if (req.method === "GET") {
@@ -272,14 +319,61 @@ async function signin(h: HandlerContext, req: IncomingMessage, res: ServerRespon
   const persona = personaByKey(form.get("persona") ?? "");
   if (action === "deny" || persona?.behaviour === "deny") {
     const why = action === "deny" ? "The user cancelled the sign-in" : "The user declined to share their bank identity";
-    return signInDenied(h.provider, req, res, why);
+    return oidcShared.signInDenied(h.provider, req, res, why);
   }
   if (!bank) return sendHtml(res, 400, bankPage(details.params, uid, "Choose your bank first."));
   if (!persona) return sendHtml(res, 400, personaPage(details.params, uid, bank, "Choose one of the test personas."));
 
   const account = accountFor(persona, bank, form.get("account") ?? "");
   h.accounts.set(account.sub, account);
-  return signedIn(h.provider, req, res, details, account.sub);
+  return oidcShared.signedIn(h.provider, req, res, details, account.sub);
+}
+
+// ---------------------------------------------------------------------------
+// The account selector (IDPartner's preferences service)
+
+const selectorPage = framePage("IDPartner account selector (local stand-in)");
+
+async function selectAccounts(h: HandlerContext, req: IncomingMessage, res: ServerResponse, reqUrl: URL) {
+  const q = req.method === "POST" ? new URLSearchParams(await readBody(req, 16 * 1024)) : reqUrl.searchParams;
+  const app = h.applications.find((a) => a.client_id === q.get("client_id"));
+  if (!app)
+    return sendHtml(
+      res,
+      400,
+      selectorPage("Unknown application", "<h2>Unknown application</h2><p>client_id is missing or not registered.</p>"),
+    );
+  const visitorId = q.get("visitor_id") ?? "";
+  if (req.method === "POST") {
+    const bank = h.banks.find((b) => b.bank.key === q.get("bank"));
+    if (!bank) return sendHtml(res, 400, selectorPage("Choose your bank", "<h2>Choose one of the banks.</h2>"));
+    const back = new URL(app.origin_url);
+    back.searchParams.set("iss", bank.issuer);
+    back.searchParams.set("visitor_id", visitorId);
+    back.searchParams.set("idp_id", bank.bank.key);
+    back.searchParams.set("idpartner_token", randomBytes(16).toString("base64url"));
+    res.writeHead(303, { location: back.href, "cache-control": "no-store" });
+    res.end();
+    return;
+  }
+  if (req.method !== "GET") return sendJson(res, 405, { error: "method_not_allowed" });
+  const hidden = ["client_id", "visitor_id", "scope", "claims"]
+    .map((k) => `<input type="hidden" name="${k}" value="${esc(q.get(k) ?? "")}">`)
+    .join("");
+  const banks = h.banks
+    .map(
+      (b) => `<button type="submit" name="bank" value="${esc(b.bank.key)}" class="choice">
+        <span class="name">${esc(b.bank.name)}</span><span class="key">${esc(b.bank.description)}</span></button>`,
+    )
+    .join("");
+  return sendHtml(
+    res,
+    200,
+    selectorPage(
+      "Choose your bank",
+      `<h2>Choose your bank</h2><form method="post" action="${PATHS.selector}">${hidden}<div class="choices">${banks}</div></form>`,
+    ),
+  );
 }
 
 function requestSummary(params: Record<string, unknown>): string {
@@ -388,7 +482,7 @@ function index(h: HandlerContext, res: ServerResponse) {
 // CLI: tsx sandbox/idpartner/server.ts --port 4021
 
 function optionsFromCli(argv: string[], env: NodeJS.ProcessEnv): IdpartnerStandinOptions {
-  const { option: _option, ...options } = standinCli(argv, env, "IDPARTNER_STANDIN", { port: 4021, client: DEFAULT_CLIENT });
+  const { option: _option, ...options } = standinCli(argv, env, "IDPARTNER_STANDIN", { port: 4021, client: oidcShared.DEFAULT_CLIENT });
   return options;
 }
 

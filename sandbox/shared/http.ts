@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -62,12 +63,13 @@ export interface ListeningServer {
 }
 
 /** Listens first (port 0 = random), so a stand-in's issuer can carry the real port. */
-export async function listenFirst(port: number | undefined, host: string): Promise<ListeningServer> {
+export async function listenFirst(port: number | undefined, host: string, tls?: https.ServerOptions): Promise<ListeningServer> {
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
     res.statusCode = 503;
     res.end();
   };
-  const server = http.createServer((req, res) => handler(req, res));
+  // With `tls`: HTTPS (e.g. a mutual-TLS endpoint that asks for the client's certificate).
+  const server = tls ? https.createServer(tls, (req, res) => handler(req, res)) : http.createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port ?? 0, host, () => {

@@ -144,6 +144,10 @@ export function signInDenied(provider: Provider, req: IncomingMessage, res: Serv
 export async function signedIn(provider: Provider, req: IncomingMessage, res: ServerResponse, details: Interaction, accountId: string) {
   const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id ?? "") });
   if (typeof details.params.scope === "string" && details.params.scope) grant.addOIDCScope(details.params.scope);
+  // The claims of an OIDC claims request (OIDC Core 5.5), when the provider supports one.
+  const claims = typeof details.params.claims === "string" ? (JSON.parse(details.params.claims) as Record<string, object | null>) : {};
+  const names = [...Object.keys(claims.id_token ?? {}), ...Object.keys(claims.userinfo ?? {})];
+  if (names.length) grant.addOIDCClaims([...new Set(names)]);
   const grantId = await grant.save();
   return provider.interactionFinished(
     req,

@@ -7,7 +7,10 @@ import type { OidcConfig } from "@/lib/providers/oidc/config";
 import { OidcProviderForm } from "./oidc-form";
 import { idmeProvenance, idpartnerProvenance } from "@/lib/settings/provenance";
 import { callbackUrl } from "@/lib/flow";
-import { DEFAULT_BASE_URL as IDPARTNER_DEFAULT_BASE_URL } from "@/lib/providers/idpartner";
+import { DEFAULT_BASE_URL as IDPARTNER_DEFAULT_BASE_URL } from "@/lib/providers/idpartner/paths";
+import { idpartnerConfigSchema } from "@/lib/providers/idpartner/config";
+import { VERIFIED_RULE as IDPARTNER_VERIFIED_RULE } from "@/lib/providers/idpartner/verified";
+import { IdpartnerSettingsForm } from "./idpartner-form";
 import { log } from "@/lib/log";
 import { providerFor, providerIds } from "@/lib/providers";
 import { Card, fmtDate, PageHeader } from "../_ui/kit";
@@ -96,6 +99,19 @@ export default async function SettingsPage() {
               secretSet: Boolean(idpartner.row?.clientSecretEnc),
             }}
           />
+          <div className="mt-8 border-t border-slate-200 pt-6">
+            <IdpartnerSettingsForm
+              initial={{
+                config: idpartnerConfigSchema.parse(idpartner.row?.config ?? {}),
+                keySet: Boolean(idpartner.row?.clientSecretEnc),
+                keyGenerated: Boolean(idpartner.row?.privateKeyEnc),
+                jwksUrl: jwksUrl(),
+                originUrl: `${callbackUrl().replace(/\/callback$/, "")}/bank`,
+                redirectUri: callbackUrl(),
+                rule: IDPARTNER_VERIFIED_RULE,
+              }}
+            />
+          </div>
         </Card>
       </div>
 

@@ -2,7 +2,8 @@
 
 import { useMemo, useState } from "react";
 import { saveIdmeConnection, saveProviderConnection } from "@/lib/settings/admin";
-import { IDME_BASE_URLS, IDPARTNER_PROXY_PATHS, idmeConnectionSchemaFor, providerConnectionSchemaFor } from "@/lib/settings/schema";
+import { IDME_BASE_URLS, idmeConnectionSchemaFor, providerConnectionSchemaFor } from "@/lib/settings/schema";
+import { SELECTOR_PATH } from "@/lib/providers/idpartner/paths";
 import { Choice, FormMessage } from "./_components/form-bits";
 import { ClientIdField, OtherErrors, SaveBar, SavedNote, SecretField, UrlField, useSecretForm } from "./_components/fields";
 import { textOf } from "./_components/format";
@@ -124,14 +125,8 @@ export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: P
         label="Base URL (optional)"
         hint={
           <>
-            Empty: <span className="break-all font-mono">{defaultBaseUrl}</span>. The portal appends the proxy paths{" "}
-            {IDPARTNER_PROXY_PATHS.map((path, i) => (
-              <span key={path}>
-                {i ? " and " : ""}
-                <span className="break-all font-mono">{i ? path.slice(path.lastIndexOf("/")) : path}</span>
-              </span>
-            ))}
-            ; give the base only.
+            Empty: <span className="break-all font-mono">{defaultBaseUrl}</span>. The portal sends the person to IDPartner&apos;s account
+            selector at <span className="break-all font-mono">{SELECTOR_PATH}</span> under it; give the base only.
           </>
         }
         errors={errors}
@@ -140,10 +135,10 @@ export function ProviderConnectionForm({ initial, defaultBaseUrl }: { initial: P
         placeholder={defaultBaseUrl}
       />
       <p className="text-sm text-slate-700" aria-live="polite">
-        Logins go to{" "}
+        Logins start at{" "}
         <span className="break-all font-mono text-xs font-semibold text-slate-900" data-testid="idpartner-authorization-url">
           {base}
-          {IDPARTNER_PROXY_PATHS[0]}
+          {SELECTOR_PATH}
         </span>
         .
       </p>

@@ -9,9 +9,9 @@ import { exportJWK, generateKeyPair, type JWK } from "jose";
 
 export const CLIENT_KEY_ALG = "RS256";
 
-export async function generateClientKey(): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(CLIENT_KEY_ALG, { extractable: true, modulusLength: 2048 });
-  return { ...(await exportJWK(privateKey)), kid: `idv-${randomBytes(8).toString("hex")}`, alg: CLIENT_KEY_ALG, use: "sig" };
+export async function generateClientKey(alg: "RS256" | "PS256" = CLIENT_KEY_ALG): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+  return { ...(await exportJWK(privateKey)), kid: `idv-${randomBytes(8).toString("hex")}`, alg, use: "sig" };
 }
 
 /** The public half of a private JWK: only the members a public RSA or EC key has. */
