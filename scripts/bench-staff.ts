@@ -13,27 +13,10 @@
  * milliseconds, and marking with ✖ what is over 50 ms at p95.
  */
 import pg from "pg";
-import { randomBytes } from "node:crypto";
+import { arg, benchEnvironment } from "./bench-env";
 import { seedRecords, portalEmailLookup } from "./seed-records";
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0) return process.argv[i + 1];
-  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
-// The portal's environment, with harmless values for what the queries do not use.
-const defaults: Record<string, string> = {
-  AUTH0_DOMAIN: "bench.example.test",
-  AUTH0_TOKEN_SECRET: randomBytes(24).toString("hex"),
-  PORTAL_URL: "http://localhost:3000",
-  IDME_CLIENT_ID: "bench",
-  IDME_CLIENT_SECRET: "bench",
-  ENCRYPTION_KEY: Buffer.from("bench-key-not-for-production-use").toString("hex"),
-  IDV_SILENT: "1",
-  DATABASE_POOL_MAX: "4",
-};
-for (const [k, v] of Object.entries(defaults)) process.env[k] ??= v;
+benchEnvironment({ IDV_SILENT: "1" });
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

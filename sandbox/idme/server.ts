@@ -32,6 +32,7 @@ import {
 } from "./personas";
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, sendRaw, stripCookie, urlHost } from "../shared/http";
 import { nonNegativeInt, serveUntilSignal, standinCli } from "../shared/cli";
+import { personaButtons, standinPage, type StandinTheme } from "../shared/page";
 import { RISC_ACCOUNT_DISABLED, RISC_CREDENTIAL_COMPROMISE, SSF_PATHS, createTransmitter, type Transmitter } from "./transmitter";
 import {
   DEFAULT_CLIENT,
@@ -42,6 +43,7 @@ import {
   requestedScopes,
   signInDenied,
   signInInteraction,
+  pinDiscoveryOrigin,
   signedIn,
   signingKey,
   type StandinClient,
@@ -247,16 +249,7 @@ function idmeShapeMiddleware(url: string, provider: Provider) {
     await next();
     const route = ctx.oidc?.route;
     if (route === "discovery" && isRecord(ctx.body)) {
-      const body: Record<string, unknown> = { ...ctx.body };
-      const base = new URL(url);
-      for (const [key, value] of Object.entries(body)) {
-        if (typeof value === "string" && (key.endsWith("_endpoint") || key === "jwks_uri")) {
-          const u = new URL(value);
-          u.protocol = base.protocol;
-          u.host = base.host;
-          body[key] = u.href;
-        }
-      }
+      const body = pinDiscoveryOrigin(ctx.body, url);
       // The userinfo endpoint answers a signed JWT when `openid` was granted.
       body.userinfo_signing_alg_values_supported = ["RS256"];
       ctx.body = body;
@@ -414,14 +407,7 @@ function pickerPage(params: Record<string, unknown>, uid: string, notice?: strin
   const scopes = typeof params.scope === "string" ? params.scope.split(" ").filter(Boolean) : [];
   const op = typeof params.op === "string" ? params.op : undefined;
   const action = `${PATHS.signin}${encodeURIComponent(uid)}`;
-  const buttons = PERSONAS.map(
-    (p) => `
-      <button type="submit" name="persona" value="${esc(p.key)}" class="persona">
-        <span class="name">${esc(p.label)}</span>
-        <span class="key">${esc(p.key)}</span>
-        <span class="desc">${esc(p.description)}</span>
-      </button>`,
-  ).join("");
+  const buttons = personaButtons(PERSONAS);
   return page(
     "Sign in",
     `
@@ -434,38 +420,26 @@ function pickerPage(params: Record<string, unknown>, uid: string, notice?: strin
       <p class="meta"><label for="account">ID.me account (optional): </label>
         <input id="account" name="account" autocomplete="off" placeholder="e.g. 2" size="12">
         <br><small>Leave empty for the persona's usual account; any other value acts as a separate ID.me account with the same data.</small></p>
-      <div class="personas">${buttons}</div>
+      <div class="choices">${buttons}</div>
       <div class="deny"><button type="submit" name="action" value="deny" class="deny-btn">Deny</button></div>
     </form>`,
   );
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)} · ID.me sandbox (local stand-in)</title>
-<style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f4f6f8; color: #1b2733; margin: 0; }
-  main { max-width: 44rem; margin: 2rem auto; background: #fff; border-radius: 10px; padding: 1.5rem 2rem; box-shadow: 0 2px 10px rgba(0,0,0,.08); }
-  h1 { font-size: 1.1rem; color: #2e7d32; margin: 0 0 .5rem; }
-  h2 { font-size: 1.3rem; margin: .5rem 0 1rem; }
-  .banner { background: #fff4d6; border: 1px solid #e8c15a; padding: .5rem .75rem; border-radius: 6px; font-weight: 600; }
-  .meta code { background: #eef1f4; padding: .1rem .35rem; border-radius: 4px; margin-right: .2rem; word-break: break-all; }
-  .notice { color: #a12622; font-weight: 600; }
-  .personas { display: grid; gap: .6rem; }
-  .persona { display: grid; grid-template-columns: 1fr auto; text-align: left; gap: .15rem .75rem; padding: .75rem 1rem;
-    border: 1px solid #c9d3dc; border-radius: 8px; background: #fafcfd; cursor: pointer; font: inherit; }
-  .persona:hover, .persona:focus { border-color: #2e7d32; background: #f1f8f2; }
-  .persona .name { font-weight: 700; }
-  .persona .key { font-family: ui-monospace, monospace; font-size: .8rem; color: #5a6b7b; }
-  .persona .desc { grid-column: 1 / -1; font-size: .9rem; color: #3d4d5c; }
-  .deny { margin-top: 1rem; text-align: right; }
-  .deny-btn { padding: .55rem 1.4rem; border: 1px solid #a12622; color: #a12622; background: #fff; border-radius: 6px; cursor: pointer; font: inherit; }
-  .deny-btn:hover { background: #fbeaea; }
-</style></head>
-<body><main><h1>ID.me sandbox (local stand-in)</h1>${body}</main></body></html>`;
-}
+const THEME: StandinTheme = {
+  label: "ID.me sandbox (local stand-in)",
+  accent: "#2e7d32",
+  background: "#f4f6f8",
+  text: "#1b2733",
+  border: "#c9d3dc",
+  codeFill: "#eef1f4",
+  choiceFill: "#fafcfd",
+  focusFill: "#f1f8f2",
+  muted: "#5a6b7b",
+  desc: "#3d4d5c",
+};
+
+const page = (title: string, body: string) => standinPage(THEME, title, body);
 
 function index(h: HandlerContext, res: ServerResponse) {
   return sendHtml(

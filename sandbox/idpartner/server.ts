@@ -48,6 +48,7 @@ import {
 } from "./personas";
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, stripCookie, urlHost } from "../shared/http";
 import { serveUntilSignal, standinCli } from "../shared/cli";
+import { personaButtons, standinPage, type StandinTheme } from "../shared/page";
 // The oidc-provider plumbing every provider stand-in shares.
 import * as oidcShared from "../shared/oidc";
 import type { StandinClient, StandinOptions } from "../shared/oidc";
@@ -234,16 +235,7 @@ function discoveryShapeMiddleware(url: string) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     await next();
     if (ctx.oidc?.route !== "discovery" || !isRecord(ctx.body)) return;
-    const body: Record<string, unknown> = { ...ctx.body };
-    const base = new URL(url);
-    for (const [key, value] of Object.entries(body)) {
-      if (typeof value === "string" && (key.endsWith("_endpoint") || key === "jwks_uri")) {
-        const u = new URL(value);
-        u.protocol = base.protocol;
-        u.host = base.host;
-        body[key] = u.href;
-      }
-    }
+    const body = oidcShared.pinDiscoveryOrigin(ctx.body, url);
     // OpenID Connect for Identity Assurance 1.0, section 9 (OP metadata).
     body.verified_claims_supported = true;
     body.trust_frameworks_supported = [TRUST_FRAMEWORK];
@@ -408,14 +400,7 @@ function bankPage(params: Record<string, unknown>, uid: string, notice?: string)
 
 function personaPage(params: Record<string, unknown>, uid: string, bank: Bank, notice?: string): string {
   const action = `${PATHS.signin}${encodeURIComponent(uid)}`;
-  const buttons = PERSONAS.map(
-    (p) => `
-      <button type="submit" name="persona" value="${esc(p.key)}" class="choice">
-        <span class="name">${esc(p.label)}</span>
-        <span class="key">${esc(p.key)}</span>
-        <span class="desc">${esc(p.description)}</span>
-      </button>`,
-  ).join("");
+  const buttons = personaButtons(PERSONAS);
   return page(
     "Sign in",
     `
@@ -435,32 +420,20 @@ function personaPage(params: Record<string, unknown>, uid: string, bank: Bank, n
   );
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)} · ${LABEL}</title>
-<style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f3f5fa; color: #1b2333; margin: 0; }
-  main { max-width: 44rem; margin: 2rem auto; background: #fff; border-radius: 10px; padding: 1.5rem 2rem; box-shadow: 0 2px 10px rgba(0,0,0,.08); }
-  h1 { font-size: 1.1rem; color: #3949ab; margin: 0 0 .5rem; }
-  h2 { font-size: 1.3rem; margin: .5rem 0 1rem; }
-  .banner { background: #fff4d6; border: 1px solid #e8c15a; padding: .5rem .75rem; border-radius: 6px; font-weight: 600; }
-  .meta code { background: #eef0f6; padding: .1rem .35rem; border-radius: 4px; margin-right: .2rem; word-break: break-all; }
-  .notice { color: #a12622; font-weight: 600; }
-  .choices { display: grid; gap: .6rem; }
-  .choice { display: grid; grid-template-columns: 1fr auto; text-align: left; gap: .15rem .75rem; padding: .75rem 1rem;
-    border: 1px solid #c9cfe0; border-radius: 8px; background: #fafbfe; cursor: pointer; font: inherit; color: inherit; text-decoration: none; }
-  .choice:hover, .choice:focus { border-color: #3949ab; background: #f0f2fb; }
-  .choice .name { font-weight: 700; }
-  .choice .key { font-family: ui-monospace, monospace; font-size: .8rem; color: #5a6377; }
-  .choice .desc { grid-column: 1 / -1; font-size: .9rem; color: #3d4558; }
-  .deny { margin-top: 1rem; text-align: right; }
-  .deny-btn { padding: .55rem 1.4rem; border: 1px solid #a12622; color: #a12622; background: #fff; border-radius: 6px; cursor: pointer; font: inherit; }
-  .deny-btn:hover { background: #fbeaea; }
-</style></head>
-<body><main><h1>${LABEL}</h1>${body}</main></body></html>`;
-}
+const THEME: StandinTheme = {
+  label: LABEL,
+  accent: "#3949ab",
+  background: "#f3f5fa",
+  text: "#1b2333",
+  border: "#c9cfe0",
+  codeFill: "#eef0f6",
+  choiceFill: "#fafbfe",
+  focusFill: "#f0f2fb",
+  muted: "#5a6377",
+  desc: "#3d4558",
+};
+
+const page = (title: string, body: string) => standinPage(THEME, title, body);
 
 function index(h: HandlerContext, res: ServerResponse) {
   return sendHtml(

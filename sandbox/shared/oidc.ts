@@ -156,3 +156,21 @@ export async function signedIn(provider: Provider, req: IncomingMessage, res: Se
     { mergeWithLastSubmission: false },
   );
 }
+
+/**
+ * Discovery with its endpoint URLs and `jwks_uri` on the announced base URL (a stand-in
+ * may listen on another address than the one it announces, e.g. behind a proxy).
+ */
+export function pinDiscoveryOrigin(discovery: Record<string, unknown>, url: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...discovery };
+  const base = new URL(url);
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === "string" && (key.endsWith("_endpoint") || key === "jwks_uri")) {
+      const u = new URL(value);
+      u.protocol = base.protocol;
+      u.host = base.host;
+      body[key] = u.href;
+    }
+  }
+  return body;
+}
