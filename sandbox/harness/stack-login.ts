@@ -59,7 +59,8 @@ export async function verifyAtBank(
   bank = "sample-credit-union",
 ): Promise<Page> {
   const selector = await b.submit(consent, (f) => f.action.endsWith("/id-verification/start"));
-  if (!text(selector).includes("IDPartner (local stand-in)")) throw new Error(`not at the IDPartner stand-in: ${selector.url}`);
+  if (!text(selector).includes("IDPartner account selector (local stand-in)"))
+    throw new Error(`not at the IDPartner stand-in: ${selector.url}`);
   const atBank = await b.submit(selector, () => true, { bank });
   if (!text(atBank).includes("Sign in at")) throw new Error(`not at the bank: ${atBank.url} ${text(atBank).slice(0, 300)}`);
   return b.submit(atBank, (f) => f.method === "POST", { persona, account });
