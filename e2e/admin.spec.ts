@@ -178,7 +178,7 @@ test("an admin sets retention: a bad period is refused where it was typed, a goo
       user,
     ]);
     await page.goto(`${system.portalUrl}/admin/records/${rec[0].id}`);
-    const rawUntil = new Date(new Date(rec[0].last_checked_at).getTime() + 30 * 86_400_000).toISOString().replace("T", " ").slice(0, 16);
+    const rawUntil = new Date(new Date(rec[0].last_checked_at).getTime() + 30 * 86_400_000).toISOString().replace("T", " ").slice(0, 19); // to the second, as staff pages show times
     await expect(page.getByTestId("record-retention")).toContainText(`raw provider answer until ${rawUntil} UTC`);
     await shot("record-retention");
 

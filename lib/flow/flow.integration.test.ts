@@ -248,6 +248,25 @@ describe("a whole login through the portal", () => {
     }
   });
 
+  it('"Try again" pressed twice at once after a timeout: one new attempt takes the login over, the other opens nothing', async () => {
+    const j = await arrive();
+    const { back } = await verifyAs(j, "slow");
+    const failed = await attemptByRef(refOn(back)!);
+    expect(failed).toMatchObject({ status: "error", failure_code: "userinfo_timeout", auth0_state: j.state });
+    const isRetry = (f: { action: string }) => f.action.endsWith("/id-verification/retry");
+    await Promise.all([j.browser.submit(back, isRetry), j.browser.submit(back, isRetry)]);
+    const { rows } = await h.db.pool.query(`SELECT id, status, auth0_state FROM attempt WHERE auth0_user_id = $1 ORDER BY created_at, id`, [
+      j.sub,
+    ]);
+    // The failed attempt and exactly one retry; only the retry holds Auth0's state now.
+    expect(rows).toHaveLength(2);
+    expect(rows.filter((r) => r.auth0_state === j.state).map((r) => r.id)).toEqual(rows.filter((r) => r.id !== failed.id).map((r) => r.id));
+    const { rows: events } = await h.db.pool.query(`SELECT step FROM attempt_event WHERE attempt_id = $1 AND step = 'retried'`, [
+      failed.id,
+    ]);
+    expect(events).toHaveLength(1);
+  });
+
   it("ID.me unreachable: discovery fails, the person gets the error page", async () => {
     // ID.me's base URL is its connection: the provider_setting row.
     await h.db.pool.query(`UPDATE provider_setting SET base_url = 'http://127.0.0.1:9' WHERE provider = 'idme'`);

@@ -90,7 +90,10 @@ async function attemptOfThisBrowser(attemptId: string | undefined, req: FlowRequ
   const attempt = await findAttempt(attemptId);
   if (!attempt) return refuse(req, "session_missing", `${what} without the portal's attempt cookie`);
   if (!openedBy(attempt, req.browserSecret)) return refuseForOtherBrowser(attempt, req, what);
-  return closeIfAbandoned(attempt);
+  // Back from the provider after Auth0's hour: that trip was abandoned. An attempt still on the
+  // consent page is the person acting now: their answer (verify, not now) is kept, and the way
+  // back tells them the sign-in expired (refuseExpiredTransaction).
+  return attempt.status === "at_provider" ? closeIfAbandoned(attempt) : attempt;
 }
 
 /** Another browser's attempt is neither handed over nor ended: it only learns that it was tried. */

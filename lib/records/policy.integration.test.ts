@@ -105,7 +105,7 @@ describe("a failed community check after a verified identity", () => {
 
     const second = await flow.arrive({ sub, clientId: "app-vets" });
     const back = await flow.verifyAs(second, "identity-verified", account);
-    expect(text(back)).toContain("We couldn't verify you");
+    expect(text(back)).toContain("Your military status is not confirmed");
     const { rows } = await h.db.pool.query(`SELECT failure_code FROM attempt WHERE reference_code = $1`, [refOn(back)]);
     expect(rows[0].failure_code).toBe("group_not_verified");
     expect((await flow.resumeFrom(second, back)).status).toBe("failed");

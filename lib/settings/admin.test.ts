@@ -455,7 +455,7 @@ describe("IDPartner connection", () => {
     const state = await actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-2" })));
     expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { changed: ["baseUrl", "clientId"] } });
     expect(await settings.connectionFor("idpartner")).toEqual({
-      baseUrl: "https://auth-api.idpartner.com",
+      baseUrl: "https://preferences.idpartner.com",
       clientId: "idp-client-2",
       clientSecret: IDP_SECRET,
     });
@@ -531,7 +531,7 @@ describe("IDPartner connection", () => {
       const state = await fresh.actions.saveProviderConnection(null, form(connectionForm({ clientId: "idp-client-3" })));
       expect(state, JSON.stringify(state)).toMatchObject({ ok: true, data: { changed: ["clientId"] } });
       expect(await fresh.settings.connectionFor("idpartner")).toEqual({
-        baseUrl: "https://auth-api.idpartner.com",
+        baseUrl: "https://preferences.idpartner.com",
         clientId: "idp-client-3",
         clientSecret: "env-idp-secret-Tz4",
       });
@@ -597,7 +597,7 @@ describe("only admins change settings", () => {
     expect(await settings.connectionFor("idpartner")).toMatchObject({
       clientId: "idp-client-2",
       clientSecret: IDP_SECRET_2,
-      baseUrl: "https://auth-api.idpartner.com",
+      baseUrl: "https://preferences.idpartner.com",
     });
   });
 });

@@ -288,7 +288,7 @@ describe("event, claims and metadata", () => {
     expect(seen.client).toEqual({ client_id: "client-1", name: "App", metadata: { IDV_REQUIRED: "true" } });
     expect(seen.secrets).toEqual({ TOKEN_SECRET: "s" });
     expect(seen.configuration).toEqual({ PORTAL_DOMAIN: "p" });
-    expect(seen.transaction).toEqual({ protocol: "oidc-basic-profile", state: STATE });
+    expect(seen.transaction).toEqual({ protocol: "oidc-basic-profile", state: STATE, locale: "en", ui_locales: [] });
     expect(seen.request).toMatchObject({ ip: "198.51.100.7", query: { a: "1" }, body: {} });
     expect(seen.tenant).toEqual({ id: "tenant" });
     expect(seen.stats).toEqual({ logins_count: 1 });

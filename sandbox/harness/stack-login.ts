@@ -46,14 +46,24 @@ export async function verifyAtIdme(b: TestBrowser, consent: Page, persona: strin
   return b.submit(idme, () => true, { persona, account });
 }
 
-/** From the consent page through the IDPartner stand-in (a bank, then a persona) back to the portal. */
-export async function verifyAtBank(b: TestBrowser, consent: Page, persona: string, account: string): Promise<Page> {
-  const bankPage = await b.submit(consent, (f) => f.action.endsWith("/id-verification/start"));
-  if (!text(bankPage).includes("IDPartner (local stand-in)")) throw new Error(`not at the IDPartner stand-in: ${bankPage.url}`);
-  const personaUrl = new URL(bankPage.url);
-  personaUrl.searchParams.set("bank", "harbor-trust");
-  const personaPage = await b.go(personaUrl.toString());
-  return b.submit(personaPage, (f) => "persona" in f.fields || f.method === "POST", { bank: "harbor-trust", persona, account });
+/**
+ * From the consent page through IDPartner (stand-in): its account selector (choose `bank`),
+ * the portal's /id-verification/bank step, then the bank's sign-in (a persona, an account)
+ * back to the portal.
+ */
+export async function verifyAtBank(
+  b: TestBrowser,
+  consent: Page,
+  persona: string,
+  account: string,
+  bank = "sample-credit-union",
+): Promise<Page> {
+  const selector = await b.submit(consent, (f) => f.action.endsWith("/id-verification/start"));
+  if (!text(selector).includes("IDPartner account selector (local stand-in)"))
+    throw new Error(`not at the IDPartner stand-in: ${selector.url}`);
+  const atBank = await b.submit(selector, () => true, { bank });
+  if (!text(atBank).includes("Sign in at")) throw new Error(`not at the bank: ${atBank.url} ${text(atBank).slice(0, 300)}`);
+  return b.submit(atBank, (f) => f.method === "POST", { persona, account });
 }
 
 /** Submits the portal's continue form (the auto-POST to the tenant's /continue) and follows to the application. */

@@ -78,7 +78,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         ) : (
           <>
             <AuditCards events={events} />
-            <div className="hidden overflow-x-auto rounded-xl border border-slate-200 bg-white sm:block">
+            <div
+              className="hidden overflow-x-auto rounded-xl border border-slate-200 bg-white sm:block"
+              tabIndex={0}
+              role="region"
+              aria-label="Audit log entries"
+            >
               <table className="min-w-full text-left text-sm">
                 <caption className="sr-only">Audit log, newest first</caption>
                 <TableHead columns={["When", "Who", "What", "Target", "Reason", "What changed"]} />

@@ -13,7 +13,8 @@ import {
   type RecordRow,
 } from "@/lib/records";
 import { parseRecordSearch, recordSearchQuery, type RecordSearch } from "./search";
-import { Badge, Field, PageHeader, TableHead, btn, fmtDate, input } from "../_ui/kit";
+import { Badge, Field, PageHeader, TableHead, btn, input } from "../_ui/kit";
+import { Time } from "../_ui/time";
 import { exportHref } from "@/lib/insight/links";
 
 export const metadata: Metadata = { title: "Records" };
@@ -314,7 +315,7 @@ function Expiry({ at }: { at: Date }) {
   const expired = at.getTime() < Date.now();
   return (
     <span className={expired ? "text-slate-500" : undefined}>
-      {fmtDate(at)}
+      <Time value={at} />
       {expired ? <span className="ml-1 text-xs">(expired)</span> : null}
     </span>
   );
@@ -382,7 +383,9 @@ function RecordsTable({ rows, apps }: { rows: RecordRow[]; apps: Map<string, str
               <td className="max-w-[14rem] px-3 py-2">
                 <span className="block break-all font-mono text-xs">{r.auth0UserId}</span>
               </td>
-              <td className="px-3 py-2 whitespace-nowrap">{fmtDate(r.lastCheckedAt)}</td>
+              <td className="px-3 py-2 whitespace-nowrap">
+                <Time value={r.lastCheckedAt} />
+              </td>
               <td className="px-3 py-2 whitespace-nowrap">
                 <Expiry at={r.expiresAt} />
               </td>
@@ -415,7 +418,9 @@ function RecordCards({ rows, apps }: { rows: RecordRow[]; apps: Map<string, stri
             <dt className="text-slate-500">User</dt>
             <dd className="break-all font-mono text-xs">{r.auth0UserId}</dd>
             <dt className="text-slate-500">Checked</dt>
-            <dd>{fmtDate(r.lastCheckedAt)}</dd>
+            <dd>
+              <Time value={r.lastCheckedAt} />
+            </dd>
             <dt className="text-slate-500">Expires</dt>
             <dd>
               <Expiry at={r.expiresAt} />

@@ -17,6 +17,7 @@ import { Card, fmtDate, PageHeader } from "../_ui/kit";
 import { SettingsForm } from "./settings-form";
 import { IdmeConnectionForm, ProviderConnectionForm } from "./provider-form";
 import { Provenance } from "./_components/provenance";
+import { Time } from "../_ui/time";
 import { RetentionSection } from "./retention-section";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -37,7 +38,7 @@ export default async function SettingsPage() {
       />
       <Card>
         <p className="mb-6 text-sm text-slate-600">
-          What every login must prove, with which provider. Last changed {fmtDate(s.updatedAt)}. Per-application requirements:{" "}
+          What every login must prove, with which provider. Last changed <Time value={s.updatedAt} />. Per-application requirements:{" "}
           <Link href="/admin/applications" className="underline">
             Applications
           </Link>

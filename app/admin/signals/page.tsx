@@ -5,7 +5,8 @@ import { providerFor, providerIds } from "@/lib/providers";
 import { listTransmitters, recentSignalEvents } from "@/lib/signals/transmitters";
 import { eventLabel } from "@/lib/signals/events";
 import { JTI_WINDOW_DAYS } from "@/lib/signals/receiver";
-import { Badge, Card, PageHeader, TableHead, fmtDate } from "../_ui/kit";
+import { Badge, Card, PageHeader, TableHead } from "../_ui/kit";
+import { Time } from "../_ui/time";
 import { TransmitterForm } from "./transmitter-form";
 
 export const metadata: Metadata = { title: "Shared Signals" };
@@ -72,7 +73,9 @@ export default async function SignalsPage() {
               <tbody>
                 {events.map((e) => (
                   <tr key={String(e.id)} className="border-t border-slate-100 align-top">
-                    <td className="py-2 pr-3 whitespace-nowrap">{fmtDate(e.receivedAt)}</td>
+                    <td className="py-2 pr-3 whitespace-nowrap">
+                      <Time value={e.receivedAt} />
+                    </td>
                     <td className="py-2 pr-3">{e.transmitter.name}</td>
                     <td className="py-2 pr-3">{e.eventTypes.map(eventLabel).join(", ")}</td>
                     <td className="py-2 pr-3">

@@ -8,6 +8,7 @@ import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
 import { ApplicationValue, BackToRecords, Facts, Mono, SearchLink, Timeline, failureEvent, stepLabel } from "../_components/attempt-parts";
 import { explain } from "@/lib/support/explanations";
 import { identityHref } from "@/lib/insight/links";
+import { Time } from "../../_ui/time";
 import { CopySummary } from "@/app/admin/_support/CopySummary";
 
 const WHO = {
@@ -135,10 +136,10 @@ export default async function AttemptPage({ params }: { params: Promise<{ ref: s
                 "—"
               ),
             ],
-            ["Created", fmtDate(attempt.createdAt)],
-            ["Updated", fmtDate(attempt.updatedAt)],
-            ["Checked at the provider", fmtDate(attempt.checkedAt)],
-            ["Resumed at Auth0", fmtDate(attempt.resumedAt)],
+            ["Created", <Time key="t-created" value={attempt.createdAt} />],
+            ["Updated", <Time key="t-updated" value={attempt.updatedAt} />],
+            ["Checked at the provider", <Time key="t-checkedatthe" value={attempt.checkedAt} />],
+            ["Resumed at Auth0", <Time key="t-resumedataut" value={attempt.resumedAt} />],
             [
               "Record",
               attempt.record ? (

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { AttemptSummary, TimelineEvent } from "@/lib/records";
-import { Badge, fmtDate } from "../../_ui/kit";
+import { Time } from "../../_ui/time";
+import { Badge } from "../../_ui/kit";
 
 /** Pieces shared by the attempt page and the record page (server components). */
 
@@ -76,7 +77,9 @@ export function AttemptCard({ attempt, applications }: { attempt: AttemptSummary
           </Link>
         </h3>
         <Badge value={attempt.status} />
-        <span className="text-sm text-slate-600">{fmtDate(attempt.createdAt)}</span>
+        <span className="text-sm text-slate-600">
+          <Time value={attempt.createdAt} />
+        </span>
         <span className="text-sm text-slate-600">· {app}</span>
       </header>
       {attempt.failureCode ? (

@@ -10,6 +10,7 @@ import { attributesForRole } from "@/lib/records/mask";
 import { recordRetention, type RecordRetention } from "@/lib/records/retention";
 import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
 import { ApplicationValue, BackToRecords, AttemptCard, Facts, Mono, SearchLink } from "../../attempts/_components/attempt-parts";
+import { Time } from "../../_ui/time";
 import { RevealForm } from "./reveal-form";
 
 export const metadata: Metadata = { title: "Record" };
@@ -84,7 +85,10 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
                       <Link href={recordHref(o.id)} className="text-brand-700 underline">
                         {policyLabel(o.policyKey)}
                       </Link>{" "}
-                      <Badge value={o.status} /> <span className="text-slate-500">{fmtDate(o.lastCheckedAt)}</span>
+                      <Badge value={o.status} />{" "}
+                      <span className="text-slate-500">
+                        <Time value={o.lastCheckedAt} />
+                      </span>
                     </li>
                   ))}
                 </ul>
@@ -118,11 +122,11 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
                 </Link>
               </span>,
             ],
-            ["Last check", fmtDate(record.lastCheckedAt)],
+            ["Last check", <Time key="t-lastcheck" value={record.lastCheckedAt} />],
             [
               "Expires",
               <span key="e">
-                {fmtDate(record.expiresAt)}
+                <Time value={record.expiresAt} />
                 {expired ? " (expired)" : ""}
               </span>,
             ],
@@ -133,7 +137,7 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
                 {retention ? <RetentionText retention={retention} /> : "—"}
               </span>,
             ],
-            ["Created", fmtDate(record.createdAt)],
+            ["Created", <Time key="t-created" value={record.createdAt} />],
             ["Person id (sent to Auth0)", <SearchLink key="p" q={record.personId} title="All records of this person" />],
             ["Auth0 user id", <SearchLink key="au" q={record.auth0UserId} title="All records of this Auth0 user" />],
           ]}

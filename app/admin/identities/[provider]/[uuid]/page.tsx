@@ -5,8 +5,9 @@ import { guardPage } from "@/lib/staff/guard";
 import { identityView, type IdentityAccount } from "@/lib/records/identity";
 import { policyLabel, applicationNames } from "@/lib/records";
 import { attemptHref, identityHref, personHref, recordHref, segment } from "@/lib/insight/links";
-import { Badge, Card, PageHeader, fmtDate } from "../../../_ui/kit";
+import { Badge, Card, PageHeader } from "../../../_ui/kit";
 import { Mono } from "../../../attempts/_components/attempt-parts";
+import { Time } from "../../../_ui/time";
 import { MoveForm, UnlinkForm } from "./identity-forms";
 
 export const metadata: Metadata = { title: "Linked identity" };
@@ -71,7 +72,7 @@ export default async function IdentityPage({
             <div className="mt-3 space-y-4" data-testid="identity-linked">
               <Account account={view.linked} apps={apps} />
               <p className="text-sm text-slate-600">
-                Identity first linked {fmtDate(view.linked.linkedSince)} (a move by support keeps that date; see the audit log).
+                Identity first linked <Time value={view.linked.linkedSince} /> (a move by support keeps that date; see the audit log).
               </p>
               <div>
                 <h3 className="text-sm font-semibold">Verification records (one per policy)</h3>
@@ -83,7 +84,9 @@ export default async function IdentityPage({
                           {policyLabel(r.policyKey)}
                         </Link>
                         <Badge value={r.status} />
-                        <span className="text-slate-600">checked {fmtDate(r.lastCheckedAt)}</span>
+                        <span className="text-slate-600">
+                          checked <Time value={r.lastCheckedAt} />
+                        </span>
                       </li>
                     ))}
                   </ul>
@@ -131,7 +134,7 @@ function Account({ account, apps }: { account: IdentityAccount; apps: Map<string
           {account.auth0UserId}
         </Link>
         <span className="block text-xs text-slate-500">
-          portal id <Mono>{account.personId}</Mono> · first seen {fmtDate(account.personSince)}
+          portal id <Mono>{account.personId}</Mono> · first seen <Time value={account.personSince} />
         </span>
       </p>
       {account.attempts.length ? (
@@ -144,7 +147,7 @@ function Account({ account, apps }: { account: IdentityAccount; apps: Map<string
               <Badge value={a.status} />
               {a.failureCode ? <code className="text-xs text-rose-800">{a.failureCode}</code> : null}
               <span className="text-slate-600">
-                {fmtDate(a.createdAt)}
+                <Time value={a.createdAt} />
                 {a.auth0ClientId ? ` · ${apps.get(a.auth0ClientId) ?? a.auth0ClientId}` : ""}
               </span>
             </li>
