@@ -2,7 +2,6 @@
 
 import { changes } from "../audit";
 import { ActionFailure, staffFormAction } from "../staff/guard";
-import { forgetTransmitterKeys } from "./receiver";
 import { transmitterSchema, type TransmitterInput } from "./transmitter-schema";
 
 /**
@@ -26,7 +25,6 @@ export const saveTransmitter = staffFormAction(
       await tx.signalTransmitter.upsert({ where: { id }, create: { id, ...data }, update: data });
       await audit("signal.transmitter_update", { target: `transmitter:${id}`, details: { created: !before, ...diff } });
     }
-    forgetTransmitterKeys();
     return { id, created: !before, changed: Object.keys(diff) };
   },
 );
