@@ -2,6 +2,7 @@
 
 import { changes } from "../audit";
 import { ActionFailure, staffFormAction } from "../staff/guard";
+import { forgetTransmitterKeys } from "./receiver";
 import { transmitterSchema, type TransmitterInput } from "./transmitter-schema";
 
 /**
@@ -25,6 +26,7 @@ export const saveTransmitter = staffFormAction(
       await tx.signalTransmitter.upsert({ where: { id }, create: { id, ...data }, update: data });
       await audit("signal.transmitter_update", { target: `transmitter:${id}`, details: { created: !before, ...diff } });
     }
+    forgetTransmitterKeys();
     return { id, created: !before, changed: Object.keys(diff) };
   },
 );

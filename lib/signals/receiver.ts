@@ -1,6 +1,5 @@
 import * as jose from "jose";
 import { writeAudit } from "../audit";
-import { jwksFor } from "../providers/oidc-client";
 import { getDb, transaction } from "../db/client";
 import { log } from "../log";
 import { REVOKING_EVENTS, VERIFICATION_EVENT, eventLabel, providerUuidOf } from "./events";
@@ -28,7 +27,6 @@ export const JTI_WINDOW_DAYS = 30;
 const MAX_BODY = 64 * 1024;
 const CLOCK_SKEW_S = 300;
 const ALGORITHMS = ["RS256", "PS256", "ES256"];
-const JWKS_TIMEOUT_MS = 5_000;
 
 export type SetErrorCode = "invalid_request" | "invalid_key" | "invalid_issuer" | "invalid_audience";
 
@@ -48,6 +46,21 @@ export interface Received {
   duplicate: boolean;
   outcome: "revoked" | "no_match" | "ignored" | "verification" | "duplicate";
   revoked: number;
+}
+
+const jwksSets = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
+function jwksOf(url: string) {
+  let set = jwksSets.get(url);
+  if (!set) {
+    set = jose.createRemoteJWKSet(new URL(url), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+    jwksSets.set(url, set);
+  }
+  return set;
+}
+
+/** Drops the cached key sets (a transmitter's keys or URL changed). */
+export function forgetTransmitterKeys(): void {
+  jwksSets.clear();
 }
 
 async function readSet(request: Request): Promise<string> {
@@ -78,7 +91,7 @@ async function verifySet(token: string) {
   if (!transmitter || !transmitter.enabled)
     throw new SetError("invalid_issuer", "The SET's issuer is not a transmitter this receiver trusts.");
   try {
-    const { payload } = await jose.jwtVerify(token, jwksFor(transmitter.jwksUrl, JWKS_TIMEOUT_MS), {
+    const { payload } = await jose.jwtVerify(token, jwksOf(transmitter.jwksUrl), {
       issuer: transmitter.issuer,
       audience: transmitter.audience,
       typ: "secevent+jwt",
