@@ -16,6 +16,8 @@ test("an admin sets IDPartner's allowed banks and encrypted answers; the rule an
     await expect(rule).toContainText(`${system.portalUrl}/id-verification/bank`);
     await expect(rule).toContainText(`${system.portalUrl}/id-verification/callback`);
 
+    // The form checks what is typed in the browser once it is live.
+    await expect(page.locator('form[aria-label="IDPartner banks and keys"][data-ready]')).toBeAttached();
     const banks = page.getByLabel("Allowed banks (issuer URLs, one per line)");
     const before = await banks.inputValue();
     expect(before).toContain(system.idpartner.banks[0]!.issuer);

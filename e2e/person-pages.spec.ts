@@ -129,9 +129,21 @@ test("ID.me too slow: a waiting page, then 'did not answer in time' with Try aga
   const user = "auth0|e2e-p15-timeout";
   await logIn(page, system, "sample-bank", user);
   // The waiting page answers the callback at once and stays on screen while the answer is checked.
+  // The page's own refresh is held until its HTML is read: once the next load commits, the
+  // browser no longer has the waiting page's body to give.
+  let read!: () => void;
+  const bodyRead = new Promise<void>((resolve) => (read = resolve));
+  let arrivals = 0;
+  const CALLBACK = (url: URL) => url.pathname === "/id-verification/callback";
+  await page.route(CALLBACK, async (route) => {
+    if (++arrivals === 2) await bodyRead;
+    await route.continue();
+  });
   const waiting = page.waitForResponse((r) => r.url().includes("/id-verification/callback") && r.status() === 200);
   await verifyAtIdme(page, "slow", user);
   const html = await (await waiting).text();
+  read();
+  await page.unroute(CALLBACK);
   expect(html).toContain("Checking with ID.me…");
   expect(html).toMatch(/<meta http-equiv="refresh" content="0;url=[^"]*\/id-verification\/callback\?/);
   await shot("waiting");

@@ -33,6 +33,11 @@ export function useSchemaForm<R>(action: Action<R>, schema: z.ZodType) {
 
   const errors: Record<string, string[]> = clientErrors ?? (state && !state.ok ? (state.error.fieldErrors ?? {}) : {});
 
+  // Marks the form as checked in the browser from now on (before this, a submit goes to the server unchecked).
+  useEffect(() => {
+    formRef.current?.setAttribute("data-ready", "");
+  }, []);
+
   // After a check with errors, the keyboard lands on the first field to fix.
   useEffect(() => {
     formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
