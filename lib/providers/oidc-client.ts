@@ -404,7 +404,8 @@ export async function exchange(
 
 const jwksSets = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
 
-function jwksFor(jwksUri: string, timeoutMs: number) {
+/** A remote key set, one per URL and timeout for the process (jose refetches it when a key id is new). */
+export function jwksFor(jwksUri: string, timeoutMs: number) {
   const key = `${jwksUri}\n${timeoutMs}`;
   let jwks = jwksSets.get(key);
   if (!jwks) {

@@ -166,7 +166,7 @@ async function checkResponseJwt(o: OidcClientOptions, c: ProviderConnection, cal
   const jwksUri = config.serverMetadata().jwks_uri;
   if (!jwksUri) throw new FlowError("response_jwt_invalid", "the bank's discovery has no jwks_uri to check its answer");
   try {
-    const { payload } = await jose.jwtVerify(jwt, jose.createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: o.timeoutMs }), {
+    const { payload } = await jose.jwtVerify(jwt, client.jwksFor(jwksUri, o.timeoutMs), {
       algorithms: [IDPARTNER_ALG],
       issuer: o.issuer,
       audience: o.clientId,
