@@ -4,7 +4,7 @@ import { env } from "./lib/env";
 import { staffAuth } from "./lib/staff/auth0";
 import { limitStaffLookup } from "./lib/ratelimit/staff";
 import { withoutClientForwardedFor } from "./lib/security/client-address";
-import { baseSecurityHeaders, originOf, reactPageCsp } from "./lib/security/headers";
+import { AREA_HEADER, baseSecurityHeaders, originOf, reactPageCsp } from "./lib/security/headers";
 
 /**
  * Every request but static files passes here:
@@ -18,6 +18,8 @@ import { baseSecurityHeaders, originOf, reactPageCsp } from "./lib/security/head
  */
 
 const STAFF = /^\/(auth|admin|api\/admin)(\/|$)/;
+// Pages in the staff's language (English): theirs, and where their sign-out ends.
+const STAFF_PAGES = /^\/(auth|admin|api\/admin|signed-out)(\/|$)/;
 // The flow's route handlers answer with their own policy (above all the continue
 // page's, which a policy set here would replace); every other path gets the common one.
 const FLOW_ROUTES = new Set(
@@ -41,6 +43,8 @@ export async function proxy(request: NextRequest) {
   // Next.js takes the nonce from the request's CSP header: never one a client sent.
   requestHeaders.delete("x-nonce");
   requestHeaders.delete("content-security-policy");
+  // Whose page this is, for the root layout's <html lang> (staff pages are English; a person's in their language).
+  requestHeaders.set(AREA_HEADER, STAFF_PAGES.test(path) ? "staff" : "person");
   if (csp) {
     requestHeaders.set("x-nonce", nonce);
     requestHeaders.set("content-security-policy", csp);

@@ -179,7 +179,9 @@ test("an admin sets retention: a bad period is refused where it was typed, a goo
     ]);
     await page.goto(`${system.portalUrl}/admin/records/${rec[0].id}`);
     const rawUntil = new Date(new Date(rec[0].last_checked_at).getTime() + 30 * 86_400_000).toISOString().replace("T", " ").slice(0, 19); // to the second, as staff pages show times
-    await expect(page.getByTestId("record-retention")).toContainText(`raw provider answer until ${rawUntil} UTC`);
+    // Shown in the viewer's zone; the same moment in UTC on hover.
+    await expect(page.getByTestId("record-retention")).toContainText("raw provider answer until");
+    await expect(page.getByTestId("record-retention").locator(`time[title="${rawUntil} UTC"]`)).toHaveCount(1);
     await shot("record-retention");
 
     // Once the purge has cleared it (the same SQL, here by hand), the page says so and offers nothing to reveal.

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { test, expect, logIn, verifyAtIdme, resultOf, claim, type E2E } from "./fixtures";
+import { test, expect, logIn, verifyAtIdme, resultOf, claim, SCREENSHOT_DIR, type E2E } from "./fixtures";
 import { expectAccessible } from "./axe";
 
 /**
@@ -23,7 +23,12 @@ async function accessible(page: Page, label: string) {
 }
 
 async function lastAttempt(system: E2E, userId: string) {
-  const { rows } = await system.db.pool.query(`SELECT * FROM attempt WHERE auth0_user_id = $1 ORDER BY created_at DESC, id DESC`, [userId]);
+  // The attempt whose timeline moved last (a retry keeps the first attempt's created_at: Auth0's clock).
+  const { rows } = await system.db.pool.query(
+    `SELECT a.* FROM attempt a WHERE a.auth0_user_id = $1
+     ORDER BY (SELECT max(e.id) FROM attempt_event e WHERE e.attempt_id = a.id) DESC NULLS LAST, a.created_at DESC`,
+    [userId],
+  );
   return rows[0];
 }
 
@@ -128,25 +133,24 @@ test("identity confirmed but not military status: the cause, the next step, and 
 test("ID.me too slow: a waiting page, then 'did not answer in time' with Try again, which works", async ({ page, system, shot }) => {
   const user = "auth0|e2e-p15-timeout";
   await logIn(page, system, "sample-bank", user);
-  // The waiting page answers the callback at once and stays on screen while the answer is checked.
-  // The page's own refresh is held until its HTML is read: once the next load commits, the
-  // browser no longer has the waiting page's body to give.
-  let read!: () => void;
-  const bodyRead = new Promise<void>((resolve) => (read = resolve));
-  let arrivals = 0;
-  const CALLBACK = (url: URL) => url.pathname === "/id-verification/callback";
-  await page.route(CALLBACK, async (route) => {
-    if (++arrivals === 2) await bodyRead;
-    await route.continue();
+  // The waiting page answers the callback at once and reloads itself (a meta refresh) at once, so the
+  // browser never keeps it long enough to be read: its answer is held in the browser (DevTools
+  // protocol, at the response stage) until its body has been read, then let through unchanged.
+  const cdp = await page.context().newCDPSession(page);
+  let html = "";
+  cdp.on("Fetch.requestPaused", async (e: { requestId: string }) => {
+    if (!html) {
+      const body = await cdp.send("Fetch.getResponseBody", { requestId: e.requestId });
+      html = body.base64Encoded ? Buffer.from(body.body, "base64").toString("utf8") : body.body;
+    }
+    await cdp.send("Fetch.continueRequest", { requestId: e.requestId });
   });
-  const waiting = page.waitForResponse((r) => r.url().includes("/id-verification/callback") && r.status() === 200);
+  await cdp.send("Fetch.enable", { patterns: [{ urlPattern: "*/id-verification/callback?*", requestStage: "Response" }] });
   await verifyAtIdme(page, "slow", user);
-  const html = await (await waiting).text();
-  read();
-  await page.unroute(CALLBACK);
-  expect(html).toContain("Checking with ID.me…");
+  await expect.poll(() => html).toContain("Checking with ID.me…");
+  await cdp.send("Fetch.disable");
+  await cdp.detach();
   expect(html).toMatch(/<meta http-equiv="refresh" content="0;url=[^"]*\/id-verification\/callback\?/);
-  await shot("waiting");
   // The same page on its own, for axe (the browser is busy loading the result meanwhile).
   const alone = await page.context().newPage();
   await alone.route("**/waiting", (route) =>
@@ -154,6 +158,7 @@ test("ID.me too slow: a waiting page, then 'did not answer in time' with Try aga
   );
   await alone.goto(`${system.portalUrl}/waiting`);
   await expect(alone.getByRole("heading", { name: "Checking with ID.me…" })).toBeVisible();
+  await alone.screenshot({ path: `${SCREENSHOT_DIR}/person-pages-waiting.png`, fullPage: true });
   await accessible(alone, "waiting for the provider");
   await alone.close();
   await expect(page.getByRole("heading", { name: "ID.me did not answer in time" })).toBeVisible({ timeout: 20_000 });
@@ -229,12 +234,14 @@ test("in Spanish: from Auth0's ui_locales, from the browser, and with the switch
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByRole("heading", { name: "Verifíquese para continuar" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Verificar con ID.me" })).toBeVisible();
-  await expect(page.locator("[lang=es]").first()).toBeVisible();
+  // The page's own language, as screen readers and translators read it.
+  await expect(page.locator("html")).toHaveAttribute("lang", "es");
   await shot("consent-es");
   await accessible(page, "consent in Spanish");
 
   await page.getByRole("button", { name: "English" }).click();
   await expect(page.getByRole("heading", { name: "Verify to continue" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await page.getByRole("button", { name: "Español" }).click();
   await page.getByRole("button", { name: "Verificar con ID.me" }).click();
   await atIdme(page);
@@ -250,6 +257,10 @@ test("in Spanish: from Auth0's ui_locales, from the browser, and with the switch
   const p = await es.newPage();
   await logIn(p, system, "sample-bank", "auth0|e2e-p15-browser-es");
   await expect(p.getByRole("heading", { name: "Verifíquese para continuar" })).toBeVisible();
+  await expect(p.locator("html")).toHaveAttribute("lang", "es");
+  // The staff pages stay English, whatever the browser asks for.
+  await p.goto(`${system.portalUrl}/signed-out`);
+  await expect(p.locator("html")).toHaveAttribute("lang", "en");
   await es.close();
 });
 
@@ -287,6 +298,12 @@ test("a branded application: set on its admin page, shown on every page of its l
     await expect(page.getByTestId("app-privacy")).toHaveAttribute("href", "https://bank.example/privacy");
     const verify = page.getByRole("button", { name: "Verify with ID.me" });
     await expect(verify).toHaveCSS("background-color", "rgb(11, 110, 79)");
+    // The keyboard's focus ring is in the application's colour too.
+    await verify.focus();
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    await expect(verify).toBeFocused();
+    await expect(verify).toHaveCSS("outline-color", "rgb(11, 110, 79)");
     await shot("branded-consent");
     await accessible(page, "branded consent");
     await page.getByRole("button", { name: "Verify with ID.me" }).click();

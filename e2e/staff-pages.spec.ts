@@ -106,6 +106,12 @@ for (const viewport of ["phone", "desktop"] as const) {
     await expect(audit).toContainText("Personal data revealed");
     await expect(audit.locator("time").first()).toHaveAttribute("title", /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
     await shot(`${viewport}-audit-with-entry`);
+    // Days are typed in the tables' format; a day in another format is said to be wrong where it was typed.
+    await page.goto(`${system.portalUrl}/admin/audit?from=03%2F10%2F2026`);
+    await expect(page.getByRole("alert").filter({ hasText: "Write the day as YYYY-MM-DD" })).toBeVisible();
+    await expect(page.getByLabel("From (a day in UTC)")).toHaveValue("03/10/2026");
+    await expect(page.getByLabel("From (a day in UTC)")).toHaveAttribute("aria-invalid", "true");
+    await expectAccessible(page, `audit filter refused (${viewport})`);
 
     // Support may not open the admin pages; someone without a role sees "no access".
     await signIn(page, system, "/admin/settings", "auth0|support");

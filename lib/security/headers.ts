@@ -49,3 +49,6 @@ export function baseSecurityHeaders(portalUrl: string): Record<string, string> {
 export function originOf(domain: string): string {
   return new URL(/^https?:\/\//i.test(domain) ? domain : `https://${domain}`).origin;
 }
+
+/** Set by proxy.ts on every request it passes on: "staff" or "person" (a client's own value is replaced). */
+export const AREA_HEADER = "x-idv-area";

@@ -3,8 +3,6 @@
  * page-specific components beside their page.
  */
 
-import { formatInstant } from "./when";
-
 export const btn = {
   primary:
     "inline-flex items-center justify-center rounded-md bg-brand-600 px-3.5 py-2 text-sm font-semibold text-white hover:bg-brand-700 disabled:opacity-50",
@@ -16,7 +14,7 @@ export const btn = {
 export const input =
   "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-600 aria-[invalid=true]:border-rose-500";
 
-export function PageHeader({ title, description, children }: { title: string; description?: string; children?: React.ReactNode }) {
+export function PageHeader({ title, description, children }: { title: string; description?: React.ReactNode; children?: React.ReactNode }) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-3">
       <div>
@@ -120,9 +118,28 @@ export function TableHead({
   );
 }
 
-/** A moment as text, in UTC (the staff pages' one format; <Time> from ./time shows it in the viewer's zone). */
-export function fmtDate(d: Date | string | null | undefined): string {
-  if (!d) return "—";
-  const date = typeof d === "string" ? new Date(d) : d;
-  return formatInstant(date, "UTC");
+/**
+ * A day filter in the staff pages' one date format (YYYY-MM-DD, as every table shows
+ * dates), typed rather than picked: a browser's date picker shows the day in its own
+ * locale's format (12/02/2026), which the tables never use.
+ */
+export function DateInput({ name, label, value, problem }: { name: string; label: string; value?: string; problem?: string }) {
+  return (
+    <Field name={name} label={label} hint="YYYY-MM-DD" errors={problem ? [problem] : undefined}>
+      <input
+        id={name}
+        name={name}
+        type="text"
+        inputMode="numeric"
+        placeholder="YYYY-MM-DD"
+        pattern={"[0-9]{4}-[0-9]{2}-[0-9]{2}"}
+        title="A day as YYYY-MM-DD"
+        autoComplete="off"
+        defaultValue={value ?? ""}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={[`${name}-hint`, problem ? `${name}-error` : null].filter(Boolean).join(" ")}
+        className={input}
+      />
+    </Field>
+  );
 }

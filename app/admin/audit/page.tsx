@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { guardPage } from "@/lib/staff/guard";
 import { listAudit } from "@/lib/audit";
-import { PageHeader, btn, input, TableHead } from "../_ui/kit";
+import { DateInput, PageHeader, btn, input, TableHead } from "../_ui/kit";
 import { Time } from "../_ui/time";
 import { ACTION_LABELS, AuditCards, Details, Target, What, Who } from "./entries";
 
@@ -15,6 +15,11 @@ function parseDate(v?: string): Date | undefined {
   if (!v || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return undefined;
   const d = new Date(`${v}T00:00:00Z`);
   return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** A day filter that is not a day: said where it was typed (the filter is not applied). */
+function dateProblem(v?: string): string | undefined {
+  return v && !parseDate(v) ? "Write the day as YYYY-MM-DD, for example 2026-03-10." : undefined;
 }
 
 // Who changed what, and who looked at personal data and why. Admins only.
@@ -60,14 +65,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           Target
           <input name="target" defaultValue={sp.target ?? ""} className={input} />
         </label>
-        <label className="text-sm">
-          From (YYYY-MM-DD, UTC)
-          <input type="date" name="from" defaultValue={sp.from ?? ""} className={input} />
-        </label>
-        <label className="text-sm">
-          To (YYYY-MM-DD, UTC)
-          <input type="date" name="to" defaultValue={sp.to ?? ""} className={input} />
-        </label>
+        <DateInput name="from" label="From (a day in UTC)" value={sp.from} problem={dateProblem(sp.from)} />
+        <DateInput name="to" label="To (a day in UTC, included)" value={sp.to} problem={dateProblem(sp.to)} />
         <div className="flex items-end">
           <button className={btn.primary}>Filter</button>
         </div>

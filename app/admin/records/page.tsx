@@ -13,7 +13,7 @@ import {
   type RecordRow,
 } from "@/lib/records";
 import { parseRecordSearch, recordSearchQuery, type RecordSearch } from "./search";
-import { Badge, Field, PageHeader, TableHead, btn, input } from "../_ui/kit";
+import { Badge, DateInput, Field, PageHeader, TableHead, btn, input } from "../_ui/kit";
 import { Time } from "../_ui/time";
 import { exportHref } from "@/lib/insight/links";
 
@@ -249,22 +249,6 @@ function Select({
           </option>
         ))}
       </select>
-    </Field>
-  );
-}
-
-function DateInput({ name, label, value, problem }: { name: string; label: string; value?: string; problem?: string }) {
-  return (
-    <Field name={name} label={label} errors={problem ? [problem] : undefined}>
-      <input
-        id={name}
-        name={name}
-        type="date"
-        defaultValue={value ?? ""}
-        aria-invalid={problem ? true : undefined}
-        aria-describedby={problem ? `${name}-error` : undefined}
-        className={input}
-      />
     </Field>
   );
 }

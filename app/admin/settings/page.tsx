@@ -13,7 +13,7 @@ import { VERIFIED_RULE as IDPARTNER_VERIFIED_RULE } from "@/lib/providers/idpart
 import { IdpartnerSettingsForm } from "./idpartner-form";
 import { log } from "@/lib/log";
 import { providerFor, providerIds } from "@/lib/providers";
-import { Card, fmtDate, PageHeader } from "../_ui/kit";
+import { Card, PageHeader } from "../_ui/kit";
 import { SettingsForm } from "./settings-form";
 import { IdmeConnectionForm, ProviderConnectionForm } from "./provider-form";
 import { Provenance } from "./_components/provenance";
@@ -60,8 +60,14 @@ export default async function SettingsPage() {
       <div className="mt-8">
         <Card title="ID.me connection">
           <p className="mb-6 text-sm text-slate-600">
-            {idme ? `Last changed ${fmtDate(idme.updatedAt)}.` : "Not configured yet."} Redirect URI to register at ID.me:{" "}
-            <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>.
+            {idme ? (
+              <>
+                Last changed <Time value={idme.updatedAt} />.
+              </>
+            ) : (
+              "Not configured yet."
+            )}{" "}
+            Redirect URI to register at ID.me: <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>.
           </p>
           <Provenance data={idmeSources} name="ID.me" />
           <IdmeConnectionForm
@@ -82,8 +88,15 @@ export default async function SettingsPage() {
             <Link href="/admin/applications" className="underline">
               Applications
             </Link>{" "}
-            page. {idpartner.row ? `Last changed ${fmtDate(idpartner.row.updatedAt)}.` : "Not configured yet."} Redirect URI to register at
-            IDPartner: <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>.
+            page.{" "}
+            {idpartner.row ? (
+              <>
+                Last changed <Time value={idpartner.row.updatedAt} />.
+              </>
+            ) : (
+              "Not configured yet."
+            )}{" "}
+            Redirect URI to register at IDPartner: <span className="break-all font-mono text-xs text-slate-900">{callbackUrl()}</span>.
           </p>
           {idpartner.unreadable ? (
             <p role="alert" className="mb-6 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
@@ -123,7 +136,14 @@ export default async function SettingsPage() {
             <Link href="/admin/applications" className="underline">
               Applications
             </Link>{" "}
-            page. {oidc ? `Last changed ${fmtDate(oidc.updatedAt)}.` : "Not configured yet."}
+            page.{" "}
+            {oidc ? (
+              <>
+                Last changed <Time value={oidc.updatedAt} />.
+              </>
+            ) : (
+              "Not configured yet."
+            )}
           </p>
           <OidcProviderForm
             initial={{

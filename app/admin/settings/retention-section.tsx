@@ -1,6 +1,6 @@
 import { retentionSettings } from "@/lib/settings/retention";
 import { CATEGORIES, CATEGORY_LABELS, lastPurgeRun } from "@/lib/lifecycle/purge";
-import { Card, fmtDate } from "../_ui/kit";
+import { Card } from "../_ui/kit";
 import { Time } from "../_ui/time";
 import { RetentionForm } from "./retention-form";
 
@@ -12,9 +12,14 @@ export async function RetentionSection() {
       <p className="mb-6 text-sm text-slate-600">
         How long the portal keeps personal data, attempts and the audit log. Last changed <Time value={updatedAt} />.{" "}
         <span data-testid="last-purge">
-          {last
-            ? `Last purge ${fmtDate(last.at)} (${last.outcome === "ok" ? "done" : "failed"}): ${CATEGORIES.map((c) => `${last.counts[c] ?? 0} ${CATEGORY_LABELS[c]}`).join(", ")}.`
-            : "No purge has run yet."}
+          {last ? (
+            <>
+              Last purge <Time value={last.at} /> ({last.outcome === "ok" ? "done" : "failed"}):{" "}
+              {CATEGORIES.map((c) => `${last.counts[c] ?? 0} ${CATEGORY_LABELS[c]}`).join(", ")}.
+            </>
+          ) : (
+            "No purge has run yet."
+          )}
         </span>
       </p>
       <RetentionForm initial={retention} />

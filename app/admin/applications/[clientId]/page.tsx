@@ -4,12 +4,13 @@ import { notFound } from "next/navigation";
 import { guardPage } from "@/lib/staff/guard";
 import { findApplication, globalSettings } from "@/lib/settings";
 import { resolveRequirements } from "@/lib/settings/schema";
-import { Card, fmtDate, PageHeader } from "../../_ui/kit";
+import { Card, PageHeader } from "../../_ui/kit";
 import { providerFor, providerIds } from "@/lib/providers";
 import { ApplicationForm } from "../_components/application-form";
 import { DeleteApplication } from "../_components/delete-application";
 import { Effective } from "../_components/effective";
 import { BrandingCard } from "./branding-card";
+import { Time } from "../../_ui/time";
 
 export const metadata: Metadata = { title: "Application" };
 
@@ -40,7 +41,11 @@ export default async function ApplicationPage({ params }: { params: Promise<{ cl
       </p>
       <PageHeader
         title={app.name}
-        description={`Auth0 client id ${app.clientId} · added ${fmtDate(app.createdAt)} · changed ${fmtDate(app.updatedAt)}`}
+        description={
+          <>
+            Auth0 client id {app.clientId} · added <Time value={app.createdAt} /> · changed <Time value={app.updatedAt} />
+          </>
+        }
       />
       <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
         <Card title="Requirements">

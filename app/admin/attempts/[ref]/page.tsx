@@ -4,7 +4,7 @@ import type { Metadata } from "next";
 import { guardPage } from "@/lib/staff/guard";
 import { normalizeReferenceCode } from "@/lib/flow/reference";
 import { applicationNames, findAttemptByReference } from "@/lib/records";
-import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
+import { Badge, Card, PageHeader } from "../../_ui/kit";
 import { ApplicationValue, BackToRecords, Facts, Mono, SearchLink, Timeline, failureEvent, stepLabel } from "../_components/attempt-parts";
 import { explain } from "@/lib/support/explanations";
 import { identityHref } from "@/lib/insight/links";
@@ -39,7 +39,14 @@ export default async function AttemptPage({ params }: { params: Promise<{ ref: s
   return (
     <div className="space-y-6">
       <BackToRecords />
-      <PageHeader title={`Attempt ${attempt.referenceCode}`} description={`Started ${fmtDate(attempt.createdAt)}`}>
+      <PageHeader
+        title={`Attempt ${attempt.referenceCode}`}
+        description={
+          <>
+            Started <Time value={attempt.createdAt} />
+          </>
+        }
+      >
         <Badge value={attempt.status} />
       </PageHeader>
 

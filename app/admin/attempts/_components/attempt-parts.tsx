@@ -41,20 +41,13 @@ export function Timeline({ events }: { events: TimelineEvent[] }) {
             </span>
             <Badge value={e.outcome} />
             {e.errorCode ? <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-800">{e.errorCode}</code> : null}
-            <time dateTime={e.at.toISOString()} className="text-xs text-slate-500">
-              {fmtTime(e.at)}
-            </time>
+            <Time value={e.at} className="text-xs text-slate-500" />
           </div>
           {e.errorDescription ? <p className="mt-0.5 text-sm wrap-anywhere text-slate-700">{e.errorDescription}</p> : null}
         </li>
       ))}
     </ol>
   );
-}
-
-/** Date and time to the second (timelines are seconds apart). */
-export function fmtTime(d: Date): string {
-  return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
 }
 
 /** The failure, in the words the flow recorded: the event that carries the attempt's failure code. */

@@ -8,7 +8,7 @@ import { policyLabel, applicationNames, findAttemptByReference } from "@/lib/rec
 import { explain } from "@/lib/support/explanations";
 import { headline } from "@/lib/insight/failures";
 import { statusOf, type AccessStatus } from "@/lib/access";
-import { Badge, Card, PageHeader, btn, fmtDate, TableHead } from "../../_ui/kit";
+import { Badge, Card, PageHeader, btn, TableHead } from "../../_ui/kit";
 import { Time } from "../../_ui/time";
 import { AttemptLeadCells } from "../../_ui/filters";
 import { nameOf, providerNames } from "@/lib/insight/providers";
@@ -150,9 +150,14 @@ export default async function PersonPage({
                 )}
               </dd>
               <dd className="text-xs text-slate-500">
-                {view.lastSuccessfulCheck
-                  ? `last successful check ${fmtDate(view.lastSuccessfulCheck)} + ${view.globalIntervalHours} h (global interval; applications may differ, below)`
-                  : "after the next successful check"}
+                {view.lastSuccessfulCheck ? (
+                  <>
+                    last successful check <Time value={view.lastSuccessfulCheck} /> + {view.globalIntervalHours} h (global interval;
+                    applications may differ, below)
+                  </>
+                ) : (
+                  "after the next successful check"
+                )}
               </dd>
             </div>
           </dl>

@@ -8,9 +8,10 @@ import { identityHref, personHref, recordHref } from "@/lib/insight/links";
 import { policyLabel, applicationNames, getRecordDetail, openRecordAttributes } from "@/lib/records";
 import { attributesForRole } from "@/lib/records/mask";
 import { recordRetention, type RecordRetention } from "@/lib/records/retention";
-import { Badge, Card, PageHeader, fmtDate } from "../../_ui/kit";
+import { Badge, Card, PageHeader } from "../../_ui/kit";
 import { ApplicationValue, BackToRecords, AttemptCard, Facts, Mono, SearchLink } from "../../attempts/_components/attempt-parts";
 import { Time } from "../../_ui/time";
+import { providerNameFor } from "@/lib/flow/view";
 import { RevealForm } from "./reveal-form";
 
 export const metadata: Metadata = { title: "Record" };
@@ -112,13 +113,19 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
                 "—"
               ),
             ],
-            ["Provider", record.provider === "idme" ? "ID.me" : record.provider],
+            ["Provider", await providerNameFor(record.provider)],
             [
               "Provider uuid",
               <span key="u">
                 <Mono>{record.providerUuid}</Mono>{" "}
                 <Link href={identityHref(record.provider, record.providerUuid)} className="text-brand-700 underline">
-                  linked{record.linkedSince ? ` since ${fmtDate(record.linkedSince)}` : ""}
+                  linked
+                  {record.linkedSince ? (
+                    <>
+                      {" "}
+                      since <Time value={record.linkedSince} />
+                    </>
+                  ) : null}
                 </Link>
               </span>,
             ],
@@ -213,14 +220,16 @@ export default async function RecordPage({ params }: { params: Promise<{ id: str
 /** When the purge clears this record's data (README "Personal data: what is kept"). */
 function RetentionText({ retention }: { retention: RecordRetention }) {
   if (retention.attributesPurged) return <>purged</>;
-  const raw = retention.rawAnswerPurged
-    ? "; raw provider answer already purged"
-    : retention.rawAnswerPurgeAt.getTime() < retention.attributesPurgeAt.getTime()
-      ? `; raw provider answer until ${fmtDate(retention.rawAnswerPurgeAt)}`
-      : "";
+  const raw = retention.rawAnswerPurged ? (
+    "; raw provider answer already purged"
+  ) : retention.rawAnswerPurgeAt.getTime() < retention.attributesPurgeAt.getTime() ? (
+    <>
+      ; raw provider answer until <Time value={retention.rawAnswerPurgeAt} />
+    </>
+  ) : null;
   return (
     <>
-      {fmtDate(retention.attributesPurgeAt)}
+      <Time value={retention.attributesPurgeAt} />
       {raw} <span className="text-slate-500">(the first daily purge after it, unless a new check comes first)</span>
     </>
   );

@@ -1,5 +1,5 @@
 import type { ProviderProvenance, SettingSource } from "@/lib/settings/provenance";
-import { fmtDate } from "../../_ui/kit";
+import { Time } from "../../_ui/time";
 
 /**
  * "Where these values come from": for each stored setting of a provider, the
@@ -7,9 +7,21 @@ import { fmtDate } from "../../_ui/kit";
  * here (who, when), and a warning where the environment now says otherwise.
  */
 
-function sourceText(s: SettingSource): string {
-  if (s.kind === "admin") return `changed here by ${s.by}, ${fmtDate(s.at)}`;
-  if (s.kind === "environment") return s.at ? `environment, copied at start ${fmtDate(s.at)}` : "environment, copied at first start";
+function sourceText(s: SettingSource): React.ReactNode {
+  if (s.kind === "admin")
+    return (
+      <>
+        changed here by {s.by}, <Time value={s.at} />
+      </>
+    );
+  if (s.kind === "environment")
+    return s.at ? (
+      <>
+        environment, copied at start <Time value={s.at} />
+      </>
+    ) : (
+      "environment, copied at first start"
+    );
   return "not recorded";
 }
 
