@@ -3,7 +3,14 @@ import { TestBrowser } from "../../sandbox/harness/browser";
 import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { freePort } from "../../sandbox/harness/portal";
 import { linkIdentities } from "../../sandbox/harness/records";
-import { DEMO_PASSWORD, MANAGEMENT_CLIENT_ID, defaultClients, defaultMachineClients, startAuth0Tenant, type Auth0Tenant } from "../../sandbox/auth0/tenant";
+import {
+  DEMO_PASSWORD,
+  MANAGEMENT_CLIENT_ID,
+  defaultClients,
+  defaultMachineClients,
+  startAuth0Tenant,
+  type Auth0Tenant,
+} from "../../sandbox/auth0/tenant";
 import type { Staff } from "../staff/session";
 
 /**
@@ -72,8 +79,16 @@ async function login(userId: string) {
     nonce: "n",
   }).toString();
   const signIn = await browser.go(authorize.href);
-  const back = await browser.go(signIn.url, { method: "POST", form: { user_id: userId, password: DEMO_PASSWORD }, stopAt: (u) => u.startsWith(redirect) });
-  const tokens = await exchange({ grant_type: "authorization_code", code: new URL(back.url).searchParams.get("code")!, redirect_uri: redirect });
+  const back = await browser.go(signIn.url, {
+    method: "POST",
+    form: { user_id: userId, password: DEMO_PASSWORD },
+    stopAt: (u) => u.startsWith(redirect),
+  });
+  const tokens = await exchange({
+    grant_type: "authorization_code",
+    code: new URL(back.url).searchParams.get("code")!,
+    redirect_uri: redirect,
+  });
   expect(tokens.status).toBe(200);
   return tokens.body.refresh_token as string;
 }
@@ -104,13 +119,22 @@ const pushRows = async (where: string, params: unknown[]) =>
       `SELECT auth0_user_id, cause, status, attempts, revoke_sessions, last_error, next_attempt_at FROM auth0_push WHERE ${where} ORDER BY id`,
       params,
     )
-  ).rows as { auth0_user_id: string; cause: string; status: string; attempts: number; revoke_sessions: boolean; last_error: string | null; next_attempt_at: Date }[];
+  ).rows as {
+    auth0_user_id: string;
+    cause: string;
+    status: string;
+    attempts: number;
+    revoke_sessions: boolean;
+    last_error: string | null;
+    next_attempt_at: Date;
+  }[];
 
 const pushAudits = async (target: string) =>
   (
-    await db.pool.query(`SELECT actor_id, actor_role, reason, details FROM audit_event WHERE action = 'auth0.push' AND target = $1 ORDER BY id`, [
-      target,
-    ])
+    await db.pool.query(
+      `SELECT actor_id, actor_role, reason, details FROM audit_event WHERE action = 'auth0.push' AND target = $1 ORDER BY id`,
+      [target],
+    )
   ).rows as { actor_id: string; actor_role: string; reason: string; details: Record<string, unknown> }[];
 
 beforeAll(async () => {

@@ -40,7 +40,12 @@ beforeAll(async () => {
         name: "Pusher",
         managementScopes: ["update:users", "delete:sessions", "delete:refresh_tokens"],
       },
-      { client_id: "metadata-only", client_secret: "metadata-only-secret", name: "Metadata", managementScopes: ["update:users_app_metadata"] },
+      {
+        client_id: "metadata-only",
+        client_secret: "metadata-only-secret",
+        name: "Metadata",
+        managementScopes: ["update:users_app_metadata"],
+      },
       { client_id: "reader", client_secret: "reader-secret", name: "Reader", managementScopes: ["read:users"] },
     ],
   });
