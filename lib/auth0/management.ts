@@ -32,14 +32,7 @@ export interface Auth0User {
   name: string | null;
 }
 
-export type ManagementProblem =
-  | "not_configured"
-  | "credentials"
-  | "scope"
-  | "rate_limited"
-  | "unavailable"
-  | "bad_query"
-  | "unknown_user";
+export type ManagementProblem = "not_configured" | "credentials" | "scope" | "rate_limited" | "unavailable" | "bad_query" | "unknown_user";
 
 export class ManagementError extends Error {
   constructor(

@@ -73,7 +73,9 @@ function nudge() {
   for (const delay of [250, 2_000]) {
     const timer = setTimeout(() => {
       holder.timers.delete(timer);
-      void drainAuth0Pushes().catch((err: unknown) => log("warn", "auth0 push drain failed", { step: "auth0.push", error: (err as Error)?.name }));
+      void drainAuth0Pushes().catch((err: unknown) =>
+        log("warn", "auth0 push drain failed", { step: "auth0.push", error: (err as Error)?.name }),
+      );
     }, delay);
     timer.unref();
     holder.timers.add(timer);
@@ -103,7 +105,15 @@ const PROBLEM_TEXT: Record<ManagementProblem, string> = {
   unknown_user: "Auth0 has no such user",
 };
 
-type Claimed = { id: bigint; auth0_user_id: string; person_id: string | null; record_id: string | null; cause: string; revoke_sessions: boolean; attempts: number };
+type Claimed = {
+  id: bigint;
+  auth0_user_id: string;
+  person_id: string | null;
+  record_id: string | null;
+  cause: string;
+  revoke_sessions: boolean;
+  attempts: number;
+};
 
 /**
  * Sends every push due at `now` (one at a time, each claimed first). In a single process
@@ -175,7 +185,12 @@ export async function drainAuth0Pushes(opts: { now?: () => Date; limit?: number 
         });
       });
       result[outcome === "retry" ? "retried" : outcome]++;
-      log(outcome === "done" ? "info" : "warn", "auth0 push", { step: "auth0.push", outcome, code: problem ?? undefined, status: row.attempts });
+      log(outcome === "done" ? "info" : "warn", "auth0 push", {
+        step: "auth0.push",
+        outcome,
+        code: problem ?? undefined,
+        status: row.attempts,
+      });
     }
   })();
   holder.running = run;

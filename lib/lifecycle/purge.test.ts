@@ -270,7 +270,15 @@ describe("the purge", () => {
     expect([a.code, b.code].sort()).toEqual([0, 3]);
     const done = a.code === 0 ? a : b;
     expect(countsOf(done.stdout)).toEqual(dryCounts);
-    expect(dryCounts).toEqual({ attributes: 2, rawAnswers: 0, failedAttempts: 3, anonymousAttempts: 1, attemptEvents: 6, auditEvents: 1, signalEvents: 1 });
+    expect(dryCounts).toEqual({
+      attributes: 2,
+      rawAnswers: 0,
+      failedAttempts: 3,
+      anonymousAttempts: 1,
+      attemptEvents: 6,
+      auditEvents: 1,
+      signalEvents: 1,
+    });
     expect((a.code === 3 ? a : b).stderr).toContain("Another purge is running");
     const entries = await purgeEntries();
     expect(entries).toMatchObject([{ actor_id: "system:maintenance", details: { counts: dryCounts } }]);

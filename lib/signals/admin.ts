@@ -39,7 +39,6 @@ export const saveTransmitter = staffFormAction(
 // ---------------------------------------------------------------------------
 // Streams (SSF 1.0 §8.1): "Connect stream" and "Verify stream" on the Signals page.
 
-
 const tokenAad = (id: string) => `signal_transmitter:${id}:management_token`;
 
 export interface StreamConnected {
@@ -161,11 +160,8 @@ const verifyAction = staffFormAction("signal.stream_verify", "admin", verifySche
   };
 });
 
-export const verifyStream = sameGuard(
-  async (prev: FormState<{ verification: StreamConnected["verification"] }>, form: FormData) => {
-    const state = await verifyAction(prev as never, form);
-    if (!state?.ok) return state as FormState<{ verification: StreamConnected["verification"] }>;
-    return { ...state, data: { verification: await askVerification(state.data.pending) } };
-  },
-  verifyAction,
-);
+export const verifyStream = sameGuard(async (prev: FormState<{ verification: StreamConnected["verification"] }>, form: FormData) => {
+  const state = await verifyAction(prev as never, form);
+  if (!state?.ok) return state as FormState<{ verification: StreamConnected["verification"] }>;
+  return { ...state, data: { verification: await askVerification(state.data.pending) } };
+}, verifyAction);

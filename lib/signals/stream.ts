@@ -90,7 +90,8 @@ export async function discoverTransmitter(issuer: string): Promise<TransmitterMe
   const parsed = metadataSchema.safeParse(await res.json().catch(() => null));
   if (!parsed.success) throw new StreamError("issuer", "The transmitter's SSF configuration cannot be read.");
   const m = parsed.data;
-  if (m.issuer !== issuer) throw new StreamError("issuer", `The transmitter's configuration names another issuer (${m.issuer.slice(0, 200)}).`);
+  if (m.issuer !== issuer)
+    throw new StreamError("issuer", `The transmitter's configuration names another issuer (${m.issuer.slice(0, 200)}).`);
   if (m.delivery_methods_supported && !m.delivery_methods_supported.includes(PUSH_DELIVERY))
     throw new StreamError("issuer", "The transmitter does not offer push delivery (urn:ietf:rfc:8935).");
   return { ...m, configuration_endpoint: endpoint(m.configuration_endpoint, "configuration_endpoint") };
@@ -131,7 +132,12 @@ export async function deleteStream(o: { configurationEndpoint: string; token: st
 }
 
 /** Asks for a verification event carrying `state` (SSF §8.1.4); it arrives at the push endpoint. */
-export async function requestVerification(o: { verificationEndpoint: string; token: string; streamId: string; state: string }): Promise<void> {
+export async function requestVerification(o: {
+  verificationEndpoint: string;
+  token: string;
+  streamId: string;
+  state: string;
+}): Promise<void> {
   const res = await call(
     o.verificationEndpoint,
     {

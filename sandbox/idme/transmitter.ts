@@ -200,7 +200,9 @@ export async function createTransmitter(baseUrl: string, issuer: string, receive
         const auth = delivery.authorization_header;
         if (auth !== undefined && (typeof auth !== "string" || !auth || auth.length > 1024))
           return error(res, 400, "delivery.authorization_header must be a string.");
-        const requested = Array.isArray(body.events_requested) ? body.events_requested.filter((e): e is string => typeof e === "string") : [];
+        const requested = Array.isArray(body.events_requested)
+          ? body.events_requested.filter((e): e is string => typeof e === "string")
+          : [];
         if ([...streams.values()].some((s) => s.owner === receiver.token))
           return error(res, 409, "This receiver already has a stream; delete it first.");
         const stream: Stream = {
