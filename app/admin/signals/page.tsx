@@ -34,10 +34,11 @@ export default async function SignalsPage() {
       />
       <Card>
         <p className="text-sm text-slate-700">
-          Push endpoint to give each transmitter (RFC 8935, <span className="font-mono text-xs">application/secevent+jwt</span>):{" "}
-          <span className="break-all font-mono text-xs text-slate-900">{receiver}</span>. Events must be signed by a key at the
-          transmitter&apos;s JWKS URL, name its issuer and the audience set below, and be at most {JTI_WINDOW_DAYS} days old; each event id
-          (jti) acts once.
+          Push endpoint (RFC 8935, <span className="font-mono text-xs">application/secevent+jwt</span>):{" "}
+          <span className="break-all font-mono text-xs text-slate-900">{receiver}</span>. Add a transmitter below, then{" "}
+          <strong>Connect stream</strong> with the token it issued to this portal: the portal creates its stream there with this endpoint
+          and an Authorization header every push must carry. Events must be signed by a key at the transmitter&apos;s JWKS URL, name its
+          issuer and the stream&apos;s audience, and be at most {JTI_WINDOW_DAYS} days old; each event id (jti) acts once.
         </p>
       </Card>
       {transmitters.map((t) => (

@@ -24,7 +24,11 @@ export async function Revocation({ recordId, status }: { recordId: string; statu
       )}
       {push ? (
         <p data-testid="auth0-push">
-          {push.status === "done" && push.doneAt ? (
+          {push.status === "done" && push.doneAt && push.lastError ? (
+            <>
+              Auth0 told at <Time value={push.doneAt} />: {push.lastError}, nothing to clear.
+            </>
+          ) : push.status === "done" && push.doneAt ? (
             <>
               Auth0 updated at <Time value={push.doneAt} />: the stored check was cleared
               {push.sessions ? ", and the person's sessions and refresh tokens revoked" : ""}.
