@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TestBrowser } from "../../sandbox/harness/browser";
 import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { freePort } from "../../sandbox/harness/portal";
@@ -36,7 +36,7 @@ const app = clients.find((c) => c.client_id === "sample-app")!;
 const [M2M] = defaultMachineClients();
 const SUPPORT: Staff = { id: "auth0|support", email: "support@example.test", name: "Support", role: "support" };
 const HOUR = 3_600_000;
-const USERS = ["alice", "bob", "carol"].map((n) => ({
+const USERS = ["alice", "bob", "carol", "dan"].map((n) => ({
   user_id: `auth0|${n}`,
   email: `${n}@example.test`,
   name: n,
@@ -153,7 +153,7 @@ beforeAll(async () => {
   session = await import("../staff/session");
   management = await import("./management");
   session.setStaffSourceForTests(async () => SUPPORT);
-  for (const n of ["alice", "bob", "carol"]) await addVerified(n);
+  for (const n of ["alice", "bob", "carol", "dan"]) await addVerified(n);
 });
 
 afterAll(async () => {
@@ -244,5 +244,28 @@ describe("a revocation pushed to Auth0", () => {
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM auth0_push WHERE auth0_user_id = 'auth0|carol'`);
     expect(rows[0].n).toBe(0);
     expect(await pushAudits("idv_carol")).toMatchObject([{ details: { outcome: "done", cause: "erase" } }]);
+  });
+
+  it("two instances draining at once send a push once", async () => {
+    push.pauseAuth0PushNudges(true);
+    tenant.setAppMetadata("auth0|dan", { id_verification: { id: "idv_dan" } });
+    expect(await revoke.revokeRecord(null, revokeForm("rec_dan"))).toMatchObject({ ok: true });
+    // A second instance: the same code with its own in-process state (no shared "one drain at a time").
+    const g = globalThis as { __idvAuth0Push?: unknown };
+    const mine = g.__idvAuth0Push;
+    g.__idvAuth0Push = undefined;
+    vi.resetModules();
+    const other = (await import("./push")) as typeof push;
+    g.__idvAuth0Push = mine;
+    const results = await Promise.all([
+      push.drainAuth0Pushes(),
+      other.drainAuth0Pushes(),
+      push.drainAuth0Pushes(),
+      other.drainAuth0Pushes(),
+    ]);
+    expect(results.reduce((n, r) => n + r.done, 0)).toBe(1);
+    expect(await pushAudits("rec_dan")).toHaveLength(1);
+    expect(await pushRows("person_id = $1", ["idv_dan"])).toMatchObject([{ status: "done", attempts: 1 }]);
+    expect(tenant.appMetadata("auth0|dan")).toEqual({});
   });
 });
