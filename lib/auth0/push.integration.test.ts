@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { TestBrowser } from "../../sandbox/harness/browser";
+import { tenantLogin, tenantToken } from "../../sandbox/harness/auth0-login";
 import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { freePort } from "../../sandbox/harness/portal";
 import { linkIdentities } from "../../sandbox/harness/records";
@@ -66,44 +66,8 @@ async function addVerified(name: string) {
   tenant.setAppMetadata(`auth0|${name}`, { id_verification: { id: `idv_${name}`, lastSuccessfulCheck: checked }, other: "kept" });
 }
 
-async function login(userId: string) {
-  const browser = new TestBrowser();
-  const redirect = app.redirect_uris[0]!;
-  const authorize = new URL("/authorize", tenant.url);
-  authorize.search = new URLSearchParams({
-    client_id: app.client_id,
-    redirect_uri: redirect,
-    response_type: "code",
-    scope: "openid offline_access",
-    state: "s",
-    nonce: "n",
-  }).toString();
-  const signIn = await browser.go(authorize.href);
-  const back = await browser.go(signIn.url, {
-    method: "POST",
-    form: { user_id: userId, password: DEMO_PASSWORD },
-    stopAt: (u) => u.startsWith(redirect),
-  });
-  const tokens = await exchange({
-    grant_type: "authorization_code",
-    code: new URL(back.url).searchParams.get("code")!,
-    redirect_uri: redirect,
-  });
-  expect(tokens.status).toBe(200);
-  return tokens.body.refresh_token as string;
-}
-
-async function exchange(form: Record<string, string>) {
-  const res = await fetch(`${tenant.url}/oauth/token`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString("base64")}`,
-    },
-    body: new URLSearchParams(form),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const login = async (userId: string) => (await tenantLogin(tenant.url, app, userId)).refresh_token;
+const exchange = (form: Record<string, string>) => tenantToken(tenant.url, app, form);
 
 function revokeForm(recordId: string) {
   const f = new FormData();

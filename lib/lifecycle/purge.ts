@@ -20,7 +20,9 @@ import { JTI_WINDOW_DAYS, SET_CLOCK_SKEW_S } from "../signals/events";
  *  - audit log entries older than `auditDays`;
  *  - Shared Signals event ids (signal_event) issued before the replay window
  *    (JTI_WINDOW_DAYS and the clock skew): the receiver refuses a SET that old, so its jti
- *    needs no keeping.
+ *    needs no keeping;
+ *  - revocations pushed to Auth0 (auth0_push) that are over (sent or given up), after
+ *    `auditDays` like the audit entries that record each try.
  *
  * Each category goes in small batches, each its own short transaction that locks only the
  * rows it takes (`FOR UPDATE SKIP LOCKED`: a row a login holds is left for the next run), so
@@ -36,6 +38,7 @@ export const CATEGORIES = [
   "attemptEvents",
   "auditEvents",
   "signalEvents",
+  "auth0Pushes",
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 export type PurgeCounts = Record<Category, number>;
@@ -48,6 +51,7 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   attemptEvents: "timeline events of those attempts",
   auditEvents: "audit log entries",
   signalEvents: "Shared Signals event ids past the replay window",
+  auth0Pushes: "revocations pushed to Auth0 (sent or given up)",
 };
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -164,6 +168,10 @@ function anonymousAttempts(c: Cutoffs): Condition {
 function auditEvents(c: Cutoffs): Condition {
   return { where: `at < $1::timestamptz`, params: [iso(c.auditEvents)] };
 }
+/** Pushes to Auth0 that are over (sent, or given up), as old as the audit entries that record them. */
+function auth0Pushes(c: Cutoffs): Condition {
+  return { where: `status IN ('done', 'failed') AND created_at < $1::timestamptz`, params: [iso(c.auditEvents)] };
+}
 function signalEvents(c: Cutoffs): Condition {
   return { where: `issued_at < $1::timestamptz`, params: [iso(c.signalEvents)] };
 }
@@ -176,6 +184,7 @@ const zero = (): PurgeCounts => ({
   attemptEvents: 0,
   auditEvents: 0,
   signalEvents: 0,
+  auth0Pushes: 0,
 });
 
 async function count(db: DbClient, table: string, cond: Condition | null): Promise<number> {
@@ -202,6 +211,7 @@ export async function countPurge(db: DbClient, c: Cutoffs): Promise<PurgeCounts>
     attemptEvents: (await countEvents(db, failedAttempts(c))) + (await countEvents(db, anonymousAttempts(c))),
     auditEvents: await count(db, "audit_event", auditEvents(c)),
     signalEvents: await count(db, "signal_event", signalEvents(c)),
+    auth0Pushes: await count(db, "auth0_push", auth0Pushes(c)),
   };
 }
 
@@ -243,8 +253,12 @@ async function deleteAudit(db: DbClient, cond: Condition, size: number): Promise
 }
 
 async function deleteSignalEvents(db: DbClient, cond: Condition, size: number): Promise<number> {
+  return deleteOldRows(db, "signal_event", cond, size);
+}
+
+async function deleteOldRows(db: DbClient, table: "signal_event" | "auth0_push", cond: Condition, size: number): Promise<number> {
   return db.$executeRawUnsafe(
-    `DELETE FROM signal_event WHERE id IN (SELECT id FROM signal_event WHERE ${cond.where} ORDER BY issued_at LIMIT ${limitParam(cond)} FOR UPDATE SKIP LOCKED)`,
+    `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${cond.where} ORDER BY id LIMIT ${limitParam(cond)} FOR UPDATE SKIP LOCKED)`,
     ...cond.params,
     size,
   );
@@ -283,6 +297,7 @@ export async function purge(db: DbClient, c: Cutoffs, size = DEFAULT_BATCH_SIZE,
   }
   done.auditEvents += await drain(size, () => deleteAudit(db, auditEvents(c), size));
   done.signalEvents += await drain(size, () => deleteSignalEvents(db, signalEvents(c), size));
+  done.auth0Pushes += await drain(size, () => deleteOldRows(db, "auth0_push", auth0Pushes(c), size));
   return done;
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TestBrowser } from "../harness/browser";
+import { tenantLogin, tenantToken } from "../harness/auth0-login";
 import { DEMO_PASSWORD, defaultClients, startAuth0Tenant, type Auth0Tenant } from "./tenant";
 
 /**
@@ -81,43 +81,8 @@ async function api(token: string, method: string, path: string, body?: unknown) 
 }
 
 /** A real login of `userId` to the sample app, and its tokens (with a refresh token). */
-async function login(userId: string) {
-  const browser = new TestBrowser();
-  const redirect = app.redirect_uris[0]!;
-  const authorize = new URL("/authorize", tenant.url);
-  authorize.search = new URLSearchParams({
-    client_id: app.client_id,
-    redirect_uri: redirect,
-    response_type: "code",
-    scope: "openid profile email offline_access",
-    state: "s-1",
-    nonce: "n-1",
-  }).toString();
-  const signIn = await browser.go(authorize.href);
-  expect(signIn.url).toMatch(/\/u\/login\//);
-  const back = await browser.go(signIn.url, {
-    method: "POST",
-    form: { user_id: userId, password: DEMO_PASSWORD },
-    stopAt: (u) => u.startsWith(redirect),
-  });
-  const code = new URL(back.url).searchParams.get("code");
-  expect(code, back.url).toBeTruthy();
-  const tokens = await exchange({ grant_type: "authorization_code", code: code!, redirect_uri: redirect });
-  expect(tokens.status).toBe(200);
-  return tokens.body as { refresh_token: string; access_token: string };
-}
-
-async function exchange(form: Record<string, string>) {
-  const res = await fetch(`${tenant.url}/oauth/token`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString("base64")}`,
-    },
-    body: new URLSearchParams(form),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const login = (userId: string) => tenantLogin(tenant.url, app, userId);
+const exchange = (form: Record<string, string>) => tenantToken(tenant.url, app, form);
 
 describe("the stand-in's Management API for revocations", () => {
   it("merges app_metadata at the top level: a key set to null goes, the others stay, {} empties it", async () => {
