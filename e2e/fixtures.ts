@@ -78,6 +78,8 @@ export const test = base.extend<{ shot: (name: string) => Promise<void> }, { sys
         verificationExpiresInSeconds: 86_400,
         reverifyIntervalHours: 24,
         providerTimeoutMs: 4_000,
+        // Revocations and erasures reach the tenant stand-in at once (README "Revocation pushed to Auth0").
+        portalEnv: { AUTH0_PUSH_REVOCATIONS: "true", AUTH0_PUSH_REVOKE_SESSIONS: "true" },
       });
       await db.pool.query(DEMO_APPLICATIONS_SQL);
       await use({ ...stack, db });

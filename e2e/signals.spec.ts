@@ -5,8 +5,9 @@ import { test, expect, logIn, verifyAtIdme, resultOf, claim, SCREENSHOT_DIR, typ
 
 /**
  * Shared Signals end to end: an admin trusts ID.me's transmitter on the Signals
- * page; ID.me (the stand-in) then reports the account a person verified with as
- * disabled; the portal revokes that verification, shows the event, audits it, and
+ * page and connects a stream there (SSF 1.0: the portal creates it at ID.me with the
+ * token ID.me issued; ID.me's verification event marks it verified); ID.me (the
+ * stand-in) then reports the account a person verified with as disabled; the portal revokes that verification, shows the event, audits it, and
  * the person's next login is sent to verify again.
  */
 
@@ -47,7 +48,24 @@ test("ID.me reports an account disabled: the verification on it is revoked and t
     await expect(add.getByLabel("Audience", { exact: true })).toHaveValue(`${system.portalUrl}/api/ssf/events`);
     await add.getByRole("button", { name: "Add transmitter" }).click();
     await expect(add.getByText("Transmitter added.")).toBeVisible();
+
+    // Before a stream exists, ID.me sends nothing. Connect one with the token ID.me issued to the portal.
+    await staff.reload();
+    const connect = staff.getByRole("form", { name: "Connect stream to ID.me" });
+    await connect.getByLabel("Transmitter's token").fill("not-the-token");
+    await connect.getByRole("button", { name: "Connect stream" }).click();
+    await expect(connect.getByRole("alert").first()).toContainText("refused the token (401)");
+    await connect.getByLabel("Transmitter's token").fill(system.ssfReceiverToken);
+    await connect.getByRole("button", { name: "Connect stream" }).click();
+    await expect(connect.getByRole("status")).toContainText("created");
+    // ID.me's verification event arrives on its own, just after the answer.
+    await expect(async () => {
+      await staff.reload();
+      await expect(staff.getByTestId("stream-idme-verified")).toContainText("verified", { timeout: 2_000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(staff.getByTestId("stream-idme")).toContainText("account disabled");
     await expectAccessible(staff, "Signals page");
+    await staff.screenshot({ path: path.join(SCREENSHOT_DIR, "signals-stream-connected.png"), fullPage: true });
 
     // At ID.me: the account is disabled; its transmitter pushes the event to the portal.
     const idme = await browser.newPage();

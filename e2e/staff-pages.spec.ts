@@ -171,7 +171,13 @@ test("support revokes with a reason and typed confirmation; the record says who 
   const revocation = page.getByTestId("revocation");
   await expect(revocation).toContainText("Revoked by support@example.test (support)");
   await expect(revocation).toContainText("Ticket 9001: the person reported a stolen phone");
-  await expect(revocation.locator("time")).toHaveAttribute("title", / UTC$/);
+  await expect(revocation.locator("time").first()).toHaveAttribute("title", / UTC$/);
+  // Pushed to Auth0 right after the revocation: the stored check is gone from the tenant, and the record says so.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("auth0-push")).toContainText("Auth0 updated at", { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  expect(system.auth0.appMetadata(person.user).id_verification).toBeUndefined();
   await expectAccessible(page, "revoked record");
   await shot("record-revoked-who-when-why");
 });

@@ -23,7 +23,12 @@ export interface StackSecrets {
   encryptionKey: string;
   idmeClientSecret: string;
   staffSessionSecret?: string;
+  /** The bearer token ID.me's transmitter gives the portal for its stream management API (Signals › Connect stream). */
+  ssfReceiverToken?: string;
 }
+
+/** The demo's token when its saved secrets predate ssfReceiverToken. */
+const FALLBACK_SSF_TOKEN = "idme-ssf-receiver-demo-token";
 
 export function newSecrets(): StackSecrets {
   return {
@@ -31,6 +36,7 @@ export function newSecrets(): StackSecrets {
     encryptionKey: randomBytes(32).toString("hex"),
     idmeClientSecret: randomBytes(16).toString("hex"),
     staffSessionSecret: randomBytes(32).toString("hex"),
+    ssfReceiverToken: randomBytes(24).toString("base64url"),
   };
 }
 
@@ -66,6 +72,8 @@ export interface Stack {
   portalUrl: string;
   sampleUrl: string;
   secrets: StackSecrets;
+  /** What an admin types into Signals › Connect stream for ID.me (its transmitter's bearer token). */
+  ssfReceiverToken: string;
   auth0: Auth0Tenant;
   idme: IdmeStandin;
   idpartner: IdpartnerStandin;
@@ -122,10 +130,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const portalUrl = `http://localhost:${portalPort}`;
   const sampleUrl = `http://localhost:${samplePort}`;
   const idmeClientId = "idv-portal";
+  const ssfReceiverToken = secrets.ssfReceiverToken ?? FALLBACK_SSF_TOKEN;
 
   const idme = await startIdmeStandin({
     // ID.me's Shared Signals stream to this portal (admins still have to trust it: the Signals page).
-    ssfReceiver: { url: `${portalUrl}/api/ssf/events`, audience: `${portalUrl}/api/ssf/events` },
+    // The portal creates its stream itself (admin › Signals › Connect stream, with this token).
+    ssfReceivers: [{ token: ssfReceiverToken, audience: `${portalUrl}/api/ssf/events` }],
     port: opts.ports?.idme ?? 0,
     slowMs: opts.idmeSlowMs,
     clients: [
@@ -243,6 +253,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     portalUrl,
     sampleUrl: sample.url,
     secrets,
+    ssfReceiverToken,
     auth0,
     idme,
     idpartner,

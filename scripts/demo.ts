@@ -59,6 +59,8 @@ const stack = await startStack({
   database: { embeddedDir: dbDir },
   portalMode: process.env.DEMO_PORTAL_MODE === "start" ? "start" : "dev",
   secrets,
+  // Revocations reach the Auth0 stand-in at once (README "Revocation pushed to Auth0").
+  portalEnv: { AUTH0_PUSH_REVOCATIONS: "true", AUTH0_PUSH_REVOKE_SESSIONS: "true" },
   // The portal's log, never its request log: that one prints tokens, states and codes.
   echoPortal: demoLogWriter((text) => process.stdout.write(text)),
 });
@@ -80,8 +82,12 @@ console.log(`
   5. IDPartner (stand-in, "Sample Credit Union"): ${stack.idpartner.url}
   6. Staff pages:                    ${stack.portalUrl}/admin
      admin@example.test (admin) or support@example.test (support); password: ${DEMO_PASSWORD}
-  7. Shared Signals: on the ID.me stand-in's page (4.), transmit "account-disabled" for a persona
-     someone verified with; their verification is revoked (Staff pages › Signals, Audit log).
+  7. Shared Signals: on Staff pages › Signals, "Connect stream" for ID.me with the token ID.me
+     issued to the portal: ${stack.ssfReceiverToken}
+     (the stream is created at ID.me and verified). Then on the ID.me stand-in's page (4.), transmit
+     "account-disabled" for a persona someone verified with; their verification is revoked
+     (Signals, Audit log) and, pushed to Auth0, their stored check is cleared there at once
+     (the record's page says "Auth0 updated at …").
 
   The application shows the ID token claims (https://id-verification/status …) or the error
   (idv_verification_failed …). Data: ${path.relative(root, dataDir)}/ (delete it to start afresh).

@@ -29,7 +29,10 @@ export type AuditAction =
   | "retention.purge"
   // Shared Signals (lib/signals): a transmitter set up by an admin; a verification revoked by an event it sent.
   | "signal.transmitter_update"
-  | "signal.revoke";
+  | "signal.revoke"
+  | "signal.stream_update"
+  // A revocation or erasure pushed to Auth0 (lib/auth0/push.ts): each try's outcome.
+  | "auth0.push";
 
 export interface AuditEntry {
   target?: string | null;

@@ -13,6 +13,13 @@ import { log } from "../log";
  *   GET /api/v2/users-by-email?email=…            (exact; Auth0 keeps emails in lower case)
  *   GET /api/v2/users?q=…&search_engine=v3         (name search)
  *
+ * Pushing revocations (lib/auth0/push.ts, AUTH0_PUSH_REVOCATIONS; scopes update:users,
+ * and with AUTH0_PUSH_REVOKE_SESSIONS delete:sessions and delete:refresh_tokens):
+ *   PATCH  /api/v2/users/{id}  { app_metadata: { id_verification: null } }
+ *          (Auth0 merges app_metadata at the top level; a key set to null is removed)
+ *   DELETE /api/v2/users/{id}/sessions         202
+ *   DELETE /api/v2/users/{id}/refresh-tokens   202
+ *
  * The token is kept until a minute before it expires. Answers are parsed with
  * zod; failures become a ManagementError with a message staff can act on. Logs
  * carry the status and Auth0's error code, never the search term or a user.
@@ -25,7 +32,7 @@ export interface Auth0User {
   name: string | null;
 }
 
-export type ManagementProblem = "not_configured" | "credentials" | "scope" | "rate_limited" | "unavailable" | "bad_query";
+export type ManagementProblem = "not_configured" | "credentials" | "scope" | "rate_limited" | "unavailable" | "bad_query" | "unknown_user";
 
 export class ManagementError extends Error {
   constructor(
@@ -45,6 +52,7 @@ const MESSAGES: Record<ManagementProblem, string> = {
   rate_limited: "Auth0 is limiting the portal's Management API calls right now. Wait a few seconds and search again.",
   unavailable: "Auth0 did not answer the search. Try again in a moment; the portal's own records are shown below.",
   bad_query: "Auth0 could not run this search. Use a full email address or a name.",
+  unknown_user: "Auth0 has no such user.",
 };
 
 const tokenSchema = z.object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string().optional() });
@@ -113,7 +121,9 @@ async function failure(res: Response, what: string): Promise<ManagementError> {
           ? "rate_limited"
           : res.status === 400
             ? "bad_query"
-            : "unavailable";
+            : res.status === 404 && code === "inexistent_user"
+              ? "unknown_user"
+              : "unavailable";
   return new ManagementError(problem, MESSAGES[problem]);
 }
 
@@ -181,6 +191,53 @@ export async function findAuth0Users(term: string, now: () => number = Date.now)
   const q = words.length === 1 ? `name:"${words[0]}" OR name:${words[0]}*` : `name:"${words.join(" ")}"`;
   const params = new URLSearchParams({ q, search_engine: "v3", per_page: "20" });
   return getUsers(c, `users?${params}`, "users-search", now);
+}
+
+export interface PushConfig extends ManagementConfig {
+  /** Also end the user's Auth0 sessions and revoke their refresh tokens. */
+  revokeSessions: boolean;
+}
+
+/** The push of revocations to Auth0, or null when it is off (AUTH0_PUSH_REVOCATIONS, with credentials). */
+export function pushConfig(): PushConfig | null {
+  const c = managementConfig();
+  if (!c || !env().AUTH0_PUSH_REVOCATIONS) return null;
+  return { ...c, revokeSessions: env().AUTH0_PUSH_REVOKE_SESSIONS };
+}
+
+/** A call that answers no body the portal reads (PATCH, DELETE): throws ManagementError unless 2xx. */
+async function change(c: ManagementConfig, method: "PATCH" | "DELETE", path: string, what: string, body: unknown, now: () => number) {
+  const token = await accessToken(c, now);
+  const res = await call(
+    `${baseUrl(c.domain)}/api/v2/${path}`,
+    {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    },
+    what,
+  );
+  if (res.status === 401) holder.cached = undefined;
+  if (!res.ok) throw await failure(res, what);
+  await res.body?.cancel();
+}
+
+/**
+ * What a revocation changes at Auth0 for this user: app_metadata.id_verification removed
+ * (the Action then sends them to the portal at their next login), and with `revokeSessions`
+ * their sessions ended and refresh tokens revoked. Throws ManagementError on the first refusal.
+ */
+export async function clearAuth0Verification(
+  c: ManagementConfig,
+  auth0UserId: string,
+  revokeSessions: boolean,
+  now: () => number = Date.now,
+): Promise<void> {
+  const user = `users/${encodeURIComponent(auth0UserId)}`;
+  await change(c, "PATCH", user, "users-patch", { app_metadata: { id_verification: null } }, now);
+  if (!revokeSessions) return;
+  await change(c, "DELETE", `${user}/sessions`, "users-sessions-delete", undefined, now);
+  await change(c, "DELETE", `${user}/refresh-tokens`, "users-refresh-tokens-delete", undefined, now);
 }
 
 /** Tests: forget the cached token. */

@@ -150,6 +150,15 @@ const samples = {
     audience: "https://verify.example.test/api/ssf/events",
     provider: "idme",
     enabled: true,
+    configurationUrl: "https://api.id.me/ssf/streams",
+    streamId: "stream-1",
+    streamStatus: "enabled",
+    eventsDelivered: ["https://schemas.openid.net/secevent/risc/event-type/account-disabled"],
+    managementTokenEnc: "v1.sealed",
+    pushAuthorizationSha256: "ab".repeat(32),
+    verificationState: "state-1",
+    verificationAskedAt: at,
+    verifiedAt: at,
     createdAt: at,
     updatedAt: at,
   },
@@ -162,6 +171,20 @@ const samples = {
     eventTypes: ["https://schemas.openid.net/secevent/risc/event-type/account-disabled"],
     outcome: "revoked",
     revoked: 2,
+  },
+  Auth0Push: {
+    id: 1n,
+    auth0UserId: "auth0|1",
+    personId: "p_1",
+    recordId: "rec_1",
+    cause: "revoke",
+    revokeSessions: true,
+    status: "done",
+    attempts: 2,
+    lastError: "Auth0 did not answer",
+    nextAttemptAt: at,
+    createdAt: at,
+    doneAt: at,
   },
 } as const;
 
@@ -181,6 +204,7 @@ const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
   RetentionSettings: Prisma.RetentionSettingsScalarFieldEnum,
   SignalTransmitter: Prisma.SignalTransmitterScalarFieldEnum,
   SignalEvent: Prisma.SignalEventScalarFieldEnum,
+  Auth0Push: Prisma.Auth0PushScalarFieldEnum,
 };
 
 async function roundTrip(db: PrismaClient) {

@@ -30,6 +30,18 @@ describe("configuration", () => {
     expect(e.DATABASE_URL).toBeUndefined();
   });
 
+  it("pushing revocations to Auth0 is off by default and needs the Management API credentials", () => {
+    expect(parseEnv(good).AUTH0_PUSH_REVOCATIONS).toBe(false);
+    expect(problems({ ...good, AUTH0_PUSH_REVOCATIONS: "true" }).join("\n")).toContain(
+      "AUTH0_PUSH_REVOCATIONS needs AUTH0_MANAGEMENT_CLIENT_ID",
+    );
+    expect(problems({ ...good, AUTH0_PUSH_REVOCATIONS: "yes" }).join("\n")).toContain("must be true or false");
+    const creds = { AUTH0_MANAGEMENT_CLIENT_ID: "m2m", AUTH0_MANAGEMENT_CLIENT_SECRET: "m2m-secret" };
+    expect(problems({ ...good, ...creds, AUTH0_PUSH_REVOKE_SESSIONS: "true" }).join("\n")).toContain("needs AUTH0_PUSH_REVOCATIONS=true");
+    const on = parseEnv({ ...good, ...creds, AUTH0_PUSH_REVOCATIONS: "true", AUTH0_PUSH_REVOKE_SESSIONS: "true" });
+    expect([on.AUTH0_PUSH_REVOCATIONS, on.AUTH0_PUSH_REVOKE_SESSIONS]).toEqual([true, true]);
+  });
+
   it("production picks api.id.me; a base URL overrides both", () => {
     expect(parseEnv({ ...good, IDME_ENVIRONMENT: "production" }).idmeBaseUrl).toBe("https://api.id.me");
     expect(parseEnv({ ...good, IDME_BASE_URL: "http://127.0.0.1:4011/" }).idmeBaseUrl).toBe("http://127.0.0.1:4011");

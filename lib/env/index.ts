@@ -213,6 +213,18 @@ const schema = z
     AUTH0_MANAGEMENT_DOMAIN: optional,
     AUTH0_MANAGEMENT_CLIENT_ID: optional,
     AUTH0_MANAGEMENT_CLIENT_SECRET: optional,
+    // Revocations pushed to Auth0 (README "Revocation pushed to Auth0"): off by default. With the
+    // Management API credentials above (update:users), a revocation or erasure clears the person's
+    // app_metadata.id_verification at once; with _SESSIONS also (delete:sessions, delete:refresh_tokens)
+    // their Auth0 sessions and refresh tokens.
+    AUTH0_PUSH_REVOCATIONS: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .optional()
+      .transform((v) => v === "true"),
+    AUTH0_PUSH_REVOKE_SESSIONS: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .optional()
+      .transform((v) => v === "true"),
     STAFF_ADMIN_EMAILS: z
       .string()
       .optional()
@@ -231,6 +243,16 @@ const schema = z
         path: [missing],
         message: "is required when the other is set (AUTH0_MANAGEMENT_CLIENT_ID and AUTH0_MANAGEMENT_CLIENT_SECRET go together)",
       });
+    }
+    if ((e.AUTH0_PUSH_REVOCATIONS || e.AUTH0_PUSH_REVOKE_SESSIONS) && !e.AUTH0_MANAGEMENT_CLIENT_ID) {
+      ctx.addIssue({
+        code: "custom",
+        path: [e.AUTH0_PUSH_REVOCATIONS ? "AUTH0_PUSH_REVOCATIONS" : "AUTH0_PUSH_REVOKE_SESSIONS"],
+        message: "needs AUTH0_MANAGEMENT_CLIENT_ID and AUTH0_MANAGEMENT_CLIENT_SECRET (a machine-to-machine application with update:users)",
+      });
+    }
+    if (e.AUTH0_PUSH_REVOKE_SESSIONS && !e.AUTH0_PUSH_REVOCATIONS) {
+      ctx.addIssue({ code: "custom", path: ["AUTH0_PUSH_REVOKE_SESSIONS"], message: "needs AUTH0_PUSH_REVOCATIONS=true" });
     }
     if (e.NODE_ENV === "production" && !e.DATABASE_URL && !e.ALLOW_EMBEDDED_DATABASE) {
       ctx.addIssue({

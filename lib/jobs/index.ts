@@ -5,9 +5,11 @@ import { runPurge } from "../lifecycle/purge";
 import { closeAbandonedAttempts } from "../flow/auth0-transaction";
 import { getDb } from "../db/client";
 import { registerJobQueue, type QueueFigures } from "../metrics";
+import { drainAuth0Pushes } from "../auth0/push";
 
 /**
- * The portal's scheduled jobs (today one: the retention purge, lib/lifecycle/purge.ts),
+ * The portal's scheduled jobs (the retention purge, lib/lifecycle/purge.ts, and the minute
+ * sweep of revocations pushed to Auth0, lib/auth0/push.ts),
  * started with the portal (lib/startup.ts) and stopped at shutdown (lib/shutdown.ts).
  *
  * On PostgreSQL they run on pg-boss: its cron is kept in the database and turned into one job
@@ -22,6 +24,9 @@ export const PURGE_QUEUE = "idv-retention-purge";
 /** Every day at 03:17 UTC (a quiet hour in most places the portal serves; not on the hour, where other cron jobs crowd). */
 export const PURGE_CRON = "17 3 * * *";
 const PGBOSS_SCHEMA = "pgboss";
+/** Revocations pushed to Auth0 (lib/auth0/push.ts): what the post-change nudge missed, and the retries, every minute. */
+export const AUTH0_PUSH_QUEUE = "idv-auth0-push";
+export const AUTH0_PUSH_CRON = "* * * * *";
 
 export interface Jobs {
   kind: "pg-boss" | "in-process";
@@ -96,8 +101,13 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
   boss.on("error", (err: Error) => log("warn", "job runner error", { step: "jobs", error: err?.name }));
   await boss.start();
   await ensureQueue(boss);
+  await ensureQueue(boss, AUTH0_PUSH_QUEUE, 1);
   await boss.schedule(PURGE_QUEUE, opts.cron ?? PURGE_CRON, {}, { tz: "UTC" });
   await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 30, batchSize: 1 }, async () => purgeJob());
+  await boss.schedule(AUTH0_PUSH_QUEUE, AUTH0_PUSH_CRON, {}, { tz: "UTC" });
+  await boss.work(AUTH0_PUSH_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 10, batchSize: 1 }, async () => {
+    await drainAuth0Pushes();
+  });
   log("info", "jobs started", { step: "jobs", outcome: "pg-boss" });
   return {
     kind: "pg-boss",
@@ -111,11 +121,11 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
  * pg-boss's creation (a table partition) can then fail one of them with a deadlock: that one
  * waits a moment and looks again, until the other's creation is committed.
  */
-async function ensureQueue(boss: PgBoss, attempts = 8): Promise<void> {
+async function ensureQueue(boss: PgBoss, queue = PURGE_QUEUE, expireInHours = 6, attempts = 8): Promise<void> {
   for (let i = 1; ; i++) {
-    if (await boss.getQueue(PURGE_QUEUE)) return;
+    if (await boss.getQueue(queue)) return;
     try {
-      await boss.createQueue(PURGE_QUEUE, { name: PURGE_QUEUE, policy: "singleton", retryLimit: 0, expireInHours: 6 });
+      await boss.createQueue(queue, { name: queue, policy: "singleton", retryLimit: 0, expireInHours });
       return;
     } catch (err) {
       if (i >= attempts) throw err;
@@ -146,13 +156,22 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
     timer.unref(); // never what keeps the process alive
   };
   arm();
+  // Revocations pushed to Auth0: the minute sweep (lib/auth0/push.ts).
+  let pushing: Promise<unknown> | null = null;
+  const pushTimer = setInterval(() => {
+    pushing ??= drainAuth0Pushes()
+      .catch((err: unknown) => log("warn", "auth0 push drain failed", { step: "auth0.push", error: (err as Error)?.name }))
+      .finally(() => (pushing = null));
+  }, 60_000);
+  pushTimer.unref();
   log("info", "jobs started", { step: "jobs", outcome: "in-process" });
   return Promise.resolve({
     kind: "in-process",
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      clearInterval(pushTimer);
+      await Promise.all([running, pushing]);
     },
   });
 }

@@ -57,8 +57,29 @@ const LONGEST_INTERVAL = 1440 * HOUR;
  */
 async function seed() {
   await q(
-    `TRUNCATE attempt_event, attempt, verification_record, provider_identity, person, audit_event, application, retention_settings CASCADE`,
+    `TRUNCATE attempt_event, attempt, verification_record, provider_identity, person, audit_event, application, retention_settings, signal_event, signal_transmitter, auth0_push CASCADE`,
   );
+  // Shared Signals event ids: kept while a copy of the SET could still be accepted (30 days + 5 minutes' skew by its iat).
+  await q(`INSERT INTO signal_transmitter (id, name, issuer, jwks_url, audience, provider, updated_at)
+           VALUES ('idme', 'ID.me', 'https://idme.test/oidc', 'https://idme.test/ssf/jwks', 'https://verify.example.com/api/ssf/events', 'idme', now())`);
+  for (const [jti, issued] of [
+    ["gone_jti", ago(30 * DAY + 5 * MIN + MIN)],
+    ["kept_jti", ago(30 * DAY + 5 * MIN - MIN)],
+  ])
+    await q(
+      `INSERT INTO signal_event (transmitter_id, jti, issued_at, received_at, event_types, outcome) VALUES ('idme', $1, $2::timestamptz, $2::timestamptz, '{}', 'ignored')`,
+      [jti, issued],
+    );
+  // Pushes to Auth0: kept while pending whatever their age, and as long as the audit entries once over.
+  for (const [user, status, created] of [
+    ["auth0|gone_push", "done", ago(2190 * DAY + MIN)],
+    ["auth0|kept_push", "done", ago(2190 * DAY - MIN)],
+    ["auth0|kept_pending_push", "pending", ago(2190 * DAY + MIN)],
+  ])
+    await q(
+      `INSERT INTO auth0_push (auth0_user_id, cause, revoke_sessions, status, created_at) VALUES ($1, 'revoke', false, $2, $3::timestamptz)`,
+      [user, status, created],
+    );
   await q(`INSERT INTO application (client_id, name, reverify_interval_hours, updated_at) VALUES ('long-app', 'Long', 1440, now())`);
   await q(`INSERT INTO person (id, auth0_user_id) VALUES ('idv_p', 'auth0|p')`);
   const records: [string, string, string, string, string][] = [
@@ -118,6 +139,8 @@ async function snapshot() {
     attempts: await q(`SELECT id FROM attempt ORDER BY id`),
     events: await q(`SELECT id FROM attempt_event ORDER BY id`),
     audit: await q(`SELECT id, action FROM audit_event ORDER BY id`),
+    signals: await q(`SELECT jti FROM signal_event ORDER BY id`),
+    pushes: await q(`SELECT id FROM auth0_push ORDER BY id`),
   };
 }
 
@@ -139,7 +162,16 @@ describe("the purge", () => {
     const run = await purge.runPurge({ now: NOW, batchSize: 2 });
     expect(run).toMatchObject({
       ran: true,
-      counts: { attributes: 2, rawAnswers: 0, failedAttempts: 3, anonymousAttempts: 1, attemptEvents: 6, auditEvents: 1 },
+      counts: {
+        attributes: 2,
+        rawAnswers: 0,
+        failedAttempts: 3,
+        anonymousAttempts: 1,
+        attemptEvents: 6,
+        auditEvents: 1,
+        signalEvents: 1,
+        auth0Pushes: 1,
+      },
     });
 
     // Records: every row stays; the sealed data of exactly the two ended ones is gone.
@@ -176,13 +208,28 @@ describe("the purge", () => {
       actor_role: "system",
       details: { outcome: "ok", counts: run.ran ? run.counts : {} },
     });
+    // The jti past the replay window went; the one a replay could still carry stays.
+    expect((await q<{ jti: string }>(`SELECT jti FROM signal_event`)).map((r) => r.jti)).toEqual(["kept_jti"]);
+    expect((await q<{ u: string }>(`SELECT auth0_user_id AS u FROM auth0_push ORDER BY id`)).map((r) => r.u)).toEqual([
+      "auth0|kept_push",
+      "auth0|kept_pending_push",
+    ]);
     expect(JSON.stringify(entry!.details)).not.toMatch(/idv_p|auth0\|p|u-gone|gone_|v1\./);
 
     // Nothing more to do: a second run removes nothing (and is audited too).
     const again = await purge.runPurge({ now: NOW });
     expect(again).toMatchObject({
       ran: true,
-      counts: { attributes: 0, rawAnswers: 0, failedAttempts: 0, anonymousAttempts: 0, attemptEvents: 0, auditEvents: 0 },
+      counts: {
+        attributes: 0,
+        rawAnswers: 0,
+        failedAttempts: 0,
+        anonymousAttempts: 0,
+        attemptEvents: 0,
+        auditEvents: 0,
+        signalEvents: 0,
+        auth0Pushes: 0,
+      },
     });
     expect(await purgeEntries()).toHaveLength(2);
   });
@@ -242,6 +289,8 @@ describe("the purge", () => {
     );
     await q(`UPDATE attempt SET created_at = created_at + $1::interval`, [shift]);
     await q(`UPDATE audit_event SET at = at + $1::interval`, [shift]);
+    await q(`UPDATE signal_event SET issued_at = issued_at + $1::interval`, [shift]);
+    await q(`UPDATE auth0_push SET created_at = created_at + $1::interval`, [shift]);
 
     const before = await snapshot();
     const dry = await maintenance(["--dry-run"], env);
@@ -255,7 +304,16 @@ describe("the purge", () => {
     expect([a.code, b.code].sort()).toEqual([0, 3]);
     const done = a.code === 0 ? a : b;
     expect(countsOf(done.stdout)).toEqual(dryCounts);
-    expect(dryCounts).toEqual({ attributes: 2, rawAnswers: 0, failedAttempts: 3, anonymousAttempts: 1, attemptEvents: 6, auditEvents: 1 });
+    expect(dryCounts).toEqual({
+      attributes: 2,
+      rawAnswers: 0,
+      failedAttempts: 3,
+      anonymousAttempts: 1,
+      attemptEvents: 6,
+      auditEvents: 1,
+      signalEvents: 1,
+      auth0Pushes: 1,
+    });
     expect((a.code === 3 ? a : b).stderr).toContain("Another purge is running");
     const entries = await purgeEntries();
     expect(entries).toMatchObject([{ actor_id: "system:maintenance", details: { counts: dryCounts } }]);

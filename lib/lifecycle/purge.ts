@@ -2,6 +2,7 @@ import { getDb, type DbClient } from "../db/client";
 import { log } from "../log";
 import { retentionSettings, type Retention } from "../settings/retention";
 import { withPurgeLock } from "./lock";
+import { JTI_WINDOW_DAYS, SET_CLOCK_SKEW_S } from "../signals/events";
 
 /**
  * The purge: applies the retention settings (lib/settings/retention.ts) to what the portal
@@ -16,7 +17,12 @@ import { withPurgeLock } from "./lock";
  *    `rawAnswerDays` (when set; by default they go with the attributes);
  *  - failed attempts (failed, declined, errored or abandoned) of a known person and
  *    anonymous attempts (no person: bad, forged or reused tokens), with their timelines;
- *  - audit log entries older than `auditDays`.
+ *  - audit log entries older than `auditDays`;
+ *  - Shared Signals event ids (signal_event) issued before the replay window
+ *    (JTI_WINDOW_DAYS and the clock skew): the receiver refuses a SET that old, so its jti
+ *    needs no keeping;
+ *  - revocations pushed to Auth0 (auth0_push) that are over (sent or given up), after
+ *    `auditDays` like the audit entries that record each try.
  *
  * Each category goes in small batches, each its own short transaction that locks only the
  * rows it takes (`FOR UPDATE SKIP LOCKED`: a row a login holds is left for the next run), so
@@ -24,7 +30,16 @@ import { withPurgeLock } from "./lock";
  * the same conditions and changes nothing. Nothing sealed is opened.
  */
 
-export const CATEGORIES = ["attributes", "rawAnswers", "failedAttempts", "anonymousAttempts", "attemptEvents", "auditEvents"] as const;
+export const CATEGORIES = [
+  "attributes",
+  "rawAnswers",
+  "failedAttempts",
+  "anonymousAttempts",
+  "attemptEvents",
+  "auditEvents",
+  "signalEvents",
+  "auth0Pushes",
+] as const;
 export type Category = (typeof CATEGORIES)[number];
 export type PurgeCounts = Record<Category, number>;
 
@@ -35,6 +50,8 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   anonymousAttempts: "anonymous attempts",
   attemptEvents: "timeline events of those attempts",
   auditEvents: "audit log entries",
+  signalEvents: "Shared Signals event ids past the replay window",
+  auth0Pushes: "revocations pushed to Auth0 (sent or given up)",
 };
 
 export const DEFAULT_BATCH_SIZE = 500;
@@ -51,6 +68,8 @@ export interface Cutoffs {
   failedAttempts: Date;
   anonymousAttempts: Date;
   auditEvents: Date;
+  /** Shared Signals events issued before this can no longer be replayed (the receiver refuses them). */
+  signalEvents: Date;
 }
 
 const DAY = 86_400_000;
@@ -66,6 +85,7 @@ export function cutoffsFor(now: Date, r: Retention, maxIntervalHours: number): C
     failedAttempts: ago(r.failedAttemptDays * DAY),
     anonymousAttempts: ago(r.anonymousAttemptDays * DAY),
     auditEvents: ago(r.auditDays * DAY),
+    signalEvents: ago(JTI_WINDOW_DAYS * DAY + SET_CLOCK_SKEW_S * 1000),
   };
 }
 
@@ -148,6 +168,13 @@ function anonymousAttempts(c: Cutoffs): Condition {
 function auditEvents(c: Cutoffs): Condition {
   return { where: `at < $1::timestamptz`, params: [iso(c.auditEvents)] };
 }
+/** Pushes to Auth0 that are over (sent, or given up), as old as the audit entries that record them. */
+function auth0Pushes(c: Cutoffs): Condition {
+  return { where: `status IN ('done', 'failed') AND created_at < $1::timestamptz`, params: [iso(c.auditEvents)] };
+}
+function signalEvents(c: Cutoffs): Condition {
+  return { where: `issued_at < $1::timestamptz`, params: [iso(c.signalEvents)] };
+}
 
 const zero = (): PurgeCounts => ({
   attributes: 0,
@@ -156,6 +183,8 @@ const zero = (): PurgeCounts => ({
   anonymousAttempts: 0,
   attemptEvents: 0,
   auditEvents: 0,
+  signalEvents: 0,
+  auth0Pushes: 0,
 });
 
 async function count(db: DbClient, table: string, cond: Condition | null): Promise<number> {
@@ -181,6 +210,8 @@ export async function countPurge(db: DbClient, c: Cutoffs): Promise<PurgeCounts>
     anonymousAttempts: await count(db, "attempt", anonymousAttempts(c)),
     attemptEvents: (await countEvents(db, failedAttempts(c))) + (await countEvents(db, anonymousAttempts(c))),
     auditEvents: await count(db, "audit_event", auditEvents(c)),
+    signalEvents: await count(db, "signal_event", signalEvents(c)),
+    auth0Pushes: await count(db, "auth0_push", auth0Pushes(c)),
   };
 }
 
@@ -221,6 +252,18 @@ async function deleteAudit(db: DbClient, cond: Condition, size: number): Promise
   );
 }
 
+async function deleteSignalEvents(db: DbClient, cond: Condition, size: number): Promise<number> {
+  return deleteOldRows(db, "signal_event", cond, size);
+}
+
+async function deleteOldRows(db: DbClient, table: "signal_event" | "auth0_push", cond: Condition, size: number): Promise<number> {
+  return db.$executeRawUnsafe(
+    `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${cond.where} ORDER BY id LIMIT ${limitParam(cond)} FOR UPDATE SKIP LOCKED)`,
+    ...cond.params,
+    size,
+  );
+}
+
 /** Runs `batch` until a batch takes fewer rows than asked (done, or the rest is locked: next run). */
 async function drain(size: number, batch: () => Promise<number>): Promise<number> {
   let total = 0;
@@ -253,6 +296,8 @@ export async function purge(db: DbClient, c: Cutoffs, size = DEFAULT_BATCH_SIZE,
     });
   }
   done.auditEvents += await drain(size, () => deleteAudit(db, auditEvents(c), size));
+  done.signalEvents += await drain(size, () => deleteSignalEvents(db, signalEvents(c), size));
+  done.auth0Pushes += await drain(size, () => deleteOldRows(db, "auth0_push", auth0Pushes(c), size));
   return done;
 }
 

@@ -3,6 +3,7 @@ import type { Tx } from "../db/client";
 import { sealJson } from "../crypto/seal";
 import { keyRing } from "../settings/secrets";
 import { aad } from "./index";
+import { enqueueAuth0Push } from "../auth0/push";
 
 /**
  * Erasure of a person (admin, lib/records/erase-action.ts): every personal value
@@ -112,5 +113,7 @@ export async function erasePerson(tx: Tx, auth0UserId: string): Promise<Erased> 
 
   auditEntriesRewritten += await rewriteAudit(tx, auth0UserId, tomb);
   await tx.person.update({ where: { id: personId }, data: { auth0UserId: tomb, erasedAt: new Date() } });
+  // Optional (README "Revocation pushed to Auth0"): Auth0 drops the stored check after this transaction commits.
+  await enqueueAuth0Push(tx, { auth0UserId, cause: "erase", personId });
   return { personId, records: records.length, identities: identities.length, attempts: attempts.count, auditEntriesRewritten };
 }

@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { ActionFailure, staffFormAction } from "../staff/guard";
+import { enqueueAuth0Push } from "../auth0/push";
 
 /**
  * "Revoke verification" on a record page (support and admins): the record's
@@ -43,7 +44,7 @@ export const revokeRecord = staffFormAction(
   async (staff, input, { tx, audit }): Promise<Revoked> => {
     const record = await tx.verificationRecord.findUnique({
       where: { id: input.recordId },
-      select: { id: true, status: true, provider: true, policy: true, policyKey: true, personId: true },
+      select: { id: true, status: true, provider: true, policy: true, policyKey: true, personId: true, auth0UserId: true },
     });
     if (!record) throw new ActionFailure("not_found", "There is no record with that id.");
     if (record.status !== "verified") {
@@ -73,6 +74,8 @@ export const revokeRecord = staffFormAction(
         person: record.personId,
       },
     });
+    // Optional (README "Revocation pushed to Auth0"): Auth0 is told after this transaction commits.
+    await enqueueAuth0Push(tx, { auth0UserId: record.auth0UserId, cause: "revoke", recordId: record.id, personId: record.personId });
     return { recordId: record.id, status: "revoked", revokedAt: revokedAt.toISOString() };
   },
 );

@@ -1,9 +1,14 @@
 "use server";
 
+import { randomBytes } from "node:crypto";
 import { changes } from "../audit";
-import { ActionFailure, staffFormAction } from "../staff/guard";
+import { env } from "../env";
+import { openString, sealString } from "../crypto/seal";
+import { keyRing } from "../settings/secrets";
+import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
+import { StreamError, createStream, deleteStream, discoverTransmitter, requestVerification, sha256Hex } from "./stream";
 import { forgetTransmitterKeys } from "./receiver";
-import { transmitterSchema, type TransmitterInput } from "./transmitter-schema";
+import { connectSchema, transmitterSchema, verifySchema, type TransmitterInput } from "./transmitter-schema";
 
 /**
  * An admin adds or changes a Shared Signals transmitter: saved with its audit entry
@@ -30,3 +35,133 @@ export const saveTransmitter = staffFormAction(
     return { id, created: !before, changed: Object.keys(diff) };
   },
 );
+
+// ---------------------------------------------------------------------------
+// Streams (SSF 1.0 §8.1): "Connect stream" and "Verify stream" on the Signals page.
+
+const tokenAad = (id: string) => `signal_transmitter:${id}:management_token`;
+
+export interface StreamConnected {
+  streamId: string;
+  eventsDelivered: string[];
+  audienceChanged: boolean;
+  verification: "requested" | "not_offered" | "failed";
+}
+
+interface Verification {
+  verificationEndpoint: string | null;
+  token: string;
+  streamId: string;
+  state: string;
+}
+
+async function askVerification(v: Verification): Promise<StreamConnected["verification"]> {
+  if (!v.verificationEndpoint) return "not_offered";
+  try {
+    await requestVerification({ verificationEndpoint: v.verificationEndpoint, token: v.token, streamId: v.streamId, state: v.state });
+    return "requested";
+  } catch {
+    return "failed";
+  }
+}
+
+/**
+ * Creates this portal's push stream at the transmitter (replacing one it made before), and
+ * stores the stream with its audit entry. The calls to the transmitter happen before the
+ * row is written; the verification request only after the transaction commits (the
+ * transmitter answers it at once, and the receiver must find the state).
+ */
+const connectAction = staffFormAction(
+  "signal.stream_connect",
+  "admin",
+  connectSchema,
+  async (_staff, input, { tx, audit }): Promise<StreamConnected & { pending: Verification }> => {
+    const t = await tx.signalTransmitter.findUnique({ where: { id: input.id } });
+    if (!t) throw new ActionFailure("not_found", "There is no transmitter with that id.");
+    const fail = (err: unknown): never => {
+      if (err instanceof StreamError)
+        throw new ActionFailure("invalid", err.message, err.field === "token" ? { token: [err.message] } : undefined);
+      throw err;
+    };
+    const config = await discoverTransmitter(t.issuer).catch(fail);
+    if (t.streamId && t.configurationUrl) {
+      await deleteStream({ configurationEndpoint: t.configurationUrl, token: input.token, streamId: t.streamId }).catch(fail);
+    }
+    const authorizationHeader = `Bearer ${randomBytes(32).toString("base64url")}`;
+    const stream = await createStream({
+      configurationEndpoint: config.configuration_endpoint,
+      token: input.token,
+      endpointUrl: `${env().PORTAL_URL.replace(/\/+$/, "")}/api/ssf/events`,
+      authorizationHeader,
+    }).catch(fail);
+    const aud = typeof stream.aud === "string" ? stream.aud : stream.aud?.length === 1 ? stream.aud[0]! : null;
+    const state = randomBytes(16).toString("base64url");
+    const now = new Date();
+    await tx.signalTransmitter.update({
+      where: { id: t.id },
+      data: {
+        configurationUrl: config.configuration_endpoint,
+        streamId: stream.stream_id,
+        streamStatus: "enabled",
+        eventsDelivered: stream.events_delivered ?? [],
+        managementTokenEnc: sealString(input.token, keyRing(), tokenAad(t.id)),
+        pushAuthorizationSha256: sha256Hex(authorizationHeader),
+        verificationState: state,
+        verificationAskedAt: now,
+        verifiedAt: null,
+        // The transmitter decides the audience of its events: its SETs are checked against it.
+        ...(aud && aud !== t.audience ? { audience: aud } : {}),
+      },
+    });
+    await audit("signal.stream_update", {
+      target: `transmitter:${t.id}`,
+      details: {
+        stream: stream.stream_id,
+        replaced: t.streamId ?? null,
+        eventsDelivered: stream.events_delivered ?? [],
+        ...(aud && aud !== t.audience ? { audience: { from: t.audience, to: aud } } : {}),
+        verification: config.verification_endpoint ? "requested" : "not_offered",
+      },
+    });
+    return {
+      streamId: stream.stream_id,
+      eventsDelivered: stream.events_delivered ?? [],
+      audienceChanged: Boolean(aud && aud !== t.audience),
+      verification: "requested",
+      pending: { verificationEndpoint: config.verification_endpoint ?? null, token: input.token, streamId: stream.stream_id, state },
+    };
+  },
+);
+
+export const connectStream = sameGuard(async (prev: FormState<StreamConnected>, form: FormData): Promise<FormState<StreamConnected>> => {
+  const state = await connectAction(prev as never, form);
+  if (!state?.ok) return state as FormState<StreamConnected>;
+  const { pending, ...data } = state.data;
+  return { ...state, data: { ...data, verification: await askVerification(pending) } };
+}, connectAction);
+
+/** Asks the transmitter for a verification event again (state stored and audited first, then the request). */
+const verifyAction = staffFormAction("signal.stream_verify", "admin", verifySchema, async (_staff, input, { tx, audit }) => {
+  const t = await tx.signalTransmitter.findUnique({ where: { id: input.id } });
+  if (!t?.streamId || !t.managementTokenEnc) throw new ActionFailure("conflict", "Connect the stream first.");
+  const config = await discoverTransmitter(t.issuer).catch((err: unknown) => {
+    throw err instanceof StreamError ? new ActionFailure("invalid", err.message) : err;
+  });
+  const state = randomBytes(16).toString("base64url");
+  await tx.signalTransmitter.update({ where: { id: t.id }, data: { verificationState: state, verificationAskedAt: new Date() } });
+  await audit("signal.stream_update", { target: `transmitter:${t.id}`, details: { stream: t.streamId, verification: "requested" } });
+  return {
+    pending: {
+      verificationEndpoint: config.verification_endpoint ?? null,
+      token: openString(t.managementTokenEnc, keyRing(), tokenAad(t.id)),
+      streamId: t.streamId,
+      state,
+    } as Verification,
+  };
+});
+
+export const verifyStream = sameGuard(async (prev: FormState<{ verification: StreamConnected["verification"] }>, form: FormData) => {
+  const state = await verifyAction(prev as never, form);
+  if (!state?.ok) return state as FormState<{ verification: StreamConnected["verification"] }>;
+  return { ...state, data: { verification: await askVerification(state.data.pending) } };
+}, verifyAction);

@@ -4,6 +4,14 @@
  * its subject. Pure: no server imports.
  */
 
+/**
+ * How old a SET may be (its iat) and still be accepted; a jti is kept this long (plus the
+ * clock skew allowed), after which the retention job deletes it (lib/lifecycle/purge.ts):
+ * an older copy would be refused for its age anyway.
+ */
+export const JTI_WINDOW_DAYS = 30;
+export const SET_CLOCK_SKEW_S = 300;
+
 const RISC = "https://schemas.openid.net/secevent/risc/event-type/";
 const SSF = "https://schemas.openid.net/secevent/ssf/event-type/";
 

@@ -2,7 +2,9 @@ import * as jose from "jose";
 import { writeAudit } from "../audit";
 import { getDb, transaction } from "../db/client";
 import { log } from "../log";
-import { REVOKING_EVENTS, VERIFICATION_EVENT, eventLabel, providerUuidOf } from "./events";
+import { enqueueAuth0Push } from "../auth0/push";
+import { pushAuthorized } from "./stream";
+import { JTI_WINDOW_DAYS, REVOKING_EVENTS, SET_CLOCK_SKEW_S, VERIFICATION_EVENT, eventLabel, providerUuidOf } from "./events";
 
 /**
  * The Shared Signals receiver: Security Event Tokens (RFC 8417) pushed over HTTP
@@ -17,18 +19,24 @@ import { REVOKING_EVENTS, VERIFICATION_EVENT, eventLabel, providerUuidOf } from 
  * event does: the same SET again (a retry, or a replay) is answered 202 and does
  * nothing, also when copies arrive at once.
  *
+ * A transmitter whose stream this receiver created (lib/signals/stream.ts) must send the
+ * Authorization header given at creation: without it, or with another, 401
+ * `authentication_failed` (checked before anything else of the SET is trusted). The
+ * verification event answering "Verify stream" (its stream id as an opaque subject and
+ * the state asked for) marks the stream verified.
+ *
  * Acting: "account disabled", "account purged" and "credential compromised" for a
  * provider identity revoke every verified record resting on it, each with an audit
  * entry (`signal.revoke`, the transmitter as actor, the event as the reason). Event
  * types the portal does not act on are accepted (202) and logged by type.
  */
 
-export const JTI_WINDOW_DAYS = 30;
+export { JTI_WINDOW_DAYS };
 const MAX_BODY = 64 * 1024;
-const CLOCK_SKEW_S = 300;
+const CLOCK_SKEW_S = SET_CLOCK_SKEW_S;
 const ALGORITHMS = ["RS256", "PS256", "ES256"];
 
-export type SetErrorCode = "invalid_request" | "invalid_key" | "invalid_issuer" | "invalid_audience";
+export type SetErrorCode = "invalid_request" | "invalid_key" | "invalid_issuer" | "invalid_audience" | "authentication_failed";
 
 export class SetError extends Error {
   constructor(
@@ -75,7 +83,7 @@ async function readSet(request: Request): Promise<string> {
   return body;
 }
 
-async function verifySet(token: string) {
+async function verifySet(token: string, authorization: string | null) {
   let claimedIssuer: unknown;
   let alg: unknown;
   try {
@@ -90,6 +98,9 @@ async function verifySet(token: string) {
   const transmitter = await db.signalTransmitter.findUnique({ where: { issuer: claimedIssuer } });
   if (!transmitter || !transmitter.enabled)
     throw new SetError("invalid_issuer", "The SET's issuer is not a transmitter this receiver trusts.");
+  // A stream created with an authorization header (lib/signals/stream.ts): every push must carry it.
+  if (!pushAuthorized(transmitter.pushAuthorizationSha256, authorization))
+    throw new SetError("authentication_failed", "The push does not carry the Authorization header this stream was created with.");
   try {
     const { payload } = await jose.jwtVerify(token, jwksOf(transmitter.jwksUrl), {
       issuer: transmitter.issuer,
@@ -122,7 +133,7 @@ async function verifySet(token: string) {
 /** Checks a pushed SET and does what it says; throws SetError for the 400 answers. */
 export async function receiveSet(request: Request, now: Date = new Date()): Promise<Received> {
   const token = await readSet(request);
-  const { transmitter, payload } = await verifySet(token);
+  const { transmitter, payload } = await verifySet(token, request.headers.get("authorization"));
   const { jti, iat, events } = payload;
   if (typeof jti !== "string" || !jti || jti.length > 200) throw new SetError("invalid_request", "The SET has no jti.");
   if (typeof iat !== "number") throw new SetError("invalid_request", "The SET has no iat.");
@@ -148,7 +159,7 @@ export async function receiveSet(request: Request, now: Date = new Date()): Prom
       if (!uuid) throw new SetError("invalid_request", `The ${eventLabel(type)} event names no subject this receiver can match.`);
       const records = await tx.verificationRecord.findMany({
         where: { provider: transmitter.provider, providerUuid: uuid, status: "verified" },
-        select: { id: true, policy: true, policyKey: true, personId: true },
+        select: { id: true, policy: true, policyKey: true, personId: true, auth0UserId: true },
       });
       for (const record of records) {
         const { count } = await tx.verificationRecord.updateMany({
@@ -172,8 +183,20 @@ export async function receiveSet(request: Request, now: Date = new Date()): Prom
             person: record.personId,
           },
         });
+        await enqueueAuth0Push(tx, { auth0UserId: record.auth0UserId, cause: "signal", recordId: record.id, personId: record.personId });
       }
       outcome = revoked > 0 ? "revoked" : outcome === "revoked" ? outcome : "no_match";
+    }
+    if (types.includes(VERIFICATION_EVENT) && transmitter.streamId && transmitter.verificationState) {
+      // The answer to this receiver's verification request (SSF §8.1.4): its stream, and the state it sent.
+      const body = (events as Record<string, unknown>)[VERIFICATION_EVENT] as Record<string, unknown> | null;
+      const subject = (topSubject ?? body?.subject) as Record<string, unknown> | undefined;
+      const ours = subject?.format === "opaque" && subject.id === transmitter.streamId && body?.state === transmitter.verificationState;
+      if (ours)
+        await tx.signalTransmitter.updateMany({
+          where: { id: transmitter.id, verificationState: transmitter.verificationState },
+          data: { verifiedAt: now, verificationState: null },
+        });
     }
     await tx.signalEvent.update({ where: { id: claimed[0].id }, data: { outcome, revoked } });
     return { outcome, revoked };
@@ -199,6 +222,12 @@ export async function receiveSetResponse(request: Request): Promise<Response> {
   } catch (err) {
     if (err instanceof SetError) {
       log("warn", "security event refused", { step: "signal", code: err.err });
+      // A missing or wrong Authorization header is an HTTP authentication failure (RFC 7235): 401.
+      if (err.err === "authentication_failed")
+        return Response.json(
+          { err: err.err, description: err.description },
+          { status: 401, headers: { "www-authenticate": 'Bearer realm="ssf"' } },
+        );
       return Response.json({ err: err.err, description: err.description }, { status: 400 });
     }
     log("error", "security event failed", { step: "signal", error: (err as Error)?.name });

@@ -38,3 +38,16 @@ export const transmitterSchema = z.object({
 });
 
 export type TransmitterInput = z.output<typeof transmitterSchema>;
+
+/** "Connect stream": the bearer token the transmitter issued to this portal for its stream management API. */
+export const connectSchema = z.object({
+  id: z.string().trim().min(1, "Which transmitter?").max(40),
+  token: z
+    .string({ error: "Enter the bearer token the transmitter issued to this portal." })
+    .trim()
+    .min(8, "Enter the bearer token the transmitter issued to this portal (at least 8 characters).")
+    .max(4096, "The token is too long."),
+});
+
+/** "Verify stream". */
+export const verifySchema = z.object({ id: z.string().trim().min(1, "Which transmitter?").max(40) });

@@ -13,15 +13,27 @@
  *        joined with OR; any other query is a 400, as Auth0 answers a query it
  *        cannot parse
  *
+ *   PATCH  <url>/api/v2/users/{id}                 { app_metadata } (update:users or
+ *        update:users_app_metadata): merged as Auth0 merges metadata, only at the top level:
+ *        each key given replaces the stored one, a key set to null is removed, and an empty
+ *        object removes all of it; 200 with the user. The stand-in keeps no other
+ *        attribute: any other field is a 400 (Auth0 would change it).
+ *   DELETE <url>/api/v2/users/{id}/sessions        (delete:sessions) ends the user's sessions; 202
+ *   DELETE <url>/api/v2/users/{id}/refresh-tokens  (delete:refresh_tokens) revokes every refresh
+ *        token of the user: the next exchange is invalid_grant; 202. As on Auth0, deleting the
+ *        sessions leaves refresh tokens alone and access tokens (JWTs) stay valid until they expire.
+ *
  * Failing as Auth0 documents: a wrong client secret → 401 access_denied "Unauthorized";
  * no client grant for the audience → 403 access_denied; no/invalid/expired token → 401
  * {"statusCode":401,"error":"Unauthorized","message":"Invalid token"}; a token without
- * read:users → 403 insufficient_scope; more than `rateLimit` calls in a second → 429
- * too_many_requests with x-ratelimit-* headers.
+ * the endpoint's scope → 403 insufficient_scope; an unknown user (PATCH, DELETE) → 404
+ * inexistent_user; more than `rateLimit` calls in a second → 429 too_many_requests with
+ * x-ratelimit-* headers.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SignJWT, jwtVerify, importJWK, type JWK } from "jose";
 import { readBody, sendJson } from "../shared/http";
+import type { MemoryStore } from "../shared/oidc-memory-adapter";
 import type { TenantUser } from "./tenant-data";
 
 /** An Auth0 machine-to-machine application and its client grant on the Management API. */
@@ -35,14 +47,17 @@ export interface MachineClient {
 
 export const MANAGEMENT_CLIENT_ID = "idv-portal-management";
 
-/** The demo's machine-to-machine application: the portal reads users (staff search by email or name). */
+/**
+ * The demo's machine-to-machine application: the portal reads users (staff search by email or name)
+ * and, when it pushes revocations, clears their app_metadata and ends their sessions and refresh tokens.
+ */
 export function defaultMachineClients(): MachineClient[] {
   return [
     {
       client_id: MANAGEMENT_CLIENT_ID,
       client_secret: `${MANAGEMENT_CLIENT_ID}-demo-secret`,
       name: "Verification Portal (Management API)",
-      managementScopes: ["read:users"],
+      managementScopes: ["read:users", "update:users", "delete:sessions", "delete:refresh_tokens"],
     },
   ];
 }
@@ -59,6 +74,10 @@ export function managementApi(o: {
   url: string;
   clients: MachineClient[];
   users: Map<string, TenantUser>;
+  /** The users' app_metadata (shared with the Login flow: what the Actions read and write). */
+  appMetadata: Map<string, Record<string, unknown>>;
+  /** oidc-provider's storage, where the users' refresh tokens and sessions are. */
+  store: MemoryStore;
   privateJwk: JWK;
   clock: () => number;
   /** Management API calls allowed per second (Auth0's limit depends on the plan); default 10. */
@@ -128,24 +147,86 @@ export function managementApi(o: {
     } catch {
       return apiError(res, 401, "Unauthorized", bearer ? "Invalid token" : "Missing authentication");
     }
-    if (req.method !== "GET") return apiError(res, 404, "Not Found", "Not Found");
     const route = url.pathname.replace(/^\/api\/v2/, "");
-    if (route !== "/users-by-email" && route !== "/users") return apiError(res, 404, "Not Found", "Not Found");
-    if (!scopes.includes("read:users")) {
-      return apiError(res, 403, "Forbidden", "Insufficient scope, expected any of: read:users", "insufficient_scope");
+    const needs = (any: string[]) => {
+      if (any.some((s) => scopes.includes(s))) return true;
+      apiError(res, 403, "Forbidden", `Insufficient scope, expected any of: ${any.join(",")}`, "insufficient_scope");
+      return false;
+    };
+    const userRoute = /^\/users\/([^/]+)(\/sessions|\/refresh-tokens)?$/.exec(route);
+    if (userRoute && (req.method === "PATCH" ? !userRoute[2] : req.method === "DELETE" && userRoute[2])) {
+      let userId: string;
+      try {
+        userId = decodeURIComponent(userRoute[1]!);
+      } catch {
+        return apiError(res, 400, "Bad Request", "Path validation error: 'String does not match pattern' on property id.", "invalid_uri");
+      }
+      if (req.method === "PATCH") {
+        if (!needs(["update:users", "update:users_app_metadata"])) return;
+        return patchUser(req, res, userId);
+      }
+      if (userRoute[2] === "/sessions" ? !needs(["delete:sessions"]) : !needs(["delete:refresh_tokens"])) return;
+      if (!o.users.has(userId)) return apiError(res, 404, "Not Found", "The user does not exist.", "inexistent_user");
+      // Sessions and refresh tokens are separate on Auth0: each endpoint removes only its own.
+      o.store.deleteWhere(userRoute[2] === "/sessions" ? "Session" : "RefreshToken", (p) => p.accountId === userId);
+      res.statusCode = 202;
+      res.end();
+      return;
     }
+    if (req.method !== "GET") return apiError(res, 404, "Not Found", "Not Found");
+    if (route !== "/users-by-email" && route !== "/users") return apiError(res, 404, "Not Found", "Not Found");
+    if (!needs(["read:users"])) return;
     const users = [...o.users.values()];
     if (route === "/users-by-email") {
       const email = url.searchParams.get("email");
       if (!email)
         return apiError(res, 400, "Bad Request", "Query validation error: 'Missing required property: email'.", "invalid_query_string");
-      return sendJson(res, 200, users.filter((u) => u.email.toLowerCase() === email).map(profile));
+      return sendJson(res, 200, users.filter((u) => u.email.toLowerCase() === email).map(profileOf));
     }
     const q = url.searchParams.get("q") ?? "";
     const terms = parseQuery(q);
     if (!terms)
       return apiError(res, 400, "Bad Request", `Query validation error: could not parse query "${q.slice(0, 100)}".`, "invalid_query");
-    return sendJson(res, 200, users.filter((u) => terms.some((t) => t.matches(u))).map(profile));
+    return sendJson(res, 200, users.filter((u) => terms.some((t) => t.matches(u))).map(profileOf));
+  }
+
+  const profileOf = (u: TenantUser) => ({ ...profile(u), app_metadata: structuredClone(o.appMetadata.get(u.user_id) ?? {}) });
+
+  /** PATCH /api/v2/users/{id} with app_metadata: Auth0's first-level merge. */
+  async function patchUser(req: IncomingMessage, res: ServerResponse, userId: string) {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req, 64 * 1024));
+    } catch {
+      return apiError(res, 400, "Bad Request", "Invalid request payload JSON format");
+    }
+    if (!body || typeof body !== "object" || Array.isArray(body))
+      return apiError(res, 400, "Bad Request", "Payload validation error: 'Expected type object but found type array'.", "invalid_body");
+    const { app_metadata: patch, ...others } = body as Record<string, unknown>;
+    const other = Object.keys(others)[0];
+    if (other)
+      return apiError(res, 400, "Bad Request", `The Auth0 stand-in changes app_metadata only, not ${other.slice(0, 40)}.`, "invalid_body");
+    if (patch !== undefined && (patch === null || typeof patch !== "object" || Array.isArray(patch)))
+      return apiError(
+        res,
+        400,
+        "Bad Request",
+        `Payload validation error: 'Expected type object but found type ${patch === null ? "null" : Array.isArray(patch) ? "array" : typeof patch}' on property app_metadata.`,
+        "invalid_body",
+      );
+    const user = o.users.get(userId);
+    if (!user) return apiError(res, 404, "Not Found", "The user does not exist.", "inexistent_user");
+    if (patch) {
+      const entries = Object.entries(patch as Record<string, unknown>);
+      // An empty object removes the metadata; otherwise the top-level keys are merged and a null removes its key.
+      const next: Record<string, unknown> = entries.length ? structuredClone(o.appMetadata.get(userId) ?? {}) : {};
+      for (const [k, v] of entries) {
+        if (v === null) delete next[k];
+        else next[k] = structuredClone(v);
+      }
+      o.appMetadata.set(userId, next);
+    }
+    return sendJson(res, 200, profileOf(user));
   }
 
   return {

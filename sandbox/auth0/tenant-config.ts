@@ -22,7 +22,7 @@ export function buildConfiguration(t: TenantState, privateJwk: JWK): Configurati
   const policy = askEveryTime("auth0_standin_sign_in", "the Auth0 stand-in asks for a user on every request");
 
   return {
-    adapter: createMemoryAdapterFactory(),
+    adapter: createMemoryAdapterFactory(t.store),
     clients: [...t.clients.values()].map((c) => ({
       client_id: c.client_id,
       client_secret: c.client_secret,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type Provider from "oidc-provider";
+import type { MemoryStore } from "../shared/oidc-memory-adapter";
 import type { TenantClient, TenantUser } from "./tenant-data";
 
 /** What every part of the Auth0 tenant stand-in shares: its state, its URLs, its limits. */
@@ -65,6 +66,8 @@ export interface TenantState {
   transactions: Map<string, Transaction>;
   warnedClaims: Set<string>;
   provider: Provider;
+  /** oidc-provider's storage (codes, tokens, sessions): the Management API deletes a user's refresh tokens and sessions in it. */
+  store: MemoryStore;
 }
 
 export function randomToken(): string {

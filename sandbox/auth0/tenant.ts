@@ -12,7 +12,8 @@
  *   <url>/oauth/revoke                       revocation
  *   <url>/userinfo                           userinfo
  *   <url>/oidc/logout                        end session (<url>/v2/logout redirects there)
- *   <url>/api/v2/users…                      Management API user search (./management-api)
+ *   <url>/api/v2/users…                      Management API: user search, user PATCH (app_metadata),
+ *                                            deleting a user's sessions / refresh tokens (./management-api)
  *   <url>/u/login/<uid>                      the sign-in page (pick a test user)
  *   <url>/continue?state=…                   where a redirect Action comes back (GET or POST)
  *
@@ -58,6 +59,7 @@ import Provider from "oidc-provider";
 import { isMain, listenFirst, sendHtml, stripCookie, urlHost } from "../shared/http";
 import { serveUntilSignal } from "../shared/cli";
 import { signingKey } from "../shared/oidc";
+import { MemoryStore } from "../shared/oidc-memory-adapter";
 import { DEFAULT_ACTION_FILE, STAFF_ROLES_ACTION_FILE } from "./runtime";
 import { optionsFromCli } from "./tenant-cli";
 import { buildConfiguration } from "./tenant-config";
@@ -193,6 +195,7 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
     grantClaims: new Map(),
     transactions: new Map(),
     warnedClaims: new Set(),
+    store: new MemoryStore(),
     // Set just below; the configuration's findAccount needs the state first.
     provider: undefined as unknown as Provider,
   };
@@ -202,7 +205,15 @@ export async function startAuth0Tenant(opts: TenantOptions): Promise<Auth0Tenant
   });
 
   const providerCallback = t.provider.callback();
-  const management = managementApi({ url, clients: opts.machineClients ?? defaultMachineClients(), users, privateJwk, clock: t.clock });
+  const management = managementApi({
+    url,
+    clients: opts.machineClients ?? defaultMachineClients(),
+    users,
+    appMetadata,
+    store: t.store,
+    privateJwk,
+    clock: t.clock,
+  });
   server.serve(
     "auth0-standin",
     (req, res) => route(t, management, providerCallback, req, res),

@@ -33,7 +33,14 @@ import {
 import { esc, isMain, isRecord, listenFirst, readBody, sendHtml, sendJson, sendRaw, stripCookie, urlHost } from "../shared/http";
 import { nonNegativeInt, serveUntilSignal, standinCli } from "../shared/cli";
 import { personaButtons, standinPage, type StandinTheme } from "../shared/page";
-import { RISC_ACCOUNT_DISABLED, RISC_CREDENTIAL_COMPROMISE, SSF_PATHS, createTransmitter, type Transmitter } from "./transmitter";
+import {
+  RISC_ACCOUNT_DISABLED,
+  RISC_CREDENTIAL_COMPROMISE,
+  SSF_PATHS,
+  createTransmitter,
+  type StreamReceiver,
+  type Transmitter,
+} from "./transmitter";
 import {
   DEFAULT_CLIENT,
   PROVIDER_FEATURES,
@@ -56,8 +63,12 @@ export { DEFAULT_CLIENT, type StandinClient } from "../shared/oidc";
 export interface IdmeStandinOptions extends StandinOptions {
   /** How long the `slow` persona's userinfo waits, in ms; default 20000. */
   slowMs?: number;
-  /** Where its Shared Signals transmitter pushes events (a receiver's stream), if anywhere. */
-  ssfReceiver?: { url: string; audience: string };
+  /**
+   * The Shared Signals receivers its transmitter knows: the bearer token each uses on the stream
+   * management API and the audience of its events. A receiver creates its own stream (SSF 1.0
+   * §8.1.1); the transmitter pushes only to streams that exist.
+   */
+  ssfReceivers?: StreamReceiver[];
 }
 
 export interface IdmeStandin {
@@ -120,7 +131,7 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
     });
 
   const providerCallback = provider.callback();
-  const transmitter = await createTransmitter(url, issuer);
+  const transmitter = await createTransmitter(url, issuer, opts.ssfReceivers ?? []);
   const ctx: HandlerContext = {
     provider,
     issuer,
@@ -130,7 +141,6 @@ export async function startIdmeStandin(opts: IdmeStandinOptions = {}): Promise<I
     delay,
     isClosed: () => closed,
     transmitter,
-    ssfReceiver: opts.ssfReceiver ?? null,
   };
 
   server.serve(
@@ -285,7 +295,6 @@ interface HandlerContext {
   delay(ms: number): Promise<void>;
   isClosed(): boolean;
   transmitter: Transmitter;
-  ssfReceiver: { url: string; audience: string } | null;
 }
 
 async function route(
@@ -303,6 +312,7 @@ async function route(
   if (path === SSF_PATHS.configuration) return sendJson(res, 200, h.transmitter.configuration());
   if (path === SSF_PATHS.jwks) return sendJson(res, 200, h.transmitter.jwks());
   if (path === PATHS.ssfPush && req.method === "POST") return ssfPush(h, req, res);
+  if (await h.transmitter.handle(req, res, reqUrl)) return;
 
   if (path === PATHS.discovery) {
     // oidc-provider serves discovery at <mount>/.well-known/…; ID.me has it under /oidc.
@@ -464,9 +474,11 @@ const SSF_EVENTS: Record<string, string> = {
 };
 
 function ssfForm(h: HandlerContext): string {
-  if (!h.ssfReceiver) return `<p class="meta">Shared Signals: no receiver stream is configured.</p>`;
+  const streams = h.transmitter.streams().filter((s) => s.status === "enabled");
+  if (!streams.length)
+    return `<h2>Shared Signals (transmitter)</h2><p class="meta" data-testid="ssf-streams">No receiver has created a stream yet (configuration: <a href="${esc(SSF_PATHS.configuration)}">${esc(SSF_PATHS.configuration)}</a>).</p>`;
   return `<h2>Shared Signals (transmitter)</h2>
-    <p class="meta">Events go to <code>${esc(h.ssfReceiver.url)}</code>, signed with the key at <a href="${esc(SSF_PATHS.jwks)}">${esc(SSF_PATHS.jwks)}</a>.</p>
+    <p class="meta" data-testid="ssf-streams">Events go to ${streams.map((s) => `<code>${esc(s.delivery.endpoint_url)}</code>`).join(", ")}, signed with the key at <a href="${esc(SSF_PATHS.jwks)}">${esc(SSF_PATHS.jwks)}</a>.</p>
     <form method="post" action="${esc(PATHS.ssfPush)}">
       <p><label for="persona">Persona </label><select id="persona" name="persona">${PERSONAS.map((p) => `<option value="${esc(p.key)}">${esc(p.label)}</option>`).join("")}</select>
       <label for="ssf-account"> account (optional) </label><input id="ssf-account" name="account" size="10" autocomplete="off"></p>
@@ -481,15 +493,16 @@ async function ssfPush(h: HandlerContext, req: IncomingMessage, res: ServerRespo
   const form = new URLSearchParams(await readBody(req, 4 * 1024));
   const persona = personaByKey(form.get("persona") ?? "");
   const type = SSF_EVENTS[form.get("event") ?? ""];
-  if (!h.ssfReceiver || !persona || !type)
-    return sendHtml(res, 400, page("Shared Signals", `<p class="notice">Choose a persona and an event.</p>`));
+  if (!persona || !type) return sendHtml(res, 400, page("Shared Signals", `<p class="notice">Choose a persona and an event.</p>`));
   const account = personaAccount(persona, form.get("account"));
-  const answer = await h.transmitter.push({
-    receiver: h.ssfReceiver.url,
-    audience: h.ssfReceiver.audience,
-    type,
-    subjectUuid: account.uuid,
-  });
+  const answers = await h.transmitter.transmit({ type, subjectUuid: account.uuid });
+  const streams = h.transmitter.streams();
+  const rows = answers
+    .map((a) => {
+      const to = streams.find((s) => s.stream_id === a.streamId)?.delivery.endpoint_url ?? "";
+      return `<li><code>${esc(to)}</code> answered <strong data-testid="ssf-status">${a.status}</strong> ${a.body ? `<code>${esc(a.body)}</code>` : ""}</li>`;
+    })
+    .join("");
   return sendHtml(
     res,
     200,
@@ -497,7 +510,7 @@ async function ssfPush(h: HandlerContext, req: IncomingMessage, res: ServerRespo
       "Shared Signals",
       `<h2>Event transmitted</h2>
        <p>${esc(form.get("event") ?? "")} for <strong>${esc(persona.label)}</strong> (<code>${esc(account.uuid)}</code>).</p>
-       <p>The receiver answered <strong data-testid="ssf-status">${answer.status}</strong> ${answer.body ? `<code>${esc(answer.body)}</code>` : ""}</p>
+       ${answers.length ? `<ul>${rows}</ul>` : `<p class="notice">No stream delivers this event: nothing was sent.</p>`}
        <p><a href="/">Back</a></p>`,
     ),
   );

@@ -91,6 +91,17 @@ export class MemoryStore {
     }
   }
 
+  /** Deletes every live entry of `model` whose payload matches (the Auth0 stand-in's Management API: a user's refresh tokens, sessions). */
+  deleteWhere(model: string, matches: (payload: Payload) => boolean): number {
+    let n = 0;
+    for (const [key, e] of [...this.entries]) {
+      if (!key.startsWith(`${model}:`) || e.expiresAt <= Date.now() || !matches(e.payload)) continue;
+      this.delete(key);
+      n++;
+    }
+    return n;
+  }
+
   revokeGrant(grantId: string): void {
     for (const key of [...(this.grants.get(grantId) ?? [])]) this.delete(key);
     this.grants.delete(grantId);

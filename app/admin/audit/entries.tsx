@@ -21,6 +21,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "retention.purge": "Retention purge ran",
   "signal.transmitter_update": "Shared Signals transmitter changed",
   "signal.revoke": "Verification revoked by a provider's event",
+  "signal.stream_update": "Shared Signals stream changed",
+  "auth0.push": "Revocation pushed to Auth0",
 };
 
 export const actionLabel = (action: string) => ACTION_LABELS[action as AuditAction] ?? action;

@@ -8,6 +8,7 @@ import { JTI_WINDOW_DAYS } from "@/lib/signals/receiver";
 import { Badge, Card, PageHeader, TableHead } from "../_ui/kit";
 import { Time } from "../_ui/time";
 import { TransmitterForm } from "./transmitter-form";
+import { ConnectStreamForm, VerifyStreamForm } from "./stream-form";
 
 export const metadata: Metadata = { title: "Shared Signals" };
 
@@ -33,10 +34,11 @@ export default async function SignalsPage() {
       />
       <Card>
         <p className="text-sm text-slate-700">
-          Push endpoint to give each transmitter (RFC 8935, <span className="font-mono text-xs">application/secevent+jwt</span>):{" "}
-          <span className="break-all font-mono text-xs text-slate-900">{receiver}</span>. Events must be signed by a key at the
-          transmitter&apos;s JWKS URL, name its issuer and the audience set below, and be at most {JTI_WINDOW_DAYS} days old; each event id
-          (jti) acts once.
+          Push endpoint (RFC 8935, <span className="font-mono text-xs">application/secevent+jwt</span>):{" "}
+          <span className="break-all font-mono text-xs text-slate-900">{receiver}</span>. Add a transmitter below, then{" "}
+          <strong>Connect stream</strong> with the token it issued to this portal: the portal creates its stream there with this endpoint
+          and an Authorization header every push must carry. Events must be signed by a key at the transmitter&apos;s JWKS URL, name its
+          issuer and the stream&apos;s audience, and be at most {JTI_WINDOW_DAYS} days old; each event id (jti) acts once.
         </p>
       </Card>
       {transmitters.map((t) => (
@@ -54,6 +56,43 @@ export default async function SignalsPage() {
               enabled: t.enabled,
             }}
           />
+          <section aria-label={`Stream of ${t.name}`} className="mt-6 space-y-3 border-t border-slate-200 pt-4">
+            <h3 className="text-sm font-semibold text-slate-900">Stream</h3>
+            {t.streamId ? (
+              <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm" data-testid={`stream-${t.id}`}>
+                <dt className="text-slate-600">Stream id</dt>
+                <dd className="font-mono text-xs break-all">{t.streamId}</dd>
+                <dt className="text-slate-600">Status</dt>
+                <dd>
+                  <Badge value={t.streamStatus ?? "unknown"} />
+                </dd>
+                <dt className="text-slate-600">Events delivered</dt>
+                <dd>{t.eventsDelivered.length ? t.eventsDelivered.map(eventLabel).join(", ") : "none"}</dd>
+                <dt className="text-slate-600">Pushes</dt>
+                <dd>{t.pushAuthorizationSha256 ? "must carry the Authorization header given at creation" : "any (no header was set)"}</dd>
+                <dt className="text-slate-600">Last verification</dt>
+                <dd data-testid={`stream-${t.id}-verified`}>
+                  {t.verifiedAt ? (
+                    <>
+                      verified <Time value={t.verifiedAt} />
+                    </>
+                  ) : t.verificationAskedAt ? (
+                    <>
+                      asked <Time value={t.verificationAskedAt} />, no answer yet
+                    </>
+                  ) : (
+                    "never"
+                  )}
+                </dd>
+              </dl>
+            ) : (
+              <p className="text-sm text-slate-700">
+                No stream yet: the transmitter sends events only on a stream this portal creates (OpenID Shared Signals 1.0).
+              </p>
+            )}
+            <ConnectStreamForm id={t.id} name={t.name} connected={Boolean(t.streamId)} />
+            {t.streamId ? <VerifyStreamForm id={t.id} name={t.name} /> : null}
+          </section>
         </Card>
       ))}
       <Card title="Add a transmitter">

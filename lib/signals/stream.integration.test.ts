@@ -1,0 +1,210 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
+import { linkIdentities } from "../../sandbox/harness/records";
+import { startIdmeStandin, type IdmeStandin } from "../../sandbox/idme/server";
+import { RISC_ACCOUNT_DISABLED, deliver } from "../../sandbox/idme/transmitter";
+import type { Staff } from "../staff/session";
+
+/**
+ * Shared Signals streams (SSF 1.0 §8.1), with the ID.me stand-in as transmitter and the
+ * portal's receiver behind a real HTTP endpoint: "Connect stream" creates the stream at
+ * the transmitter's configuration_endpoint with the token it issued (a wrong token is
+ * refused and nothing is stored), the transmitter answers events_delivered, the
+ * verification event asked for arrives and marks the stream verified; the transmitter
+ * then pushes only on that stream with the Authorization header given, and a push
+ * without it, or with another, is refused (401 authentication_failed) and changes nothing.
+ */
+
+const TOKEN = "receiver-token-for-the-portal";
+const ADMIN: Staff = { id: "auth0|admin", email: "admin@example.test", name: "Admin", role: "admin" };
+const HOUR = 3_600_000;
+
+let db: TestDatabase;
+let idme: IdmeStandin;
+let server: http.Server;
+let portalUrl: string;
+let admin: typeof import("./admin");
+let receiver: typeof import("./receiver");
+let session: typeof import("../staff/session");
+
+/** The portal's push endpoint (app/api/ssf/events) as a plain HTTP server around the receiver. */
+async function startReceiver(): Promise<string> {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+      const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) });
+      void receiver.receiveSetResponse(request).then(async (answer) => {
+        res.writeHead(answer.status, Object.fromEntries(answer.headers));
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function form(values: Record<string, string>) {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(values)) f.set(k, v);
+  return f;
+}
+
+const transmitterRow = async () =>
+  (
+    await db.pool.query(
+      `SELECT stream_id, stream_status, events_delivered, audience, management_token_enc, push_authorization_sha256, verification_state, verified_at FROM signal_transmitter WHERE id = 'idme'`,
+    )
+  ).rows[0] as {
+    stream_id: string | null;
+    stream_status: string | null;
+    events_delivered: string[];
+    audience: string;
+    management_token_enc: string | null;
+    push_authorization_sha256: string | null;
+    verification_state: string | null;
+    verified_at: Date | null;
+  };
+
+const recordStatus = async (id: string) =>
+  (await db.pool.query(`SELECT status::text AS s FROM verification_record WHERE id = $1`, [id])).rows[0]?.s as string;
+
+beforeAll(async () => {
+  portalUrl = await startReceiver();
+  idme = await startIdmeStandin({ ssfReceivers: [{ token: TOKEN, audience: `${portalUrl}/api/ssf/events` }] });
+  db = await openTestDatabase({ PORTAL_URL: portalUrl });
+  admin = await import("./admin");
+  receiver = await import("./receiver");
+  session = await import("../staff/session");
+  session.setStaffSourceForTests(async () => ADMIN);
+  // Trusted by an admin before any stream: the audience first typed is not the transmitter's.
+  await db.pool.query(
+    `INSERT INTO signal_transmitter (id, name, issuer, jwks_url, audience, provider, updated_at) VALUES ('idme', 'ID.me', $1, $2, 'https://typed.example/aud', 'idme', now())`,
+    [idme.transmitter.issuer, idme.transmitter.jwksUrl],
+  );
+  await db.pool.query(`INSERT INTO person (id, auth0_user_id) VALUES ('idv_erin', 'auth0|erin')`);
+  await linkIdentities(db.pool, [{ provider: "idme", providerUuid: "u-erin", personId: "idv_erin" }]);
+  const checked = new Date(Date.now() - 2 * HOUR).toISOString();
+  await db.pool.query(
+    `INSERT INTO verification_record (id, provider, provider_uuid, person_id, auth0_user_id, status, policy, policy_key, groups, attributes_enc, raw_userinfo_enc, last_checked_at, expires_at, updated_at)
+     VALUES ('rec_erin', 'idme', 'u-erin', 'idv_erin', 'auth0|erin', 'verified', 'identity', 'identity', '[]', 'v1.x', 'v1.y', $1::timestamptz(3), $2::timestamptz(3), $1::timestamptz(3))`,
+    [checked, new Date(Date.now() + 700 * HOUR).toISOString()],
+  );
+});
+
+afterAll(async () => {
+  session?.setStaffSourceForTests(undefined);
+  await idme?.close();
+  await new Promise((r) => server?.close(r));
+  await db?.close();
+});
+
+describe("Shared Signals stream management", () => {
+  it("before a stream exists, the transmitter sends nothing", async () => {
+    expect(await idme.transmitter.transmit({ type: RISC_ACCOUNT_DISABLED, subjectUuid: "u-erin" })).toEqual([]);
+  });
+
+  it("refuses a token the transmitter did not issue, and stores nothing", async () => {
+    const state = await admin.connectStream(null, form({ id: "idme", token: "not-the-token" }));
+    expect(state).toMatchObject({
+      ok: false,
+      error: { code: "invalid", fieldErrors: { token: [expect.stringContaining("refused the token (401)")] } },
+    });
+    expect(await transmitterRow()).toMatchObject({ stream_id: null, management_token_enc: null, push_authorization_sha256: null });
+    expect(idme.transmitter.streams()).toEqual([]);
+    // The token never goes back to the form.
+    expect(JSON.stringify(state)).not.toContain("not-the-token");
+  });
+
+  it("creates the stream with push delivery and an authorization header, and the verification event marks it verified", async () => {
+    const state = await admin.connectStream(null, form({ id: "idme", token: TOKEN }));
+    expect(state).toMatchObject({ ok: true, data: { verification: "requested", audienceChanged: true } });
+    expect(JSON.stringify(state)).not.toContain(TOKEN);
+
+    const [stream, ...more] = idme.transmitter.streams();
+    expect(more).toEqual([]);
+    expect(stream).toMatchObject({
+      delivery: {
+        method: "urn:ietf:rfc:8935",
+        endpoint_url: `${portalUrl}/api/ssf/events`,
+        authorization_header: expect.stringMatching(/^Bearer .{40,}$/),
+      },
+      events_delivered: expect.arrayContaining([RISC_ACCOUNT_DISABLED]),
+    });
+    const row = await transmitterRow();
+    expect(row).toMatchObject({
+      stream_id: stream!.stream_id,
+      stream_status: "enabled",
+      events_delivered: stream!.events_delivered,
+      // The transmitter decides the audience of its events.
+      audience: `${portalUrl}/api/ssf/events`,
+    });
+    // Sealed and hashed: neither the token nor the header is stored as it is.
+    expect(row.management_token_enc).not.toContain(TOKEN);
+    expect(row.push_authorization_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.push_authorization_sha256).not.toBe(stream!.delivery.authorization_header);
+
+    await idme.transmitter.settled();
+    const verified = await transmitterRow();
+    expect(verified.verified_at).toBeInstanceOf(Date);
+    expect(verified.verification_state).toBeNull();
+    const { rows } = await db.pool.query(`SELECT outcome FROM signal_event WHERE event_types @> ARRAY[$1]::text[]`, [
+      "https://schemas.openid.net/secevent/ssf/event-type/verification",
+    ]);
+    expect(rows).toEqual([{ outcome: "verification" }]);
+    const audit = await db.pool.query(`SELECT actor_id, details FROM audit_event WHERE action = 'signal.stream_update' ORDER BY id`);
+    expect(audit.rows[0]).toMatchObject({ actor_id: "auth0|admin", details: { stream: stream!.stream_id } });
+    expect(JSON.stringify(audit.rows)).not.toContain(TOKEN);
+  });
+
+  it("refuses a push without the stream's Authorization header or with another one, and changes nothing", async () => {
+    const stream = idme.transmitter.streams()[0]!;
+    const token = await idme.transmitter.sign({ audience: stream.aud, type: RISC_ACCOUNT_DISABLED, subjectUuid: "u-erin" });
+    for (const authorization of [
+      undefined,
+      "Bearer wrong",
+      `${stream.delivery.authorization_header}x`,
+      stream.delivery.authorization_header!.toLowerCase(),
+    ]) {
+      const answer = await deliver(stream.delivery.endpoint_url, token, authorization);
+      expect(answer.status).toBe(401);
+      expect(JSON.parse(answer.body)).toMatchObject({ err: "authentication_failed" });
+    }
+    expect(await recordStatus("rec_erin")).toBe("verified");
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM signal_event WHERE event_types @> ARRAY[$1]::text[]`, [
+      RISC_ACCOUNT_DISABLED,
+    ]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("the transmitter pushes on the stream, with its header: the event revokes the verification", async () => {
+    const answers = await idme.transmitter.transmit({ type: RISC_ACCOUNT_DISABLED, subjectUuid: "u-erin" });
+    expect(answers.map((a) => a.status)).toEqual([202]);
+    expect(await recordStatus("rec_erin")).toBe("revoked");
+  });
+
+  it("Verify stream asks again; the answer with another state does not count", async () => {
+    const before = (await transmitterRow()).verified_at!;
+    const state = await admin.verifyStream(null, form({ id: "idme" }));
+    expect(state).toMatchObject({ ok: true, data: { verification: "requested" } });
+    await idme.transmitter.settled();
+    const after = await transmitterRow();
+    expect(after.verified_at!.getTime()).toBeGreaterThan(before.getTime());
+
+    // A verification event carrying a state this receiver did not ask for changes nothing.
+    const stream = idme.transmitter.streams()[0]!;
+    await db.pool.query(`UPDATE signal_transmitter SET verification_state = 'asked-state' WHERE id = 'idme'`);
+    const forged = await idme.transmitter.sign({
+      audience: stream.aud,
+      type: "https://schemas.openid.net/secevent/ssf/event-type/verification",
+      subject: { format: "opaque", id: stream.stream_id },
+      payload: { state: "other-state" },
+    });
+    expect((await deliver(stream.delivery.endpoint_url, forged, stream.delivery.authorization_header)).status).toBe(202);
+    expect(await transmitterRow()).toMatchObject({ verification_state: "asked-state", verified_at: after.verified_at });
+  });
+});
