@@ -7,7 +7,6 @@ import { openString, sealString } from "../crypto/seal";
 import { keyRing } from "../settings/secrets";
 import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
 import { StreamError, createStream, deleteStream, discoverTransmitter, requestVerification, sha256Hex } from "./stream";
-import { forgetTransmitterKeys } from "./receiver";
 import { connectSchema, transmitterSchema, verifySchema, type TransmitterInput } from "./transmitter-schema";
 
 /**
@@ -31,7 +30,6 @@ export const saveTransmitter = staffFormAction(
       await tx.signalTransmitter.upsert({ where: { id }, create: { id, ...data }, update: data });
       await audit("signal.transmitter_update", { target: `transmitter:${id}`, details: { created: !before, ...diff } });
     }
-    forgetTransmitterKeys();
     return { id, created: !before, changed: Object.keys(diff) };
   },
 );

@@ -1,5 +1,6 @@
 import * as jose from "jose";
 import { writeAudit } from "../audit";
+import { jwksFor } from "../providers/oidc-client";
 import { getDb, transaction } from "../db/client";
 import { log } from "../log";
 import { enqueueAuth0Push } from "../auth0/push";
@@ -35,6 +36,7 @@ export { JTI_WINDOW_DAYS };
 const MAX_BODY = 64 * 1024;
 const CLOCK_SKEW_S = SET_CLOCK_SKEW_S;
 const ALGORITHMS = ["RS256", "PS256", "ES256"];
+const JWKS_TIMEOUT_MS = 5_000;
 
 export type SetErrorCode = "invalid_request" | "invalid_key" | "invalid_issuer" | "invalid_audience" | "authentication_failed";
 
@@ -54,21 +56,6 @@ export interface Received {
   duplicate: boolean;
   outcome: "revoked" | "no_match" | "ignored" | "verification" | "duplicate";
   revoked: number;
-}
-
-const jwksSets = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
-function jwksOf(url: string) {
-  let set = jwksSets.get(url);
-  if (!set) {
-    set = jose.createRemoteJWKSet(new URL(url), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
-    jwksSets.set(url, set);
-  }
-  return set;
-}
-
-/** Drops the cached key sets (a transmitter's keys or URL changed). */
-export function forgetTransmitterKeys(): void {
-  jwksSets.clear();
 }
 
 async function readSet(request: Request): Promise<string> {
@@ -102,7 +89,7 @@ async function verifySet(token: string, authorization: string | null) {
   if (!pushAuthorized(transmitter.pushAuthorizationSha256, authorization))
     throw new SetError("authentication_failed", "The push does not carry the Authorization header this stream was created with.");
   try {
-    const { payload } = await jose.jwtVerify(token, jwksOf(transmitter.jwksUrl), {
+    const { payload } = await jose.jwtVerify(token, jwksFor(transmitter.jwksUrl, JWKS_TIMEOUT_MS), {
       issuer: transmitter.issuer,
       audience: transmitter.audience,
       typ: "secevent+jwt",
