@@ -3,6 +3,7 @@ import type { Tx } from "../db/client";
 import { sealJson } from "../crypto/seal";
 import { keyRing } from "../settings/secrets";
 import { aad } from "./index";
+import { emitErased } from "../events/emit";
 
 /**
  * Erasure of a person (admin, lib/records/erase-action.ts): every personal value
@@ -112,5 +113,6 @@ export async function erasePerson(tx: Tx, auth0UserId: string): Promise<Erased> 
 
   auditEntriesRewritten += await rewriteAudit(tx, auth0UserId, tomb);
   await tx.person.update({ where: { id: personId }, data: { auth0UserId: tomb, erasedAt: new Date() } });
+  await emitErased(tx, { personId, auth0UserId });
   return { personId, records: records.length, identities: identities.length, attempts: attempts.count, auditEntriesRewritten };
 }

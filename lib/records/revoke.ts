@@ -2,6 +2,7 @@
 
 import { z } from "zod";
 import { ActionFailure, staffFormAction } from "../staff/guard";
+import { emitRecordEvent } from "../events/emit";
 
 /**
  * "Revoke verification" on a record page (support and admins): the record's
@@ -73,6 +74,7 @@ export const revokeRecord = staffFormAction(
         person: record.personId,
       },
     });
+    await emitRecordEvent(tx, "verification.revoked", record.id, { source: "staff" });
     return { recordId: record.id, status: "revoked", revokedAt: revokedAt.toISOString() };
   },
 );

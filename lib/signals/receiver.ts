@@ -1,6 +1,7 @@
 import * as jose from "jose";
 import { writeAudit } from "../audit";
 import { getDb, transaction } from "../db/client";
+import { emitRecordEvent } from "../events/emit";
 import { log } from "../log";
 import { REVOKING_EVENTS, VERIFICATION_EVENT, eventLabel, providerUuidOf } from "./events";
 
@@ -172,6 +173,7 @@ export async function receiveSet(request: Request, now: Date = new Date()): Prom
             person: record.personId,
           },
         });
+        await emitRecordEvent(tx, "verification.revoked", record.id, { source: "shared_signals" });
       }
       outcome = revoked > 0 ? "revoked" : outcome === "revoked" ? outcome : "no_match";
     }
