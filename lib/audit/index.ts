@@ -29,7 +29,12 @@ export type AuditAction =
   | "retention.purge"
   // Shared Signals (lib/signals): a transmitter set up by an admin; a verification revoked by an event it sent.
   | "signal.transmitter_update"
-  | "signal.revoke";
+  | "signal.revoke"
+  // Outgoing webhooks (lib/events/admin.ts): endpoints, their secrets, test events and redeliveries.
+  | "webhook.endpoint_update"
+  | "webhook.secret_rotate"
+  | "webhook.test"
+  | "webhook.redeliver";
 
 export interface AuditEntry {
   target?: string | null;

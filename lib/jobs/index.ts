@@ -117,6 +117,8 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
   setDeliveryKicker((seconds) => {
     boss.send(WEBHOOK_QUEUE, {}, { startAfter: seconds }).catch(() => undefined);
   });
+  // What was written while no instance ran (a restart, a deploy) goes now, not at the next minute.
+  await boss.send(WEBHOOK_QUEUE, {});
   log("info", "jobs started", { step: "jobs", outcome: "pg-boss" });
   return {
     kind: "pg-boss",

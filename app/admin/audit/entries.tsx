@@ -21,6 +21,10 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "retention.purge": "Retention purge ran",
   "signal.transmitter_update": "Shared Signals transmitter changed",
   "signal.revoke": "Verification revoked by a provider's event",
+  "webhook.endpoint_update": "Webhook endpoint changed",
+  "webhook.secret_rotate": "Webhook signing secret rotated",
+  "webhook.test": "Webhook test event sent",
+  "webhook.redeliver": "Webhook delivery sent again",
 };
 
 export const actionLabel = (action: string) => ACTION_LABELS[action as AuditAction] ?? action;
