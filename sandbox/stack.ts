@@ -8,6 +8,7 @@ import { defaultMachineClients } from "./auth0/management-api";
 import { startSampleApp } from "./auth0/sample-app";
 import { freePort, startPortal, startPortals, type RunningPortal } from "./harness/portal";
 import { startRoundRobinProxy, type RoundRobinProxy } from "./harness/round-robin";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhooks/receiver";
 
 /**
  * The whole system on one machine: the Auth0 tenant stand-in (running the
@@ -23,6 +24,8 @@ export interface StackSecrets {
   encryptionKey: string;
   idmeClientSecret: string;
   staffSessionSecret?: string;
+  /** The signing secret of the demo's webhook endpoint (the receiver's hook "demo"). */
+  webhookSecret?: string;
 }
 
 export function newSecrets(): StackSecrets {
@@ -31,11 +34,12 @@ export function newSecrets(): StackSecrets {
     encryptionKey: randomBytes(32).toString("hex"),
     idmeClientSecret: randomBytes(16).toString("hex"),
     staffSessionSecret: randomBytes(32).toString("hex"),
+    webhookSecret: `whsec_${randomBytes(32).toString("base64url")}`,
   };
 }
 
 export interface StackOptions {
-  ports?: { portal?: number; auth0?: number; idme?: number; idpartner?: number; sample?: number };
+  ports?: { portal?: number; auth0?: number; idme?: number; idpartner?: number; sample?: number; webhooks?: number };
   /** A PostgreSQL URL (PGlite over the wire counts), or an embedded PGlite folder for the portal's own process. */
   database: { url: string; poolMax?: number } | { embeddedDir: string };
   portalMode?: "start" | "dev";
@@ -76,6 +80,8 @@ export interface Stack {
   portals: RunningPortal[];
   /** The round-robin proxy in front of several instances. */
   proxy?: RoundRobinProxy;
+  /** The demo's webhook receiver (sandbox/webhooks/receiver.ts): endpoints registered on the Webhooks page can point at it. */
+  webhooks: WebhookReceiver;
   close(): Promise<void>;
 }
 
@@ -186,6 +192,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     clients,
     machineClients: [MANAGEMENT_CLIENT!],
   });
+  const webhooks = await startWebhookReceiver({
+    port: opts.ports?.webhooks ?? 0,
+    secrets: secrets.webhookSecret ? { demo: secrets.webhookSecret } : {},
+  });
   const sample = await startSampleApp({
     port: samplePort,
     tenantUrl: auth0.url,
@@ -250,7 +260,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     portal: portals[0]!,
     portals,
     proxy,
+    webhooks,
     close: async () => {
+      await webhooks.close();
       await Promise.all(portals.map((p) => p.stop()));
       await proxy?.close();
       await sample.close();

@@ -383,4 +383,21 @@ describe("outgoing webhooks", () => {
     const last = await db.pool.query(`SELECT trigger FROM webhook_delivery_attempt ORDER BY id DESC LIMIT 1`);
     expect(last.rows[0].trigger).toBe("redeliver");
   });
+
+  it("a key rotation's re-seal moves the endpoints' secrets to the new key, and they still sign the same", async () => {
+    const { randomBytes } = await import("node:crypto");
+    const { keyRing } = await import("../settings/secrets");
+    const { resealSecrets } = await import("../settings/reseal");
+    const { openEndpointSecret } = await import("./secrets");
+    const old = keyRing();
+    const ring = { active: "k2", keys: new Map([["k2", randomBytes(32)]]), legacy: old.legacy ?? [...old.keys.values()][0]! };
+    const before = (await db.pool.query(`SELECT secret_enc FROM webhook_endpoint WHERE id = 'flaky'`)).rows[0].secret_enc as string;
+    const opened = openEndpointSecret("flaky", "secret", before, old);
+    const result = await resealSecrets(ring);
+    expect(result.unreadable).toEqual([]);
+    expect(result.moved).toBeGreaterThanOrEqual(5); // every endpoint, and back-office's previous secret
+    const after = (await db.pool.query(`SELECT secret_enc FROM webhook_endpoint WHERE id = 'flaky'`)).rows[0].secret_enc as string;
+    expect(after).toMatch(/^v2\.k2\./);
+    expect(openEndpointSecret("flaky", "secret", after, ring)).toBe(opened);
+  });
 });
