@@ -85,8 +85,37 @@ function networkError(err: unknown): { outcome: "timeout" | "network_error"; err
 }
 
 /** The body sent: the stored envelope, plus the record's attributes for an endpoint that asked. */
+/** The data's fields in one documented order (jsonb keeps its own), then any other. */
+const DATA_ORDER = [
+  "application",
+  "auth0_user_id",
+  "person_id",
+  "provider",
+  "policy",
+  "policy_key",
+  "group",
+  "record_id",
+  "status",
+  "checked_at",
+  "expires_at",
+  "reference",
+  "failure_code",
+  "source",
+];
+
+function ordered(envelope: Envelope, extra: Record<string, unknown> = {}): string {
+  const data = envelope.data as unknown as Record<string, unknown>;
+  const keys = [...DATA_ORDER.filter((k) => k in data), ...Object.keys(data).filter((k) => !DATA_ORDER.includes(k))];
+  return JSON.stringify({
+    id: envelope.id,
+    type: envelope.type,
+    created: envelope.created,
+    data: { ...Object.fromEntries(keys.map((k) => [k, data[k]])), ...extra },
+  });
+}
+
 async function bodyFor(envelope: Envelope, recordId: string | null, includeAttributes: boolean): Promise<string> {
-  if (!includeAttributes || envelope.type !== "verification.succeeded" || !recordId) return JSON.stringify(envelope);
+  if (!includeAttributes || envelope.type !== "verification.succeeded" || !recordId) return ordered(envelope);
   const db = await getDb();
   const r = await db.verificationRecord.findUnique({ where: { id: recordId }, select: { attributesEnc: true } });
   let attributes: unknown = null;
@@ -95,7 +124,7 @@ async function bodyFor(envelope: Envelope, recordId: string | null, includeAttri
   } catch {
     attributes = null;
   }
-  return JSON.stringify({ ...envelope, data: { ...envelope.data, attributes } });
+  return ordered(envelope, { attributes });
 }
 
 /** Sends one claimed delivery (its `tries` counts this one) and logs the try, in one transaction with the delivery's new state. */

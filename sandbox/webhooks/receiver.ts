@@ -89,7 +89,8 @@ function page(received: ReceivedEvent[], secrets: Map<string, string>, self: str
   li.event.bad { border-left-color: #b3261e; }
   .verdict { font-weight: 600; margin-left: .5rem; }
   li.ok .verdict { color: #1f6b43; } li.bad .verdict { color: #a12622; }
-  pre { background: #f1f3f6; padding: .5rem; border-radius: 4px; overflow-x: auto; font-size: .8rem; }
+  pre { background: #f1f3f6; padding: .5rem; border-radius: 4px; font-size: .8rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+  code { overflow-wrap: anywhere; }
   label { display: block; font-weight: 600; margin-top: .5rem; }
   input { font: inherit; padding: .35rem .5rem; border: 1px solid #8a94a3; border-radius: 4px; width: 100%; box-sizing: border-box; }
   button, a.button { font: inherit; margin-top: .5rem; padding: .4rem .9rem; border-radius: 6px; border: 1px solid #1d4ed8; background: #1d4ed8; color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
