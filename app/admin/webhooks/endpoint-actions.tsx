@@ -4,6 +4,7 @@ import { useActionState } from "react";
 import { rotateSecret, sendTestEvent } from "@/lib/events/admin";
 import { btn, input } from "../_ui/kit";
 import { FieldError, FormMessage, SubmitButton } from "../settings/_components/form-bits";
+import { Time } from "../_ui/time";
 import { SecretOnce } from "./secret-once";
 
 /** "Send a test event" to one endpoint. */
@@ -36,14 +37,18 @@ export function RotateForm({ id, name }: { id: string; name: string }) {
       <input type="hidden" name="id" value={id} />
       <FormMessage state={state} clientBlocked={false}>
         {(data) => (
-          <SecretOnce
-            secret={data.secret}
-            what={
-              data.previousUntil
-                ? `New secret made; the old one also signs until ${data.previousUntil}.`
-                : "New secret made; the old one stopped."
-            }
-          />
+          <>
+            <SecretOnce secret={data.secret} what="New secret made." />
+            <p className="mt-1 text-xs">
+              {data.previousUntil ? (
+                <>
+                  The old secret also signs until <Time value={data.previousUntil} />.
+                </>
+              ) : (
+                "The old secret stopped signing."
+              )}
+            </p>
+          </>
         )}
       </FormMessage>
       <div className="flex flex-wrap items-end gap-3">
