@@ -400,4 +400,49 @@ describe("outgoing webhooks", () => {
     expect(after).toMatch(/^v2\.k2\./);
     expect(openEndpointSecret("flaky", "secret", after, ring)).toBe(opened);
   });
+
+  it("an attempt that ends without a verification: attempt.failed with its code and reference; the provider's no: verification.failed; no user: nothing", async () => {
+    await addEndpoint({
+      id: "attempts",
+      name: "Attempts",
+      url: `${base}/attempts`,
+      clientId: "",
+      eventTypes: ["attempt.failed", "verification.failed"],
+    });
+    const attempts = await import("../flow/attempts");
+    const { FlowError } = await import("../flow/states");
+    const base0 = { provider: "idme", policy: "identity" as const, scopes: ["openid"] };
+    const known = await attempts.openAttempt({ ...base0, auth0UserId: "auth0|gina", auth0ClientId: "app-bank" });
+    expect(await attempts.fail(known, new FlowError("provider_access_denied", "the person said no at the provider"))).toBe(true);
+    const anonymous = await attempts.openAttempt({ ...base0 });
+    await attempts.fail(anonymous, new FlowError("provider_access_denied", "no user"));
+    // The provider answered "not verified": the record is not_verified, the event says so.
+    await addVerifiedRecord("rec_nv", "nora");
+    await db.pool.query(`UPDATE verification_record SET status = 'not_verified' WHERE id = 'rec_nv'`);
+    const nv = await attempts.openAttempt({ ...base0, auth0UserId: "auth0|nora", auth0ClientId: "app-bank", personId: "p_nora" });
+    await db.pool.query(`UPDATE attempt SET status = 'returned', record_id = 'rec_nv' WHERE id = $1`, [nv.id]);
+    nv.status = "returned";
+    await attempts.fail(nv, new FlowError("identity_not_verified", "the provider did not report the identity as verified"));
+
+    const failedEvents = await events("attempt.failed");
+    const mine = failedEvents.filter((e) => e.payload.data.reference === known.referenceCode);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.payload.data).toMatchObject({
+      application: "app-bank",
+      auth0_user_id: "auth0|gina",
+      failure_code: "provider_access_denied",
+      source: "flow",
+    });
+    expect(failedEvents.filter((e) => e.payload.data.reference === anonymous.referenceCode)).toEqual([]);
+    const [notVerified] = await events("verification.failed");
+    expect(notVerified!.payload.data).toMatchObject({
+      record_id: "rec_nv",
+      status: "not_verified",
+      reference: nv.referenceCode,
+      auth0_user_id: "auth0|nora",
+    });
+    // Failing an attempt that already ended changes nothing and sends nothing.
+    expect(await attempts.fail(known, new FlowError("provider_access_denied", "again"))).toBe(false);
+    expect((await events("attempt.failed")).filter((e) => e.payload.data.reference === known.referenceCode)).toHaveLength(1);
+  });
 });
