@@ -88,6 +88,10 @@ test("an admin adds an endpoint; a verification's signed event reaches the recei
     const eventId = await atReceiver().first().getAttribute("data-event-id");
     expect(eventId).toMatch(/^evt_/);
     await staff.screenshot({ path: path.join(SCREENSHOT_DIR, "webhooks-delivery-log.png"), fullPage: true });
+    await staff.setViewportSize({ width: 1280, height: 900 });
+    await staff.screenshot({ path: path.join(SCREENSHOT_DIR, "webhooks-delivery-log-desktop.png"), fullPage: true });
+    await expectAccessible(staff, "Webhook delivery log, desktop");
+    await staff.setViewportSize({ width: 412, height: 915 });
     await expectAccessible(staff, "Webhook delivery log");
 
     // Send a test event.

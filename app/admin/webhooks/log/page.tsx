@@ -100,10 +100,10 @@ export default async function WebhookLogPage({ searchParams }: { searchParams: P
               <TableHead
                 columns={[
                   "When",
-                  "Endpoint",
-                  "Event",
                   "Outcome",
                   { label: "Code", right: true },
+                  "Event",
+                  "Endpoint",
                   { label: "Took", right: true },
                   "Next retry",
                   "Detail",
@@ -116,7 +116,10 @@ export default async function WebhookLogPage({ searchParams }: { searchParams: P
                     <td className="py-2 pr-3 whitespace-nowrap">
                       <Time value={r.at} />
                     </td>
-                    <td className="py-2 pr-3">{r.delivery.endpoint.name}</td>
+                    <td className="py-2 pr-3">
+                      <Outcome value={r.outcome} />
+                    </td>
+                    <td className="py-2 pr-3 text-right tabular-nums">{r.responseCode ?? "—"}</td>
                     <td className="py-2 pr-3">
                       <span className="font-mono text-xs">{r.delivery.event.type}</span>
                       <br />
@@ -128,10 +131,7 @@ export default async function WebhookLogPage({ searchParams }: { searchParams: P
                       </Link>
                       {r.trigger ? <span className="ml-1 text-xs text-slate-500">({r.trigger})</span> : null}
                     </td>
-                    <td className="py-2 pr-3">
-                      <Outcome value={r.outcome} />
-                    </td>
-                    <td className="py-2 pr-3 text-right tabular-nums">{r.responseCode ?? "—"}</td>
+                    <td className="py-2 pr-3">{r.delivery.endpoint.name}</td>
                     <td className="py-2 pr-3 text-right tabular-nums whitespace-nowrap">{r.durationMs} ms</td>
                     <td className="py-2 pr-3 whitespace-nowrap">
                       {r.nextRetryAt ? (
