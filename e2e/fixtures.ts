@@ -40,6 +40,7 @@ export const E2E_USERS = [
   "staff-declines",
   "staff-search",
   "staff-revoke",
+  "webhooks",
   // e2e/person-pages.spec.ts
   "p15-back",
   "p15-abandon",

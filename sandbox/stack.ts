@@ -8,6 +8,7 @@ import { defaultMachineClients } from "./auth0/management-api";
 import { startSampleApp } from "./auth0/sample-app";
 import { freePort, startPortal, startPortals, type RunningPortal } from "./harness/portal";
 import { startRoundRobinProxy, type RoundRobinProxy } from "./harness/round-robin";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhooks/receiver";
 
 /**
  * The whole system on one machine: the Auth0 tenant stand-in (running the
@@ -25,6 +26,8 @@ export interface StackSecrets {
   staffSessionSecret?: string;
   /** The bearer token ID.me's transmitter gives the portal for its stream management API (Signals › Connect stream). */
   ssfReceiverToken?: string;
+  /** The signing secret of the demo's webhook endpoint (the receiver's hook "demo"). */
+  webhookSecret?: string;
 }
 
 /** The demo's token when its saved secrets predate ssfReceiverToken. */
@@ -37,11 +40,12 @@ export function newSecrets(): StackSecrets {
     idmeClientSecret: randomBytes(16).toString("hex"),
     staffSessionSecret: randomBytes(32).toString("hex"),
     ssfReceiverToken: randomBytes(24).toString("base64url"),
+    webhookSecret: `whsec_${randomBytes(32).toString("base64url")}`,
   };
 }
 
 export interface StackOptions {
-  ports?: { portal?: number; auth0?: number; idme?: number; idpartner?: number; sample?: number };
+  ports?: { portal?: number; auth0?: number; idme?: number; idpartner?: number; sample?: number; webhooks?: number };
   /** A PostgreSQL URL (PGlite over the wire counts), or an embedded PGlite folder for the portal's own process. */
   database: { url: string; poolMax?: number } | { embeddedDir: string };
   portalMode?: "start" | "dev";
@@ -84,6 +88,8 @@ export interface Stack {
   portals: RunningPortal[];
   /** The round-robin proxy in front of several instances. */
   proxy?: RoundRobinProxy;
+  /** The demo's webhook receiver (sandbox/webhooks/receiver.ts): endpoints registered on the Webhooks page can point at it. */
+  webhooks: WebhookReceiver;
   close(): Promise<void>;
 }
 
@@ -196,6 +202,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     clients,
     machineClients: [MANAGEMENT_CLIENT!],
   });
+  const webhooks = await startWebhookReceiver({
+    port: opts.ports?.webhooks ?? 0,
+    secrets: secrets.webhookSecret ? { demo: secrets.webhookSecret } : {},
+  });
   const sample = await startSampleApp({
     port: samplePort,
     tenantUrl: auth0.url,
@@ -261,7 +271,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     portal: portals[0]!,
     portals,
     proxy,
+    webhooks,
     close: async () => {
+      await webhooks.close();
       await Promise.all(portals.map((p) => p.stop()));
       await proxy?.close();
       await sample.close();

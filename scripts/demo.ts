@@ -3,7 +3,7 @@
 // Nothing to install or configure; Ctrl-C stops all of it.
 //
 // Options (environment): DEMO_PORTAL_PORT (3000), DEMO_SAMPLE_PORT (3001),
-// DEMO_AUTH0_PORT (4000), DEMO_IDME_PORT (4011), DEMO_IDPARTNER_PORT (4021), DEMO_DATA_DIR (.data/demo),
+// DEMO_AUTH0_PORT (4000), DEMO_IDME_PORT (4011), DEMO_IDPARTNER_PORT (4021), DEMO_WEBHOOK_PORT (4031), DEMO_DATA_DIR (.data/demo),
 // DEMO_PORTAL_MODE (dev | start; default dev).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -12,6 +12,9 @@ import { applyMigrations } from "../lib/db/migrate";
 import { DEMO_APPLICATIONS_SQL, newSecrets, startStack, type StackSecrets } from "../sandbox/stack";
 import { DEFAULT_USERS, DEMO_PASSWORD } from "../sandbox/auth0/tenant";
 import { demoLogWriter } from "../sandbox/demo-log";
+import { parseEncryptionKey, singleKeyRing } from "../lib/crypto/seal";
+import { sealEndpointSecret } from "../lib/events/secrets";
+import { EVENT_TYPES } from "../lib/events/catalogue";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dataDir = path.resolve(root, process.env.DEMO_DATA_DIR ?? ".data/demo");
@@ -26,6 +29,11 @@ let secrets: StackSecrets;
 if (existsSync(secretsFile)) secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as StackSecrets;
 else {
   secrets = newSecrets();
+  writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+}
+if (!secrets.webhookSecret) {
+  // A demo folder from before webhooks: its receiver gets a secret too.
+  secrets.webhookSecret = newSecrets().webhookSecret;
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 }
 
@@ -45,6 +53,16 @@ await pglite.query(
    ON CONFLICT (id) DO UPDATE SET issuer = EXCLUDED.issuer, jwks_url = EXCLUDED.jwks_url, audience = EXCLUDED.audience`,
   [`${demoIdme}/oidc`, `${demoIdme}/ssf/jwks`, demoReceiver],
 );
+// The demo's webhook receiver as an endpoint for every event (an admin does this on the Webhooks page).
+await pglite.query(
+  `INSERT INTO webhook_endpoint (id, name, url, event_types, secret_enc, updated_at) VALUES ('demo-receiver', 'Demo receiver', $1, $2, $3, now())
+   ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, secret_enc = EXCLUDED.secret_enc`,
+  [
+    `http://127.0.0.1:${port("DEMO_WEBHOOK_PORT", 4031)}/hooks/demo`,
+    [...EVENT_TYPES],
+    sealEndpointSecret("demo-receiver", "secret", secrets.webhookSecret!, singleKeyRing(parseEncryptionKey(secrets.encryptionKey))),
+  ],
+);
 await pglite.close();
 
 console.log("Starting the demo (the first start compiles the portal; give it a minute)…");
@@ -55,6 +73,7 @@ const stack = await startStack({
     auth0: port("DEMO_AUTH0_PORT", 4000),
     idme: port("DEMO_IDME_PORT", 4011),
     idpartner: port("DEMO_IDPARTNER_PORT", 4021),
+    webhooks: port("DEMO_WEBHOOK_PORT", 4031),
   },
   database: { embeddedDir: dbDir },
   portalMode: process.env.DEMO_PORTAL_MODE === "start" ? "start" : "dev",
@@ -88,6 +107,8 @@ console.log(`
      "account-disabled" for a persona someone verified with; their verification is revoked
      (Signals, Audit log) and, pushed to Auth0, their stored check is cleared there at once
      (the record's page says "Auth0 updated at …").
+  8. Webhooks: signed events arrive at ${stack.webhooks.url} (its own signature check), sent to the
+     "Demo receiver" endpoint (Staff pages › Webhooks, and its delivery log).
 
   The application shows the ID token claims (https://id-verification/status …) or the error
   (idv_verification_failed …). Data: ${path.relative(root, dataDir)}/ (delete it to start afresh).

@@ -18,6 +18,7 @@ const NAV = [
   { href: "/admin/applications", label: "Applications", role: "admin" },
   { href: "/admin/settings", label: "Settings", role: "admin" },
   { href: "/admin/signals", label: "Signals", role: "admin" },
+  { href: "/admin/webhooks", label: "Webhooks", role: "support" },
   { href: "/admin/audit", label: "Audit log", role: "admin" },
 ] as const;
 

@@ -32,7 +32,12 @@ export type AuditAction =
   | "signal.revoke"
   | "signal.stream_update"
   // A revocation or erasure pushed to Auth0 (lib/auth0/push.ts): each try's outcome.
-  | "auth0.push";
+  | "auth0.push"
+  // Outgoing webhooks (lib/events/admin.ts): endpoints, their secrets, test events and redeliveries.
+  | "webhook.endpoint_update"
+  | "webhook.secret_rotate"
+  | "webhook.test"
+  | "webhook.redeliver";
 
 export interface AuditEntry {
   target?: string | null;

@@ -186,6 +186,51 @@ const samples = {
     createdAt: at,
     doneAt: at,
   },
+  WebhookEndpoint: {
+    id: "wh_1",
+    name: "Back office",
+    url: "https://hooks.example.test/idv",
+    clientId: "client-1",
+    eventTypes: ["verification.succeeded", "verification.revoked"],
+    includeAttributes: false,
+    enabled: true,
+    secretEnc: "v1.s",
+    previousSecretEnc: "v1.p",
+    previousSecretUntil: at,
+    createdAt: at,
+    updatedAt: at,
+  },
+  WebhookEvent: {
+    id: "evt_1",
+    type: "verification.revoked",
+    createdAt: at,
+    payload: { id: "evt_1", type: "verification.revoked", data: { provider: "idme" } },
+    recordId: "r_1",
+  },
+  WebhookDelivery: {
+    id: 1n,
+    eventId: "evt_1",
+    endpointId: "wh_1",
+    state: "delivered",
+    attempts: 2,
+    nextAttemptAt: at,
+    deliveredAt: at,
+    createdAt: at,
+    updatedAt: at,
+  },
+  WebhookDeliveryAttempt: {
+    id: 1n,
+    deliveryId: 1n,
+    at,
+    outcome: "http_error",
+    responseCode: 503,
+    durationMs: 42,
+    error: "HTTP 503",
+    responseBody: "busy",
+    nextRetryAt: at,
+    trigger: "redeliver",
+  },
+  WebhookExpiryMark: { recordId: "r_1", expiresAt: at, markedAt: at },
 } as const;
 
 const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
@@ -205,6 +250,11 @@ const fieldEnums: Record<keyof typeof samples, Record<string, string>> = {
   SignalTransmitter: Prisma.SignalTransmitterScalarFieldEnum,
   SignalEvent: Prisma.SignalEventScalarFieldEnum,
   Auth0Push: Prisma.Auth0PushScalarFieldEnum,
+  WebhookEndpoint: Prisma.WebhookEndpointScalarFieldEnum,
+  WebhookEvent: Prisma.WebhookEventScalarFieldEnum,
+  WebhookDelivery: Prisma.WebhookDeliveryScalarFieldEnum,
+  WebhookDeliveryAttempt: Prisma.WebhookDeliveryAttemptScalarFieldEnum,
+  WebhookExpiryMark: Prisma.WebhookExpiryMarkScalarFieldEnum,
 };
 
 async function roundTrip(db: PrismaClient) {

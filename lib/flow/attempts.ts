@@ -1,4 +1,5 @@
 import { getDb, transaction, type DbClient } from "../db/client";
+import { emitAttemptEnded } from "../events/emit";
 import type { Attempt, EventOutcome } from "../db/generated/client";
 import { log } from "../log";
 import { observeEvent, observeMove } from "../metrics/observe";
@@ -139,6 +140,7 @@ export async function fail(attempt: Attempt, err: FlowError, client?: DbClient):
   const from = (["started", "at_provider", "returned"] as AttemptState[]).filter((s) => canMove(s, def.state));
   const moved = await move(attempt, def.state, { failureCode: err.code, failureStep: def.step }, from, client);
   if (moved) await addEvent(attempt, def.step, "error", { code: err.code, description: err.description }, client);
+  if (moved) await emitAttemptEnded(client, attempt.id, err.code);
   return moved;
 }
 

@@ -1,5 +1,6 @@
 import { env } from "../env";
 import { getDb, transaction } from "../db/client";
+import { emitRecordEvent } from "../events/emit";
 import { verifyInboundToken, TokenCheckError, signReturnToken, auth0ContinueUrl, tokenFingerprint } from "../auth0/token";
 import { providerFor } from "../providers";
 import { AUTHORIZATION_ERRORS } from "../providers/oidc-client";
@@ -588,7 +589,12 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
       return { kind: "outcome", attempt };
     }
     if (verified) {
-      await move(attempt, "verified", { recordId: record.id, checkedAt, providerUuid: answer.uuid }, ["returned"], tx);
+      if (await move(attempt, "verified", { recordId: record.id, checkedAt, providerUuid: answer.uuid }, ["returned"], tx))
+        await emitRecordEvent(tx, "verification.succeeded", record.id, {
+          source: "flow",
+          reference: attempt.referenceCode,
+          application: attempt.auth0ClientId,
+        });
       await addEvent(
         attempt,
         "result",

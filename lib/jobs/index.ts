@@ -6,6 +6,8 @@ import { closeAbandonedAttempts } from "../flow/auth0-transaction";
 import { getDb } from "../db/client";
 import { registerJobQueue, type QueueFigures } from "../metrics";
 import { drainAuth0Pushes } from "../auth0/push";
+import { runDeliveries } from "../events/deliver";
+import { setDeliveryKicker } from "../events/kick";
 
 /**
  * The portal's scheduled jobs (the retention purge, lib/lifecycle/purge.ts, and the minute
@@ -21,6 +23,13 @@ import { drainAuth0Pushes } from "../auth0/push";
  */
 
 export const PURGE_QUEUE = "idv-retention-purge";
+/**
+ * Outgoing webhooks (lib/events/deliver.ts): a run sends the due deliveries of the outbox.
+ * Each event written asks for a run a moment later; the minute schedule is the safety net
+ * (a kick lost, retries, expiries to tell).
+ */
+export const WEBHOOK_QUEUE = "idv-webhooks";
+export const WEBHOOK_CRON = "* * * * *";
 /** Every day at 03:17 UTC (a quiet hour in most places the portal serves; not on the hour, where other cron jobs crowd). */
 export const PURGE_CRON = "17 3 * * *";
 const PGBOSS_SCHEMA = "pgboss";
@@ -36,6 +45,8 @@ export interface Jobs {
 export interface JobOptions {
   /** A cron expression (UTC) for the purge; tests use a short one. */
   cron?: string;
+  /** How often (seconds) each instance asks for webhook runs; default 2. */
+  webhookPollingSeconds?: number;
   /** pg-boss's own polling (seconds), for tests; the defaults suit production. */
   pollingIntervalSeconds?: number;
   cronMonitorIntervalSeconds?: number;
@@ -101,31 +112,49 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
   boss.on("error", (err: Error) => log("warn", "job runner error", { step: "jobs", error: err?.name }));
   await boss.start();
   await ensureQueue(boss);
-  await ensureQueue(boss, AUTH0_PUSH_QUEUE, 1);
+  await ensureQueue(boss, AUTH0_PUSH_QUEUE, { name: AUTH0_PUSH_QUEUE, policy: "singleton", retryLimit: 0, expireInHours: 1 });
+  await ensureQueue(boss, WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, policy: "standard", retryLimit: 0, expireInMinutes: 15 });
   await boss.schedule(PURGE_QUEUE, opts.cron ?? PURGE_CRON, {}, { tz: "UTC" });
+  await boss.schedule(WEBHOOK_QUEUE, WEBHOOK_CRON, {}, { tz: "UTC" });
   await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 30, batchSize: 1 }, async () => purgeJob());
   await boss.schedule(AUTH0_PUSH_QUEUE, AUTH0_PUSH_CRON, {}, { tz: "UTC" });
   await boss.work(AUTH0_PUSH_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 10, batchSize: 1 }, async () => {
     await drainAuth0Pushes();
   });
+  await boss.work(WEBHOOK_QUEUE, { pollingIntervalSeconds: opts.webhookPollingSeconds ?? 2, batchSize: 1 }, async () => {
+    await runDeliveries();
+  });
+  setDeliveryKicker((seconds) => {
+    boss.send(WEBHOOK_QUEUE, {}, { startAfter: seconds }).catch(() => undefined);
+  });
+  // What was written while no instance ran (a restart, a deploy) goes now, not at the next minute.
+  await boss.send(WEBHOOK_QUEUE, {});
   log("info", "jobs started", { step: "jobs", outcome: "pg-boss" });
   return {
     kind: "pg-boss",
     // graceful: a purge in flight finishes its batch loop (bounded by the timeout) before the pool closes.
-    stop: () => boss.stop({ graceful: true, wait: true, timeout: 20_000 }),
+    stop: () => {
+      setDeliveryKicker(undefined);
+      return boss.stop({ graceful: true, wait: true, timeout: 20_000 });
+    },
   };
 }
 
 /**
- * Creates the purge queue unless it exists. Instances starting together may both try, and
+ * Creates a queue (the purge's by default) unless it exists. Instances starting together may both try, and
  * pg-boss's creation (a table partition) can then fail one of them with a deadlock: that one
  * waits a moment and looks again, until the other's creation is committed.
  */
-async function ensureQueue(boss: PgBoss, queue = PURGE_QUEUE, expireInHours = 6, attempts = 8): Promise<void> {
+async function ensureQueue(
+  boss: PgBoss,
+  name = PURGE_QUEUE,
+  options: PgBoss.Queue = { name: PURGE_QUEUE, policy: "singleton", retryLimit: 0, expireInHours: 6 },
+  attempts = 8,
+): Promise<void> {
   for (let i = 1; ; i++) {
-    if (await boss.getQueue(queue)) return;
+    if (await boss.getQueue(name)) return;
     try {
-      await boss.createQueue(queue, { name: queue, policy: "singleton", retryLimit: 0, expireInHours });
+      await boss.createQueue(name, options);
       return;
     } catch (err) {
       if (i >= attempts) throw err;
@@ -164,6 +193,17 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
       .finally(() => (pushing = null));
   }, 60_000);
   pushTimer.unref();
+  // Webhook deliveries: a run every few seconds, and soon after an event is written.
+  let delivering: Promise<unknown> | null = null;
+  const deliver = () => {
+    if (stopped || delivering) return;
+    delivering = runDeliveries()
+      .catch((err: unknown) => log("error", "webhook run failed", { step: "webhook.delivery", error: (err as Error)?.name }))
+      .finally(() => (delivering = null));
+  };
+  const poll = setInterval(deliver, (opts.webhookPollingSeconds ?? 5) * 1000);
+  poll.unref();
+  setDeliveryKicker((seconds) => setTimeout(deliver, seconds * 1000).unref());
   log("info", "jobs started", { step: "jobs", outcome: "in-process" });
   return Promise.resolve({
     kind: "in-process",
@@ -171,7 +211,9 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
       stopped = true;
       clearTimeout(timer);
       clearInterval(pushTimer);
-      await Promise.all([running, pushing]);
+      clearInterval(poll);
+      setDeliveryKicker(undefined);
+      await Promise.all([running, pushing, delivering]);
     },
   });
 }

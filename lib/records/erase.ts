@@ -4,6 +4,7 @@ import { sealJson } from "../crypto/seal";
 import { keyRing } from "../settings/secrets";
 import { aad } from "./index";
 import { enqueueAuth0Push } from "../auth0/push";
+import { emitErased } from "../events/emit";
 
 /**
  * Erasure of a person (admin, lib/records/erase-action.ts): every personal value
@@ -115,5 +116,6 @@ export async function erasePerson(tx: Tx, auth0UserId: string): Promise<Erased> 
   await tx.person.update({ where: { id: personId }, data: { auth0UserId: tomb, erasedAt: new Date() } });
   // Optional (README "Revocation pushed to Auth0"): Auth0 drops the stored check after this transaction commits.
   await enqueueAuth0Push(tx, { auth0UserId, cause: "erase", personId });
+  await emitErased(tx, { personId, auth0UserId });
   return { personId, records: records.length, identities: identities.length, attempts: attempts.count, auditEntriesRewritten };
 }

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { ActionFailure, staffFormAction } from "../staff/guard";
 import { enqueueAuth0Push } from "../auth0/push";
+import { emitRecordEvent } from "../events/emit";
 
 /**
  * "Revoke verification" on a record page (support and admins): the record's
@@ -76,6 +77,7 @@ export const revokeRecord = staffFormAction(
     });
     // Optional (README "Revocation pushed to Auth0"): Auth0 is told after this transaction commits.
     await enqueueAuth0Push(tx, { auth0UserId: record.auth0UserId, cause: "revoke", recordId: record.id, personId: record.personId });
+    await emitRecordEvent(tx, "verification.revoked", record.id, { source: "staff" });
     return { recordId: record.id, status: "revoked", revokedAt: revokedAt.toISOString() };
   },
 );

@@ -9,6 +9,7 @@ import {
   sealPrivateKey,
   sealProviderSecret,
 } from "./secrets";
+import { resealWebhookSecrets, webhookSecretsOnOldKeys } from "../events/reseal";
 
 /**
  * Moves the stored provider secrets to the active key: every provider_setting row's
@@ -81,7 +82,8 @@ export async function resealSecrets(ring: KeyRing = keyRing(), client?: DbClient
       out.moved += count;
     }
   }
-  return out;
+  const webhooks = await resealWebhookSecrets(db, ring);
+  return { moved: out.moved + webhooks.moved, unreadable: [...out.unreadable, ...webhooks.unreadable] };
 }
 
 /** Stored secrets not under the active key. */
@@ -89,7 +91,9 @@ export async function secretsOnOldKeys(ring: KeyRing = keyRing(), client?: DbCli
   const db = client ?? (await getDb());
   const settings = await db.settings.findMany({ select: { clientSecretEnc: true } });
   const providers = await db.providerSetting.findMany({ select: { clientSecretEnc: true, privateKeyEnc: true } });
-  return [...settings.map((s) => s.clientSecretEnc), ...providers.flatMap((p) => [p.clientSecretEnc, p.privateKeyEnc])].filter((v) =>
-    onOldKey(v, ring),
-  ).length;
+  return (
+    [...settings.map((s) => s.clientSecretEnc), ...providers.flatMap((p) => [p.clientSecretEnc, p.privateKeyEnc])].filter((v) =>
+      onOldKey(v, ring),
+    ).length + (await webhookSecretsOnOldKeys(db, ring))
+  );
 }

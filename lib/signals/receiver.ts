@@ -2,6 +2,7 @@ import * as jose from "jose";
 import { writeAudit } from "../audit";
 import { jwksFor } from "../providers/oidc-client";
 import { getDb, transaction } from "../db/client";
+import { emitRecordEvent } from "../events/emit";
 import { log } from "../log";
 import { enqueueAuth0Push } from "../auth0/push";
 import { pushAuthorized } from "./stream";
@@ -171,6 +172,7 @@ export async function receiveSet(request: Request, now: Date = new Date()): Prom
           },
         });
         await enqueueAuth0Push(tx, { auth0UserId: record.auth0UserId, cause: "signal", recordId: record.id, personId: record.personId });
+        await emitRecordEvent(tx, "verification.revoked", record.id, { source: "shared_signals" });
       }
       outcome = revoked > 0 ? "revoked" : outcome === "revoked" ? outcome : "no_match";
     }

@@ -23,6 +23,10 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "signal.revoke": "Verification revoked by a provider's event",
   "signal.stream_update": "Shared Signals stream changed",
   "auth0.push": "Revocation pushed to Auth0",
+  "webhook.endpoint_update": "Webhook endpoint changed",
+  "webhook.secret_rotate": "Webhook signing secret rotated",
+  "webhook.test": "Webhook test event sent",
+  "webhook.redeliver": "Webhook delivery sent again",
 };
 
 export const actionLabel = (action: string) => ACTION_LABELS[action as AuditAction] ?? action;
