@@ -35,8 +35,8 @@ describe("Admission", () => {
   it("turns a step away at once when the queue is full", async () => {
     const a = new Admission({ concurrency: 1, queue: 1, waitMs: 60_000 });
     expect(await a.enter("new")).toBe(true);
-    const waiting = a.enter("new");
-    expect(await a.enter("new")).toBe(false);
+    const waiting = a.enter("step");
+    expect(await a.enter("step")).toBe(false);
     expect(await a.enter("finishing")).toBe(false);
     a.leave();
     expect(await waiting).toBe(true);
@@ -54,21 +54,34 @@ describe("Admission", () => {
     expect(a.stats).toEqual({ running: 0, waiting: 0 });
   });
 
-  it("lets a step back from the provider in first, then steps finishing a login, then new logins", async () => {
+  it("lets a step back from the provider in first, then steps finishing a login, then other steps, then new logins", async () => {
     const a = new Admission({ concurrency: 1, queue: 10, waitMs: 60_000 });
     expect(await a.enter("new")).toBe(true);
     const order: string[] = [];
     const all = [
       a.enter("new").then(() => order.push("new")),
+      a.enter("step").then(() => order.push("step")),
       a.enter("finishing").then(() => order.push("finishing")),
       a.enter("back").then(() => order.push("back")),
     ];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       a.leave();
       await settle();
     }
     await Promise.all(all);
-    expect(order).toEqual(["back", "finishing", "new"]);
+    expect(order).toEqual(["back", "finishing", "step", "new"]);
+  });
+
+  it("keeps half the queue for logins under way: new logins beyond it are turned away, their later steps still wait", async () => {
+    const a = new Admission({ concurrency: 1, queue: 4, waitMs: 60_000 });
+    expect(await a.enter("new")).toBe(true);
+    const queued = [a.enter("new"), a.enter("new")];
+    expect(await a.enter("new")).toBe(false);
+    queued.push(a.enter("step"), a.enter("finishing"));
+    expect(await a.enter("step")).toBe(false); // the whole queue is full now
+    expect(a.stats).toEqual({ running: 1, waiting: 4 });
+    for (let i = 0; i < 5; i++) a.leave();
+    expect(await Promise.all(queued)).toEqual([true, true, true, true]);
   });
 
   it("always queues a step back from the provider, even when the queue is full (it holds the person's answer)", async () => {

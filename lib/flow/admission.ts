@@ -19,14 +19,17 @@ import { poolSize } from "../db/client";
  * post shows its button again): nothing was done, nothing is recorded, the
  * Action's token and the provider's code stay unused.
  *
- * Steps that finish a login already under way (the provider's callback, the
- * way back to Auth0) are let in before new logins, so a busy moment completes
- * the logins it has started instead of starting more. A step waiting for the
+ * Steps of a login already under way are let in before new logins (the
+ * Action's token at the entry), and the steps that finish one (the provider's
+ * callback, whose code lives a minute; the way back to Auth0) before all
+ * others; new logins may fill half the queue at most. So a busy moment
+ * completes the logins it has started instead of starting more. A step waiting for the
  * provider's answer gives its place up meanwhile (`awayFromDb`) and takes the
  * next free one when the answer is in.
  */
 
-export type Priority = "new" | "finishing";
+/** In the order they are let in, last first: new logins, steps of logins under way, steps that finish a login. */
+export type Priority = "new" | "step" | "finishing";
 
 interface Waiter {
   resolve(admitted: boolean): void;
@@ -41,7 +44,7 @@ export interface AdmissionLimits {
 
 export class Admission {
   private running = 0;
-  private readonly queues: Record<Priority | "back", Waiter[]> = { back: [], finishing: [], new: [] };
+  private readonly queues: Record<Priority | "back", Waiter[]> = { back: [], finishing: [], step: [], new: [] };
 
   constructor(readonly limits: AdmissionLimits) {}
 
@@ -51,7 +54,7 @@ export class Admission {
   }
 
   private waiting(): number {
-    return this.queues.back.length + this.queues.finishing.length + this.queues.new.length;
+    return this.queues.back.length + this.queues.finishing.length + this.queues.step.length + this.queues.new.length;
   }
 
   /** Takes a place: true at once or after waiting, false when the queue is full or the wait ran out. */
@@ -62,6 +65,8 @@ export class Admission {
     }
     // One coming back from the provider already holds the person's answer: it always waits, first in line.
     if (priority !== "back" && this.waiting() >= this.limits.queue) return Promise.resolve(false);
+    // New logins get half the queue at most: the rest is kept for the logins already under way.
+    if (priority === "new" && this.queues.new.length >= Math.floor(this.limits.queue / 2)) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const waiter: Waiter = { resolve };
       if (priority !== "back") {
@@ -79,7 +84,8 @@ export class Admission {
 
   /** Gives a place back: to the next in line, if any. */
   leave(): void {
-    const next = this.queues.back.shift() ?? this.queues.finishing.shift() ?? this.queues.new.shift();
+    const q = this.queues;
+    const next = q.back.shift() ?? q.finishing.shift() ?? q.step.shift() ?? q.new.shift();
     if (next) {
       if (next.timer) clearTimeout(next.timer);
       next.resolve(true); // the place passes on: `running` stays

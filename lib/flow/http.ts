@@ -113,8 +113,8 @@ export function flowRoute(
   step: (ctx: StepContext) => Promise<Outcome>,
   opts: { formPost?: boolean; renderContinue?: boolean } = {},
 ) {
-  // Admission control (lib/flow/admission.ts): the steps that finish a login go first.
-  const priority = name === "callback" || name === "continue" || name === "resume" ? "finishing" : "new";
+  // Admission control (lib/flow/admission.ts): the steps that finish a login go first, new logins last.
+  const priority = name === "callback" || name === "continue" || name === "resume" ? "finishing" : name === "begin" ? "new" : "step";
   return (request: Request): Promise<Response> => flowStep(name, () => admitted(priority, () => routeStep(request, step, opts), request));
 }
 
