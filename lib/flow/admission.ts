@@ -13,7 +13,8 @@ import { poolSize } from "../db/client";
  *
  * So at most IDV_ADMISSION_CONCURRENCY steps run at once per instance (default:
  * the pool's size); the others wait their turn in a bounded queue
- * (IDV_ADMISSION_QUEUE) for a bounded time (IDV_ADMISSION_WAIT_MS). A step that
+ * (IDV_ADMISSION_QUEUE) for a bounded time (IDV_ADMISSION_WAIT_MS; three times
+ * that for the steps that finish a login). A step that
  * finds the queue full, or waits out its time, is answered 503 with
  * Retry-After and a page that tries again by itself (a GET reloads; a form
  * post shows its button again): nothing was done, nothing is recorded, the
@@ -70,12 +71,16 @@ export class Admission {
     return new Promise<boolean>((resolve) => {
       const waiter: Waiter = { resolve };
       if (priority !== "back") {
-        waiter.timer = setTimeout(() => {
-          const q = this.queues[priority];
-          const i = q.indexOf(waiter);
-          if (i >= 0) q.splice(i, 1);
-          resolve(false);
-        }, this.limits.waitMs);
+        waiter.timer = setTimeout(
+          () => {
+            const q = this.queues[priority];
+            const i = q.indexOf(waiter);
+            if (i >= 0) q.splice(i, 1);
+            resolve(false);
+            // A 503 would only delay the steps that finish a login (the provider's code lives about a minute): they wait longer.
+          },
+          priority === "finishing" ? 3 * this.limits.waitMs : this.limits.waitMs,
+        );
         waiter.timer.unref?.();
       }
       this.queues[priority].push(waiter);

@@ -6,7 +6,8 @@ import type { Harness } from "./index";
  * A browser that does what a person does on the portal's "busy" page (503 with
  * Retry-After, lib/flow/admission.ts): waits, then sends the same request again
  * (a GET reloads itself; a form post is the same button pressed again). It
- * counts how often it was turned away. `waitMs` replaces Retry-After's seconds
+ * counts how often it was turned away. A request cut off by the server closing
+ * a kept-alive connection is sent again on a new one (at most twice), as browsers do. `waitMs` replaces Retry-After's seconds
  * where a test or the benchmark cannot wait that long; `tries` bounds it.
  */
 export class PatientBrowser extends TestBrowser {
@@ -17,8 +18,16 @@ export class PatientBrowser extends TestBrowser {
   }
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
-    for (let i = 0; ; i++) {
-      const response = await super.request(url, init);
+    for (let i = 0, resets = 0; ; i++) {
+      let response: Response;
+      try {
+        response = await super.request(url, init);
+      } catch (err) {
+        // A kept-alive connection the server closed as the request went out: a browser sends it again on a new one.
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        if (resets++ < 2 && (code === "UND_ERR_SOCKET" || code === "ECONNRESET")) continue;
+        throw err;
+      }
       const after = response.headers.get("retry-after");
       if (response.status !== 503 || after === null || i + 1 >= (this.opts.tries ?? 100)) return response;
       this.busy++;
