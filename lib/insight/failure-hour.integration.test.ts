@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 
 /**
- * The failures page's hourly counts (attempt_failure_hour, kept by triggers on attempt) equal a
+ * The failures page's hourly and daily counts (attempt_failure_hour and _day, kept by triggers on attempt) equal a
  * direct count of the attempts after a mixed sequence: attempts opened, failed, declined, errored,
  * verified, failed at once from many requests (and the same attempt twice at once), moved to
  * another hour, deleted; and the failures view reads the same numbers from either.
@@ -29,11 +29,14 @@ afterAll(async () => {
 const direct = `SELECT date_trunc('hour', created_at, 'UTC') AS hour, status::text AS status, failure_code, provider, auth0_client_id, count(*)::int AS n
   FROM attempt WHERE status IN ('failed', 'declined', 'error') GROUP BY 1, 2, 3, 4, 5`;
 const rolled = `SELECT hour, status, failure_code, provider, auth0_client_id, n FROM attempt_failure_hour WHERE n <> 0`;
+const directDay = direct.replace("date_trunc('hour'", "date_trunc('day'");
+const rolledDay = `SELECT day AS hour, status, failure_code, provider, auth0_client_id, n FROM attempt_failure_day WHERE n <> 0`;
 const key = (r: Record<string, unknown>) =>
   [new Date(r.hour as string).toISOString(), r.status, r.failure_code, r.provider, r.auth0_client_id, r.n].join("|");
 async function both() {
-  const [a, b] = await Promise.all([db.pool.query(direct), db.pool.query(rolled)]);
-  return { direct: a.rows.map(key).sort(), rolled: b.rows.map(key).sort() };
+  const [a, b, c, d] = await Promise.all([direct, rolled, directDay, rolledDay].map((q) => db.pool.query(q)));
+  const keys = (x: typeof a) => x.rows.map(key).sort();
+  return { direct: keys(a), rolled: keys(b), directDay: keys(c), rolledDay: keys(d) };
 }
 
 const open = (i: number) =>
@@ -72,6 +75,7 @@ describe("attempt_failure_hour", () => {
     await flow.move(ok, "at_provider", {}, ["started"]);
     let counts = await both();
     expect(counts.rolled).toEqual(counts.direct);
+    expect(counts.rolledDay).toEqual(counts.directDay);
     expect(counts.direct.length).toBeGreaterThan(5);
 
     // An attempt moved to another hour, one deleted (retention), all of an hour deleted at once.
@@ -80,6 +84,7 @@ describe("attempt_failure_hour", () => {
     await db.pool.query(`DELETE FROM attempt WHERE created_at < now() - interval '4 hours'`);
     counts = await both();
     expect(counts.rolled).toEqual(counts.direct);
+    expect(counts.rolledDay).toEqual(counts.directDay);
 
     // The failures view reads the hourly counts for whole-hour ranges, attempts otherwise: the same numbers.
     const r = range.rangeFor("24h");
@@ -91,5 +96,13 @@ describe("attempt_failure_hour", () => {
     expect(fromCounts.byApplication).toEqual(fromAttempts.byApplication);
     expect(fromCounts.byProvider).toEqual(fromAttempts.byProvider);
     expect(fromCounts.byStatus).toEqual(fromAttempts.byStatus);
+    const week = range.rangeFor("7d");
+    const fromDays = await failures.failureInsight(week);
+    const weekFromAttempts = await failures.failureInsight({ ...week, to: new Date(week.to.getTime() - 1) });
+    expect(fromDays.total).toBe(fromCounts.total);
+    expect(fromDays.causes.map((c) => [c.code, c.count, c.series])).toEqual(
+      weekFromAttempts.causes.map((c) => [c.code, c.count, c.series]),
+    );
+    expect(fromDays.byApplication).toEqual(weekFromAttempts.byApplication);
   });
 });

@@ -132,12 +132,13 @@ interface Row {
 const HOUR_MS = 3_600_000;
 
 /**
- * The conditions on `attempt_failure_hour` r (the failed, declined and errored attempts counted
- * per UTC hour of their start, kept by triggers in the attempt's own transaction: migration
- * 20261204310000) that select what attemptConditions selects on attempts, for a range of whole hours.
+ * The conditions on `attempt_failure_hour` or `attempt_failure_day` r (the failed, declined and
+ * errored attempts counted per UTC hour or day of their start, kept by triggers in the attempt's
+ * own transaction: migrations 20261204310000 and 20261204320000) that select what
+ * attemptConditions selects on attempts, for a range of whole hours (days); `at` is r's time column.
  */
-function hourConditions(range: { from: Date; to: Date }, f: FailureFilter): Prisma.Sql[] {
-  const conds = [Prisma.sql`r.hour >= ${ts(range.from)}`, Prisma.sql`r.hour < ${ts(range.to)}`];
+function hourConditions(range: { from: Date; to: Date }, f: FailureFilter, at: Prisma.Sql): Prisma.Sql[] {
+  const conds = [Prisma.sql`${at} >= ${ts(range.from)}`, Prisma.sql`${at} < ${ts(range.to)}`];
   if (f.code === null) conds.push(Prisma.sql`r.failure_code IS NULL`);
   else if (f.code !== undefined) conds.push(Prisma.sql`r.failure_code = ${f.code}`);
   if (f.application === null) conds.push(Prisma.sql`r.auth0_client_id IS NULL`);
@@ -146,22 +147,25 @@ function hourConditions(range: { from: Date; to: Date }, f: FailureFilter): Pris
   return conds;
 }
 
-const wholeHours = (r: { from: Date; to: Date }) => r.from.getTime() % HOUR_MS === 0 && r.to.getTime() % HOUR_MS === 0;
+const whole = (r: { from: Date; to: Date }, ms: number) => r.from.getTime() % ms === 0 && r.to.getTime() % ms === 0;
 
 export async function failureInsight(range: InsightRange, filter: FailureFilter = {}): Promise<FailureInsight> {
   const db = await getDb();
   const prev = previousRange(range);
   let rows: Row[];
   let prevRows: { code: string | null; n: unknown }[];
-  if (wholeHours(range)) {
-    // From the hourly counts: a few thousand rows for 90 days instead of every failed attempt.
-    rows = await db.$queryRaw<Row[]>(Prisma.sql`SELECT ${bucketKey(range.bucket, Prisma.sql`r.hour`)} AS bucket,
+  if (whole(range, HOUR_MS)) {
+    // From the hourly (or, for ranges of whole days, daily) counts instead of every failed attempt.
+    const daily = range.bucket === "day" && whole(range, 24 * HOUR_MS);
+    const table = daily ? Prisma.sql`attempt_failure_day` : Prisma.sql`attempt_failure_hour`;
+    const at = daily ? Prisma.sql`r.day` : Prisma.sql`r.hour`;
+    rows = await db.$queryRaw<Row[]>(Prisma.sql`SELECT ${bucketKey(range.bucket, at)} AS bucket,
         r.failure_code AS code, r.status, r.provider, r.auth0_client_id AS client, sum(r.n)::int AS n
-      FROM attempt_failure_hour r WHERE ${Prisma.join(hourConditions(range, filter), " AND ")}
+      FROM ${table} r WHERE ${Prisma.join(hourConditions(range, filter, at), " AND ")}
       GROUP BY 1, 2, 3, 4, 5 HAVING sum(r.n) > 0`);
     prevRows = await db.$queryRaw<{ code: string | null; n: unknown }[]>(
-      Prisma.sql`SELECT r.failure_code AS code, sum(r.n)::int AS n FROM attempt_failure_hour r
-        WHERE ${Prisma.join(hourConditions(prev, filter), " AND ")} GROUP BY 1 HAVING sum(r.n) > 0`,
+      Prisma.sql`SELECT r.failure_code AS code, sum(r.n)::int AS n FROM ${table} r
+        WHERE ${Prisma.join(hourConditions(prev, filter, at), " AND ")} GROUP BY 1 HAVING sum(r.n) > 0`,
     );
   } else {
     const conds = attemptConditions(toAttemptFilter(range, filter));
