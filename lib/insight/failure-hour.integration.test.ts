@@ -34,9 +34,9 @@ const rolledDay = `SELECT day AS hour, status, failure_code, provider, auth0_cli
 const key = (r: Record<string, unknown>) =>
   [new Date(r.hour as string).toISOString(), r.status, r.failure_code, r.provider, r.auth0_client_id, r.n].join("|");
 async function both() {
-  const [a, b, c, d] = await Promise.all([direct, rolled, directDay, rolledDay].map((q) => db.pool.query(q)));
-  const keys = (x: typeof a) => x.rows.map(key).sort();
-  return { direct: keys(a), rolled: keys(b), directDay: keys(c), rolledDay: keys(d) };
+  const keys = async (q: string) => (await db.pool.query(q)).rows.map(key).sort();
+  const [a, b, c, d] = await Promise.all([direct, rolled, directDay, rolledDay].map(keys));
+  return { direct: a!, rolled: b!, directDay: c!, rolledDay: d! };
 }
 
 const open = (i: number) =>
