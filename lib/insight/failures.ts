@@ -134,7 +134,7 @@ const HOUR_MS = 3_600_000;
 /**
  * The conditions on `attempt_failure_hour` or `attempt_failure_day` r (the failed, declined and
  * errored attempts counted per UTC hour or day of their start, kept by triggers in the attempt's
- * own transaction: migrations 20261204310000 and 20261204320000) that select what
+ * own transaction: migration 20261204310000_attempt_failure_counts) that select what
  * attemptConditions selects on attempts, for a range of whole hours (days); `at` is r's time column.
  */
 function hourConditions(range: { from: Date; to: Date }, f: FailureFilter, at: Prisma.Sql): Prisma.Sql[] {
