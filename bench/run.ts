@@ -19,7 +19,7 @@ import pg from "pg";
 import { TestBrowser, forms } from "../sandbox/harness/browser";
 import { startContinueReceiver } from "../sandbox/harness/continue-receiver";
 import { createDatabaseOn } from "../sandbox/harness/db";
-import { journeys } from "../sandbox/harness/journey";
+import { patientLogins } from "../sandbox/harness/patient-browser";
 import { freePort, startPortal } from "../sandbox/harness/portal";
 import { startIdmeStandin } from "../sandbox/idme/server";
 import { startSqlCounter, type SqlCounter } from "./sqlcount";
@@ -41,6 +41,8 @@ const WARMUP = Number(arg("warmup", "150"));
 const PREP_SECONDS = Number(arg("prep-seconds", "40"));
 const LOGINS = Number(arg("logins", "1000"));
 const LOGIN_CONCURRENCY = Number(arg("login-concurrency", String(LOGINS)));
+/** --no-steps: only the whole logins (and the memory after them). */
+const STEPS = !flag("no-steps");
 const LOGIN_DEADLINE_MS = Number(arg("login-deadline-s", "300")) * 1000;
 
 // ---------------------------------------------------------------- database
@@ -250,6 +252,7 @@ async function main() {
   const auth0 = await startContinueReceiver(secret);
   const auth0Issuer = new URL(auth0.url).host;
   const portalPort = await freePort();
+  const metricsToken = randomBytes(24).toString("hex");
   const portalUrl = `http://127.0.0.1:${portalPort}`;
   const clientSecret = randomBytes(16).toString("hex");
   const idme = await startIdmeStandin({
@@ -277,6 +280,10 @@ async function main() {
     PROVIDER_TIMEOUT_MS: "30000",
     // Every simulated browser is 127.0.0.1: the limit on refused requests stays out of the way (nothing is refused here).
     RATE_LIMIT_FLOW_FAILURES: "100000",
+    // Where the memory goes after the load (V8's heap, buffers outside it): read from the portal's own metrics.
+    METRICS_TOKEN: metricsToken,
+    // As in production behind the proxy (deploy/compose: 130 s): idle connections are kept, not cut every 5 s.
+    KEEP_ALIVE_TIMEOUT: "130000",
   });
 
   // Ctrl-C (or a timeout's SIGTERM) stops what the bench started, so no server is left behind.
@@ -474,23 +481,25 @@ async function main() {
    * and one verification record.
    */
   async function wholeLogins() {
-    const flow = journeys({ auth0, idme, auth0Token: (claims) => token(claims.sub, String(claims.state)) }, portalUrl);
+    // Browsers that do what a person does on the portal's busy page (503, Retry-After): wait as asked, then again.
+    const login = patientLogins({ auth0, idme, auth0Token: (claims) => token(claims.sub, String(claims.state)) }, portalUrl);
     const users = Array.from({ length: LOGINS }, () => `auth0|login-${randomBytes(6).toString("hex")}`);
     sentUsers.push(...users);
     const wrong: string[] = [];
     const deadline = Date.now() + LOGIN_DEADLINE_MS;
     const started = performance.now();
     let finished = 0;
+    let busy = 0;
     await inBatches(users, LOGIN_CONCURRENCY, async (sub) => {
-      const login = (async () => {
-        const j = await flow.arrive({ sub });
-        const page = await flow.verifyAs(j, "identity-verified", `login-${sub.slice(-12)}`);
-        return (await flow.resumeFrom(j, page)).status;
+      const done = (async () => {
+        const { claims, busy: turnedAway } = await login(sub, "identity-verified", `login-${sub.slice(-12)}`);
+        busy += turnedAway;
+        return claims.status;
       })();
       const late = new Promise<string>((resolve) =>
         setTimeout(() => resolve("not finished before the deadline"), deadline - Date.now()).unref(),
       );
-      const status = await Promise.race([login.catch((err: unknown) => `failed: ${String(err).slice(0, 200)}`), late]);
+      const status = await Promise.race([done.catch((err: unknown) => `failed: ${String(err).slice(0, 200)}`), late]);
       if (status === "success") finished++;
       else wrong.push(`${sub}: ${String(status)}`);
     });
@@ -510,7 +519,7 @@ async function main() {
         wrong.push(`${r.auth0_user_id}: ${r.attempts} attempts, ${r.verified} verified and resumed, ${r.records} verifications`);
       }
     }
-    return { ms, ok: finished, wrong };
+    return { ms, ok: finished, wrong, busy };
   }
 
   const pid = portal.pid;
@@ -519,18 +528,34 @@ async function main() {
     return m ? Number(m[1]) / 1024 : NaN;
   };
   let rssAfter = NaN;
-  let logins: { ms: number; ok: number; wrong: string[] } | null = null;
+  let memoryAfter = "";
+  let rssAfterLogins = NaN;
+  let memoryAfterLogins = "";
+  /** The portal's own view of its memory (prom-client's process and V8 metrics), in MB. */
+  const memory = async () => {
+    const text = await (await fetch(`${portalUrl}/api/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
+    const mb = (name: string) => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text);
+      return m ? (Number(m[1]) / 2 ** 20).toFixed(0) : "?";
+    };
+    return `V8 heap used ${mb("nodejs_heap_size_used_bytes")} MB of ${mb("nodejs_heap_size_total_bytes")} MB, external (buffers, WASM) ${mb("nodejs_external_memory_bytes")} MB`;
+  };
+  let logins: { ms: number; ok: number; wrong: string[]; busy: number } | null = null;
   try {
-    console.log(`Warm-up (${WARMUP} requests per step, 10 connections) …`);
-    await chain(10, WARMUP, false);
-    for (const c of CONNECTIONS) {
+    if (!STEPS) console.log("--no-steps: the per-step runs are skipped");
+    else console.log(`Warm-up (${WARMUP} requests per step, 10 connections) …`);
+    if (STEPS) await chain(10, WARMUP, false);
+    for (const c of STEPS ? CONNECTIONS : []) {
       console.log(`${c} connections, ${REQUESTS} requests per step …`);
       await chain(c, REQUESTS, true);
     }
     rssAfter = rss();
+    memoryAfter = await memory().catch((err: unknown) => `metrics not read: ${String(err)}`);
     if (LOGINS > 0) {
       console.log(`${LOGINS} whole logins, ${LOGIN_CONCURRENCY} at a time …`);
       logins = await wholeLogins();
+      rssAfterLogins = rss();
+      memoryAfterLogins = await memory().catch((err: unknown) => `metrics not read: ${String(err)}`);
     }
   } finally {
     await portal.stop();
@@ -570,12 +595,14 @@ async function main() {
     console.log(r.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join("  "));
     if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
   }
-  console.log(`\nPortal server RSS after the load: ${fmt(rssAfter)} MB`);
+  console.log(`\nPortal server RSS ${STEPS ? "after the steps" : "at start"}: ${fmt(rssAfter)} MB (${memoryAfter})`);
 
   if (logins) {
     console.log(
       `Whole logins: ${logins.ok} of ${LOGINS} succeeded in ${fmt(logins.ms / 1000, 1)} s, ${fmt((logins.ok * 1000) / logins.ms, 1)} logins/s (${LOGIN_CONCURRENCY} at a time)`,
     );
+    console.log(`Portal server RSS after the logins: ${fmt(rssAfterLogins)} MB (${memoryAfterLogins})`);
+    console.log(`Steps answered "busy" (503, Retry-After) and sent again after the wait: ${logins.busy}`);
     if (logins.wrong.length)
       console.log(`Logins that did not end as expected (${logins.wrong.length}):\n  ${logins.wrong.slice(0, 20).join("\n  ")}`);
   }

@@ -32,19 +32,42 @@ export function getDb(): Promise<PrismaClient> {
 }
 
 async function open(): Promise<PrismaClient> {
-  const { DATABASE_URL, DATABASE_POOL_MAX, PGLITE_DIR } = env();
+  const { DATABASE_URL, PGLITE_DIR } = env();
   if (DATABASE_URL) {
-    const client = new pg.Client({ connectionString: DATABASE_URL });
+    const client = new pg.Client({ connectionString: withoutPoolParams(DATABASE_URL) });
     await client.connect();
     try {
       await applyMigrations(pgRunner(client), { lock: true, seed: seedFromEnvironment });
     } finally {
       await client.end();
     }
-    holder.pool = new pg.Pool({ connectionString: DATABASE_URL, max: DATABASE_POOL_MAX });
+    holder.pool = new pg.Pool({ connectionString: withoutPoolParams(DATABASE_URL), max: poolSize() });
     return new PrismaClient({ adapter: new PrismaPg(holder.pool, { disposeExternalPool: true }) });
   }
   return openEmbedded(PGLITE_DIR, { seed: true });
+}
+
+/** pg's own default, and the admission limit's on the embedded database. */
+const DEFAULT_POOL_SIZE = 10;
+
+/**
+ * Connections per instance: DATABASE_POOL_MAX, else the URL's `connection_limit`
+ * (as Prisma's own URLs say it), else 10. The login flow's admission limit
+ * (lib/flow/admission.ts) follows it.
+ */
+export function poolSize(): number {
+  const { DATABASE_URL, DATABASE_POOL_MAX } = env();
+  if (DATABASE_POOL_MAX) return DATABASE_POOL_MAX;
+  const fromUrl = DATABASE_URL ? Number(new URL(DATABASE_URL).searchParams.get("connection_limit")) : NaN;
+  return Number.isInteger(fromUrl) && fromUrl >= 1 && fromUrl <= 100 ? fromUrl : DEFAULT_POOL_SIZE;
+}
+
+/** The URL without `connection_limit`, which is ours to read, not a PostgreSQL connection parameter. */
+function withoutPoolParams(url: string): string {
+  const u = new URL(url);
+  if (!u.searchParams.has("connection_limit")) return url;
+  u.searchParams.delete("connection_limit");
+  return u.toString();
 }
 
 /** The PostgreSQL pool (none on the embedded database): read by lib/metrics, ended at shutdown. */

@@ -143,6 +143,10 @@ const schema = z
         "must be a postgres:// or postgresql:// URL (leave unset for the embedded database)",
       ),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
+    // Admission control of the login flow (lib/flow/admission.ts, README "Performance").
+    IDV_ADMISSION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).optional(),
+    IDV_ADMISSION_QUEUE: z.coerce.number().int().min(0).max(100_000).default(1000),
+    IDV_ADMISSION_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
     // The embedded database belongs to one process: in production it is refused unless this says it is meant.
     ALLOW_EMBEDDED_DATABASE: z
       .enum(["true", "false", ""], { error: "must be true or false" })

@@ -10,6 +10,7 @@ import { findAttempt, recordUnexpected, resume, type FlowRequest, type Outcome }
 import type { Attempt } from "./attempts";
 import { BROWSER_COOKIE, browserSecretFrom, newBrowserSecret, openedBy } from "./binding";
 import { errorPage } from "./error-page";
+import { admitted } from "./admission";
 import { closeIfAbandoned } from "./auth0-transaction";
 import { DEFAULT_LOCALE, LOCALE_COOKIE, MESSAGES, isLocale, localeCookieOptions, requestLocale } from "./locale";
 import { returnStatusFor } from "./states";
@@ -112,7 +113,9 @@ export function flowRoute(
   step: (ctx: StepContext) => Promise<Outcome>,
   opts: { formPost?: boolean; renderContinue?: boolean } = {},
 ) {
-  return (request: Request): Promise<Response> => flowStep(name, () => routeStep(request, step, opts));
+  // Admission control (lib/flow/admission.ts): the steps that finish a login go first, new logins last.
+  const priority = name === "callback" || name === "continue" || name === "resume" ? "finishing" : name === "begin" ? "new" : "step";
+  return (request: Request): Promise<Response> => flowStep(name, () => admitted(priority, () => routeStep(request, step, opts), request));
 }
 
 async function routeStep(

@@ -12,6 +12,7 @@ import { log } from "../log";
 import { observed } from "../metrics/observe";
 import { addEvent, addEvents, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
 import { newSecret } from "./reference";
+import { awayFromDb } from "./admission";
 import { pickLocale, type Locale } from "./locale";
 import { FlowError, TERMINAL, TRANSIENT, isFailureCode, returnStatusFor, type FailureCode } from "./states";
 import { browserHash, claimEntryToken, displayClaim, firstAttemptOf, noteEntryTokenAttempt, openedBy } from "./binding";
@@ -294,7 +295,9 @@ export async function chosen(
   Object.assign(attempt, { chooserState: null, chooserExpiresAt: null });
   let choice;
   try {
-    choice = await provider.chooser.accept(await connectionFor(s, attempt), query);
+    const connection = await connectionFor(s, attempt);
+    const chooser = provider.chooser;
+    choice = await awayFromDb(() => chooser.accept(connection, query));
   } catch (err) {
     if (!(err instanceof FlowError)) throw err;
     await fail(attempt, err);
@@ -529,13 +532,17 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
   const current = new URL(callbackUrl());
   current.search = url.search;
 
-  const answer = await provider.complete(await connectionFor(s, attempt), current, {
-    state: attempt.oauthState!,
-    nonce: attempt.nonce!,
-    codeVerifier: attempt.codeVerifier!,
-    scopes: attempt.scopes,
-    choice: attempt.providerChoice,
-  });
+  const connection = await connectionFor(s, attempt);
+  // The provider's token endpoint and userinfo: no database work meanwhile (lib/flow/admission.ts).
+  const answer = await awayFromDb(() =>
+    provider.complete(connection, current, {
+      state: attempt.oauthState!,
+      nonce: attempt.nonce!,
+      codeVerifier: attempt.codeVerifier!,
+      scopes: attempt.scopes,
+      choice: attempt.providerChoice,
+    }),
+  );
   const verified =
     attempt.policy === "identity"
       ? answer.identityVerified

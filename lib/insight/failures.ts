@@ -1,4 +1,5 @@
 import { getDb } from "../db/client";
+import { ts } from "../db/sql";
 import { Prisma } from "../db/generated/client";
 import { FAILURES, isFailureCode } from "../flow/states";
 import { explain, type Explanation } from "../support/explanations";
@@ -128,18 +129,55 @@ interface Row {
   n: unknown;
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * The conditions on `attempt_failure_hour` or `attempt_failure_day` r (the failed, declined and
+ * errored attempts counted per UTC hour or day of their start, kept by triggers in the attempt's
+ * own transaction: migration 20261204310000_attempt_failure_counts) that select what
+ * attemptConditions selects on attempts, for a range of whole hours (days); `at` is r's time column.
+ */
+function hourConditions(range: { from: Date; to: Date }, f: FailureFilter, at: Prisma.Sql): Prisma.Sql[] {
+  const conds = [Prisma.sql`${at} >= ${ts(range.from)}`, Prisma.sql`${at} < ${ts(range.to)}`];
+  if (f.code === null) conds.push(Prisma.sql`r.failure_code IS NULL`);
+  else if (f.code !== undefined) conds.push(Prisma.sql`r.failure_code = ${f.code}`);
+  if (f.application === null) conds.push(Prisma.sql`r.auth0_client_id IS NULL`);
+  else if (f.application !== undefined) conds.push(Prisma.sql`r.auth0_client_id = ${f.application}`);
+  if (f.provider) conds.push(Prisma.sql`r.provider = ${f.provider}`);
+  return conds;
+}
+
+const whole = (r: { from: Date; to: Date }, ms: number) => r.from.getTime() % ms === 0 && r.to.getTime() % ms === 0;
+
 export async function failureInsight(range: InsightRange, filter: FailureFilter = {}): Promise<FailureInsight> {
   const db = await getDb();
-  const conds = attemptConditions(toAttemptFilter(range, filter));
-  const rows = await db.$queryRaw<Row[]>(Prisma.sql`SELECT ${bucketKey(range.bucket, Prisma.sql`a.created_at`)} AS bucket,
-      a.failure_code AS code, a.status::text AS status, a.provider, a.auth0_client_id AS client, count(*)::int AS n
-    FROM attempt a WHERE ${Prisma.join(conds, " AND ")}
-    GROUP BY 1, 2, 3, 4, 5`);
   const prev = previousRange(range);
-  const prevRows = await db.$queryRaw<{ code: string | null; n: unknown }[]>(
-    Prisma.sql`SELECT a.failure_code AS code, count(*)::int AS n FROM attempt a
-      WHERE ${Prisma.join(attemptConditions(toAttemptFilter(prev, filter)), " AND ")} GROUP BY 1`,
-  );
+  let rows: Row[];
+  let prevRows: { code: string | null; n: unknown }[];
+  if (whole(range, HOUR_MS)) {
+    // From the hourly (or, for ranges of whole days, daily) counts instead of every failed attempt.
+    const daily = range.bucket === "day" && whole(range, 24 * HOUR_MS);
+    const table = daily ? Prisma.sql`attempt_failure_day` : Prisma.sql`attempt_failure_hour`;
+    const at = daily ? Prisma.sql`r.day` : Prisma.sql`r.hour`;
+    rows = await db.$queryRaw<Row[]>(Prisma.sql`SELECT ${bucketKey(range.bucket, at)} AS bucket,
+        r.failure_code AS code, r.status, r.provider, r.auth0_client_id AS client, sum(r.n)::int AS n
+      FROM ${table} r WHERE ${Prisma.join(hourConditions(range, filter, at), " AND ")}
+      GROUP BY 1, 2, 3, 4, 5 HAVING sum(r.n) > 0`);
+    prevRows = await db.$queryRaw<{ code: string | null; n: unknown }[]>(
+      Prisma.sql`SELECT r.failure_code AS code, sum(r.n)::int AS n FROM ${table} r
+        WHERE ${Prisma.join(hourConditions(prev, filter, at), " AND ")} GROUP BY 1 HAVING sum(r.n) > 0`,
+    );
+  } else {
+    const conds = attemptConditions(toAttemptFilter(range, filter));
+    rows = await db.$queryRaw<Row[]>(Prisma.sql`SELECT ${bucketKey(range.bucket, Prisma.sql`a.created_at`)} AS bucket,
+        a.failure_code AS code, a.status::text AS status, a.provider, a.auth0_client_id AS client, count(*)::int AS n
+      FROM attempt a WHERE ${Prisma.join(conds, " AND ")}
+      GROUP BY 1, 2, 3, 4, 5`);
+    prevRows = await db.$queryRaw<{ code: string | null; n: unknown }[]>(
+      Prisma.sql`SELECT a.failure_code AS code, count(*)::int AS n FROM attempt a
+        WHERE ${Prisma.join(attemptConditions(toAttemptFilter(prev, filter)), " AND ")} GROUP BY 1`,
+    );
+  }
   const previousByCause = new Map(prevRows.map((r) => [r.code, num(r.n)]));
 
   const index = new Map(range.buckets.map((b, i) => [b.toISOString(), i]));
