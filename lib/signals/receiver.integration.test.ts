@@ -90,6 +90,11 @@ afterAll(async () => {
 describe("Shared Signals receiver", () => {
   it("revokes every verification on a disabled ID.me account, audited with the event, and the Action's check then says revoked", async () => {
     expect(await status.statusFor("auth0|idv_alice")).toBe("valid");
+    // A back office listening for revocations (outgoing webhooks) hears of each one.
+    await db.pool.query(
+      `INSERT INTO webhook_endpoint (id, name, url, event_types, secret_enc, updated_at)
+       VALUES ('wh_back_office', 'Back office', 'https://hooks.example.test/idv', '{verification.revoked}', 'v1.not-opened-here', now())`,
+    );
     const token = await idme.transmitter.sign({
       audience: RECEIVER,
       type: RISC_ACCOUNT_DISABLED,
@@ -108,6 +113,15 @@ describe("Shared Signals receiver", () => {
     expect(await status.statusFor("auth0|idv_alice")).toBe("revoked");
     const { rows } = await db.pool.query(`SELECT outcome, revoked FROM signal_event WHERE jti = 'jti-alice'`);
     expect(rows).toEqual([{ outcome: "revoked", revoked: 2 }]);
+    const { rows: events } = await db.pool.query(
+      `SELECT e.type, e.record_id, e.payload->'data'->>'source' AS source, d.endpoint_id
+       FROM webhook_event e JOIN webhook_delivery d ON d.event_id = e.id ORDER BY e.record_id`,
+    );
+    expect(events).toEqual([
+      { type: "verification.revoked", record_id: "rec_alice_id", source: "shared_signals", endpoint_id: "wh_back_office" },
+      { type: "verification.revoked", record_id: "rec_alice_mil", source: "shared_signals", endpoint_id: "wh_back_office" },
+    ]);
+    await db.pool.query(`DELETE FROM webhook_endpoint WHERE id = 'wh_back_office'`);
   });
 
   it("a replayed SET is accepted and does nothing again", async () => {
