@@ -10,6 +10,7 @@ import {
   sealProviderSecret,
 } from "./secrets";
 import { resealWebhookSecrets, webhookSecretsOnOldKeys } from "../events/reseal";
+import { resealStreamTokens, streamTokensOnOldKeys } from "../signals/token";
 
 /**
  * Moves the stored provider secrets to the active key: every provider_setting row's
@@ -83,7 +84,11 @@ export async function resealSecrets(ring: KeyRing = keyRing(), client?: DbClient
     }
   }
   const webhooks = await resealWebhookSecrets(db, ring);
-  return { moved: out.moved + webhooks.moved, unreadable: [...out.unreadable, ...webhooks.unreadable] };
+  const streams = await resealStreamTokens(db, ring);
+  return {
+    moved: out.moved + webhooks.moved + streams.moved,
+    unreadable: [...out.unreadable, ...webhooks.unreadable, ...streams.unreadable],
+  };
 }
 
 /** Stored secrets not under the active key. */
@@ -94,6 +99,8 @@ export async function secretsOnOldKeys(ring: KeyRing = keyRing(), client?: DbCli
   return (
     [...settings.map((s) => s.clientSecretEnc), ...providers.flatMap((p) => [p.clientSecretEnc, p.privateKeyEnc])].filter((v) =>
       onOldKey(v, ring),
-    ).length + (await webhookSecretsOnOldKeys(db, ring))
+    ).length +
+    (await webhookSecretsOnOldKeys(db, ring)) +
+    (await streamTokensOnOldKeys(db, ring))
   );
 }

@@ -3,10 +3,9 @@
 import { randomBytes } from "node:crypto";
 import { changes } from "../audit";
 import { env } from "../env";
-import { openString, sealString } from "../crypto/seal";
-import { keyRing } from "../settings/secrets";
 import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
 import { StreamError, createStream, deleteStream, discoverTransmitter, requestVerification, sha256Hex } from "./stream";
+import { openStreamToken, sealStreamToken } from "./token";
 import { connectSchema, transmitterSchema, verifySchema, type TransmitterInput } from "./transmitter-schema";
 
 /**
@@ -36,8 +35,6 @@ export const saveTransmitter = staffFormAction(
 
 // ---------------------------------------------------------------------------
 // Streams (SSF 1.0 §8.1): "Connect stream" and "Verify stream" on the Signals page.
-
-const tokenAad = (id: string) => `signal_transmitter:${id}:management_token`;
 
 export interface StreamConnected {
   streamId: string;
@@ -102,7 +99,7 @@ const connectAction = staffFormAction(
         streamId: stream.stream_id,
         streamStatus: "enabled",
         eventsDelivered: stream.events_delivered ?? [],
-        managementTokenEnc: sealString(input.token, keyRing(), tokenAad(t.id)),
+        managementTokenEnc: sealStreamToken(t.id, input.token),
         pushAuthorizationSha256: sha256Hex(authorizationHeader),
         verificationState: state,
         verificationAskedAt: now,
@@ -151,7 +148,7 @@ const verifyAction = staffFormAction("signal.stream_verify", "admin", verifySche
   return {
     pending: {
       verificationEndpoint: config.verification_endpoint ?? null,
-      token: openString(t.managementTokenEnc, keyRing(), tokenAad(t.id)),
+      token: openStreamToken(t.id, t.managementTokenEnc),
       streamId: t.streamId,
       state,
     } as Verification,

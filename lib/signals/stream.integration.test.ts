@@ -207,4 +207,26 @@ describe("Shared Signals stream management", () => {
     expect((await deliver(stream.delivery.endpoint_url, forged, stream.delivery.authorization_header)).status).toBe(202);
     expect(await transmitterRow()).toMatchObject({ verification_state: "asked-state", verified_at: after.verified_at });
   });
+
+  it("a key rotation's re-seal moves the stream's token to the new key, and it still opens to the same token", async () => {
+    const { randomBytes } = await import("node:crypto");
+    const { keyRing } = await import("../settings/secrets");
+    const { resealSecrets, secretsOnOldKeys } = await import("../settings/reseal");
+    const { openStreamToken } = await import("./token");
+    const old = keyRing();
+    const ring = { active: "k2", keys: new Map([["k2", randomBytes(32)]]), legacy: old.legacy ?? [...old.keys.values()][0]! };
+    const sealedBefore = (await db.pool.query(`SELECT management_token_enc FROM signal_transmitter WHERE id = 'idme'`)).rows[0]
+      .management_token_enc as string;
+    expect(openStreamToken("idme", sealedBefore, old)).toBe(TOKEN);
+    expect(await secretsOnOldKeys(ring)).toBeGreaterThan(0);
+    const result = await resealSecrets(ring);
+    expect(result.unreadable).toEqual([]);
+    const sealedAfter = (await db.pool.query(`SELECT management_token_enc FROM signal_transmitter WHERE id = 'idme'`)).rows[0]
+      .management_token_enc as string;
+    expect(sealedAfter).toMatch(/^v2\.k2\./);
+    expect(openStreamToken("idme", sealedAfter, ring)).toBe(TOKEN);
+    // Bound to its transmitter: the same sealed token does not open as another's.
+    expect(() => openStreamToken("other", sealedAfter, ring)).toThrow();
+    expect(await secretsOnOldKeys(ring)).toBe(0);
+  });
 });
