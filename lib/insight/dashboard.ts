@@ -77,6 +77,7 @@ export const EMPTY_FUNNEL: Funnel = Object.freeze({
 });
 
 interface Row {
+  dim: Dimension;
   key: string | null;
   started: unknown;
   verified: unknown;
@@ -90,22 +91,29 @@ interface Row {
   median: unknown;
 }
 
-/** The funnel query grouped by `key` (an expression over the columns of `m`). */
-function funnelQuery(range: InsightRange, filter: DashboardFilter, key: Prisma.Sql): Prisma.Sql {
+type Dimension = "all" | "bucket" | "application" | "policy";
+
+/**
+ * The funnel, grouped four ways in one pass over the range's attempts (GROUPING SETS): the
+ * totals, per bucket, per application, per policy. Each attempt's trip to the provider is
+ * one row of attempt_provider_trip (kept by a trigger on attempt_event), not a search of
+ * its timeline.
+ */
+function funnelQuery(range: InsightRange, filter: DashboardFilter): Prisma.Sql {
   const conds = attemptConditions({ from: range.from, to: range.to, application: filter.application, policy: filter.policy });
   if (filter.reachedApplication) conds.push(Prisma.sql`a.auth0_client_id IS NOT NULL`);
   return Prisma.sql`WITH m AS (
-      SELECT a.auth0_client_id, a.policy, a.status, a.created_at, t.sent,
-        CASE WHEN t.sent IS NOT NULL AND t.back >= t.sent THEN extract(epoch FROM (t.back - t.sent))::float8 END AS secs
+      SELECT a.auth0_client_id, a.policy::text AS policy, a.status, (${bucketKey(range.bucket, Prisma.sql`a.created_at`)})::text AS bucket,
+        t.sent_at AS sent,
+        CASE WHEN t.sent_at IS NOT NULL AND t.returned_at >= t.sent_at THEN extract(epoch FROM (t.returned_at - t.sent_at))::float8 END AS secs
       FROM attempt a
-      LEFT JOIN LATERAL (
-        SELECT min(e.at) FILTER (WHERE e.step = 'sent_to_provider' AND e.outcome = 'ok') AS sent,
-               min(e.at) FILTER (WHERE e.step = 'returned') AS back
-        FROM attempt_event e WHERE e.attempt_id = a.id
-      ) t ON true
+      LEFT JOIN attempt_provider_trip t ON t.attempt_id = a.id
       WHERE ${Prisma.join(conds, " AND ")}
     )
-    SELECT (${key})::text AS key,
+    SELECT CASE WHEN GROUPING(bucket) = 0 THEN 'bucket' WHEN GROUPING(auth0_client_id) = 0 THEN 'application'
+                WHEN GROUPING(policy) = 0 THEN 'policy' ELSE 'all' END AS dim,
+      CASE WHEN GROUPING(bucket) = 0 THEN bucket WHEN GROUPING(auth0_client_id) = 0 THEN auth0_client_id
+           WHEN GROUPING(policy) = 0 THEN policy END AS key,
       count(*)::int AS started,
       count(*) FILTER (WHERE status = 'verified')::int AS verified,
       count(*) FILTER (WHERE status = 'failed')::int AS failed,
@@ -116,7 +124,7 @@ function funnelQuery(range: InsightRange, filter: DashboardFilter, key: Prisma.S
       count(sent)::int AS sent,
       count(secs)::int AS measured,
       percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS median
-    FROM m GROUP BY 1`;
+    FROM m GROUP BY GROUPING SETS ((), (bucket), (auth0_client_id), (policy))`;
 }
 
 function toFunnel(r: Row): Funnel {
@@ -139,12 +147,12 @@ function toFunnel(r: Row): Funnel {
 
 export async function dashboardInsight(range: InsightRange, filter: DashboardFilter = {}): Promise<DashboardInsight> {
   const db = await getDb();
-  const run = (key: Prisma.Sql) => db.$queryRaw<Row[]>(funnelQuery(range, filter, key));
-  // One after the other: PGlite serves a single connection anyway.
-  const all = await run(Prisma.sql`'all'`);
-  const buckets = await run(bucketKey(range.bucket, Prisma.sql`created_at`));
-  const apps = await run(Prisma.sql`auth0_client_id`);
-  const policies = await run(Prisma.sql`policy`);
+  const rows = await db.$queryRaw<Row[]>(funnelQuery(range, filter));
+  const of = (dim: Dimension) => rows.filter((r) => r.dim === dim);
+  const all = of("all");
+  const buckets = of("bucket");
+  const apps = of("application");
+  const policies = of("policy");
   const names = await applicationNames();
 
   const byBucket = new Map(buckets.map((r) => [r.key, toFunnel(r)]));
