@@ -44,6 +44,10 @@ const LOGIN_CONCURRENCY = Number(arg("login-concurrency", String(LOGINS)));
 /** --no-steps: only the whole logins (and the memory after them). */
 const STEPS = !flag("no-steps");
 const LOGIN_DEADLINE_MS = Number(arg("login-deadline-s", "300")) * 1000;
+/** --cpu-prof DIR: the portal writes a V8 CPU profile there when it stops (open it in Chrome's DevTools). */
+const CPU_PROF = arg("cpu-prof", "");
+/** --sql-log: after each measured step, the statements it sent and how often per request. */
+const SQL_LOG = flag("sql-log");
 
 // ---------------------------------------------------------------- database
 
@@ -174,6 +178,7 @@ async function load(
   let unexpected = 0;
   let last = performance.now();
   const before = { statements: counter.statements, roundTrips: counter.roundTrips };
+  if (SQL_LOG) counter.texts = new Map();
   const started = performance.now();
   const result = await autocannon({
     url: base,
@@ -199,6 +204,12 @@ async function load(
   // Up to the last answer: autocannon itself ends on its next one-second tick.
   const seconds = (last - started) / 1000;
   const responses = result.requests.total;
+  if (counter.texts) {
+    console.log(`  statements of ${name}, per request:`);
+    for (const [text, n] of [...counter.texts].sort((a, b) => b[1] - a[1]))
+      console.log(`    ${(n / Math.max(1, responses)).toFixed(2)}  ${text}`);
+    counter.texts = null;
+  }
   return {
     name,
     connections,
@@ -265,26 +276,30 @@ async function main() {
     AUTH0_TOKEN_SECRET: secret,
     AUTH0_ISSUER: auth0Issuer,
   });
-  const portal = await startPortal(portalPort, {
-    AUTH0_DOMAIN: auth0.url,
-    AUTH0_TOKEN_SECRET: secret,
-    PORTAL_URL: portalUrl,
-    IDME_BASE_URL: idme.url,
-    IDME_CLIENT_ID: "portal-bench",
-    IDME_CLIENT_SECRET: clientSecret,
-    IDME_SCOPES: `openid ${IDENTITY_SCOPE}`,
-    IDV_POLICY: "identity",
-    IDV_REVERIFY_INTERVAL_HOURS: "24",
-    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-    DATABASE_URL: through(db.url, counter),
-    PROVIDER_TIMEOUT_MS: "30000",
-    // Every simulated browser is 127.0.0.1: the limit on refused requests stays out of the way (nothing is refused here).
-    RATE_LIMIT_FLOW_FAILURES: "100000",
-    // Where the memory goes after the load (V8's heap, buffers outside it): read from the portal's own metrics.
-    METRICS_TOKEN: metricsToken,
-    // As in production behind the proxy (deploy/compose: 130 s): idle connections are kept, not cut every 5 s.
-    KEEP_ALIVE_TIMEOUT: "130000",
-  });
+  const portal = await startPortal(
+    portalPort,
+    {
+      AUTH0_DOMAIN: auth0.url,
+      AUTH0_TOKEN_SECRET: secret,
+      PORTAL_URL: portalUrl,
+      IDME_BASE_URL: idme.url,
+      IDME_CLIENT_ID: "portal-bench",
+      IDME_CLIENT_SECRET: clientSecret,
+      IDME_SCOPES: `openid ${IDENTITY_SCOPE}`,
+      IDV_POLICY: "identity",
+      IDV_REVERIFY_INTERVAL_HOURS: "24",
+      ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+      DATABASE_URL: through(db.url, counter),
+      PROVIDER_TIMEOUT_MS: "30000",
+      // Every simulated browser is 127.0.0.1: the limit on refused requests stays out of the way (nothing is refused here).
+      RATE_LIMIT_FLOW_FAILURES: "100000",
+      // Where the memory goes after the load (V8's heap, buffers outside it): read from the portal's own metrics.
+      METRICS_TOKEN: metricsToken,
+      // As in production behind the proxy (deploy/compose: 130 s): idle connections are kept, not cut every 5 s.
+      KEEP_ALIVE_TIMEOUT: "130000",
+    },
+    { nodeArgs: CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [] },
+  );
 
   // Ctrl-C (or a timeout's SIGTERM) stops what the bench started, so no server is left behind.
   for (const sig of ["SIGINT", "SIGTERM"] as const) {

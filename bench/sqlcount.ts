@@ -12,12 +12,14 @@ export interface SqlCounter {
   port: number;
   statements: number;
   roundTrips: number;
+  /** When set (bench's --sql-log), each statement's text is counted here (first 160 characters). */
+  texts: Map<string, number> | null;
   close(): Promise<void>;
 }
 
 export async function startSqlCounter(target: { host: string; port: number }): Promise<SqlCounter> {
   const sockets = new Set<Socket>();
-  const counter: SqlCounter = { port: 0, statements: 0, roundTrips: 0, close: async () => {} };
+  const counter: SqlCounter = { port: 0, statements: 0, roundTrips: 0, texts: null, close: async () => {} };
   const server: Server = createServer((client) => {
     const upstream = connect(target.port, target.host);
     sockets.add(client).add(upstream);
@@ -42,6 +44,16 @@ export async function startSqlCounter(target: { host: string; port: number }): P
         if (pending.length < len + 1) break;
         if (type === "Q" || type === "E") counter.statements++;
         if (type === "Q" || type === "S") counter.roundTrips++;
+        if (counter.texts && (type === "Q" || type === "P")) {
+          // Query: the text; Parse: a statement name, then the text (both NUL-terminated).
+          let at = 5;
+          if (type === "P") at = pending.indexOf(0, at) + 1;
+          const text = pending
+            .subarray(at, Math.min(pending.indexOf(0, at), at + 160))
+            .toString()
+            .replace(/\s+/g, " ");
+          counter.texts.set(text, (counter.texts.get(text) ?? 0) + 1);
+        }
         pending = pending.subarray(len + 1);
       }
     });

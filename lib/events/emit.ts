@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { DbClient } from "../db/client";
-import { Prisma } from "../db/generated/client";
+import { Prisma, type VerificationRecord } from "../db/generated/client";
 import { TEST_EVENT, type EventType } from "./catalogue";
 import { kickDelivery } from "./kick";
 
@@ -56,23 +56,29 @@ export async function writeEvent(
   data: EventData,
   opts: { recordId?: string | null; applications?: string[]; endpointId?: string; now?: Date } = {},
 ): Promise<string | null> {
-  const now = opts.now ?? new Date();
+  const now = (opts.now ?? new Date()).toISOString();
   const apps = opts.applications ?? (data.application ? [data.application] : []);
-  const endpoints = opts.endpointId
-    ? await tx.webhookEndpoint.findMany({ where: { id: opts.endpointId }, select: { id: true } })
-    : await tx.webhookEndpoint.findMany({
-        where: { enabled: true, eventTypes: { has: type }, OR: [{ clientId: null }, { clientId: { in: apps } }] },
-        select: { id: true },
-      });
-  if (endpoints.length === 0) return null;
   const id = newEventId();
-  const envelope: Envelope = { id, type, created: now.toISOString(), data };
-  await tx.webhookEvent.create({
-    data: { id, type, createdAt: now, payload: envelope as unknown as Prisma.InputJsonValue, recordId: opts.recordId ?? null },
-  });
-  await tx.webhookDelivery.createMany({
-    data: endpoints.map((e) => ({ eventId: id, endpointId: e.id, nextAttemptAt: now, createdAt: now })),
-  });
+  const envelope: Envelope = { id, type, created: now, data };
+  const endpoints = opts.endpointId
+    ? Prisma.sql`SELECT id FROM webhook_endpoint WHERE id = ${opts.endpointId}`
+    : Prisma.sql`SELECT id FROM webhook_endpoint
+        WHERE enabled AND ${type} = ANY(event_types) AND (client_id IS NULL OR client_id = ANY(${apps}::text[]))`;
+  // One statement: the endpoints that want it, the event (only when one does) and a delivery for each.
+  const [row] = await tx.$queryRaw<{ n: number }[]>`
+    WITH ep AS (${endpoints}),
+    ev AS (
+      INSERT INTO webhook_event (id, type, created_at, payload, record_id)
+      SELECT ${id}, ${type}, ${now}::timestamptz, ${JSON.stringify(envelope)}::jsonb, ${opts.recordId ?? null}::text
+      WHERE EXISTS (SELECT 1 FROM ep)
+      RETURNING id
+    ),
+    d AS (
+      INSERT INTO webhook_delivery (event_id, endpoint_id, next_attempt_at, created_at, updated_at)
+      SELECT ev.id, ep.id, ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz FROM ev CROSS JOIN ep
+    )
+    SELECT count(*)::int AS n FROM ep`;
+  if (!row?.n) return null;
   kickDelivery();
   return id;
 }
@@ -88,23 +94,14 @@ const groupOf = (policyKey: string) => (policyKey.startsWith("community:") ? pol
 export async function emitRecordEvent(
   tx: DbClient,
   type: "verification.succeeded" | "verification.failed" | "verification.revoked" | "verification.expired",
-  recordId: string,
+  /** The record's id, or the record as this transaction just wrote it (saves reading it again). */
+  recordOrId: string | RecordForEvent,
   extra: { source: string; reference?: string | null; application?: string | null; now?: Date },
 ): Promise<string | null> {
-  const r = await tx.verificationRecord.findUnique({
-    where: { id: recordId },
-    select: {
-      id: true,
-      auth0UserId: true,
-      provider: true,
-      policy: true,
-      policyKey: true,
-      status: true,
-      lastClientId: true,
-      lastCheckedAt: true,
-      expiresAt: true,
-    },
-  });
+  const r =
+    typeof recordOrId === "string"
+      ? await tx.verificationRecord.findUnique({ where: { id: recordOrId }, select: RECORD_FOR_EVENT })
+      : recordOrId;
   if (!r) return null;
   const application = extra.application !== undefined ? extra.application : r.lastClientId;
   return writeEvent(
@@ -127,6 +124,19 @@ export async function emitRecordEvent(
     { recordId: r.id, now: extra.now },
   );
 }
+
+const RECORD_FOR_EVENT = {
+  id: true,
+  auth0UserId: true,
+  provider: true,
+  policy: true,
+  policyKey: true,
+  status: true,
+  lastClientId: true,
+  lastCheckedAt: true,
+  expiresAt: true,
+} as const;
+type RecordForEvent = Pick<VerificationRecord, keyof typeof RECORD_FOR_EVENT>;
 
 const NOT_VERIFIED = new Set(["identity_not_verified", "group_not_verified"]);
 

@@ -43,11 +43,11 @@ export function openedBy(attempt: Pick<Attempt, "browserHash">, secret: string |
 const KEEP_AFTER_EXPIRY_MS = 5 * 60_000;
 
 /**
- * Claims a token's one use; false when it was claimed before. One statement:
- * it also sweeps a few long-expired claims, skipping rows another entry is
- * sweeping, so simultaneous entries never wait on each other.
+ * Claims a token's one use for the attempt it opens (its id chosen beforehand); false when it
+ * was claimed before. One statement: it also sweeps a few long-expired claims, skipping rows
+ * another entry is sweeping, so simultaneous entries never wait on each other.
  */
-export async function claimEntryToken(fingerprint: string, expiresAt: Date): Promise<boolean> {
+export async function claimEntryToken(fingerprint: string, expiresAt: Date, attemptId: string | null = null): Promise<boolean> {
   const db = await getDb();
   const cutoff = new Date(Date.now() - KEEP_AFTER_EXPIRY_MS).toISOString();
   const claimed = await db.$queryRaw<{ fingerprint: string }[]>`
@@ -56,16 +56,11 @@ export async function claimEntryToken(fingerprint: string, expiresAt: Date): Pro
         SELECT fingerprint FROM entry_token WHERE expires_at < ${cutoff}::timestamptz LIMIT 100 FOR UPDATE SKIP LOCKED
       )
     )
-    INSERT INTO entry_token (fingerprint, expires_at) VALUES (${fingerprint}, ${expiresAt.toISOString()}::timestamptz)
+    INSERT INTO entry_token (fingerprint, expires_at, attempt_id)
+    VALUES (${fingerprint}, ${expiresAt.toISOString()}::timestamptz, ${attemptId}::text)
     ON CONFLICT (fingerprint) DO NOTHING
     RETURNING fingerprint`;
   return claimed.length === 1;
-}
-
-/** Notes which attempt a claimed token opened, so a second arrival can name it. */
-export async function noteEntryTokenAttempt(fingerprint: string, attemptId: string): Promise<void> {
-  const db = await getDb();
-  await db.entryToken.update({ where: { fingerprint }, data: { attemptId } });
 }
 
 /** The reference code of the attempt a token opened first, if known. */

@@ -10,12 +10,24 @@ import { currentConnection, currentGlobalSettings, currentSettings, type Effecti
 import { ensurePerson, findReusableVerification, saveVerification, LinkedElsewhereError, verifiedGroups } from "../records";
 import { log } from "../log";
 import { observed } from "../metrics/observe";
-import { addEvent, addEvents, fail, findAttempt, markResumed, move, openAttempt, openFailedAttempt, type Attempt } from "./attempts";
-import { newSecret } from "./reference";
+import {
+  addEvent,
+  addEvents,
+  fail,
+  findAttempt,
+  markResumed,
+  move,
+  openAttempt,
+  openFailedAttempt,
+  type Attempt,
+  type EventEntry,
+  type OpenAttempt,
+} from "./attempts";
+import { newId, newSecret } from "./reference";
 import { awayFromDb } from "./admission";
 import { pickLocale, type Locale } from "./locale";
 import { FlowError, TERMINAL, TRANSIENT, isFailureCode, returnStatusFor, type FailureCode } from "./states";
-import { browserHash, claimEntryToken, displayClaim, firstAttemptOf, noteEntryTokenAttempt, openedBy } from "./binding";
+import { browserHash, claimEntryToken, displayClaim, firstAttemptOf, openedBy } from "./binding";
 import { auth0TransactionExpired, closeIfAbandoned, refuseExpiredTransaction } from "./auth0-transaction";
 
 /**
@@ -115,6 +127,8 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
   const state = query.get("state");
   const token = query.get("token") ?? query.get("session_token");
   const bound = browserHash(req.browserSecret);
+  // Chosen now, so the token's claim names the attempt it opens (a second arrival can cite it).
+  const attemptId = newId("att");
   let inbound;
   try {
     inbound = await verifyInboundToken(
@@ -125,7 +139,7 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
         purpose: "verify",
         // With IDV_BIND_IP an unknown address matches no token.
         clientAddress: e.IDV_BIND_IP ? (req.clientAddress ?? "") : undefined,
-        claimOnce: claimEntryToken,
+        claimOnce: (fingerprint, expiresAt) => claimEntryToken(fingerprint, expiresAt, attemptId),
       },
     );
   } catch (err) {
@@ -146,7 +160,15 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
 
   const s = await currentSettings(inbound.clientId);
   const person = await ensurePerson(inbound.sub);
-  const attempt = await openAttempt({
+  const reusable = await findReusableVerification(person.id, s);
+  const note = inbound.id && inbound.id !== person.id ? " (the Action sent an id the portal does not know for this user; ignored)" : "";
+  const received = {
+    step: "token_received",
+    outcome: "ok",
+    description: `token checked${inbound.clientId ? ` for application ${inbound.clientId}` : ""}${note}`,
+  } as const;
+  const opening: OpenAttempt & { id: string } = {
+    id: attemptId,
     auth0UserId: inbound.sub,
     auth0ClientId: inbound.clientId ?? null,
     auth0State: state,
@@ -158,38 +180,28 @@ export async function begin(query: URLSearchParams, req: FlowRequest): Promise<O
     browserHash: bound,
     accountHint: displayClaim(inbound.claims["hint"]),
     appLabel: displayClaim(inbound.claims["app"]),
-  });
-  await noteEntryTokenAttempt(tokenFingerprint(token!), attempt.id);
-  const note = inbound.id && inbound.id !== person.id ? " (the Action sent an id the portal does not know for this user; ignored)" : "";
-  const received = {
-    step: "token_received",
-    outcome: "ok",
-    description: `token checked${inbound.clientId ? ` for application ${inbound.clientId}` : ""}${note}`,
-  } as const;
+  };
 
-  const reusable = await findReusableVerification(person.id, s);
   if (reusable) {
-    await transaction(async (tx) => {
-      const data = { recordId: reusable.id, checkedAt: reusable.lastCheckedAt, providerUuid: reusable.providerUuid };
-      await move(attempt, "verified", data, undefined, tx);
-      await addEvents(
-        attempt,
-        [
-          received,
-          {
-            step: "interval_check",
-            outcome: "ok",
-            description: `last successful ${reusable.policyKey} check ${reusable.lastCheckedAt.toISOString()} is inside the ${s.intervalHours} h interval: no trip to the provider`,
-          },
-          { step: "result", outcome: "ok", description: "verified (still valid)" },
-        ],
-        tx,
-      );
+    const attempt = await openAttempt(opening);
+    // The move and its events in one statement.
+    const data = { recordId: reusable.id, checkedAt: reusable.lastCheckedAt, providerUuid: reusable.providerUuid };
+    await move(attempt, "verified", data, ["started"], undefined, {
+      when: "always",
+      events: [
+        received,
+        {
+          step: "interval_check",
+          outcome: "ok",
+          description: `last successful ${reusable.policyKey} check ${reusable.lastCheckedAt.toISOString()} is inside the ${s.intervalHours} h interval: no trip to the provider`,
+        },
+        { step: "result", outcome: "ok", description: "verified (still valid)" },
+      ],
     });
     return { kind: "resume", attempt };
   }
-  // The attempt's first events in one statement.
-  await addEvents(attempt, [
+  // The attempt and its first events in one statement.
+  const attempt = await openAttempt(opening, undefined, [
     received,
     {
       step: "interval_check",
@@ -332,10 +344,11 @@ async function toProvider(attempt: Attempt, s: EffectiveSettings, req: FlowReque
   // OpenID Connect's ui_locales (Core §3.1.2.1): the provider's pages in the person's language, where it has one.
   if (attempt.provider === "oidc" && req.locale) url.searchParams.set("ui_locales", req.locale);
   if (attempt.status === "started") {
-    const moved = await move(attempt, "at_provider", { oauthState, nonce, codeVerifier }, ["started"]);
+    const moved = await move(attempt, "at_provider", { oauthState, nonce, codeVerifier }, ["started"], undefined, {
+      events: [{ step: "sent_to_provider", outcome: "ok", description: `to ${url.origin} with scopes ${attempt.scopes.join(" ")}` }],
+    });
     if (!moved) return start(attempt.id, req); // a double submit got there first: use its state
     // (a provider with a chooser step only gets here once, from its chooser's answer)
-    await addEvent(attempt, "sent_to_provider", "ok", { description: `to ${url.origin} with scopes ${attempt.scopes.join(" ")}` });
   } else {
     await addEvent(attempt, "start_repeated", "info", { description: "the start button was pressed again; same state and nonce" });
   }
@@ -352,11 +365,11 @@ export async function restart(attemptId: string | undefined, req: FlowRequest): 
   if (isOutcome(found)) return found;
   if (found.status !== "at_provider") return start(found.id, req);
   const fresh = { oauthState: newSecret(), nonce: newSecret(), codeVerifier: newSecret() + newSecret() };
-  if (await move(found, "at_provider", fresh, ["at_provider"])) {
-    await addEvent(found, "start_repeated", "info", {
-      description: "started again after coming back from the provider; new state and nonce",
-    });
-  }
+  await move(found, "at_provider", fresh, ["at_provider"], undefined, {
+    events: [
+      { step: "start_repeated", outcome: "info", description: "started again after coming back from the provider; new state and nonce" },
+    ],
+  });
   return start(found.id, req);
 }
 
@@ -507,12 +520,16 @@ export async function callback(
     await fail(attempt, new FlowError("callback_code_missing", "the callback has neither code nor error"));
     return { kind: "outcome", attempt };
   }
-  if (!(await move(attempt, "returned", {}, ["at_provider"]))) {
+  const returned = {
+    step: "returned",
+    outcome: "ok",
+    description: jwtResponse ? "signed authorization response received" : "code received",
+  } as const;
+  if (!(await move(attempt, "returned", {}, ["at_provider"], undefined, { events: [returned] }))) {
     const again = (await findAttempt(attempt.id))!;
     await addEvent(again, "callback_replayed", "info", { description: "a second callback arrived while the first was being handled" });
     return { kind: again.status === "verified" ? "resume" : "outcome", attempt: again };
   }
-  await addEvent(attempt, "returned", "ok", { description: jwtResponse ? "signed authorization response received" : "code received" });
 
   try {
     return await finish(attempt, url);
@@ -550,25 +567,21 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
   const checkedAt = new Date();
 
   // Everything the answer changes is written together: the events, the record, the attempt's move.
+  const answered: EventEntry[] = [
+    {
+      step: "token_exchange",
+      outcome: "ok",
+      description: answer.idTokenClaims
+        ? "tokens received; ID token signature, iss, aud, exp and nonce checked"
+        : "access token received (OAuth style, no ID token)",
+    },
+    {
+      step: "userinfo",
+      outcome: "ok",
+      description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries`,
+    },
+  ];
   return transaction(async (tx): Promise<Outcome> => {
-    await addEvents(
-      attempt,
-      [
-        {
-          step: "token_exchange",
-          outcome: "ok",
-          description: answer.idTokenClaims
-            ? "tokens received; ID token signature, iss, aud, exp and nonce checked"
-            : "access token received (OAuth style, no ID token)",
-        },
-        {
-          step: "userinfo",
-          outcome: "ok",
-          description: `${answer.style}: ${answer.attributeCount} attributes and ${answer.groups.length} status entries`,
-        },
-      ],
-      tx,
-    );
     let record;
     try {
       record = await saveVerification(
@@ -590,27 +603,29 @@ async function finish(attempt: Attempt, url: URL): Promise<Outcome> {
       );
     } catch (err) {
       if (!(err instanceof LinkedElsewhereError)) throw err;
+      await addEvents(attempt, answered, tx);
       // Kept on the attempt, so support can see both accounts (admin "linked identity" page).
       await tx.attempt.update({ where: { id: attempt.id }, data: { providerUuid: answer.uuid } });
       await fail(attempt, new FlowError("uuid_linked_to_other_user", "this provider identity already verified another Auth0 user"), tx);
       return { kind: "outcome", attempt };
     }
     if (verified) {
-      if (await move(attempt, "verified", { recordId: record.id, checkedAt, providerUuid: answer.uuid }, ["returned"], tx))
-        await emitRecordEvent(tx, "verification.succeeded", record.id, {
+      // The move, the answer's events and the result in one statement.
+      const result: EventEntry = {
+        step: "result",
+        outcome: "ok",
+        description: attempt.policy === "identity" ? "identity verified" : `community group ${attempt.requiredGroup} verified`,
+      };
+      const data = { recordId: record.id, checkedAt, providerUuid: answer.uuid };
+      if (await move(attempt, "verified", data, ["returned"], tx, { events: [...answered, result], when: "always" }))
+        await emitRecordEvent(tx, "verification.succeeded", record, {
           source: "flow",
           reference: attempt.referenceCode,
           application: attempt.auth0ClientId,
         });
-      await addEvent(
-        attempt,
-        "result",
-        "ok",
-        { description: attempt.policy === "identity" ? "identity verified" : `community group ${attempt.requiredGroup} verified` },
-        tx,
-      );
       return { kind: "resume", attempt };
     }
+    await addEvents(attempt, answered, tx);
     await tx.attempt.update({ where: { id: attempt.id }, data: { recordId: record.id, checkedAt, providerUuid: answer.uuid } });
     await fail(
       attempt,

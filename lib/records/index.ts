@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { getDb, type DbClient, type Tx } from "../db/client";
-import { Prisma, type Policy, type VerificationRecord } from "../db/generated/client";
+import { Prisma, type Person, type Policy, type VerificationRecord } from "../db/generated/client";
 import { openJson, ringKeys, sealJson } from "../crypto/seal";
 import { newId } from "../flow/reference";
 import { encryptionKey, keyRing } from "../settings/secrets";
@@ -38,13 +38,22 @@ export function emailLookups(email: string): string[] {
 }
 
 /** The portal's person for an Auth0 user, created on first sight (conflict-proof: parallel first logins get the same one). */
-export async function ensurePerson(auth0UserId: string, client?: DbClient) {
+export async function ensurePerson(auth0UserId: string, client?: DbClient): Promise<Person> {
   const db = client ?? (await getDb());
-  const existing = await db.person.findUnique({ where: { auth0UserId } });
-  if (existing) return existing;
-  // INSERT … ON CONFLICT DO NOTHING: whoever inserts first wins, nobody fails.
-  const [created] = await db.person.createManyAndReturn({ data: [{ id: newId("idv"), auth0UserId }], skipDuplicates: true });
-  return created ?? db.person.findUniqueOrThrow({ where: { auth0UserId } });
+  // One statement whether the person is new or known: INSERT … ON CONFLICT DO NOTHING (whoever
+  // inserts first wins, nobody fails), else the row that is there.
+  const [row] = await db.$queryRaw<Person[]>`
+    WITH created AS (
+      INSERT INTO person (id, auth0_user_id, created_at) VALUES (${newId("idv")}, ${auth0UserId}, ${new Date().toISOString()}::timestamptz)
+      ON CONFLICT DO NOTHING
+      RETURNING id, auth0_user_id AS "auth0UserId", created_at AS "createdAt", erased_at AS "erasedAt"
+    )
+    SELECT * FROM created
+    UNION ALL
+    SELECT id, auth0_user_id, created_at, erased_at FROM person WHERE auth0_user_id = ${auth0UserId}
+    LIMIT 1`;
+  // Nothing: another request inserted the person after this statement's snapshot was taken.
+  return row ?? db.person.findUniqueOrThrow({ where: { auth0UserId } });
 }
 
 /** What a policy's facts are kept under: `identity`, or `community:<group>`. */

@@ -48,7 +48,7 @@ export interface RunningPortal {
 export async function startPortal(
   port: number,
   env: Record<string, string>,
-  opts: { mode?: "start" | "dev"; echo?: boolean | ((chunk: string) => void) } = {},
+  opts: { mode?: "start" | "dev"; echo?: boolean | ((chunk: string) => void); nodeArgs?: string[] } = {},
 ): Promise<RunningPortal> {
   const mode = opts.mode ?? "start";
   if (mode === "start") {
@@ -61,7 +61,7 @@ export async function startPortal(
   const child: ChildProcess = spawn(
     process.execPath,
     mode === "start"
-      ? [path.join(STANDALONE_DIR, "server.mjs")]
+      ? [...(opts.nodeArgs ?? []), path.join(STANDALONE_DIR, "server.mjs")]
       : [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "dev", "-p", String(port), "-H", "127.0.0.1"],
     {
       cwd: mode === "start" ? STANDALONE_DIR : ROOT,
