@@ -46,6 +46,8 @@ const STEPS = !flag("no-steps");
 const LOGIN_DEADLINE_MS = Number(arg("login-deadline-s", "300")) * 1000;
 /** --cpu-prof DIR: the portal writes a V8 CPU profile there when it stops (open it in Chrome's DevTools). */
 const CPU_PROF = arg("cpu-prof", "");
+/** --portal-node-args "…": Node.js options for the portal's process (e.g. a heap limit), space-separated. */
+const PORTAL_NODE_ARGS = arg("portal-node-args", "").split(" ").filter(Boolean);
 /** --sql-log: after each measured step, the statements it sent and how often per request. */
 const SQL_LOG = flag("sql-log");
 
@@ -298,7 +300,7 @@ async function main() {
       // As in production behind the proxy (deploy/compose: 130 s): idle connections are kept, not cut every 5 s.
       KEEP_ALIVE_TIMEOUT: "130000",
     },
-    { nodeArgs: CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [] },
+    { nodeArgs: [...PORTAL_NODE_ARGS, ...(CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [])] },
   );
 
   // Ctrl-C (or a timeout's SIGTERM) stops what the bench started, so no server is left behind.

@@ -149,12 +149,35 @@ function httpsWithCertificate(agent: https.Agent, url: string, options: oidc.Cus
   });
 }
 
-function customFetch(o: OidcClientOptions): oidc.CustomFetch | null {
-  if (!o.tls && !o.fapi) return null;
+/**
+ * A request sent on a kept-alive connection that the provider closed as it went out: the
+ * socket ended before any answer ("other side closed", a reset). Nothing was answered, so
+ * it is sent once more on a fresh connection. (Had the provider already taken a token
+ * request's code, the second try is refused as a used code: a failure either way, never
+ * a second success.)
+ */
+export function closedBeforeAnswer(err: unknown): boolean {
+  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return err instanceof TypeError && (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE");
+}
+
+/** fetch(), sent once more when the connection closed before any answer (closedBeforeAnswer). */
+export async function fetchOnFreshIfClosed(send: () => Promise<Response>): Promise<Response> {
+  try {
+    return await send();
+  } catch (err) {
+    if (!closedBeforeAnswer(err)) throw err;
+    return send();
+  }
+}
+
+function customFetch(o: OidcClientOptions): oidc.CustomFetch {
   const agent = o.tls ? new https.Agent({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.ca || undefined, keepAlive: false }) : null;
   return (url, options) => {
     const withId = o.fapi ? { ...options, headers: { ...options.headers, "x-fapi-interaction-id": randomUUID() } } : options;
-    return agent && url.startsWith("https:") ? httpsWithCertificate(agent, url, withId) : fetch(url, withId as RequestInit);
+    return agent && url.startsWith("https:")
+      ? httpsWithCertificate(agent, url, withId)
+      : fetchOnFreshIfClosed(() => fetch(url, withId as RequestInit));
   };
 }
 
@@ -170,8 +193,7 @@ function clientMetadata(o: OidcClientOptions): Partial<oidc.ClientMetadata> {
 
 /** What the options make of a configuration: the mutual-TLS fetch, JARM, decryption. */
 async function equip(config: oidc.Configuration, o: OidcClientOptions): Promise<void> {
-  const f = customFetch(o);
-  if (f) config[oidc.customFetch] = f;
+  config[oidc.customFetch] = customFetch(o);
   if (o.jarmAlg) oidc.useJwtResponseMode(config);
   const d = o.decryptionJwk;
   if (d?.kid && d.alg) oidc.enableDecryptingResponses(config, ["A256CBC-HS512"], { key: await importPrivate(d), alg: d.alg, kid: d.kid });
@@ -204,7 +226,7 @@ export async function resolve(o: OidcClientOptions): Promise<Resolved> {
     const config = await oidc.discovery(issuer, o.clientId, clientMetadata(o), auth, {
       timeout: seconds(o.timeoutMs),
       execute,
-      ...(customFetch(o) ? { [oidc.customFetch]: customFetch(o)! } : {}),
+      [oidc.customFetch]: customFetch(o),
     });
     await equip(config, o);
     configurations.set(key, { at: Date.now(), config });
