@@ -1,14 +1,13 @@
-import type { DbClient } from "../db/client";
-import type { KeyRing } from "../crypto/seal";
-import { columnsOnOldKeys, resealColumns, type SealedColumn } from "../rotation/column";
+import type { SealedColumn } from "../rotation/column";
 import { endpointSecretAad } from "./secrets";
 
 /**
- * The webhook endpoints' signing secrets (current and, during a rotation, previous) moved to
- * the active key, for the key rotation's re-seal (lib/settings/reseal.ts calls this; the
- * batches and the compare-and-set are lib/rotation/column.ts's): an admin rotating meanwhile wins.
+ * The webhook endpoints' signing secrets (current and, during a rotation, previous), as the key
+ * rotation's re-seal moves them to the active key (lib/settings/reseal.ts, with
+ * lib/rotation/column.ts: a conditional UPDATE, so an admin rotating meanwhile wins) and the
+ * health page counts them.
  */
-const COLUMNS: SealedColumn[] = [
+export const WEBHOOK_SECRET_COLUMNS: SealedColumn[] = [
   {
     table: "webhook_endpoint",
     key: "id",
@@ -24,12 +23,3 @@ const COLUMNS: SealedColumn[] = [
     label: (id) => `webhook_endpoint:${id}:previous`,
   },
 ];
-
-export async function resealWebhookSecrets(db: DbClient, ring: KeyRing): Promise<{ moved: number; unreadable: string[] }> {
-  return resealColumns(db, ring, COLUMNS);
-}
-
-/** Webhook secrets not under the active key (for the health page's count). */
-export async function webhookSecretsOnOldKeys(db: DbClient, ring: KeyRing): Promise<number> {
-  return columnsOnOldKeys(db, ring, COLUMNS);
-}

@@ -2,8 +2,8 @@ import { getDb, type DbClient } from "../db/client";
 import type { KeyRing } from "../crypto/seal";
 import { keyRing, privateKeyAad, providerSecretAad, SECRET_AAD } from "./secrets";
 import { columnsOnOldKeys, resealColumns, type SealedColumn } from "../rotation/column";
-import { resealWebhookSecrets, webhookSecretsOnOldKeys } from "../events/reseal";
-import { resealStreamTokens, streamTokensOnOldKeys } from "../signals/token";
+import { WEBHOOK_SECRET_COLUMNS } from "../events/reseal";
+import { STREAM_TOKEN_COLUMN } from "../signals/token";
 
 /**
  * Moves the stored provider secrets to the active key: every provider_setting row's
@@ -39,16 +39,17 @@ const COLUMNS: SealedColumn[] = [
     aad: privateKeyAad,
     label: (provider) => `provider_setting:${provider}:private_key`,
   },
+  ...WEBHOOK_SECRET_COLUMNS,
+  STREAM_TOKEN_COLUMN,
 ];
 
 export async function resealSecrets(ring: KeyRing = keyRing(), client?: DbClient): Promise<SecretsResealed> {
   const db = client ?? (await getDb());
-  const parts = [await resealColumns(db, ring, COLUMNS), await resealWebhookSecrets(db, ring), await resealStreamTokens(db, ring)];
-  return { moved: parts.reduce((n, p) => n + p.moved, 0), unreadable: parts.flatMap((p) => p.unreadable) };
+  return resealColumns(db, ring, COLUMNS);
 }
 
 /** Stored secrets not under the active key. */
 export async function secretsOnOldKeys(ring: KeyRing = keyRing(), client?: DbClient): Promise<number> {
   const db = client ?? (await getDb());
-  return (await columnsOnOldKeys(db, ring, COLUMNS)) + (await webhookSecretsOnOldKeys(db, ring)) + (await streamTokensOnOldKeys(db, ring));
+  return columnsOnOldKeys(db, ring, COLUMNS);
 }

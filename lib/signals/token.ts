@@ -1,6 +1,5 @@
-import type { DbClient } from "../db/client";
 import { openString, sealString, type KeyRing } from "../crypto/seal";
-import { columnOnOldKeys, resealColumn, type SealedColumn } from "../rotation/column";
+import type { SealedColumn } from "../rotation/column";
 import { keyRing } from "../settings/secrets";
 
 /**
@@ -19,20 +18,11 @@ export function openStreamToken(transmitterId: string, sealed: string, ring: Key
   return openString(sealed, ring, aad(transmitterId));
 }
 
-const COLUMN: SealedColumn = {
+/** The stream tokens, as the key rotation's re-seal moves them (lib/settings/reseal.ts; a reconnect meanwhile wins) and the health page counts them. */
+export const STREAM_TOKEN_COLUMN: SealedColumn = {
   table: "signal_transmitter",
   key: "id",
   column: "management_token_enc",
   aad,
   label: (id) => `signal_transmitter:${id}:management_token`,
 };
-
-/** Each stream token not under the active key, re-sealed (lib/rotation/column.ts: a reconnect meanwhile wins). */
-export async function resealStreamTokens(db: DbClient, ring: KeyRing): Promise<{ moved: number; unreadable: string[] }> {
-  return resealColumn(db, ring, COLUMN);
-}
-
-/** Stream tokens not under the active key (for the health page's count). */
-export async function streamTokensOnOldKeys(db: DbClient, ring: KeyRing): Promise<number> {
-  return columnOnOldKeys(db, ring, COLUMN);
-}
