@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { getDb, transaction } from "../db/client";
+import type { WebhookEndpoint } from "../db/generated/client";
 import { backoffDelay, defineOutbox, type TryOptions, type Verdict } from "../outbox";
 import { openJson } from "../crypto/seal";
 import { env } from "../env";
@@ -130,15 +131,7 @@ interface Claimed {
   id: bigint;
   envelope: Envelope;
   recordId: string | null;
-  endpoint: {
-    id: string;
-    url: string;
-    enabled: boolean;
-    includeAttributes: boolean;
-    secretEnc: string;
-    previousSecretEnc: string | null;
-    previousSecretUntil: Date | null;
-  };
+  endpoint: WebhookEndpoint;
 }
 
 interface Sent {
