@@ -20,19 +20,15 @@ let old: KeyRing;
 let ring: KeyRing;
 
 const ENDPOINTS = ["ep1", "ep2", "ep3", "ep4"];
-const SECRET: SealedColumn = {
-  table: "webhook_endpoint",
-  key: "id",
-  column: "secret_enc",
-  aad: (id) => secrets.endpointSecretAad(id, "secret"),
-  label: (id) => `webhook_endpoint:${id}`,
-};
+/** The endpoints' current secrets, as the settings re-seal runs them. */
+let SECRET: SealedColumn;
 
 beforeAll(async () => {
   db = await openTestDatabase();
   column = await import("./column");
   secrets = await import("../events/secrets");
   settings = await import("../settings/secrets");
+  SECRET = (await import("../events/reseal")).WEBHOOK_SECRET_COLUMNS.find((c) => c.column === "secret_enc")!;
   ({ getDb } = await import("../db/client"));
   old = settings.keyRing();
   ring = { active: "k2", keys: new Map([["k2", randomBytes(32)]]), legacy: old.legacy };
