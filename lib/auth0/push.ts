@@ -2,7 +2,7 @@ import { writeAudit } from "../audit";
 import { getDb, type Tx } from "../db/client";
 import { Prisma, type Auth0Push } from "../db/generated/client";
 import { log } from "../log";
-import { defineOutbox, type Settled, type Verdict } from "../outbox";
+import { backoffDelay, defineOutbox, type Settled, type Verdict } from "../outbox";
 import { inProcessKicker, kick, outboxState, pauseKicks } from "../outbox/kick";
 import { ManagementError, clearAuth0Verification, pushConfig, type ManagementProblem } from "./management";
 
@@ -17,26 +17,26 @@ import { ManagementError, clearAuth0Verification, pushConfig, type ManagementPro
  * the change (a nudge in the same process) and every minute from the job runner
  * (lib/jobs: pg-boss, shared by all instances), so a push survives a restart.
  *
- * The outbox runner (lib/outbox) claims each row with `FOR UPDATE SKIP LOCKED` and leases it
- * (next_attempt_at moved on) before the call, so two instances never send the same row at
- * once and a crash mid-call only delays it. Each outcome is written with its audit entry (actor "system", action
- * `auth0.push`, target the record or the person) in one transaction: done; a refusal or
- * outage is retried with exponential back-off (30 s doubling, at most 6 h between tries,
- * MAX_ATTEMPTS in all, about a day); then failed. An Auth0 user that no longer exists
- * needs nothing cleared: done, as "unknown user".
+ * The outbox runner (lib/outbox) claims each row with `FOR UPDATE SKIP LOCKED` and leases
+ * it (next_attempt_at moved on) before the call, so two instances never send the same row
+ * at once and a crash mid-call only delays it. Each outcome is written with its audit
+ * entry (actor "system", action `auth0.push`, target the record or the person) in one
+ * transaction: done; a refusal or outage is retried with exponential back-off (30 s
+ * doubling, at most 6 h between tries, MAX_ATTEMPTS in all, about a day); then failed (a
+ * request Auth0 refuses as malformed at once). An Auth0 user that no longer exists needs
+ * nothing cleared: done, as "unknown user".
  */
 
 export type PushCause = "revoke" | "erase" | "signal";
 export const MAX_ATTEMPTS = 12;
-const BASE_DELAY_MS = 30_000;
-const MAX_DELAY_MS = 6 * 3_600_000;
+const BACKOFF = { firstMs: 30_000, factor: 2, maxMs: 6 * 3_600_000, jitter: 0 };
 /** How long a claimed row is left to the instance sending it before another may take it. */
 const LEASE_MS = 2 * 60_000;
 const SYSTEM = { id: "system:auth0-push", email: null, role: "system" as const };
 
 /** The wait before try `attempts + 1`, after `attempts` failed tries. */
 export function backoffMs(attempts: number): number {
-  return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
+  return backoffDelay(BACKOFF, attempts);
 }
 
 /**
@@ -63,7 +63,8 @@ export async function enqueueAuth0Push(
 }
 
 /** This process's state of the push outbox (lib/outbox/kick.ts); a kick drains here, right after the commit. */
-const state = outboxState("__idvAuth0Push");
+const STATE_KEY = "__idvAuth0Push";
+const state = outboxState(STATE_KEY);
 state.kicker ??= inProcessKicker(
   state,
   () => drainAuth0Pushes(),
@@ -118,7 +119,7 @@ const outbox = defineOutbox<Claimed, Sent, Settled["outcome"]>({
   leaseMs: LEASE_MS,
   maxAttempts: MAX_ATTEMPTS,
   backoff: backoffMs,
-  stateKey: "__idvAuth0Push",
+  stateKey: STATE_KEY,
   sender: {
     async load(id) {
       const db = await getDb();
