@@ -1,6 +1,9 @@
 import { writeAudit } from "../audit";
-import { getDb, transaction, type Tx } from "../db/client";
+import { getDb, type Tx } from "../db/client";
+import { Prisma, type Auth0Push } from "../db/generated/client";
 import { log } from "../log";
+import { backoffDelay, defineOutbox, type Settled, type Verdict } from "../outbox";
+import { inProcessKicker, kick, outboxState, pauseKicks } from "../outbox/kick";
 import { ManagementError, clearAuth0Verification, pushConfig, type ManagementProblem } from "./management";
 
 /**
@@ -14,26 +17,26 @@ import { ManagementError, clearAuth0Verification, pushConfig, type ManagementPro
  * the change (a nudge in the same process) and every minute from the job runner
  * (lib/jobs: pg-boss, shared by all instances), so a push survives a restart.
  *
- * Each row is claimed with `FOR UPDATE SKIP LOCKED` and leased (next_attempt_at moved on)
- * before the call, so two instances never send the same row at once and a crash mid-call
- * only delays it. Each outcome is written with its audit entry (actor "system", action
- * `auth0.push`, target the record or the person) in one transaction: done; a refusal or
- * outage is retried with exponential back-off (30 s doubling, at most 6 h between tries,
- * MAX_ATTEMPTS in all, about a day); then failed. An Auth0 user that no longer exists
- * needs nothing cleared: done, as "unknown user".
+ * The outbox runner (lib/outbox) claims each row with `FOR UPDATE SKIP LOCKED` and leases
+ * it (next_attempt_at moved on) before the call, so two instances never send the same row
+ * at once and a crash mid-call only delays it. Each outcome is written with its audit
+ * entry (actor "system", action `auth0.push`, target the record or the person) in one
+ * transaction: done; a refusal or outage is retried with exponential back-off (30 s
+ * doubling, at most 6 h between tries, MAX_ATTEMPTS in all, about a day); then failed (a
+ * request Auth0 refuses as malformed at once). An Auth0 user that no longer exists needs
+ * nothing cleared: done, as "unknown user".
  */
 
 export type PushCause = "revoke" | "erase" | "signal";
 export const MAX_ATTEMPTS = 12;
-const BASE_DELAY_MS = 30_000;
-const MAX_DELAY_MS = 6 * 3_600_000;
+const BACKOFF = { firstMs: 30_000, factor: 2, maxMs: 6 * 3_600_000, jitter: 0 };
 /** How long a claimed row is left to the instance sending it before another may take it. */
 const LEASE_MS = 2 * 60_000;
 const SYSTEM = { id: "system:auth0-push", email: null, role: "system" as const };
 
 /** The wait before try `attempts + 1`, after `attempts` failed tries. */
 export function backoffMs(attempts: number): number {
-  return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, attempts - 1));
+  return backoffDelay(BACKOFF, attempts);
 }
 
 /**
@@ -59,9 +62,14 @@ export async function enqueueAuth0Push(
   return true;
 }
 
-const holder = ((
-  globalThis as { __idvAuth0Push?: { timers: Set<NodeJS.Timeout>; running?: Promise<unknown>; paused?: boolean } }
-).__idvAuth0Push ??= { timers: new Set() });
+/** This process's state of the push outbox (lib/outbox/kick.ts); a kick drains here, right after the commit. */
+const STATE_KEY = "__idvAuth0Push";
+const state = outboxState(STATE_KEY);
+state.kicker ??= inProcessKicker(
+  state,
+  () => drainAuth0Pushes(),
+  (err) => log("warn", "auth0 push drain failed", { step: "auth0.push", error: (err as Error)?.name }),
+);
 
 /**
  * Sends soon after the caller's transaction commits (it cannot be seen before): tries
@@ -69,24 +77,12 @@ const holder = ((
  * minute job catches whatever this misses.
  */
 function nudge() {
-  if (holder.paused) return;
-  for (const delay of [250, 2_000]) {
-    const timer = setTimeout(() => {
-      holder.timers.delete(timer);
-      void drainAuth0Pushes().catch((err: unknown) =>
-        log("warn", "auth0 push drain failed", { step: "auth0.push", error: (err as Error)?.name }),
-      );
-    }, delay);
-    timer.unref();
-    holder.timers.add(timer);
-  }
+  kick(state, [250, 2_000]);
 }
 
 /** Tests that drive the drain themselves (and its clock): no nudge; pending ones are cancelled. */
 export function pauseAuth0PushNudges(paused: boolean): void {
-  holder.paused = paused;
-  for (const t of holder.timers) clearTimeout(t);
-  holder.timers.clear();
+  pauseKicks(state, paused);
 }
 
 export interface DrainResult {
@@ -105,15 +101,84 @@ const PROBLEM_TEXT: Record<ManagementProblem, string> = {
   unknown_user: "Auth0 has no such user",
 };
 
-type Claimed = {
-  id: bigint;
-  auth0_user_id: string;
-  person_id: string | null;
-  record_id: string | null;
-  cause: string;
-  revoke_sessions: boolean;
-  attempts: number;
-};
+type Claimed = Pick<Auth0Push, "id" | "auth0UserId" | "personId" | "recordId" | "cause" | "revokeSessions">;
+
+interface Sent {
+  verdict: Verdict;
+  problem: ManagementProblem | null;
+  ms: number;
+}
+
+/**
+ * The push outbox (lib/outbox): a try clears the user's verification metadata at Auth0; an
+ * Auth0 user that no longer exists needs nothing cleared (sent); a request Auth0 refuses as
+ * malformed is not tried again. Each try is an audit entry.
+ */
+const outbox = defineOutbox<Claimed, Sent, Settled["outcome"]>({
+  table: { name: "auth0_push", state: "status", done: "done", doneAt: "done_at", settledNext: "kept", updatedAt: false },
+  leaseMs: LEASE_MS,
+  maxAttempts: MAX_ATTEMPTS,
+  backoff: backoffMs,
+  stateKey: STATE_KEY,
+  sender: {
+    async load(id) {
+      const db = await getDb();
+      return db.auth0Push.findFirst({
+        where: { id, status: "pending" },
+        select: { id: true, auth0UserId: true, personId: true, recordId: true, cause: true, revokeSessions: true },
+      });
+    },
+    async send(row, { now }) {
+      const started = Date.now();
+      const config = pushConfig();
+      let problem: ManagementProblem | null = config ? null : "not_configured";
+      try {
+        if (config) await clearAuth0Verification(config, row.auth0UserId, row.revokeSessions, () => now().getTime());
+      } catch (err) {
+        problem = err instanceof ManagementError ? err.problem : "unavailable";
+      }
+      const verdict = problem === null || problem === "unknown_user" ? "sent" : problem === "bad_query" ? "give_up" : "retry";
+      return { verdict, problem, ms: Date.now() - started };
+    },
+    columns: (row, { problem }, s) => [
+      Prisma.sql`last_error = ${problem ? PROBLEM_TEXT[problem] : null}`,
+      // An erased person's Auth0 id is not kept once Auth0 has been told.
+      ...(s.outcome !== "retry" && row.cause === "erase" && row.personId ? [Prisma.sql`auth0_user_id = ${`erased:${row.personId}`}`] : []),
+    ],
+    async record(tx, row, { problem, ms }, s) {
+      await writeAudit(tx, SYSTEM, "auth0.push", {
+        target: row.recordId ?? row.personId ?? null,
+        reason:
+          s.outcome === "done"
+            ? problem === "unknown_user"
+              ? "Auth0 has no such user: nothing to clear"
+              : `Auth0 updated: verification metadata cleared${row.revokeSessions ? ", sessions and refresh tokens revoked" : ""}`
+            : s.outcome === "retry"
+              ? `Auth0 not updated (${PROBLEM_TEXT[problem!]}); next try at ${s.next!.toISOString()}`
+              : `Auth0 not updated (${PROBLEM_TEXT[problem!]}); gave up after ${s.tries} tries`,
+        details: {
+          push: String(row.id),
+          cause: row.cause,
+          outcome: s.outcome,
+          attempt: s.tries,
+          ...(problem ? { problem } : {}),
+          sessions: row.revokeSessions,
+          ms,
+          ...(s.next ? { nextAttemptAt: s.next.toISOString() } : {}),
+        },
+      });
+    },
+    report(_row, { problem }, s) {
+      log(s.outcome === "done" ? "info" : "warn", "auth0 push", {
+        step: "auth0.push",
+        outcome: s.outcome,
+        code: problem ?? undefined,
+        status: s.tries,
+      });
+      return s.outcome;
+    },
+  },
+});
 
 /**
  * Sends every push due at `now` (one at a time, each claimed first). In a single process
@@ -121,84 +186,9 @@ type Claimed = {
  */
 export async function drainAuth0Pushes(opts: { now?: () => Date; limit?: number } = {}): Promise<DrainResult> {
   const result: DrainResult = { done: 0, retried: 0, failed: 0 };
-  const config = pushConfig();
-  if (!config) return result;
-  while (holder.running) await holder.running.catch(() => undefined);
-  const run = (async () => {
-    const now = opts.now ?? (() => new Date());
-    for (let i = 0; i < (opts.limit ?? 50); i++) {
-      const at = now();
-      const db = await getDb();
-      const [row] = await db.$transaction(
-        (tx) => tx.$queryRaw<Claimed[]>`
-          UPDATE auth0_push SET attempts = attempts + 1, next_attempt_at = ${new Date(at.getTime() + LEASE_MS)}
-          WHERE id = (
-            SELECT id FROM auth0_push WHERE status = 'pending' AND next_attempt_at <= ${at}
-            ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-          RETURNING id, auth0_user_id, person_id, record_id, cause, revoke_sessions, attempts`,
-      );
-      if (!row) break;
-      const started = Date.now();
-      let problem: ManagementProblem | null = null;
-      try {
-        await clearAuth0Verification(config, row.auth0_user_id, row.revoke_sessions, () => now().getTime());
-      } catch (err) {
-        problem = err instanceof ManagementError ? err.problem : "unavailable";
-      }
-      const ms = Date.now() - started;
-      const finished = now();
-      const gone = problem === "unknown_user";
-      const outcome = problem === null || gone ? "done" : row.attempts >= MAX_ATTEMPTS || problem === "bad_query" ? "failed" : "retry";
-      const next = outcome === "retry" ? new Date(finished.getTime() + backoffMs(row.attempts)) : null;
-      await transaction(async (tx) => {
-        await tx.auth0Push.update({
-          where: { id: row.id },
-          data: {
-            status: outcome === "retry" ? "pending" : outcome,
-            lastError: problem ? PROBLEM_TEXT[problem] : null,
-            ...(next ? { nextAttemptAt: next } : {}),
-            ...(outcome === "done" ? { doneAt: finished } : {}),
-            // An erased person's Auth0 id is not kept once Auth0 has been told.
-            ...(outcome !== "retry" && row.cause === "erase" && row.person_id ? { auth0UserId: `erased:${row.person_id}` } : {}),
-          },
-        });
-        await writeAudit(tx, SYSTEM, "auth0.push", {
-          target: row.record_id ?? row.person_id ?? null,
-          reason:
-            outcome === "done"
-              ? gone
-                ? "Auth0 has no such user: nothing to clear"
-                : `Auth0 updated: verification metadata cleared${row.revoke_sessions ? ", sessions and refresh tokens revoked" : ""}`
-              : outcome === "retry"
-                ? `Auth0 not updated (${PROBLEM_TEXT[problem!]}); next try at ${next!.toISOString()}`
-                : `Auth0 not updated (${PROBLEM_TEXT[problem!]}); gave up after ${row.attempts} tries`,
-          details: {
-            push: String(row.id),
-            cause: row.cause,
-            outcome,
-            attempt: row.attempts,
-            ...(problem ? { problem } : {}),
-            sessions: row.revoke_sessions,
-            ms,
-            ...(next ? { nextAttemptAt: next.toISOString() } : {}),
-          },
-        });
-      });
-      result[outcome === "retry" ? "retried" : outcome]++;
-      log(outcome === "done" ? "info" : "warn", "auth0 push", {
-        step: "auth0.push",
-        outcome,
-        code: problem ?? undefined,
-        status: row.attempts,
-      });
-    }
-  })();
-  holder.running = run;
-  try {
-    await run;
-  } finally {
-    if (holder.running === run) holder.running = undefined;
-  }
+  if (!pushConfig()) return result;
+  for (const outcome of await outbox.drain({ now: opts.now, batch: 1, rounds: opts.limit ?? 50 }))
+    result[outcome === "retry" ? "retried" : outcome]++;
   return result;
 }
 

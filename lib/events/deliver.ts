@@ -1,5 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { getDb, transaction } from "../db/client";
+import type { WebhookEndpoint } from "../db/generated/client";
+import { backoffDelay, defineOutbox, type TryOptions, type Verdict } from "../outbox";
 import { openJson } from "../crypto/seal";
 import { env } from "../env";
 import { log } from "../log";
@@ -10,22 +12,21 @@ import { TEST_EVENT } from "./catalogue";
 import { openEndpointSecret } from "./secrets";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
 import { urlProblem } from "./url";
-import { kickDelivery } from "./kick";
+import { kickDelivery, WEBHOOK_OUTBOX } from "./kick";
 
 /**
- * Delivery of the outbox (lib/events/emit.ts), run by the job runner (lib/jobs): due
- * deliveries are claimed with `FOR UPDATE SKIP LOCKED` and a lease (so two instances never
- * send the same one at once, and one that died mid-send leaves it to be tried again when the
- * lease ends: at least once), POSTed with their signature, and each try is logged. A failure
- * is tried again after an exponential back-off (30 s, ×4 each time, at most 12 h) for about
- * three days (MAX_ATTEMPTS tries), then the delivery is given up (an admin can redeliver).
+ * Delivery of the outbox (lib/events/emit.ts), run by the job runner (lib/jobs) through the
+ * outbox runner (lib/outbox: the claim with its lease, the back-off, giving up): due
+ * deliveries are POSTed with their signature, and each try is a row of the delivery log. A
+ * failure is tried again after an exponential back-off (30 s, ×4 each time, at most 12 h, ±10%)
+ * for about three days (MAX_ATTEMPTS tries), then the delivery is given up (an admin can
+ * redeliver); a refusal (the endpoint off, its URL not allowed) is given up at once.
  */
 
 export const TIMEOUT_MS = 10_000;
 const LEASE_MS = 120_000;
 export const MAX_ATTEMPTS = 12;
-const FIRST_RETRY_MS = 30_000;
-const MAX_RETRY_MS = 12 * 3_600_000;
+const BACKOFF = { firstMs: 30_000, factor: 4, maxMs: 12 * 3_600_000, jitter: 0.1 };
 /** Response bodies are kept this long, at most (what a receiver said, for the log). */
 const BODY_LIMIT = 500;
 /** Delivery log and events are kept this many days. */
@@ -35,8 +36,7 @@ const EXPIRY_LOOKBACK_DAYS = 7;
 
 /** The wait after the `tries`-th failed try (1-based), with ±10% jitter so retries spread. */
 export function retryDelayMs(tries: number, random: () => number = Math.random): number {
-  const base = Math.min(FIRST_RETRY_MS * 4 ** Math.max(0, tries - 1), MAX_RETRY_MS);
-  return Math.round(base * (0.9 + 0.2 * random()));
+  return backoffDelay(BACKOFF, tries, random);
 }
 
 /** Production: https endpoints only (lib/events/url.ts). */
@@ -127,13 +127,26 @@ async function bodyFor(envelope: Envelope, recordId: string | null, includeAttri
   return ordered(envelope, { attributes });
 }
 
-/** Sends one claimed delivery (its `tries` counts this one) and logs the try, in one transaction with the delivery's new state. */
-export async function tryDelivery(deliveryId: bigint, tries: number, opts: DeliverOptions = {}): Promise<TryResult | null> {
-  const db = await getDb();
-  const d = await db.webhookDelivery.findUnique({ where: { id: deliveryId }, include: { event: true, endpoint: true } });
-  if (!d || d.state !== "pending") return null;
-  const now = opts.now ?? new Date();
-  const envelope = d.event.payload as unknown as Envelope;
+interface Claimed {
+  id: bigint;
+  envelope: Envelope;
+  recordId: string | null;
+  endpoint: WebhookEndpoint;
+}
+
+interface Sent {
+  verdict: Verdict;
+  at: Date;
+  outcome: TryResult["outcome"];
+  responseCode: number | null;
+  error: string | null;
+  responseBody: string | null;
+  durationMs: number;
+}
+
+/** One POST of a claimed delivery; a refusal (the endpoint off or its URL not allowed) is never tried again. */
+async function post(d: Claimed, opts: TryOptions): Promise<Sent> {
+  const at = opts.now();
   let outcome: TryResult["outcome"];
   let responseCode: number | null = null;
   let error: string | null = null;
@@ -148,7 +161,7 @@ export async function tryDelivery(deliveryId: bigint, tries: number, opts: Deliv
       const secrets = [openEndpointSecret(d.endpoint.id, "secret", d.endpoint.secretEnc)];
       if (d.endpoint.previousSecretEnc && d.endpoint.previousSecretUntil && d.endpoint.previousSecretUntil > new Date())
         secrets.push(openEndpointSecret(d.endpoint.id, "previous_secret", d.endpoint.previousSecretEnc));
-      const body = await bodyFor(envelope, d.event.recordId, d.endpoint.includeAttributes);
+      const body = await bodyFor(d.envelope, d.recordId, d.endpoint.includeAttributes);
       const t = Math.floor(Date.now() / 1000);
       const res = await fetch(d.endpoint.url, {
         method: "POST",
@@ -157,8 +170,8 @@ export async function tryDelivery(deliveryId: bigint, tries: number, opts: Deliv
         headers: {
           "content-type": "application/json",
           "user-agent": "idv-portal-webhooks/1",
-          "idv-event-id": envelope.id,
-          "idv-event-type": envelope.type,
+          "idv-event-id": d.envelope.id,
+          "idv-event-type": d.envelope.type,
           [SIGNATURE_HEADER]: signatureHeader(secrets, body, t),
         },
         body,
@@ -172,47 +185,55 @@ export async function tryDelivery(deliveryId: bigint, tries: number, opts: Deliv
       ({ outcome, error } = networkError(err));
     }
   }
-  const durationMs = Math.round(performance.now() - started);
-  const done = outcome === "delivered";
-  const givenUp = !done && (outcome === "refused" || tries >= MAX_ATTEMPTS);
-  const nextRetryAt = done || givenUp ? null : new Date(now.getTime() + retryDelayMs(tries));
-  const earlier = tries === 1 ? await db.webhookDeliveryAttempt.count({ where: { deliveryId } }) : 0;
-  const trigger = envelope.type === TEST_EVENT ? "test" : earlier > 0 ? "redeliver" : null;
-  await transaction(async (tx) => {
-    await tx.webhookDeliveryAttempt.create({
-      data: { deliveryId, at: now, outcome, responseCode, durationMs, error, responseBody, nextRetryAt, trigger },
-    });
-    // Only the lease this run holds: a redelivery asked meanwhile starts its own count.
-    await tx.webhookDelivery.updateMany({
-      where: { id: deliveryId, attempts: tries, state: "pending" },
-      data: done
-        ? { state: "delivered", deliveredAt: now, nextAttemptAt: null }
-        : givenUp
-          ? { state: "failed", nextAttemptAt: null }
-          : { nextAttemptAt: nextRetryAt },
-    });
-  });
-  log(done ? "info" : "warn", "webhook delivery", {
-    step: "webhook.delivery",
-    outcome,
-    code: envelope.type,
-    status: responseCode ?? undefined,
-  });
-  return { deliveryId, outcome, responseCode, given_up: givenUp };
+  const verdict = outcome === "delivered" ? "sent" : outcome === "refused" ? "give_up" : "retry";
+  return { verdict, at, outcome, responseCode, error, responseBody, durationMs: Math.round(performance.now() - started) };
+}
+
+/** The outbox of deliveries (lib/outbox): each try is a row of the delivery log. */
+export const deliveryOutbox = defineOutbox<Claimed, Sent, TryResult>({
+  table: { name: "webhook_delivery", state: "state", done: "delivered", doneAt: "delivered_at", settledNext: "null", updatedAt: true },
+  leaseMs: LEASE_MS,
+  maxAttempts: MAX_ATTEMPTS,
+  backoff: (tries) => retryDelayMs(tries),
+  stateKey: WEBHOOK_OUTBOX,
+  sender: {
+    async load(id) {
+      const db = await getDb();
+      const d = await db.webhookDelivery.findUnique({ where: { id }, include: { event: true, endpoint: true } });
+      if (!d || d.state !== "pending") return null;
+      return { id, envelope: d.event.payload as unknown as Envelope, recordId: d.event.recordId, endpoint: d.endpoint };
+    },
+    send: post,
+    async record(tx, d, t, s) {
+      const earlier = s.tries === 1 ? await tx.webhookDeliveryAttempt.count({ where: { deliveryId: d.id } }) : 0;
+      const trigger = d.envelope.type === TEST_EVENT ? "test" : earlier > 0 ? "redeliver" : null;
+      const { outcome, responseCode, durationMs, error, responseBody } = t;
+      await tx.webhookDeliveryAttempt.create({
+        data: { deliveryId: d.id, at: t.at, outcome, responseCode, durationMs, error, responseBody, nextRetryAt: s.next, trigger },
+      });
+    },
+    report(d, t, s) {
+      log(s.outcome === "done" ? "info" : "warn", "webhook delivery", {
+        step: "webhook.delivery",
+        outcome: t.outcome,
+        code: d.envelope.type,
+        status: t.responseCode ?? undefined,
+      });
+      return { deliveryId: d.id, outcome: t.outcome, responseCode: t.responseCode, given_up: s.outcome === "failed" };
+    },
+  },
+});
+
+/** Sends one claimed delivery (its `tries` counts this one) and logs the try, in one transaction with the delivery's new state. */
+export async function tryDelivery(deliveryId: bigint, tries: number, opts: DeliverOptions = {}): Promise<TryResult | null> {
+  const now = opts.now ?? new Date();
+  return deliveryOutbox.tryOne(deliveryId, tries, { now: () => now, timeoutMs: opts.timeoutMs });
 }
 
 /** Claims the due deliveries (at most `limit`) and tries each; returns what happened. */
 export async function deliverDue(opts: DeliverOptions = {}): Promise<TryResult[]> {
-  const db = await getDb();
   const now = opts.now ?? new Date();
-  const claimed = await db.$queryRaw<{ id: bigint; attempts: number }[]>`
-    UPDATE webhook_delivery SET next_attempt_at = ${new Date(now.getTime() + LEASE_MS)}, attempts = attempts + 1, updated_at = ${now}
-    WHERE id IN (
-      SELECT id FROM webhook_delivery WHERE state = 'pending' AND next_attempt_at <= ${now}
-      ORDER BY next_attempt_at, id LIMIT ${opts.limit ?? 20} FOR UPDATE SKIP LOCKED)
-    RETURNING id, attempts`;
-  const results = await Promise.all(claimed.map((c) => tryDelivery(c.id, c.attempts, opts)));
-  return results.filter((r): r is TryResult => r !== null);
+  return deliveryOutbox.drain({ now: () => now, batch: opts.limit ?? 20, timeoutMs: opts.timeoutMs });
 }
 
 // ── the schedule's sweep ──
@@ -261,20 +282,10 @@ export async function tidyOutbox(now = new Date()): Promise<void> {
 /** One run of the job: expiries, due deliveries until none is left, tidying; then a kick for the next retry due within a minute. */
 export async function runDeliveries(): Promise<{ expired: number; tried: number }> {
   const expired = await emitExpired();
-  let tried = 0;
-  for (let round = 0; round < 25; round++) {
-    const results = await deliverDue();
-    tried += results.length;
-    if (results.length === 0) break;
-  }
+  const tried = (await deliveryOutbox.drain({ batch: 20, rounds: 25 })).length;
   await tidyOutbox();
-  const db = await getDb();
-  const next = await db.webhookDelivery.findFirst({
-    where: { state: "pending", nextAttemptAt: { not: null } },
-    orderBy: { nextAttemptAt: "asc" },
-    select: { nextAttemptAt: true },
-  });
-  const wait = next?.nextAttemptAt ? next.nextAttemptAt.getTime() - Date.now() : Infinity;
+  const next = await deliveryOutbox.nextDue();
+  const wait = next ? next.getTime() - Date.now() : Infinity;
   if (wait < 60_000) kickDelivery(Math.max(1, Math.ceil(wait / 1000)));
   return { expired, tried };
 }

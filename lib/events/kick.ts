@@ -1,11 +1,9 @@
+import { kick, outboxState } from "../outbox/kick";
+
 /** How an event written asks the job runner (lib/jobs) for a delivery run soon. */
 
-type Kicker = (delaySeconds: number) => void;
-const kickHolder: { kicker?: Kicker } = ((globalThis as { __idvWebhookKick?: { kicker?: Kicker } }).__idvWebhookKick ??= {});
-
-export function setDeliveryKicker(kicker: Kicker | undefined): void {
-  kickHolder.kicker = kicker;
-}
+/** The key of the deliveries' outbox state in this process (lib/outbox/kick.ts; the job runner sets its kicker). */
+export const WEBHOOK_OUTBOX = "__idvWebhookOutbox";
 
 /**
  * Asks the job runner for a delivery run in `delaySeconds` (best effort: called inside the
@@ -13,9 +11,5 @@ export function setDeliveryKicker(kicker: Kicker | undefined): void {
  * schedule picks up anything a kick missed).
  */
 export function kickDelivery(delaySeconds = 2): void {
-  try {
-    kickHolder.kicker?.(delaySeconds);
-  } catch {
-    // the schedule delivers it
-  }
+  kick(outboxState(WEBHOOK_OUTBOX), [delaySeconds * 1000]);
 }

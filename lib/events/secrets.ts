@@ -7,12 +7,13 @@ import { keyRing } from "../settings/secrets";
  * so a sealed value copied to another row or column does not open.
  */
 
-const aad = (endpointId: string, which: "secret" | "previous_secret") => `webhook_endpoint.${endpointId}.${which}`;
+/** The AAD an endpoint's secret is bound to (also for the key rotation's re-seal, ./reseal.ts). */
+export const endpointSecretAad = (endpointId: string, which: "secret" | "previous_secret") => `webhook_endpoint.${endpointId}.${which}`;
 
 export function sealEndpointSecret(endpointId: string, which: "secret" | "previous_secret", secret: string, ring: KeyRing = keyRing()) {
-  return sealString(secret, ring, aad(endpointId, which));
+  return sealString(secret, ring, endpointSecretAad(endpointId, which));
 }
 
 export function openEndpointSecret(endpointId: string, which: "secret" | "previous_secret", sealed: string, ring: KeyRing = keyRing()) {
-  return openString(sealed, ring, aad(endpointId, which));
+  return openString(sealed, ring, endpointSecretAad(endpointId, which));
 }

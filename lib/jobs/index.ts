@@ -6,8 +6,8 @@ import { closeAbandonedAttempts } from "../flow/auth0-transaction";
 import { getDb } from "../db/client";
 import { registerJobQueue, type QueueFigures } from "../metrics";
 import { drainAuth0Pushes } from "../auth0/push";
-import { runDeliveries } from "../events/deliver";
-import { setDeliveryKicker } from "../events/kick";
+import { deliveryOutbox, runDeliveries } from "../events/deliver";
+import { inProcessKicker, setKicker, type OutboxState } from "../outbox/kick";
 
 /**
  * The portal's scheduled jobs (the retention purge, lib/lifecycle/purge.ts, and the minute
@@ -36,6 +36,47 @@ const PGBOSS_SCHEMA = "pgboss";
 /** Revocations pushed to Auth0 (lib/auth0/push.ts): what the post-change nudge missed, and the retries, every minute. */
 export const AUTH0_PUSH_QUEUE = "idv-auth0-push";
 export const AUTH0_PUSH_CRON = "* * * * *";
+
+/**
+ * The outboxes (lib/outbox), each run as a job: a pg-boss queue on a minute schedule (the safety
+ * net: a kick lost, retries due) or, on the embedded database, a timer. Kicks of an outbox with
+ * `kicks` go through its queue (any instance takes them) and a run at start sends what was
+ * written while no instance ran; the Auth0 push kicks a drain in the writing process itself.
+ */
+interface OutboxJob {
+  queue: string;
+  cron: string;
+  queueOptions: Omit<PgBoss.Queue, "name">;
+  /** How often (seconds) the pg-boss worker asks for a job. */
+  pollingSeconds: (opts: JobOptions) => number;
+  /** The embedded database's timer (seconds). */
+  everySeconds: (opts: JobOptions) => number;
+  run: () => Promise<unknown>;
+  kicks?: OutboxState;
+  failed: { level: "warn" | "error"; msg: string; step: string };
+}
+
+const OUTBOX_JOBS: OutboxJob[] = [
+  {
+    queue: WEBHOOK_QUEUE,
+    cron: WEBHOOK_CRON,
+    queueOptions: { policy: "standard", retryLimit: 0, expireInMinutes: 15 },
+    pollingSeconds: (opts) => opts.webhookPollingSeconds ?? 2,
+    everySeconds: (opts) => opts.webhookPollingSeconds ?? 5,
+    run: runDeliveries,
+    kicks: deliveryOutbox.state,
+    failed: { level: "error", msg: "webhook run failed", step: "webhook.delivery" },
+  },
+  {
+    queue: AUTH0_PUSH_QUEUE,
+    cron: AUTH0_PUSH_CRON,
+    queueOptions: { policy: "singleton", retryLimit: 0, expireInHours: 1 },
+    pollingSeconds: (opts) => opts.pollingIntervalSeconds ?? 10,
+    everySeconds: () => 60,
+    run: () => drainAuth0Pushes(),
+    failed: { level: "warn", msg: "auth0 push drain failed", step: "auth0.push" },
+  },
+];
 
 export interface Jobs {
   kind: "pg-boss" | "in-process";
@@ -112,29 +153,27 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
   boss.on("error", (err: Error) => log("warn", "job runner error", { step: "jobs", error: err?.name }));
   await boss.start();
   await ensureQueue(boss);
-  await ensureQueue(boss, AUTH0_PUSH_QUEUE, { name: AUTH0_PUSH_QUEUE, policy: "singleton", retryLimit: 0, expireInHours: 1 });
-  await ensureQueue(boss, WEBHOOK_QUEUE, { name: WEBHOOK_QUEUE, policy: "standard", retryLimit: 0, expireInMinutes: 15 });
   await boss.schedule(PURGE_QUEUE, opts.cron ?? PURGE_CRON, {}, { tz: "UTC" });
-  await boss.schedule(WEBHOOK_QUEUE, WEBHOOK_CRON, {}, { tz: "UTC" });
   await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 30, batchSize: 1 }, async () => purgeJob());
-  await boss.schedule(AUTH0_PUSH_QUEUE, AUTH0_PUSH_CRON, {}, { tz: "UTC" });
-  await boss.work(AUTH0_PUSH_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 10, batchSize: 1 }, async () => {
-    await drainAuth0Pushes();
-  });
-  await boss.work(WEBHOOK_QUEUE, { pollingIntervalSeconds: opts.webhookPollingSeconds ?? 2, batchSize: 1 }, async () => {
-    await runDeliveries();
-  });
-  setDeliveryKicker((seconds) => {
-    boss.send(WEBHOOK_QUEUE, {}, { startAfter: seconds }).catch(() => undefined);
-  });
-  // What was written while no instance ran (a restart, a deploy) goes now, not at the next minute.
-  await boss.send(WEBHOOK_QUEUE, {});
+  for (const job of OUTBOX_JOBS) {
+    await ensureQueue(boss, job.queue, { name: job.queue, ...job.queueOptions });
+    await boss.schedule(job.queue, job.cron, {}, { tz: "UTC" });
+    await boss.work(job.queue, { pollingIntervalSeconds: job.pollingSeconds(opts), batchSize: 1 }, async () => {
+      await job.run();
+    });
+    if (!job.kicks) continue;
+    setKicker(job.kicks, (ms) => {
+      boss.send(job.queue, {}, { startAfter: Math.ceil(ms / 1000) }).catch(() => undefined);
+    });
+    // What was written while no instance ran (a restart, a deploy) goes now, not at the next minute.
+    await boss.send(job.queue, {});
+  }
   log("info", "jobs started", { step: "jobs", outcome: "pg-boss" });
   return {
     kind: "pg-boss",
     // graceful: a purge in flight finishes its batch loop (bounded by the timeout) before the pool closes.
     stop: () => {
-      setDeliveryKicker(undefined);
+      for (const job of OUTBOX_JOBS) if (job.kicks) setKicker(job.kicks, undefined);
       return boss.stop({ graceful: true, wait: true, timeout: 20_000 });
     },
   };
@@ -185,35 +224,37 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
     timer.unref(); // never what keeps the process alive
   };
   arm();
-  // Revocations pushed to Auth0: the minute sweep (lib/auth0/push.ts).
-  let pushing: Promise<unknown> | null = null;
-  const pushTimer = setInterval(() => {
-    pushing ??= drainAuth0Pushes()
-      .catch((err: unknown) => log("warn", "auth0 push drain failed", { step: "auth0.push", error: (err as Error)?.name }))
-      .finally(() => (pushing = null));
-  }, 60_000);
-  pushTimer.unref();
-  // Webhook deliveries: a run every few seconds, and soon after an event is written.
-  let delivering: Promise<unknown> | null = null;
-  const deliver = () => {
-    if (stopped || delivering) return;
-    delivering = runDeliveries()
-      .catch((err: unknown) => log("error", "webhook run failed", { step: "webhook.delivery", error: (err as Error)?.name }))
-      .finally(() => (delivering = null));
-  };
-  const poll = setInterval(deliver, (opts.webhookPollingSeconds ?? 5) * 1000);
-  poll.unref();
-  setDeliveryKicker((seconds) => setTimeout(deliver, seconds * 1000).unref());
+  // The outboxes: a run on their timer, and (where kicks go through the runner) soon after a kick; one at a time.
+  const outboxes = OUTBOX_JOBS.map((job) => {
+    let current: Promise<unknown> | null = null;
+    const run = () => {
+      if (!stopped)
+        current ??= job
+          .run()
+          .catch((err: unknown) => log(job.failed.level, job.failed.msg, { step: job.failed.step, error: (err as Error)?.name }))
+          .finally(() => (current = null));
+      return Promise.resolve();
+    };
+    const poll = setInterval(run, job.everySeconds(opts) * 1000);
+    poll.unref();
+    if (job.kicks)
+      setKicker(
+        job.kicks,
+        inProcessKicker(job.kicks, run, () => undefined),
+      );
+    return { job, poll, current: () => current };
+  });
   log("info", "jobs started", { step: "jobs", outcome: "in-process" });
   return Promise.resolve({
     kind: "in-process",
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
-      clearInterval(pushTimer);
-      clearInterval(poll);
-      setDeliveryKicker(undefined);
-      await Promise.all([running, pushing, delivering]);
+      for (const o of outboxes) {
+        clearInterval(o.poll);
+        if (o.job.kicks) setKicker(o.job.kicks, undefined);
+      }
+      await Promise.all([running, ...outboxes.map((o) => o.current())]);
     },
   });
 }

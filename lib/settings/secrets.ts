@@ -18,8 +18,8 @@ export function encryptionKey(): Buffer {
   return activeKey(env().keyRing);
 }
 
-const SECRET_AAD = "settings.client_secret";
-const providerSecretAad = (provider: string) => `provider_setting.${provider}.client_secret`;
+export const SECRET_AAD = "settings.client_secret";
+export const providerSecretAad = (provider: string) => `provider_setting.${provider}.client_secret`;
 
 /** Seals an ID.me client secret for the settings row. */
 export function sealClientSecret(secret: string, ring: KeyRing = keyRing()): string {
@@ -40,7 +40,7 @@ export function openProviderSecret(provider: string, sealed: string, aad?: strin
   return openString(sealed, ring, aad ?? providerSecretAad(provider));
 }
 
-const privateKeyAad = (provider: string) => `provider_setting.${provider}.private_key`;
+export const privateKeyAad = (provider: string) => `provider_setting.${provider}.private_key`;
 
 /** Seals the portal's private signing key (a JWK) for a provider_setting row. */
 export function sealPrivateKey(provider: string, jwk: object, ring: KeyRing = keyRing()): string {

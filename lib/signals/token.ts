@@ -1,5 +1,5 @@
-import type { DbClient } from "../db/client";
-import { isOnActiveKey, openString, sealString, type KeyRing } from "../crypto/seal";
+import { openString, sealString, type KeyRing } from "../crypto/seal";
+import type { SealedColumn } from "../rotation/column";
 import { keyRing } from "../settings/secrets";
 
 /**
@@ -18,34 +18,11 @@ export function openStreamToken(transmitterId: string, sealed: string, ring: Key
   return openString(sealed, ring, aad(transmitterId));
 }
 
-/** Each stream token not under the active key, re-sealed (a conditional UPDATE: a reconnect meanwhile wins). */
-export async function resealStreamTokens(db: DbClient, ring: KeyRing): Promise<{ moved: number; unreadable: string[] }> {
-  const out = { moved: 0, unreadable: [] as string[] };
-  const rows = await db.signalTransmitter.findMany({
-    where: { managementTokenEnc: { not: null } },
-    select: { id: true, managementTokenEnc: true },
-  });
-  for (const r of rows) {
-    const sealed = r.managementTokenEnc!;
-    if (isOnActiveKey(sealed, ring)) continue;
-    let moved: string;
-    try {
-      moved = sealStreamToken(r.id, openStreamToken(r.id, sealed, ring), ring);
-    } catch {
-      out.unreadable.push(`signal_transmitter:${r.id}:management_token`);
-      continue;
-    }
-    const { count } = await db.signalTransmitter.updateMany({
-      where: { id: r.id, managementTokenEnc: sealed },
-      data: { managementTokenEnc: moved },
-    });
-    out.moved += count;
-  }
-  return out;
-}
-
-/** Stream tokens not under the active key (for the health page's count). */
-export async function streamTokensOnOldKeys(db: DbClient, ring: KeyRing): Promise<number> {
-  const rows = await db.signalTransmitter.findMany({ where: { managementTokenEnc: { not: null } }, select: { managementTokenEnc: true } });
-  return rows.filter((r) => !isOnActiveKey(r.managementTokenEnc!, ring)).length;
-}
+/** The stream tokens, as the key rotation's re-seal moves them (lib/settings/reseal.ts; a reconnect meanwhile wins) and the health page counts them. */
+export const STREAM_TOKEN_COLUMN: SealedColumn = {
+  table: "signal_transmitter",
+  key: "id",
+  column: "management_token_enc",
+  aad,
+  label: (id) => `signal_transmitter:${id}:management_token`,
+};
