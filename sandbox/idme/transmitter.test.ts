@@ -60,7 +60,10 @@ beforeEach(async () => {
 async function api(token: string | null, method: string, path: string, body?: unknown) {
   const res = await fetch(`${idme.url}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -211,5 +214,17 @@ describe("stream status", () => {
     });
     expect(pushes[1]!.claims).toMatchObject({ events: { [SSF_STREAM_UPDATED]: { status: "enabled" } } });
     expect(pushes[2]!.claims.jti).toBe("held");
+  });
+
+  it("a verification asked for while the stream is paused waits for it to be enabled", async () => {
+    await api(RECEIVER.token, "POST", SSF_PATHS.status, { stream_id: streamId, status: "paused" });
+    expect((await api(RECEIVER.token, "POST", SSF_PATHS.verify, { stream_id: streamId, state: "s-1" })).status).toBe(204);
+    await idme.transmitter.settled();
+    expect(pushes).toEqual([]);
+    await api(RECEIVER.token, "POST", SSF_PATHS.status, { stream_id: streamId, status: "enabled" });
+    await idme.transmitter.settled();
+    expect(pushes.map((p) => p.claims.events)).toEqual([
+      { "https://schemas.openid.net/secevent/ssf/event-type/verification": { state: "s-1" } },
+    ]);
   });
 });

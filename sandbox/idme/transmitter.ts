@@ -164,7 +164,9 @@ async function readJson(req: IncomingMessage, limit: number): Promise<Record<str
 }
 
 /** The Receiver-Supplied properties a body sets (delivery, events_requested, description), checked; a string says what is wrong. */
-function receiverSupplied(body: Record<string, unknown>): { delivery?: Stream["delivery"]; events_requested?: string[]; description?: string } | string {
+function receiverSupplied(
+  body: Record<string, unknown>,
+): { delivery?: Stream["delivery"]; events_requested?: string[]; description?: string } | string {
   const out: { delivery?: Stream["delivery"]; events_requested?: string[]; description?: string } = {};
   if (body.delivery !== undefined) {
     const delivery = (body.delivery ?? {}) as Record<string, unknown>;
@@ -177,7 +179,8 @@ function receiverSupplied(body: Record<string, unknown>): { delivery?: Stream["d
       return "delivery.endpoint_url must be an http(s) URL.";
     }
     const auth = delivery.authorization_header;
-    if (auth !== undefined && (typeof auth !== "string" || !auth || auth.length > 1024)) return "delivery.authorization_header must be a string.";
+    if (auth !== undefined && (typeof auth !== "string" || !auth || auth.length > 1024))
+      return "delivery.authorization_header must be a string.";
     out.delivery = { method: PUSH_METHOD, endpoint_url: endpoint.href, ...(auth ? { authorization_header: auth } : {}) };
   }
   if (body.events_requested !== undefined) {
@@ -256,6 +259,13 @@ export async function createTransmitter(baseUrl: string, issuer: string, receive
     const answers: PushAnswer[] = [];
     if (status === "enabled") for (const req of first ? [first, ...waiting] : waiting) answers.push(await onStream(s, req));
     return answers;
+  };
+
+  /** An event on a stream as its status says: sent (enabled), held (paused) or dropped (disabled). */
+  const sendOrHold = async (s: Stream, req: Omit<PushRequest, "audience">): Promise<PushAnswer | null> => {
+    if (s.status === "enabled") return onStream(s, req);
+    if (s.status === "paused") held.set(s.stream_id, [...(held.get(s.stream_id) ?? []), req]);
+    return null;
   };
 
   async function manage(req: IncomingMessage, res: ServerResponse, url: URL) {
@@ -347,7 +357,8 @@ export async function createTransmitter(baseUrl: string, issuer: string, receive
       if (!body) return error(res, 400, "The body must be JSON with stream_id and status.");
       const s = mine(typeof body.stream_id === "string" ? body.stream_id : null);
       if (!s) return error(res, 404, "No such stream.");
-      if (!STREAM_STATUSES.includes(body.status as StreamStatus)) return error(res, 400, `status must be one of ${STREAM_STATUSES.join(", ")}.`);
+      if (!STREAM_STATUSES.includes(body.status as StreamStatus))
+        return error(res, 400, `status must be one of ${STREAM_STATUSES.join(", ")}.`);
       if (body.reason !== undefined && typeof body.reason !== "string") return error(res, 400, "reason must be a string.");
       // The receiver asked for it: no stream-updated event (that tells of the transmitter's own decisions).
       const released = changeStatus(s, body.status as StreamStatus, body.reason as string | undefined);
@@ -363,13 +374,15 @@ export async function createTransmitter(baseUrl: string, issuer: string, receive
       const state = typeof body.state === "string" ? body.state.slice(0, 256) : undefined;
       res.statusCode = 204;
       res.end();
-      // The verification event goes out after the answer, as a transmitter sends it asynchronously.
-      const sending = onStream(s, {
-        type: SSF_VERIFICATION,
-        subject: { format: "opaque", id: s.stream_id },
-        payload: state === undefined ? {} : { state },
-      });
-      track(sending);
+      // The verification event goes out after the answer, as a transmitter sends it asynchronously;
+      // like any event, it waits while the stream is paused and is dropped while it is disabled.
+      track(
+        sendOrHold(s, {
+          type: SSF_VERIFICATION,
+          subject: { format: "opaque", id: s.stream_id },
+          payload: state === undefined ? {} : { state },
+        }),
+      );
       return;
     }
     return error(res, 404, "Not found.");
@@ -394,8 +407,8 @@ export async function createTransmitter(baseUrl: string, issuer: string, receive
     sign: (req) => sign(req),
     transmit: async (req) => {
       const on = [...streams.values()].filter((s) => s.events_delivered.includes(req.type));
-      for (const s of on.filter((s) => s.status === "paused")) held.set(s.stream_id, [...(held.get(s.stream_id) ?? []), req]);
-      return Promise.all(on.filter((s) => s.status === "enabled").map((s) => onStream(s, req)));
+      const answers = await Promise.all(on.map((s) => sendOrHold(s, req)));
+      return answers.filter((a): a is PushAnswer => a !== null);
     },
     streams: () => [...streams.values()].map((s) => structuredClone(s)),
     async setStatus(streamId, status, reason) {
