@@ -64,6 +64,16 @@ test("ID.me reports an account disabled: the verification on it is revoked and t
       await expect(staff.getByTestId("stream-idme-verified")).toContainText("verified", { timeout: 2_000 });
     }).toPass({ timeout: 30_000 });
     await expect(staff.getByTestId("stream-idme")).toContainText("account disabled");
+    // The status is the transmitter's, asked when the page is viewed: ID.me pauses the stream on its side.
+    await expect(staff.getByTestId("stream-idme-status")).toContainText("enabled");
+    const streamId = system.idme.transmitter.streams()[0]!.stream_id;
+    await system.idme.transmitter.setStatus(streamId, "paused", "maintenance window");
+    await staff.reload();
+    await expect(staff.getByTestId("stream-idme-status")).toContainText("paused");
+    await expect(staff.getByTestId("stream-idme-status")).toContainText("maintenance window");
+    await system.idme.transmitter.setStatus(streamId, "enabled");
+    await staff.reload();
+    await expect(staff.getByTestId("stream-idme-status")).toContainText("enabled");
     await expectAccessible(staff, "Signals page");
     await staff.screenshot({ path: path.join(SCREENSHOT_DIR, "signals-stream-connected.png"), fullPage: true });
 

@@ -233,6 +233,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     PROVIDER_TIMEOUT_MS: String(opts.providerTimeoutMs ?? 10_000),
     // One machine plays every visitor (127.0.0.1): keep the limit on refused requests out of the way.
     RATE_LIMIT_FLOW_FAILURES: "1000",
+    // The webhook receivers of the stack are on this machine: allowed although the portal runs as production.
+    WEBHOOKS_ALLOW_PRIVATE: "true",
     // Staff sign-in through the same tenant stand-in (its idv-portal-staff client).
     STAFF_CLIENT_ID: STAFF_CLIENT.client_id,
     STAFF_CLIENT_SECRET: STAFF_CLIENT.client_secret,

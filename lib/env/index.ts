@@ -225,6 +225,12 @@ const schema = z
       .enum(["true", "false", ""], { error: "must be true or false" })
       .optional()
       .transform((v) => v === "true"),
+    // Webhooks (README "Configuration"): in production, endpoints on this machine or a private network
+    // are refused (lib/events/url.ts) unless this says such a receiver is meant.
+    WEBHOOKS_ALLOW_PRIVATE: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .optional()
+      .transform((v) => v === "true"),
     AUTH0_PUSH_REVOKE_SESSIONS: z
       .enum(["true", "false", ""], { error: "must be true or false" })
       .optional()

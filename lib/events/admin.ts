@@ -1,6 +1,7 @@
 "use server";
 
 import { changes } from "../audit";
+import { env } from "../env";
 import { ActionFailure, staffFormAction } from "../staff/guard";
 import { TEST_EVENT } from "./catalogue";
 import { productionDelivery } from "./deliver";
@@ -9,7 +10,7 @@ import { endpointRefSchema, endpointSchema, redeliverSchema, rotateSchema, type 
 import { kickDelivery } from "./kick";
 import { sealEndpointSecret, openEndpointSecret } from "./secrets";
 import { newSecret } from "./signature";
-import { urlProblem } from "./url";
+import { privateDestinationsRefused, urlProblem } from "./url";
 
 /**
  * The webhook pages' changes (admins only), each with its audit entry in one transaction.
@@ -30,7 +31,7 @@ export const saveEndpoint = staffFormAction(
   "admin",
   endpointSchema,
   async (_staff, input: EndpointInput, { tx, audit }): Promise<EndpointSaved> => {
-    const problem = urlProblem(input.url, productionDelivery());
+    const problem = urlProblem(input.url, productionDelivery(), { refusePrivate: privateDestinationsRefused(env()) });
     if (problem) throw new ActionFailure("invalid", "Some fields need attention.", { url: [problem] });
     if (input.clientId && !(await tx.application.findUnique({ where: { clientId: input.clientId }, select: { clientId: true } })))
       throw new ActionFailure("invalid", "Some fields need attention.", { clientId: ["Choose an application from the list."] });

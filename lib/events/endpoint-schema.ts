@@ -4,7 +4,8 @@ import { urlProblem } from "./url";
 
 /**
  * The forms of the webhook pages (app/admin/webhooks). No server imports: the browser
- * checks with them too; the server checks again (and the production https rule).
+ * checks with them too; the server checks again (and the production rules: https only, and
+ * no private or loopback destination unless WEBHOOKS_ALLOW_PRIVATE=true; lib/events/url.ts).
  */
 
 const checkbox = z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean());

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { changes } from "../audit";
 import { env } from "../env";
 import { ActionFailure, sameGuard, staffFormAction, type FormState } from "../staff/guard";
-import { StreamError, createStream, deleteStream, discoverTransmitter, requestVerification, sha256Hex } from "./stream";
+import { StreamError, createStream, deleteStream, discoverTransmitter, replaceStream, requestVerification, sha256Hex } from "./stream";
 import { openStreamToken, sealStreamToken } from "./token";
 import { connectSchema, transmitterSchema, verifySchema, type TransmitterInput } from "./transmitter-schema";
 
@@ -38,6 +38,8 @@ export const saveTransmitter = staffFormAction(
 
 export interface StreamConnected {
   streamId: string;
+  /** The stream the portal had was replaced in place (same id), not made afresh. */
+  inPlace: boolean;
   eventsDelivered: string[];
   audienceChanged: boolean;
   verification: "requested" | "not_offered" | "failed";
@@ -79,16 +81,22 @@ const connectAction = staffFormAction(
       throw err;
     };
     const config = await discoverTransmitter(t.issuer).catch(fail);
-    if (t.streamId && t.configurationUrl) {
-      await deleteStream({ configurationEndpoint: t.configurationUrl, token: input.token, streamId: t.streamId }).catch(fail);
-    }
-    const authorizationHeader = `Bearer ${randomBytes(32).toString("base64url")}`;
-    const stream = await createStream({
+    const configuration = {
       configurationEndpoint: config.configuration_endpoint,
       token: input.token,
       endpointUrl: `${env().PORTAL_URL.replace(/\/+$/, "")}/api/ssf/events`,
-      authorizationHeader,
-    }).catch(fail);
+      authorizationHeader: `Bearer ${randomBytes(32).toString("base64url")}`,
+    };
+    // Connecting again replaces the stream in place (SSF §8.1.1.4): no moment without a stream, in
+    // which the transmitter would drop revocations, and its status stays the transmitter's. Only a
+    // transmitter that lost the stream or cannot replace one gets it deleted and made afresh.
+    const same = t.streamId && t.configurationUrl === config.configuration_endpoint ? t.streamId : null;
+    const replaced = same ? await replaceStream({ ...configuration, streamId: same }).catch(fail) : null;
+    if (!replaced && t.streamId && t.configurationUrl) {
+      await deleteStream({ configurationEndpoint: t.configurationUrl, token: input.token, streamId: t.streamId }).catch(fail);
+    }
+    const stream = replaced ?? (await createStream(configuration).catch(fail));
+    const authorizationHeader = configuration.authorizationHeader;
     const aud = typeof stream.aud === "string" ? stream.aud : stream.aud?.length === 1 ? stream.aud[0]! : null;
     const state = randomBytes(16).toString("base64url");
     const now = new Date();
@@ -97,7 +105,8 @@ const connectAction = staffFormAction(
       data: {
         configurationUrl: config.configuration_endpoint,
         streamId: stream.stream_id,
-        streamStatus: "enabled",
+        // A new stream starts enabled; a replaced one keeps the status the transmitter gave it.
+        ...(replaced ? {} : { streamStatus: "enabled" }),
         eventsDelivered: stream.events_delivered ?? [],
         managementTokenEnc: sealStreamToken(t.id, input.token),
         pushAuthorizationSha256: sha256Hex(authorizationHeader),
@@ -113,6 +122,7 @@ const connectAction = staffFormAction(
       details: {
         stream: stream.stream_id,
         replaced: t.streamId ?? null,
+        inPlace: Boolean(replaced),
         eventsDelivered: stream.events_delivered ?? [],
         ...(aud && aud !== t.audience ? { audience: { from: t.audience, to: aud } } : {}),
         verification: config.verification_endpoint ? "requested" : "not_offered",
@@ -120,6 +130,7 @@ const connectAction = staffFormAction(
     });
     return {
       streamId: stream.stream_id,
+      inPlace: Boolean(replaced),
       eventsDelivered: stream.events_delivered ?? [],
       audienceChanged: Boolean(aud && aud !== t.audience),
       verification: "requested",

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import { linkIdentities } from "../../sandbox/harness/records";
 import { startIdmeStandin, type IdmeStandin } from "../../sandbox/idme/server";
-import { RISC_ACCOUNT_DISABLED, deliver } from "../../sandbox/idme/transmitter";
+import { RISC_ACCOUNT_DISABLED, SSF_PATHS, deliver } from "../../sandbox/idme/transmitter";
 import type { Staff } from "../staff/session";
 
 /**
@@ -15,6 +15,10 @@ import type { Staff } from "../staff/session";
  * verification event asked for arrives and marks the stream verified; the transmitter
  * then pushes only on that stream with the Authorization header given, and a push
  * without it, or with another, is refused (401 authentication_failed) and changes nothing.
+ * "Connect stream again" replaces the stream in place (SSF §8.1.1.4: same stream id, a new
+ * Authorization header, the transmitter's status kept), and makes it afresh only when the
+ * transmitter lost it. The Signals page reads the stream's status from the transmitter's
+ * status_endpoint, and says plainly (naming no token) when it cannot.
  */
 
 const TOKEN = "receiver-token-for-the-portal";
@@ -28,6 +32,7 @@ let portalUrl: string;
 let admin: typeof import("./admin");
 let receiver: typeof import("./receiver");
 let session: typeof import("../staff/session");
+let status: typeof import("./stream-status");
 
 /** The portal's push endpoint (app/api/ssf/events) as a plain HTTP server around the receiver. */
 async function startReceiver(): Promise<string> {
@@ -80,6 +85,7 @@ beforeAll(async () => {
   admin = await import("./admin");
   receiver = await import("./receiver");
   session = await import("../staff/session");
+  status = await import("./stream-status");
   session.setStaffSourceForTests(async () => ADMIN);
   // Trusted by an admin before any stream: the audience first typed is not the transmitter's.
   await db.pool.query(
@@ -206,6 +212,102 @@ describe("Shared Signals stream management", () => {
     });
     expect((await deliver(stream.delivery.endpoint_url, forged, stream.delivery.authorization_header)).status).toBe(202);
     expect(await transmitterRow()).toMatchObject({ verification_state: "asked-state", verified_at: after.verified_at });
+  });
+
+  it("the stream's status is read from the transmitter when asked: enabled, then paused with its reason", async () => {
+    const row = async () =>
+      (
+        await db.pool.query(
+          `SELECT id, issuer, stream_id AS "streamId", management_token_enc AS "managementTokenEnc" FROM signal_transmitter WHERE id = 'idme'`,
+        )
+      ).rows[0] as { id: string; issuer: string; streamId: string; managementTokenEnc: string };
+    expect(await status.reportedStreamStatus(await row())).toEqual({ kind: "reported", status: "enabled" });
+    await idme.transmitter.setStatus((await row()).streamId, "paused", "account review");
+    expect(await status.reportedStreamStatus(await row())).toEqual({ kind: "reported", status: "paused", reason: "account review" });
+    await idme.transmitter.setStatus((await row()).streamId, "enabled");
+    expect(await status.reportedStreamStatus(await row())).toEqual({ kind: "reported", status: "enabled" });
+  });
+
+  it("a transmitter that cannot be asked gives a message, never a crash and never the token", async () => {
+    const { sealStreamToken } = await import("./token");
+    const stream = idme.transmitter.streams()[0]!;
+    // The transmitter refuses a token it did not issue.
+    const wrongToken = await status.reportedStreamStatus({
+      id: "idme",
+      issuer: idme.transmitter.issuer,
+      streamId: stream.stream_id,
+      managementTokenEnc: sealStreamToken("idme", "a-token-it-never-issued"),
+    });
+    expect(wrongToken).toEqual({ kind: "unavailable", message: expect.stringContaining("refused the token (401)") });
+    expect(JSON.stringify(wrongToken)).not.toContain("a-token-it-never-issued");
+    // No stream of that id there.
+    expect(
+      await status.reportedStreamStatus({
+        id: "idme",
+        issuer: idme.transmitter.issuer,
+        streamId: "gone",
+        managementTokenEnc: sealStreamToken("idme", TOKEN),
+      }),
+    ).toEqual({ kind: "unavailable", message: expect.stringContaining("no such stream (404)") });
+    // Nobody answers at the issuer (a closed port on this machine).
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const down = await status.reportedStreamStatus({
+      id: "idme",
+      issuer: `http://127.0.0.1:${port}/oidc`,
+      streamId: stream.stream_id,
+      managementTokenEnc: sealStreamToken("idme", TOKEN),
+    });
+    expect(down).toEqual({ kind: "unavailable", message: "The transmitter did not answer. Check the issuer and try again." });
+    expect(JSON.stringify(down)).not.toContain(TOKEN);
+    // A token sealed for another transmitter does not open.
+    expect(
+      await status.reportedStreamStatus({
+        id: "idme",
+        issuer: idme.transmitter.issuer,
+        streamId: stream.stream_id,
+        managementTokenEnc: sealStreamToken("other", TOKEN),
+      }),
+    ).toMatchObject({ kind: "unavailable" });
+  });
+
+  it("Connect stream again replaces the stream in place: same id, the new header only, the transmitter's status kept", async () => {
+    const before = idme.transmitter.streams()[0]!;
+    await idme.transmitter.setStatus(before.stream_id, "paused", "maintenance");
+    const state = await admin.connectStream(null, form({ id: "idme", token: TOKEN }));
+    expect(state).toMatchObject({ ok: true, data: { streamId: before.stream_id, inPlace: true } });
+    const [after, ...more] = idme.transmitter.streams();
+    expect(more).toEqual([]);
+    expect(after).toMatchObject({ stream_id: before.stream_id, status: "paused", reason: "maintenance" });
+    expect(after!.delivery.authorization_header).not.toBe(before.delivery.authorization_header);
+    const row = await transmitterRow();
+    expect(row.stream_id).toBe(before.stream_id);
+    const audit = await db.pool.query(`SELECT details FROM audit_event WHERE action = 'signal.stream_update' ORDER BY id DESC LIMIT 1`);
+    expect(audit.rows[0].details).toMatchObject({ stream: before.stream_id, replaced: before.stream_id, inPlace: true });
+
+    // Once enabled again, pushes carry the new header, and the old one is refused.
+    await idme.transmitter.setStatus(before.stream_id, "enabled");
+    const token = await idme.transmitter.sign({ audience: after!.aud, type: RISC_ACCOUNT_DISABLED, subjectUuid: "u-nobody" });
+    expect((await deliver(after!.delivery.endpoint_url, token, before.delivery.authorization_header)).status).toBe(401);
+    expect((await deliver(after!.delivery.endpoint_url, token, after!.delivery.authorization_header)).status).toBe(202);
+  });
+
+  it("Connect stream again makes the stream afresh when the transmitter no longer has it", async () => {
+    const lost = idme.transmitter.streams()[0]!;
+    const res = await fetch(`${idme.url}${SSF_PATHS.streams}?stream_id=${lost.stream_id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.status).toBe(204);
+    const state = await admin.connectStream(null, form({ id: "idme", token: TOKEN }));
+    expect(state).toMatchObject({ ok: true, data: { inPlace: false } });
+    const [fresh, ...more] = idme.transmitter.streams();
+    expect(more).toEqual([]);
+    expect(fresh!.stream_id).not.toBe(lost.stream_id);
+    expect(await transmitterRow()).toMatchObject({ stream_id: fresh!.stream_id, stream_status: "enabled" });
+    await idme.transmitter.settled();
   });
 
   it("a key rotation's re-seal moves the stream's token to the new key, and it still opens to the same token", async () => {

@@ -11,6 +11,8 @@ import { REVOKING_EVENTS } from "./events";
  *   POST configuration_endpoint  (Authorization: Bearer <token the transmitter issued>)
  *        { delivery: { method: "urn:ietf:rfc:8935", endpoint_url, authorization_header },
  *          events_requested, description }                       → 201 the stream (stream_id, aud, events_delivered)
+ *   PUT  configuration_endpoint  { stream_id, the same }         → 200 the stream, replaced in place (§8.1.1.4)
+ *   GET  status_endpoint?stream_id=…                             → { status: enabled | paused | disabled, reason? } (§8.1.2.1)
  *   POST verification_endpoint { stream_id, state }              → 204, then a verification SET on the stream
  *
  * The authorization header is made here (a random bearer value), given to the transmitter
@@ -73,7 +75,8 @@ function refused(res: Response, step: string): StreamError {
   return new StreamError(null, `The transmitter answered ${res.status}.`);
 }
 
-const endpoint = (v: string | undefined, what: string): string => {
+/** An endpoint the transmitter's metadata names, usable only over https (http for this machine, as in the sandbox). */
+export const endpoint = (v: string | undefined, what: string): string => {
   try {
     const u = new URL(v ?? "");
     if (u.protocol === "https:" || (u.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(u.hostname))) return u.href;
@@ -97,30 +100,60 @@ export async function discoverTransmitter(issuer: string): Promise<TransmitterMe
   return { ...m, configuration_endpoint: endpoint(m.configuration_endpoint, "configuration_endpoint") };
 }
 
-/** Creates this receiver's push stream at the transmitter. */
-export async function createStream(o: {
+interface StreamConfiguration {
   configurationEndpoint: string;
   token: string;
   endpointUrl: string;
   authorizationHeader: string;
-}): Promise<CreatedStream> {
-  const res = await call(
-    o.configurationEndpoint,
-    {
-      method: "POST",
-      headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        delivery: { method: PUSH_DELIVERY, endpoint_url: o.endpointUrl, authorization_header: o.authorizationHeader },
-        events_requested: Object.keys(REVOKING_EVENTS),
-        description: "Identity verification portal: verifications resting on an account are revoked when it is disabled",
-      }),
-    },
-    "ssf.stream_create",
-  );
-  if (res.status !== 201 && res.status !== 200) throw refused(res, "ssf.stream_create");
+}
+
+/** The receiver's whole part of the stream's configuration (SSF §8.1.1: the Receiver-Supplied properties). */
+const receiverSupplied = (o: StreamConfiguration) => ({
+  delivery: { method: PUSH_DELIVERY, endpoint_url: o.endpointUrl, authorization_header: o.authorizationHeader },
+  events_requested: Object.keys(REVOKING_EVENTS),
+  description: "Identity verification portal: verifications resting on an account are revoked when it is disabled",
+});
+
+const managementHeaders = (token: string) => ({
+  authorization: `Bearer ${token}`,
+  "content-type": "application/json",
+  accept: "application/json",
+});
+
+async function readStream(res: Response): Promise<CreatedStream> {
   const parsed = streamSchema.safeParse(await res.json().catch(() => null));
   if (!parsed.success) throw new StreamError(null, "The transmitter's answer (the stream) cannot be read.");
   return parsed.data;
+}
+
+/** Creates this receiver's push stream at the transmitter. */
+export async function createStream(o: StreamConfiguration): Promise<CreatedStream> {
+  const res = await call(
+    o.configurationEndpoint,
+    { method: "POST", headers: managementHeaders(o.token), body: JSON.stringify(receiverSupplied(o)) },
+    "ssf.stream_create",
+  );
+  if (res.status !== 201 && res.status !== 200) throw refused(res, "ssf.stream_create");
+  return readStream(res);
+}
+
+/**
+ * Replaces the configuration of the stream this receiver made (SSF §8.1.1.4: PUT with the full
+ * Receiver-Supplied set), keeping its stream id and its status at the transmitter. Null when the
+ * transmitter no longer has that stream (404) or does not replace streams (405, 501): then it
+ * is made afresh.
+ */
+export async function replaceStream(o: StreamConfiguration & { streamId: string }): Promise<CreatedStream | null> {
+  const res = await call(
+    o.configurationEndpoint,
+    { method: "PUT", headers: managementHeaders(o.token), body: JSON.stringify({ stream_id: o.streamId, ...receiverSupplied(o) }) },
+    "ssf.stream_replace",
+  );
+  if (res.status === 404 || res.status === 405 || res.status === 501) return null;
+  if (res.status !== 200) throw refused(res, "ssf.stream_replace");
+  const stream = await readStream(res);
+  if (stream.stream_id !== o.streamId) throw new StreamError(null, "The transmitter answered with another stream.");
+  return stream;
 }
 
 /** Removes a stream (before creating it afresh); a stream the transmitter no longer has is fine. */
@@ -148,6 +181,27 @@ export async function requestVerification(o: {
     "ssf.verify",
   );
   if (!res.ok) throw refused(res, "ssf.verify");
+}
+
+const statusSchema = z.object({
+  status: z.enum(["enabled", "paused", "disabled"]),
+  reason: z.string().max(500).optional(),
+});
+export type StreamStatus = z.output<typeof statusSchema>;
+
+/** The stream's status as the transmitter reports it (SSF §8.1.2.1). */
+export async function fetchStreamStatus(o: { statusEndpoint: string; token: string; streamId: string }): Promise<StreamStatus> {
+  const url = new URL(o.statusEndpoint);
+  url.searchParams.set("stream_id", o.streamId);
+  const res = await call(url.href, { headers: { authorization: `Bearer ${o.token}`, accept: "application/json" } }, "ssf.stream_status");
+  if (res.status === 404) {
+    log("warn", "ssf transmitter refused", { step: "ssf.stream_status", status: 404 });
+    throw new StreamError(null, "The transmitter has no such stream (404). Connect the stream again.");
+  }
+  if (!res.ok) throw refused(res, "ssf.stream_status");
+  const parsed = statusSchema.safeParse(await res.json().catch(() => null));
+  if (!parsed.success) throw new StreamError(null, "The transmitter's answer (the stream's status) cannot be read.");
+  return parsed.data;
 }
 
 export const sha256Hex = (v: string) => createHash("sha256").update(v).digest("hex");

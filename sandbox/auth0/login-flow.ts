@@ -26,7 +26,7 @@ function actionUser(t: TenantState, user: TenantUser): ActionUser {
     email_verified: user.email_verified ?? true,
     name: user.name,
     app_metadata: structuredClone(t.appMetadata.get(user.user_id) ?? {}),
-    user_metadata: {},
+    user_metadata: structuredClone(user.user_metadata ?? {}),
   };
 }
 

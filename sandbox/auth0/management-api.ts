@@ -13,11 +13,10 @@
  *        joined with OR; any other query is a 400, as Auth0 answers a query it
  *        cannot parse
  *
- *   PATCH  <url>/api/v2/users/{id}                 { app_metadata } (update:users or
- *        update:users_app_metadata): merged as Auth0 merges metadata, only at the top level:
- *        each key given replaces the stored one, a key set to null is removed, and an empty
- *        object removes all of it; 200 with the user. The stand-in keeps no other
- *        attribute: any other field is a 400 (Auth0 would change it).
+ *   PATCH  <url>/api/v2/users/{id}                 "Update a user" (./user-update): the root attributes
+ *        Auth0 takes (metadata merged at the first level, null unsets, a new email is unverified);
+ *        update:users, or update:users_app_metadata for a body of metadata only; 200 with the user.
+ *        A blocked user can no longer sign in (error=unauthorized, "user is blocked").
  *   DELETE <url>/api/v2/users/{id}/sessions        (delete:sessions) ends the user's sessions; 202
  *   DELETE <url>/api/v2/users/{id}/refresh-tokens  (delete:refresh_tokens) revokes every refresh
  *        token of the user: the next exchange is invalid_grant; 202. As on Auth0, deleting the
@@ -35,6 +34,7 @@ import { SignJWT, jwtVerify, importJWK, type JWK } from "jose";
 import { readBody, sendJson } from "../shared/http";
 import type { MemoryStore } from "../shared/oidc-memory-adapter";
 import type { TenantUser } from "./tenant-data";
+import { DATABASE_CONNECTION, parseUserUpdate } from "./user-update";
 
 /** An Auth0 machine-to-machine application and its client grant on the Management API. */
 export interface MachineClient {
@@ -163,7 +163,7 @@ export function managementApi(o: {
       }
       if (req.method === "PATCH") {
         if (!needs(["update:users", "update:users_app_metadata"])) return;
-        return patchUser(req, res, userId);
+        return patchUser(req, res, userId, scopes);
       }
       if (userRoute[2] === "/sessions" ? !needs(["delete:sessions"]) : !needs(["delete:refresh_tokens"])) return;
       if (!o.users.has(userId)) return apiError(res, 404, "Not Found", "The user does not exist.", "inexistent_user");
@@ -192,41 +192,30 @@ export function managementApi(o: {
 
   const profileOf = (u: TenantUser) => ({ ...profile(u), app_metadata: structuredClone(o.appMetadata.get(u.user_id) ?? {}) });
 
-  /** PATCH /api/v2/users/{id} with app_metadata: Auth0's first-level merge. */
-  async function patchUser(req: IncomingMessage, res: ServerResponse, userId: string) {
+  /** PATCH /api/v2/users/{id}: Auth0's "Update a user" (./user-update). */
+  async function patchUser(req: IncomingMessage, res: ServerResponse, userId: string, scopes: string[]) {
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req, 64 * 1024));
     } catch {
       return apiError(res, 400, "Bad Request", "Invalid request payload JSON format");
     }
-    if (!body || typeof body !== "object" || Array.isArray(body))
-      return apiError(res, 400, "Bad Request", "Payload validation error: 'Expected type object but found type array'.", "invalid_body");
-    const { app_metadata: patch, ...others } = body as Record<string, unknown>;
-    const other = Object.keys(others)[0];
-    if (other)
-      return apiError(res, 400, "Bad Request", `The Auth0 stand-in changes app_metadata only, not ${other.slice(0, 40)}.`, "invalid_body");
-    if (patch !== undefined && (patch === null || typeof patch !== "object" || Array.isArray(patch)))
-      return apiError(
-        res,
-        400,
-        "Bad Request",
-        `Payload validation error: 'Expected type object but found type ${patch === null ? "null" : Array.isArray(patch) ? "array" : typeof patch}' on property app_metadata.`,
-        "invalid_body",
-      );
-    const user = o.users.get(userId);
-    if (!user) return apiError(res, 404, "Not Found", "The user does not exist.", "inexistent_user");
-    if (patch) {
-      const entries = Object.entries(patch as Record<string, unknown>);
-      // An empty object removes the metadata; otherwise the top-level keys are merged and a null removes its key.
-      const next: Record<string, unknown> = entries.length ? structuredClone(o.appMetadata.get(userId) ?? {}) : {};
-      for (const [k, v] of entries) {
-        if (v === null) delete next[k];
-        else next[k] = structuredClone(v);
-      }
-      o.appMetadata.set(userId, next);
-    }
-    return sendJson(res, 200, profileOf(user));
+    const update = parseUserUpdate(body);
+    if ("message" in update) return apiError(res, update.status, "Bad Request", update.message, update.errorCode);
+    // update:users_app_metadata covers the metadata only; any root attribute needs update:users.
+    if (update.rootAttributes && !scopes.includes("update:users"))
+      return apiError(res, 403, "Forbidden", "Insufficient scope, expected any of: update:users", "insufficient_scope");
+    const current = o.users.get(userId);
+    if (!current) return apiError(res, 404, "Not Found", "The user does not exist.", "inexistent_user");
+    const next = update.apply(current, o.appMetadata.get(userId) ?? {});
+    if (
+      next.user.email !== current.email.toLowerCase() &&
+      [...o.users.values()].some((u) => u.user_id !== userId && u.email.toLowerCase() === next.user.email)
+    )
+      return apiError(res, 400, "Bad Request", "The specified new email already exists", "auth0_idp_error");
+    o.users.set(userId, next.user);
+    o.appMetadata.set(userId, next.appMetadata);
+    return sendJson(res, 200, profileOf(next.user));
   }
 
   return {
@@ -263,10 +252,14 @@ function profile(u: TenantUser) {
     email: u.email.toLowerCase(),
     email_verified: u.email_verified ?? true,
     name: u.name,
-    nickname: u.email.split("@")[0],
-    identities: [
-      { provider: "auth0", user_id: u.user_id.replace(/^auth0\|/, ""), connection: "Username-Password-Authentication", isSocial: false },
-    ],
+    ...(u.given_name ? { given_name: u.given_name } : {}),
+    ...(u.family_name ? { family_name: u.family_name } : {}),
+    // Auth0's default nickname for a database user is the email's local part.
+    nickname: u.nickname ?? u.email.split("@")[0],
+    ...(u.picture ? { picture: u.picture } : {}),
+    ...(u.blocked !== undefined ? { blocked: u.blocked } : {}),
+    user_metadata: structuredClone(u.user_metadata ?? {}),
+    identities: [{ provider: "auth0", user_id: u.user_id.replace(/^auth0\|/, ""), connection: DATABASE_CONNECTION, isSocial: false }],
   };
 }
 

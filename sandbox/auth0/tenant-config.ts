@@ -40,7 +40,7 @@ export function buildConfiguration(t: TenantState, privateJwk: JWK): Configurati
     scopes: ["openid", "offline_access", "profile", "email"],
     claims: {
       openid: ["sub", ...t.actionClaims],
-      profile: ["name"],
+      profile: ["name", "given_name", "family_name", "nickname", "picture"],
       email: ["email", "email_verified"],
     },
     // Auth0 puts profile and custom claims in the ID token even when an access token is issued.
@@ -60,6 +60,11 @@ export function buildConfiguration(t: TenantState, privateJwk: JWK): Configurati
         claims: () => ({
           sub: user.user_id,
           name: user.name,
+          // Only what the user has (set by the Management API): no derived or default values.
+          ...(user.given_name ? { given_name: user.given_name } : {}),
+          ...(user.family_name ? { family_name: user.family_name } : {}),
+          ...(user.nickname ? { nickname: user.nickname } : {}),
+          ...(user.picture ? { picture: user.picture } : {}),
           email: user.email,
           email_verified: user.email_verified ?? true,
           ...(grantId ? t.grantClaims.get(grantId) : {}),

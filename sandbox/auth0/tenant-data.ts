@@ -27,9 +27,17 @@ export interface TenantUser {
   /** Whether Auth0 has verified the email (the ID token's `email_verified`); default true. */
   email_verified?: boolean;
   name: string;
+  /** Set only through the Management API or here; Auth0 derives a nickname from the email otherwise. */
+  given_name?: string;
+  family_name?: string;
+  nickname?: string;
+  picture?: string;
+  /** Blocked by an administrator (Management API `blocked`): the user can no longer sign in. */
+  blocked?: boolean;
   /** Shown (and pre-filled) on the sign-in page: these are test users. */
   password: string;
   app_metadata?: Record<string, unknown>;
+  user_metadata?: Record<string, unknown>;
   /** The user's Auth0 roles: given to the Actions as event.authorization.roles (the staff-roles Action puts them in the staff application's ID token). */
   roles?: string[];
 }

@@ -12,7 +12,7 @@
  *   <url>/oauth/revoke                       revocation
  *   <url>/userinfo                           userinfo
  *   <url>/oidc/logout                        end session (<url>/v2/logout redirects there)
- *   <url>/api/v2/users…                      Management API: user search, user PATCH (app_metadata),
+ *   <url>/api/v2/users…                      Management API: user search, user PATCH (Auth0's updatable fields),
  *                                            deleting a user's sessions / refresh tokens (./management-api)
  *   <url>/u/login/<uid>                      the sign-in page (pick a test user)
  *   <url>/continue?state=…                   where a redirect Action comes back (GET or POST)

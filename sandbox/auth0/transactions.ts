@@ -60,6 +60,8 @@ export async function signIn(t: TenantState, req: IncomingMessage, res: ServerRe
   if (form.get("password") !== user.password) {
     return sendHtml(res, 401, signInPage(t, client, uid, { error: "Wrong email or password.", userId }));
   }
+  // Auth0 ends the login of a user an administrator blocked, back at the application.
+  if (user.blocked) return finishWith(t, res, uid, { error: "unauthorized", error_description: "user is blocked" });
 
   // The login transaction began with the authorization request (oidc-provider's interaction).
   const iat = (details as { iat?: number }).iat;

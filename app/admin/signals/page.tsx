@@ -5,10 +5,12 @@ import { providerFor, providerIds } from "@/lib/providers";
 import { listTransmitters, recentSignalEvents } from "@/lib/signals/transmitters";
 import { eventLabel } from "@/lib/signals/events";
 import { JTI_WINDOW_DAYS } from "@/lib/signals/receiver";
+import { reportedStreamStatus } from "@/lib/signals/stream-status";
 import { Badge, Card, PageHeader, TableHead } from "../_ui/kit";
 import { Time } from "../_ui/time";
 import { TransmitterForm } from "./transmitter-form";
 import { ConnectStreamForm, VerifyStreamForm } from "./stream-form";
+import { StreamStatus } from "./stream-status";
 
 export const metadata: Metadata = { title: "Shared Signals" };
 
@@ -24,6 +26,8 @@ const OUTCOME: Record<string, string> = {
 export default async function SignalsPage() {
   await guardPage("admin", "/admin/signals");
   const [transmitters, events] = await Promise.all([listTransmitters(), recentSignalEvents(50)]);
+  // Asked of each transmitter now, so the page shows what it says rather than what was true at "Connect stream".
+  const statuses = await Promise.all(transmitters.map(reportedStreamStatus));
   const providers = providerIds().map((id) => ({ id, name: providerFor(id).displayName }));
   const receiver = `${env().PORTAL_URL.replace(/\/+$/, "")}/api/ssf/events`;
   return (
@@ -41,7 +45,7 @@ export default async function SignalsPage() {
           issuer and the stream&apos;s audience, and be at most {JTI_WINDOW_DAYS} days old; each event id (jti) acts once.
         </p>
       </Card>
-      {transmitters.map((t) => (
+      {transmitters.map((t, i) => (
         <Card key={t.id} title={`${t.name}${t.enabled ? "" : " (off)"}`}>
           <TransmitterForm
             isNew={false}
@@ -64,7 +68,7 @@ export default async function SignalsPage() {
                 <dd className="font-mono text-xs break-all">{t.streamId}</dd>
                 <dt className="text-slate-600">Status</dt>
                 <dd>
-                  <Badge value={t.streamStatus ?? "unknown"} />
+                  <StreamStatus id={t.id} name={t.name} reported={statuses[i] ?? null} />
                 </dd>
                 <dt className="text-slate-600">Events delivered</dt>
                 <dd>{t.eventsDelivered.length ? t.eventsDelivered.map(eventLabel).join(", ") : "none"}</dd>

@@ -20,8 +20,8 @@ export function ConnectStreamForm({ id, name, connected }: { id: string; name: s
       <FormMessage state={state} clientBlocked={clientBlocked}>
         {(data) => (
           <p className="font-medium">
-            Stream {data.streamId} created{data.audienceChanged ? " (audience set to the transmitter's)" : ""}.{" "}
-            {VERIFICATION[data.verification] ?? ""}
+            Stream {data.streamId} {data.inPlace ? "replaced in place (its status at the transmitter is unchanged)" : "created"}
+            {data.audienceChanged ? " (audience set to the transmitter's)" : ""}. {VERIFICATION[data.verification] ?? ""}
           </p>
         )}
       </FormMessage>
