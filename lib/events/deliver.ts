@@ -11,7 +11,7 @@ import { emitRecordEvent, type Envelope } from "./emit";
 import { TEST_EVENT } from "./catalogue";
 import { openEndpointSecret } from "./secrets";
 import { SIGNATURE_HEADER, signatureHeader } from "./signature";
-import { urlProblem } from "./url";
+import { PrivateDestinationError, assertPublicDestination, privateDestinationsRefused, urlProblem } from "./url";
 import { kickDelivery, WEBHOOK_OUTBOX } from "./kick";
 
 /**
@@ -152,7 +152,14 @@ async function post(d: Claimed, opts: TryOptions): Promise<Sent> {
   let error: string | null = null;
   let responseBody: string | null = null;
   const started = performance.now();
-  const problem = !d.endpoint.enabled ? "the endpoint is off" : urlProblem(d.endpoint.url, productionDelivery());
+  const refusePrivate = privateDestinationsRefused(env());
+  let problem = !d.endpoint.enabled ? "the endpoint is off" : urlProblem(d.endpoint.url, productionDelivery(), { refusePrivate });
+  // The name as it resolves now (DNS rebinding: it may have pointed elsewhere when the URL was saved).
+  if (!problem && refusePrivate)
+    problem = await assertPublicDestination(d.endpoint.url).then(
+      () => null,
+      (err: unknown) => (err instanceof PrivateDestinationError ? err.message : null),
+    );
   if (problem) {
     outcome = "refused";
     error = problem;

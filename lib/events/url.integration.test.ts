@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../../sandbox/harness/db";
 import type { Staff } from "../staff/session";
@@ -60,5 +62,38 @@ describe("webhook endpoints in production", () => {
     expect(state?.ok).toBe(true);
     const { rows } = await db.pool.query(`SELECT url FROM webhook_endpoint WHERE id = 'public'`);
     expect(rows).toEqual([{ url: "https://hooks.example.com/idv" }]);
+  });
+
+  it("at delivery, a destination that is now private is refused and not tried again; nothing reaches it", async () => {
+    const seen: string[] = [];
+    const receiver = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      // The receiver saved above now points at this machine (its name rebound, or the row changed).
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      await db.pool.query(`UPDATE webhook_endpoint SET url = $1 WHERE id = 'public'`, [url]);
+      const { getDb } = await import("../db/client");
+      const { writeEvent } = await import("./emit");
+      const { deliverDue } = await import("./deliver");
+      const db2 = await getDb();
+      const eventId = await writeEvent(db2, "attempt.failed", {
+        application: null,
+        auth0_user_id: "auth0|someone",
+        provider: "idme",
+        policy: "identity",
+        source: "flow",
+      });
+      expect(eventId).not.toBeNull();
+      const results = await deliverDue();
+      expect(results.map((r) => r.outcome)).toEqual(["refused"]);
+      const { rows: after } = await db.pool.query(`SELECT state, attempts FROM webhook_delivery WHERE event_id = $1`, [eventId]);
+      expect(after).toEqual([{ state: "failed", attempts: 1 }]);
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });
