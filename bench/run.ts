@@ -46,8 +46,13 @@ const STEPS = !flag("no-steps");
 const LOGIN_DEADLINE_MS = Number(arg("login-deadline-s", "300")) * 1000;
 /** --cpu-prof DIR: the portal writes a V8 CPU profile there when it stops (open it in Chrome's DevTools). */
 const CPU_PROF = arg("cpu-prof", "");
-/** --portal-node-args "…": Node.js options for the portal's process (e.g. a heap limit), space-separated. */
-const PORTAL_NODE_ARGS = arg("portal-node-args", "").split(" ").filter(Boolean);
+/** The Node.js options the container runs the portal with (deploy/Dockerfile's NODE_OPTIONS). */
+function containerNodeOptions(): string {
+  const m = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(path.join(ROOT, "deploy", "Dockerfile"), "utf8"));
+  return m?.[1] ?? "";
+}
+/** --portal-node-args "…": Node.js options for the portal's process, space-separated (default: the container's). */
+const PORTAL_NODE_ARGS = arg("portal-node-args", containerNodeOptions()).split(" ").filter(Boolean);
 /** --sql-log: after each measured step, the statements it sent and how often per request. */
 const SQL_LOG = flag("sql-log");
 
@@ -541,6 +546,8 @@ async function main() {
 
   const pid = portal.pid;
   const rss = () => {
+    if (!existsSync(`/proc/${pid}/status`))
+      throw new Error(`the portal is gone (it exited under the load); the end of its output:\n${portal.logs().slice(-3000)}`);
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) / 1024 : NaN;
   };
@@ -585,6 +592,7 @@ async function main() {
   console.log(
     `\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
   );
+  console.log(`Portal started with Node.js options: ${PORTAL_NODE_ARGS.join(" ") || "(none)"}`);
   const fmt = (x: number, d = 0) => x.toLocaleString("en", { maximumFractionDigits: d, minimumFractionDigits: d });
   const rows: string[][] = [["step", "conns", "req/s", "p50 ms", "p99 ms", "× bare", "× HS256+insert", "errors", "SQL/req", "trips/req"]];
   for (const c of CONNECTIONS) {
