@@ -8,6 +8,7 @@ import { registerJobQueue, type QueueFigures } from "../metrics";
 import { drainAuth0Pushes } from "../auth0/push";
 import { runDeliveries } from "../events/deliver";
 import { setDeliveryKicker } from "../events/kick";
+import { rollUpAttemptFunnel } from "../insight/funnel-rollup";
 
 /**
  * The portal's scheduled jobs (the retention purge, lib/lifecycle/purge.ts, and the minute
@@ -36,6 +37,9 @@ const PGBOSS_SCHEMA = "pgboss";
 /** Revocations pushed to Auth0 (lib/auth0/push.ts): what the post-change nudge missed, and the retries, every minute. */
 export const AUTH0_PUSH_QUEUE = "idv-auth0-push";
 export const AUTH0_PUSH_CRON = "* * * * *";
+/** The dashboard's funnel rolled up per settled hour (lib/insight/funnel-rollup.ts); the dashboard is exact whether or not it has run. */
+export const FUNNEL_ROLLUP_QUEUE = "idv-funnel-rollup";
+export const FUNNEL_ROLLUP_CRON = "*/10 * * * *";
 
 export interface Jobs {
   kind: "pg-boss" | "in-process";
@@ -118,6 +122,11 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
   await boss.schedule(WEBHOOK_QUEUE, WEBHOOK_CRON, {}, { tz: "UTC" });
   await boss.work(PURGE_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 30, batchSize: 1 }, async () => purgeJob());
   await boss.schedule(AUTH0_PUSH_QUEUE, AUTH0_PUSH_CRON, {}, { tz: "UTC" });
+  await ensureQueue(boss, FUNNEL_ROLLUP_QUEUE, { name: FUNNEL_ROLLUP_QUEUE, policy: "singleton", retryLimit: 0, expireInMinutes: 30 });
+  await boss.schedule(FUNNEL_ROLLUP_QUEUE, FUNNEL_ROLLUP_CRON, {}, { tz: "UTC" });
+  await boss.work(FUNNEL_ROLLUP_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 30, batchSize: 1 }, async () => {
+    await rollUpAttemptFunnel();
+  });
   await boss.work(AUTH0_PUSH_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 10, batchSize: 1 }, async () => {
     await drainAuth0Pushes();
   });
@@ -193,6 +202,17 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
       .finally(() => (pushing = null));
   }, 60_000);
   pushTimer.unref();
+  // The dashboard's funnel rollup: soon after start, then every ten minutes.
+  let rolling: Promise<unknown> | null = null;
+  const rollUp = () => {
+    rolling ??= rollUpAttemptFunnel()
+      .catch((err: unknown) => log("warn", "funnel rollup failed", { step: "insight.rollup", error: (err as Error)?.name }))
+      .finally(() => (rolling = null));
+  };
+  const rollupStart = setTimeout(rollUp, 30_000);
+  rollupStart.unref();
+  const rollupTimer = setInterval(rollUp, 10 * 60_000);
+  rollupTimer.unref();
   // Webhook deliveries: a run every few seconds, and soon after an event is written.
   let delivering: Promise<unknown> | null = null;
   const deliver = () => {
@@ -211,9 +231,11 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
       stopped = true;
       clearTimeout(timer);
       clearInterval(pushTimer);
+      clearTimeout(rollupStart);
+      clearInterval(rollupTimer);
       clearInterval(poll);
       setDeliveryKicker(undefined);
-      await Promise.all([running, pushing, delivering]);
+      await Promise.all([running, pushing, delivering, rolling]);
     },
   });
 }
