@@ -12,8 +12,8 @@ import { ts, utc } from "../db/sql";
  * transaction lives (one hour; lib/flow/auth0-transaction.ts), and a count kept by a
  * trigger would put every login of an application in the same hour on one row lock.
  * So a job (lib/jobs) rolls an hour up once it ended FUNNEL_SETTLE_MS ago, and the
- * dashboard reads the attempts themselves for the hours after that (a few thousand
- * rows). What changes an older attempt anyway (the retention purge, the abandoned-attempt
+ * dashboard reads the attempts themselves for the hours after that (one to two and a
+ * half hours of attempts). What changes an older attempt anyway (the retention purge, the abandoned-attempt
  * sweep, a late answer from the provider, a row written with an old start) marks its hour
  * dirty through triggers that fire only for attempts started over an hour ago; the
  * dashboard reads a dirty hour's attempts until the job has redone it, so its numbers
@@ -26,8 +26,14 @@ import { ts, utc } from "../db/sql";
  * from, so the dashboard's median is the same whether or not the job has run.
  */
 
-/** An hour is rolled up once it ended this long ago: Auth0's one-hour transaction, and an hour to spare. */
-export const FUNNEL_SETTLE_MS = 2 * 3_600_000;
+/**
+ * An hour is rolled up once it ended this long ago. Auth0's login transaction lasts an hour (the
+ * portal gives up on it at 55 minutes), so an attempt's funnel changes after that only by the
+ * late paths the triggers mark (they fire for attempts started over an hour ago). The ten
+ * minutes between the two are for a transaction that changed a younger attempt and commits
+ * while the job runs: the portal's transactions last at most 30 s (lib/db/client.ts).
+ */
+export const FUNNEL_SETTLE_MS = 70 * 60_000;
 
 /** Arbitrary constant naming "the funnel rollup" among advisory locks: one run at a time. */
 const ROLLUP_LOCK_KEY = 7_120_412_002;

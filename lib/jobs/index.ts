@@ -39,7 +39,7 @@ export const AUTH0_PUSH_QUEUE = "idv-auth0-push";
 export const AUTH0_PUSH_CRON = "* * * * *";
 /** The dashboard's funnel rolled up per settled hour (lib/insight/funnel-rollup.ts); the dashboard is exact whether or not it has run. */
 export const FUNNEL_ROLLUP_QUEUE = "idv-funnel-rollup";
-export const FUNNEL_ROLLUP_CRON = "*/10 * * * *";
+export const FUNNEL_ROLLUP_CRON = "*/5 * * * *";
 
 export interface Jobs {
   kind: "pg-boss" | "in-process";
@@ -202,7 +202,7 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
       .finally(() => (pushing = null));
   }, 60_000);
   pushTimer.unref();
-  // The dashboard's funnel rollup: soon after start, then every ten minutes.
+  // The dashboard's funnel rollup: soon after start, then every five minutes.
   let rolling: Promise<unknown> | null = null;
   const rollUp = () => {
     rolling ??= rollUpAttemptFunnel()
@@ -211,7 +211,7 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
   };
   const rollupStart = setTimeout(rollUp, 30_000);
   rollupStart.unref();
-  const rollupTimer = setInterval(rollUp, 10 * 60_000);
+  const rollupTimer = setInterval(rollUp, 5 * 60_000);
   rollupTimer.unref();
   // Webhook deliveries: a run every few seconds, and soon after an event is written.
   let delivering: Promise<unknown> | null = null;

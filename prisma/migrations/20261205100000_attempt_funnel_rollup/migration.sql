@@ -67,10 +67,10 @@ BEGIN
 END
 $$;
 
--- The job rolls an hour up only when it ended two hours ago; these fire for attempts started
+-- The job rolls an hour up only when it ended 70 minutes ago; these fire for attempts started
 -- more than one hour ago, so a change is marked unless its transaction stayed open across the
--- job's run for over an hour. A login in progress (and a retry, which keeps its login's start,
--- at most 55 minutes back) never matches.
+-- job's run for over ten minutes (the portal's last 30 s at most). A login in progress (and a
+-- retry, which keeps its login's start, at most 55 minutes back) never matches.
 CREATE TRIGGER "attempt_funnel_insert" AFTER INSERT ON "attempt"
   FOR EACH ROW WHEN (NEW."created_at" < statement_timestamp() - interval '1 hour')
   EXECUTE FUNCTION "attempt_funnel_mark"();
