@@ -1,11 +1,11 @@
 import { getDb } from "../db/client";
 import { Prisma, type Policy } from "../db/generated/client";
 import { applicationNames } from "../records";
-import { ts } from "../db/sql";
+import { ts, utc } from "../db/sql";
 import { attemptConditions } from "./attempts";
 import { cellsFromAttempts, readPlan, rollupState, tripBucketWidth, type ReadPlan } from "./funnel-rollup";
-import type { InsightRange } from "./range";
-import { bucketKey, num } from "./sql";
+import { floorTo, type InsightRange } from "./range";
+import { num } from "./sql";
 
 /**
  * The insight dashboard: verifications started, completed, failed and
@@ -97,7 +97,8 @@ export const EMPTY_FUNNEL: Funnel = Object.freeze({
  * the hours not rolled up give the same cells (lib/insight/funnel-rollup.ts).
  */
 interface Cell {
-  at: string;
+  /** The hour or day the cell counts (its start). */
+  at: Date | string;
   auth0_client_id: string | null;
   policy: string;
   status: string | null;
@@ -125,22 +126,23 @@ function within(column: Prisma.Sql, spans: [Date, Date][]): Prisma.Sql {
 }
 
 /**
- * The range's cells in one statement: the days and hours rolled up from the rollups, the rest
- * from the attempts (with their trips, attempt_provider_trip, kept by a trigger on attempt_event).
+ * The range's cells in one statement: the days and hours rolled up from the rollups (as they are:
+ * one row a cell of a day or hour), the rest from the attempts per hour (with their trips,
+ * attempt_provider_trip, kept by a trigger on attempt_event). The range's buckets are summed
+ * from them in dashboardInsight.
  */
-function cellsQuery(range: InsightRange, filter: DashboardFilter, plan: ReadPlan): Prisma.Sql {
+function cellsQuery(filter: DashboardFilter, plan: ReadPlan): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
   const rolled = (table: Prisma.Sql, column: Prisma.Sql, spans: [Date, Date][]) =>
-    Prisma.sql`SELECT ${bucketKey(range.bucket, column)} AS at, r.auth0_client_id, r.policy, r.status, r.sent, r.trip, sum(r.n)::int AS n
-      FROM ${table} r WHERE ${Prisma.join([within(column, spans), ...rollupConditions(filter)], " AND ")}
-      GROUP BY 1, 2, 3, 4, 5, 6`;
+    Prisma.sql`SELECT ${column} AS at, r.auth0_client_id, r.policy, r.status, r.sent, r.trip, r.n
+      FROM ${table} r WHERE ${Prisma.join([within(column, spans), ...rollupConditions(filter)], " AND ")}`;
   if (plan.days.length) parts.push(rolled(Prisma.sql`attempt_funnel_day`, Prisma.sql`r.day`, plan.days));
   if (plan.hours.length) parts.push(rolled(Prisma.sql`attempt_funnel_hour`, Prisma.sql`r.hour`, plan.hours));
   if (plan.live.length) {
     const conds = attemptConditions({ application: filter.application, policy: filter.policy });
     if (filter.reachedApplication) conds.push(Prisma.sql`a.auth0_client_id IS NOT NULL`);
     conds.push(within(Prisma.sql`a.created_at`, plan.live));
-    parts.push(cellsFromAttempts(bucketKey(range.bucket, Prisma.sql`a.created_at`), conds));
+    parts.push(cellsFromAttempts(Prisma.sql`date_trunc('hour', a.created_at, 'UTC')`, conds));
   }
   return Prisma.join(parts, " UNION ALL ");
 }
@@ -224,8 +226,7 @@ export async function dashboardInsight(range: InsightRange, filter: DashboardFil
   const db = await getDb();
   const state = await rollupState(range.from, range.to);
   const plan = readPlan(range.from, range.to, state.rolledUntil, state.dirty, range.bucket === "day");
-  const cells = await db.$queryRaw<Cell[]>(cellsQuery(range, filter, plan));
-  const names = await applicationNames();
+  const [cells, names] = await Promise.all([db.$queryRaw<Cell[]>(cellsQuery(filter, plan)), applicationNames()]);
 
   const total = new Tally();
   const buckets = new Map<string, Tally>();
@@ -238,7 +239,7 @@ export async function dashboardInsight(range: InsightRange, filter: DashboardFil
   };
   for (const c of cells) {
     total.add(c);
-    tally(buckets, c.at).add(c);
+    tally(buckets, floorTo(range.bucket, utc(c.at)).toISOString()).add(c);
     tally(apps, c.auth0_client_id).add(c);
     tally(policies, c.policy).add(c);
   }

@@ -1,12 +1,12 @@
 import { getDb } from "../db/client";
-import { ts } from "../db/sql";
+import { ts, utc } from "../db/sql";
 import { Prisma } from "../db/generated/client";
 import { FAILURES, isFailureCode } from "../flow/states";
 import { explain, type Explanation } from "../support/explanations";
 import { applicationNames } from "../records";
 import { FAILED_STATUSES, NONE, attemptConditions, type AttemptFilter } from "./attempts";
-import { previousRange, type InsightRange } from "./range";
-import { bucketKey, num } from "./sql";
+import { bucketIndex, previousRange, type InsightRange } from "./range";
+import { num } from "./sql";
 
 /**
  * The failures view: failed, declined and errored attempts of a time range,
@@ -121,7 +121,8 @@ export function toAttemptFilter(range: { from: Date; to: Date }, f: FailureFilte
 }
 
 interface Row {
-  bucket: string;
+  /** The hour or day the row counts (its start); the previous period's rows: null. */
+  bucket: Date | string;
   code: string | null;
   status: FailedStatus;
   provider: string;
@@ -160,16 +161,15 @@ export async function failureInsight(range: InsightRange, filter: FailureFilter 
     const daily = range.bucket === "day" && whole(range, 24 * HOUR_MS);
     const table = daily ? Prisma.sql`attempt_failure_day` : Prisma.sql`attempt_failure_hour`;
     const at = daily ? Prisma.sql`r.day` : Prisma.sql`r.hour`;
-    query = Prisma.sql`SELECT ${bucketKey(range.bucket, at)} AS bucket,
-        r.failure_code AS code, r.status, r.provider, r.auth0_client_id AS client, sum(r.n)::int AS n
-      FROM ${table} r WHERE ${Prisma.join(hourConditions(range, filter, at), " AND ")}
-      GROUP BY 1, 2, 3, 4, 5 HAVING sum(r.n) > 0
+    // The rows as they are (one a key of the hour or day); each falls in the bucket of its hour or day.
+    query = Prisma.sql`SELECT ${at} AS bucket, r.failure_code AS code, r.status, r.provider, r.auth0_client_id AS client, r.n
+      FROM ${table} r WHERE ${Prisma.join(hourConditions(range, filter, at), " AND ")} AND r.n <> 0
       UNION ALL
       SELECT NULL, r.failure_code, NULL, NULL, NULL, sum(r.n)::int FROM ${table} r
         WHERE ${Prisma.join(hourConditions(prev, filter, at), " AND ")} GROUP BY 2 HAVING sum(r.n) > 0`;
   } else {
     const conds = attemptConditions(toAttemptFilter(range, filter));
-    query = Prisma.sql`SELECT ${bucketKey(range.bucket, Prisma.sql`a.created_at`)} AS bucket,
+    query = Prisma.sql`SELECT date_trunc('hour', a.created_at, 'UTC') AS bucket,
         a.failure_code AS code, a.status::text AS status, a.provider, a.auth0_client_id AS client, count(*)::int AS n
       FROM attempt a WHERE ${Prisma.join(conds, " AND ")}
       GROUP BY 1, 2, 3, 4, 5
@@ -177,12 +177,14 @@ export async function failureInsight(range: InsightRange, filter: FailureFilter 
       SELECT NULL, a.failure_code, NULL, NULL, NULL, count(*)::int FROM attempt a
         WHERE ${Prisma.join(attemptConditions(toAttemptFilter(prev, filter)), " AND ")} GROUP BY 2`;
   }
-  const [all, names] = await Promise.all([db.$queryRaw<(Omit<Row, "bucket"> & { bucket: string | null })[]>(query), applicationNames()]);
+  const [all, names] = await Promise.all([
+    db.$queryRaw<(Omit<Row, "bucket"> & { bucket: Date | string | null })[]>(query),
+    applicationNames(),
+  ]);
   const rows = all.filter((r): r is Row => r.bucket !== null);
   const prevRows = all.filter((r) => r.bucket === null);
   const previousByCause = new Map(prevRows.map((r) => [r.code, num(r.n)]));
 
-  const index = new Map(range.buckets.map((b, i) => [b.toISOString(), i]));
   const size = range.buckets.length;
   const perBucket = new Array<number>(size).fill(0);
   const byCause = new Map<string | null, number[]>();
@@ -191,8 +193,8 @@ export async function failureInsight(range: InsightRange, filter: FailureFilter 
   const byApp = new Map<string | null, number>();
   let total = 0;
   for (const r of rows) {
-    const i = index.get(r.bucket);
-    if (i === undefined) continue; // cannot happen: the range is whole buckets
+    const i = bucketIndex(range, utc(r.bucket));
+    if (i < 0) continue; // cannot happen: the rows are the range's
     const n = num(r.n);
     total += n;
     perBucket[i]! += n;
