@@ -3,7 +3,7 @@ import { Prisma, type Policy } from "../db/generated/client";
 import { applicationNames } from "../records";
 import { ts, utc } from "../db/sql";
 import { attemptConditions } from "./attempts";
-import { cellsFromAttempts, readPlan, rollupState, tripBucketWidth, type ReadPlan } from "./funnel-rollup";
+import { cellsFromAttempts, readPlan, recentTrips, rollupState, tripBucketWidth, type ReadPlan } from "./funnel-rollup";
 import { floorTo, type InsightRange } from "./range";
 import { num } from "./sql";
 
@@ -131,18 +131,26 @@ function within(column: Prisma.Sql, spans: [Date, Date][]): Prisma.Sql {
  * attempt_provider_trip, kept by a trigger on attempt_event). The range's buckets are summed
  * from them in dashboardInsight.
  */
-function cellsQuery(filter: DashboardFilter, plan: ReadPlan): Prisma.Sql {
+function cellsQuery(filter: DashboardFilter, plan: ReadPlan, rolledUntil: Date | null): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
   const rolled = (table: Prisma.Sql, column: Prisma.Sql, spans: [Date, Date][]) =>
     Prisma.sql`SELECT ${column} AS at, r.auth0_client_id, r.policy, r.status, r.sent, r.trip, r.n
       FROM ${table} r WHERE ${Prisma.join([within(column, spans), ...rollupConditions(filter)], " AND ")}`;
   if (plan.days.length) parts.push(rolled(Prisma.sql`attempt_funnel_day`, Prisma.sql`r.day`, plan.days));
   if (plan.hours.length) parts.push(rolled(Prisma.sql`attempt_funnel_hour`, Prisma.sql`r.hour`, plan.hours));
-  if (plan.live.length) {
+  // The hours after the rollup's reach (the last span) with the recent trips only; dirty hours, or a
+  // range before any rollup, with every trip.
+  const tail = rolledUntil ? plan.live.filter(([f]) => f >= rolledUntil) : [];
+  const rest = plan.live.filter((s) => !tail.includes(s));
+  for (const [spans, trips] of [
+    [rest, undefined],
+    [tail, tail[0] ? recentTrips(tail[0][0]) : undefined],
+  ] as const) {
+    if (!spans.length) continue;
     const conds = attemptConditions({ application: filter.application, policy: filter.policy });
     if (filter.reachedApplication) conds.push(Prisma.sql`a.auth0_client_id IS NOT NULL`);
-    conds.push(within(Prisma.sql`a.created_at`, plan.live));
-    parts.push(cellsFromAttempts(Prisma.sql`date_trunc('hour', a.created_at, 'UTC')`, conds));
+    conds.push(within(Prisma.sql`a.created_at`, spans));
+    parts.push(cellsFromAttempts(Prisma.sql`date_trunc('hour', a.created_at, 'UTC')`, conds, Prisma.empty, trips));
   }
   return Prisma.join(parts, " UNION ALL ");
 }
@@ -226,7 +234,7 @@ export async function dashboardInsight(range: InsightRange, filter: DashboardFil
   const db = await getDb();
   const state = await rollupState(range.from, range.to);
   const plan = readPlan(range.from, range.to, state.rolledUntil, state.dirty, range.bucket === "day");
-  const [cells, names] = await Promise.all([db.$queryRaw<Cell[]>(cellsQuery(filter, plan)), applicationNames()]);
+  const [cells, names] = await Promise.all([db.$queryRaw<Cell[]>(cellsQuery(filter, plan, state.rolledUntil)), applicationNames()]);
 
   const total = new Tally();
   const buckets = new Map<string, Tally>();
