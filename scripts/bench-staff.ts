@@ -123,15 +123,8 @@ async function main() {
     { page: "dashboard", name: "7d, policy = community", run: () => dashboardInsight(rangeFor("7d"), { policy: "community" }) },
     { page: "dashboard", name: "7d, no application", run: () => dashboardInsight(rangeFor("7d"), { application: null }) },
     { page: "dashboard", name: `90d, application = ${app}`, run: () => dashboardInsight(rangeFor("90d"), { application: app }) },
-    {
-      page: "dashboard",
-      name: "30d, the page's two reads",
-      run: () =>
-        Promise.all([
-          dashboardInsight(rangeFor("30d"), { reachedApplication: true }),
-          dashboardInsight(rangeFor("30d"), { application: null }),
-        ]),
-    },
+    // What the page reads without a filter: every application, and the requests that reached none counted apart.
+    { page: "dashboard", name: "30d, as the page opens", run: () => dashboardInsight(rangeFor("30d"), { reachedApplication: true }) },
     { page: "failures", name: `90d, application = ${app}`, run: () => failureInsight(rangeFor("90d"), { application: app }) },
     { page: "attempts", name: "failed (page 1)", run: () => listAttempts({ statuses: FAILED_STATUSES }) },
     {

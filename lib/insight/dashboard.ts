@@ -73,6 +73,11 @@ export interface DashboardInsight {
   perBucket: Funnel[];
   byApplication: (Funnel & { clientId: string | null; name: string | null })[];
   byPolicy: (Funnel & { policy: Policy })[];
+  /**
+   * With reachedApplication: the requests it left out (no application: a missing, expired or
+   * forged token) that match the rest of the filter, counted in the same read; else null.
+   */
+  withoutApplication: number | null;
 }
 
 export const EMPTY_FUNNEL: Funnel = Object.freeze({
@@ -107,13 +112,12 @@ interface Cell {
   n: unknown;
 }
 
-/** The conditions of a filter on the rollups' alias r (as attemptConditions on attempts). */
+/** The conditions of a filter on the rollups' alias r (as attemptConditions on attempts; reachedApplication is applied in dashboardInsight). */
 function rollupConditions(filter: DashboardFilter): Prisma.Sql[] {
   const conds: Prisma.Sql[] = [];
   if (filter.application === null) conds.push(Prisma.sql`r.auth0_client_id IS NULL`);
   else if (filter.application !== undefined) conds.push(Prisma.sql`r.auth0_client_id = ${filter.application}`);
   if (filter.policy) conds.push(Prisma.sql`r.policy = ${filter.policy}`);
-  if (filter.reachedApplication) conds.push(Prisma.sql`r.auth0_client_id IS NOT NULL`);
   return conds;
 }
 
@@ -148,7 +152,6 @@ function cellsQuery(filter: DashboardFilter, plan: ReadPlan, rolledUntil: Date |
   ] as const) {
     if (!spans.length) continue;
     const conds = attemptConditions({ application: filter.application, policy: filter.policy });
-    if (filter.reachedApplication) conds.push(Prisma.sql`a.auth0_client_id IS NOT NULL`);
     conds.push(within(Prisma.sql`a.created_at`, spans));
     parts.push(cellsFromAttempts(Prisma.sql`date_trunc('hour', a.created_at, 'UTC')`, conds, Prisma.empty, trips));
   }
@@ -234,7 +237,9 @@ export async function dashboardInsight(range: InsightRange, filter: DashboardFil
   const db = await getDb();
   const state = await rollupState(range.from, range.to);
   const plan = readPlan(range.from, range.to, state.rolledUntil, state.dirty, range.bucket === "day");
-  const [cells, names] = await Promise.all([db.$queryRaw<Cell[]>(cellsQuery(filter, plan, state.rolledUntil)), applicationNames()]);
+  // Read with the requests that reached no application, and set them apart here: the page shows their number.
+  const read = { ...filter, reachedApplication: false };
+  const [cells, names] = await Promise.all([db.$queryRaw<Cell[]>(cellsQuery(read, plan, state.rolledUntil)), applicationNames()]);
 
   const total = new Tally();
   const buckets = new Map<string, Tally>();
@@ -245,7 +250,12 @@ export async function dashboardInsight(range: InsightRange, filter: DashboardFil
     if (!t) m.set(k, (t = new Tally()));
     return t;
   };
+  const left = new Tally();
   for (const c of cells) {
+    if (filter.reachedApplication && c.auth0_client_id === null) {
+      left.add(c);
+      continue;
+    }
     total.add(c);
     tally(buckets, floorTo(range.bucket, utc(c.at)).toISOString()).add(c);
     tally(apps, c.auth0_client_id).add(c);
@@ -262,6 +272,7 @@ export async function dashboardInsight(range: InsightRange, filter: DashboardFil
     byPolicy: [...policies.entries()]
       .map(([policy, t]) => ({ ...t.funnel(), policy: policy as Policy }))
       .sort((a, b) => a.policy.localeCompare(b.policy)),
+    withoutApplication: filter.reachedApplication ? left.started : null,
   };
 }
 

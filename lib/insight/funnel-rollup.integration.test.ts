@@ -179,8 +179,13 @@ async function expectDashboardExact(): Promise<number> {
     const state = await rollup.rollupState(r.from, r.to);
     const plan = rollup.readPlan(r.from, r.to, state.rolledUntil, state.dirty, r.bucket === "day");
     rolled += plan.days.length + plan.hours.length;
-    for (const f of FILTERS)
-      expect({ key, f, ...shape(await dashboard.dashboardInsight(r, f)) }).toEqual({ key, f, ...expected(r, f, all) });
+    for (const f of FILTERS) {
+      const d = await dashboard.dashboardInsight(r, f);
+      expect({ key, f, ...shape(d) }).toEqual({ key, f, ...expected(r, f, all) });
+      // The requests left out for reaching no application, as the page shows their number.
+      const left = f.reachedApplication ? expected(r, { ...f, reachedApplication: false, application: null }, all).totals.started : null;
+      expect({ key, f, left: d.withoutApplication }).toEqual({ key, f, left });
+    }
   }
   return rolled;
 }

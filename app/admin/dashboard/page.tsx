@@ -34,7 +34,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   // Without an application chosen, requests that never reached one (token errors) are left out and counted apart.
   const filter: DashboardFilter = { application: app === NONE ? null : app, policy, reachedApplication: app === undefined };
   const d = await dashboardInsight(range, filter);
-  const noApplication = app === undefined ? (await dashboardInsight(range, { application: null, policy })).totals.started : 0;
+  const noApplication = d.withoutApplication ?? 0;
   const names = await applicationNames();
 
   const state = { range: range.key, app, policy };
