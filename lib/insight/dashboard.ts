@@ -4,7 +4,7 @@ import { applicationNames } from "../records";
 import { ts, utc } from "../db/sql";
 import { attemptConditions } from "./attempts";
 import { cellsFromAttempts, readPlan, recentTrips, rollupState, tripBucketWidth, type ReadPlan } from "./funnel-rollup";
-import { floorTo, type InsightRange } from "./range";
+import type { InsightRange } from "./range";
 import { num } from "./sql";
 
 /**
@@ -102,8 +102,12 @@ export const EMPTY_FUNNEL: Funnel = Object.freeze({
  * the hours not rolled up give the same cells (lib/insight/funnel-rollup.ts).
  */
 interface Cell {
+  /** Which sum (sumsQuery) the row belongs to. */
+  dim?: "all" | "bucket" | "application" | "policy";
+  /** Whether the requests reached an application (sums other than per application). */
+  reached?: boolean | null;
   /** The hour or day the cell counts (its start). */
-  at: Date | string;
+  at: Date | string | null;
   auth0_client_id: string | null;
   policy: string;
   status: string | null;
@@ -156,6 +160,23 @@ function cellsQuery(filter: DashboardFilter, plan: ReadPlan, rolledUntil: Date |
     parts.push(cellsFromAttempts(Prisma.sql`date_trunc('hour', a.created_at, 'UTC')`, conds, Prisma.empty, trips));
   }
   return Prisma.join(parts, " UNION ALL ");
+}
+
+/**
+ * The cells summed four ways in one pass (GROUPING SETS): per bucket of the range, per
+ * application, per policy, and all together; each by status and sent (count rows) or by trip
+ * (histogram rows), and apart for requests that reached an application or not (`reached`).
+ */
+function sumsQuery(range: InsightRange, cells: Prisma.Sql): Prisma.Sql {
+  const unit = range.bucket === "hour" ? Prisma.sql`'hour'` : Prisma.sql`'day'`;
+  return Prisma.sql`SELECT CASE WHEN GROUPING(b) = 0 THEN 'bucket' WHEN GROUPING(auth0_client_id) = 0 THEN 'application'
+        WHEN GROUPING(policy) = 0 THEN 'policy' ELSE 'all' END AS dim,
+      b AS at, auth0_client_id, policy, reached, status, sent, trip, sum(n)::int AS n
+    FROM (SELECT date_trunc(${unit}, c.at, 'UTC') AS b, c.auth0_client_id, c.policy, c.auth0_client_id IS NOT NULL AS reached,
+            c.status, c.sent, c.trip, c.n
+          FROM (${cells}) c) x
+    GROUP BY GROUPING SETS ((b, reached, status, sent, trip), (auth0_client_id, status, sent, trip),
+                            (policy, reached, status, sent, trip), (reached, status, sent, trip))`;
 }
 
 /** A funnel being summed from cells, with its histogram of times at the provider. */
@@ -239,7 +260,10 @@ export async function dashboardInsight(range: InsightRange, filter: DashboardFil
   const plan = readPlan(range.from, range.to, state.rolledUntil, state.dirty, range.bucket === "day");
   // Read with the requests that reached no application, and set them apart here: the page shows their number.
   const read = { ...filter, reachedApplication: false };
-  const [cells, names] = await Promise.all([db.$queryRaw<Cell[]>(cellsQuery(read, plan, state.rolledUntil)), applicationNames()]);
+  const [sums, names] = await Promise.all([
+    db.$queryRaw<Cell[]>(sumsQuery(range, cellsQuery(read, plan, state.rolledUntil))),
+    applicationNames(),
+  ]);
 
   const total = new Tally();
   const buckets = new Map<string, Tally>();
@@ -251,15 +275,15 @@ export async function dashboardInsight(range: InsightRange, filter: DashboardFil
     return t;
   };
   const left = new Tally();
-  for (const c of cells) {
-    if (filter.reachedApplication && c.auth0_client_id === null) {
-      left.add(c);
+  for (const c of sums) {
+    if (filter.reachedApplication && (c.dim === "application" ? c.auth0_client_id === null : c.reached === false)) {
+      if (c.dim === "all") left.add(c);
       continue;
     }
-    total.add(c);
-    tally(buckets, floorTo(range.bucket, utc(c.at)).toISOString()).add(c);
-    tally(apps, c.auth0_client_id).add(c);
-    tally(policies, c.policy).add(c);
+    if (c.dim === "all") total.add(c);
+    else if (c.dim === "bucket") tally(buckets, utc(c.at!).toISOString()).add(c);
+    else if (c.dim === "application") tally(apps, c.auth0_client_id).add(c);
+    else tally(policies, c.policy).add(c);
   }
   return {
     range,
