@@ -8,7 +8,8 @@
  *
  * Seeds `count` records (scripts/seed-records.ts: about 1.3 attempts a record, with
  * their timelines; skipped when the table already holds them) and `audit` audit
- * entries (skipped when there are that many), then runs each page's query the way
+ * entries (skipped when there are that many), runs the dashboard's rollup job as its
+ * schedule would (lib/insight/funnel-rollup.ts), then runs each page's query the way
  * the page does, through the portal's own code (lib/insight, lib/audit): one
  * warm-up and `runs` timed runs each, printing p50, p95 and the worst in
  * milliseconds, and marking with ✖ what is over 50 ms at p95.
@@ -151,7 +152,7 @@ async function main() {
     },
   );
 
-  // --pages failures,audit: only those pages' cases (the dashboard at this scale takes seconds a run).
+  // --pages failures,audit: only those pages' cases.
   const pages = arg("pages")?.split(",");
   if (pages) cases.splice(0, cases.length, ...cases.filter((c) => pages.includes(c.page)));
   console.log(`\n${runs} runs each after a warm-up; ✖: p95 over 50 ms\n`);
