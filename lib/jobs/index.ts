@@ -8,6 +8,7 @@ import { registerJobQueue, type QueueFigures } from "../metrics";
 import { drainAuth0Pushes } from "../auth0/push";
 import { deliveryOutbox, runDeliveries } from "../events/deliver";
 import { inProcessKicker, setKicker, type OutboxState } from "../outbox/kick";
+import { rollUpAttemptFunnel } from "../insight/funnel-rollup";
 
 /**
  * The portal's scheduled jobs (the retention purge, lib/lifecycle/purge.ts, and the minute
@@ -36,6 +37,9 @@ const PGBOSS_SCHEMA = "pgboss";
 /** Revocations pushed to Auth0 (lib/auth0/push.ts): what the post-change nudge missed, and the retries, every minute. */
 export const AUTH0_PUSH_QUEUE = "idv-auth0-push";
 export const AUTH0_PUSH_CRON = "* * * * *";
+/** The dashboard's funnel rolled up per settled hour (lib/insight/funnel-rollup.ts); the dashboard is exact whether or not it has run. */
+export const FUNNEL_ROLLUP_QUEUE = "idv-funnel-rollup";
+export const FUNNEL_ROLLUP_CRON = "*/5 * * * *";
 
 /**
  * The outboxes (lib/outbox), each run as a job: a pg-boss queue on a minute schedule (the safety
@@ -168,6 +172,11 @@ export async function startPgBoss(connectionString: string, opts: JobOptions = {
     // What was written while no instance ran (a restart, a deploy) goes now, not at the next minute.
     await boss.send(job.queue, {});
   }
+  await ensureQueue(boss, FUNNEL_ROLLUP_QUEUE, { name: FUNNEL_ROLLUP_QUEUE, policy: "singleton", retryLimit: 0, expireInMinutes: 30 });
+  await boss.schedule(FUNNEL_ROLLUP_QUEUE, FUNNEL_ROLLUP_CRON, {}, { tz: "UTC" });
+  await boss.work(FUNNEL_ROLLUP_QUEUE, { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 30, batchSize: 1 }, async () => {
+    await rollUpAttemptFunnel();
+  });
   log("info", "jobs started", { step: "jobs", outcome: "pg-boss" });
   return {
     kind: "pg-boss",
@@ -244,6 +253,18 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
       );
     return { job, poll, current: () => current };
   });
+  // The dashboard's funnel rollup: soon after start, then every five minutes.
+  let rolling: Promise<unknown> | null = null;
+  const rollUp = () => {
+    if (stopped) return;
+    rolling ??= rollUpAttemptFunnel()
+      .catch((err: unknown) => log("warn", "funnel rollup failed", { step: "insight.rollup", error: (err as Error)?.name }))
+      .finally(() => (rolling = null));
+  };
+  const rollupStart = setTimeout(rollUp, 30_000);
+  rollupStart.unref();
+  const rollupTimer = setInterval(rollUp, 5 * 60_000);
+  rollupTimer.unref();
   log("info", "jobs started", { step: "jobs", outcome: "in-process" });
   return Promise.resolve({
     kind: "in-process",
@@ -254,7 +275,9 @@ function startInProcess(opts: JobOptions): Promise<Jobs> {
         clearInterval(o.poll);
         if (o.job.kicks) setKicker(o.job.kicks, undefined);
       }
-      await Promise.all([running, ...outboxes.map((o) => o.current())]);
+      clearTimeout(rollupStart);
+      clearInterval(rollupTimer);
+      await Promise.all([running, rolling, ...outboxes.map((o) => o.current())]);
     },
   });
 }

@@ -34,7 +34,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   // Without an application chosen, requests that never reached one (token errors) are left out and counted apart.
   const filter: DashboardFilter = { application: app === NONE ? null : app, policy, reachedApplication: app === undefined };
   const d = await dashboardInsight(range, filter);
-  const noApplication = app === undefined ? (await dashboardInsight(range, { application: null, policy })).totals.started : 0;
+  const noApplication = d.withoutApplication ?? 0;
   const names = await applicationNames();
 
   const state = { range: range.key, app, policy };
@@ -89,7 +89,11 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         <Stat label="Conversion" value={fmtPercent(t.conversion)} note="verified ÷ started" />
         <Stat label="Failed" value={t.failed} tone={t.failed ? "bad" : undefined} note={`${t.error} errors`} />
         <Stat label="Declined" value={t.declined} tone={t.declined ? "warn" : undefined} note={`${t.unfinished} unfinished`} />
-        <Stat label="Median time at provider" value={fmtDuration(t.medianSecondsAtProvider)} note={`over ${t.measured} returns`} />
+        <Stat
+          label="Median time at provider"
+          value={fmtDuration(t.medianSecondsAtProvider)}
+          note={`over ${t.measured} returns${t.medianStepSeconds ? `, in steps of ${fmtDuration(t.medianStepSeconds)}` : ""}`}
+        />
       </dl>
       {noApplication ? (
         <p className="mb-4 text-sm text-slate-700" data-testid="no-application-requests">
@@ -198,7 +202,7 @@ function Definitions() {
     ["Unfinished", "Started attempts still waiting: at the provider, or abandoned."],
     [
       "Median time at the provider",
-      "Per attempt, from being sent to the provider to its answer arriving; the median over the attempts that came back.",
+      "Per attempt, from being sent to the provider to its answer arriving; the median over the attempts that came back. Times are counted in steps (of a second under a minute, 10 seconds under ten minutes, a minute under an hour, an hour beyond) and the median shown is the start of its step: the exact median is at least that and less than one step more.",
     ],
   ];
   return (
