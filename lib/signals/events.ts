@@ -25,9 +25,14 @@ export const REVOKING_EVENTS: Record<string, string> = {
 /** The transmitter checking that the stream works (SSF §8.1.4): accepted, nothing to do. */
 export const VERIFICATION_EVENT = `${SSF}verification`;
 
+/** The transmitter telling the receiver its stream's status changed (SSF §8.1.5): the stored status follows. */
+export const STREAM_UPDATED_EVENT = `${SSF}stream-updated`;
+export const STREAM_STATUSES = ["enabled", "paused", "disabled"] as const;
+
 export function eventLabel(type: string): string {
   if (REVOKING_EVENTS[type]) return REVOKING_EVENTS[type]!;
   if (type === VERIFICATION_EVENT) return "stream verification";
+  if (type === STREAM_UPDATED_EVENT) return "stream status";
   return type.startsWith(RISC) || type.startsWith(SSF) ? type.slice(type.lastIndexOf("/") + 1) : type;
 }
 

@@ -6,7 +6,16 @@ import { emitRecordEvent } from "../events/emit";
 import { log } from "../log";
 import { enqueueAuth0Push } from "../auth0/push";
 import { pushAuthorized } from "./stream";
-import { JTI_WINDOW_DAYS, REVOKING_EVENTS, SET_CLOCK_SKEW_S, VERIFICATION_EVENT, eventLabel, providerUuidOf } from "./events";
+import {
+  JTI_WINDOW_DAYS,
+  REVOKING_EVENTS,
+  SET_CLOCK_SKEW_S,
+  STREAM_STATUSES,
+  STREAM_UPDATED_EVENT,
+  VERIFICATION_EVENT,
+  eventLabel,
+  providerUuidOf,
+} from "./events";
 
 /**
  * The Shared Signals receiver: Security Event Tokens (RFC 8417) pushed over HTTP
@@ -55,7 +64,7 @@ export interface Received {
   transmitterId: string;
   jti: string;
   duplicate: boolean;
-  outcome: "revoked" | "no_match" | "ignored" | "verification" | "duplicate";
+  outcome: "revoked" | "no_match" | "ignored" | "verification" | "stream_status" | "duplicate";
   revoked: number;
 }
 
@@ -140,6 +149,20 @@ export async function receiveSet(request: Request, now: Date = new Date()): Prom
     if (!claimed[0]) return { outcome: "duplicate" as const, revoked: 0 };
     let revoked = 0;
     let outcome: Received["outcome"] = types.every((t) => t === VERIFICATION_EVENT) ? "verification" : "ignored";
+    if (types.includes(STREAM_UPDATED_EVENT) && transmitter.streamId) {
+      // The transmitter changed this stream's status (SSF §8.1.5): paused or disabled, events stop coming.
+      const body = (events as Record<string, unknown>)[STREAM_UPDATED_EVENT] as Record<string, unknown> | null;
+      const subject = (topSubject ?? body?.subject) as Record<string, unknown> | undefined;
+      const status = body?.status;
+      const ours = subject?.format === "opaque" && subject.id === transmitter.streamId;
+      if (ours && typeof status === "string" && (STREAM_STATUSES as readonly string[]).includes(status)) {
+        await tx.signalTransmitter.updateMany({
+          where: { id: transmitter.id, streamId: transmitter.streamId },
+          data: { streamStatus: status },
+        });
+        if (types.every((t) => t === STREAM_UPDATED_EVENT)) outcome = "stream_status";
+      }
+    }
     for (const type of types) {
       if (!REVOKING_EVENTS[type]) continue;
       const body = (events as Record<string, unknown>)[type] as Record<string, unknown> | null;
@@ -193,13 +216,21 @@ export async function receiveSet(request: Request, now: Date = new Date()): Prom
 
   const duplicate = result.outcome === "duplicate";
   for (const type of types)
-    log(duplicate ? "info" : REVOKING_EVENTS[type] || type === VERIFICATION_EVENT ? "info" : "warn", "security event received", {
-      step: "signal",
-      provider: transmitter.provider,
-      code: duplicate ? "duplicate_jti" : REVOKING_EVENTS[type] || type === VERIFICATION_EVENT ? eventLabel(type) : "unknown_event_type",
-      outcome: result.outcome,
-      status: result.revoked,
-    });
+    log(
+      duplicate ? "info" : REVOKING_EVENTS[type] || type === VERIFICATION_EVENT || type === STREAM_UPDATED_EVENT ? "info" : "warn",
+      "security event received",
+      {
+        step: "signal",
+        provider: transmitter.provider,
+        code: duplicate
+          ? "duplicate_jti"
+          : REVOKING_EVENTS[type] || type === VERIFICATION_EVENT || type === STREAM_UPDATED_EVENT
+            ? eventLabel(type)
+            : "unknown_event_type",
+        outcome: result.outcome,
+        status: result.revoked,
+      },
+    );
   return { transmitterId: transmitter.id, jti, duplicate, outcome: result.outcome, revoked: result.revoked };
 }
 

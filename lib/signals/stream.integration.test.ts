@@ -224,8 +224,32 @@ describe("Shared Signals stream management", () => {
     expect(await status.reportedStreamStatus(await row())).toEqual({ kind: "reported", status: "enabled" });
     await idme.transmitter.setStatus((await row()).streamId, "paused", "account review");
     expect(await status.reportedStreamStatus(await row())).toEqual({ kind: "reported", status: "paused", reason: "account review" });
+    // The transmitter's stream-updated event (SSF §8.1.5) is what the portal keeps as the last status it sent.
+    expect((await transmitterRow()).stream_status).toBe("paused");
     await idme.transmitter.setStatus((await row()).streamId, "enabled");
     expect(await status.reportedStreamStatus(await row())).toEqual({ kind: "reported", status: "enabled" });
+    expect((await transmitterRow()).stream_status).toBe("enabled");
+    const { rows } = await db.pool.query(
+      `SELECT outcome FROM signal_event WHERE event_types = ARRAY['https://schemas.openid.net/secevent/ssf/event-type/stream-updated'] ORDER BY id`,
+    );
+    expect(rows.map((r: { outcome: string }) => r.outcome)).toEqual(["stream_status", "stream_status"]);
+  });
+
+  it("a stream-updated event about another stream, or with a status SSF does not have, changes nothing", async () => {
+    const stream = idme.transmitter.streams()[0]!;
+    for (const [id, st] of [
+      ["another-stream", "disabled"],
+      [stream.stream_id, "sleeping"],
+    ] as const) {
+      const token = await idme.transmitter.sign({
+        audience: stream.aud,
+        type: "https://schemas.openid.net/secevent/ssf/event-type/stream-updated",
+        subject: { format: "opaque", id },
+        payload: { status: st },
+      });
+      expect((await deliver(stream.delivery.endpoint_url, token, stream.delivery.authorization_header)).status).toBe(202);
+      expect((await transmitterRow()).stream_status).toBe("enabled");
+    }
   });
 
   it("a transmitter that cannot be asked gives a message, never a crash and never the token", async () => {

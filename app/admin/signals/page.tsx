@@ -20,6 +20,7 @@ const OUTCOME: Record<string, string> = {
   no_match: "no matching account",
   ignored: "accepted, not acted on",
   verification: "stream check",
+  stream_status: "stream status noted",
 };
 
 /** Admins: the Shared Signals transmitters the portal trusts, and the events received (README "Shared Signals"). */
@@ -68,7 +69,7 @@ export default async function SignalsPage() {
                 <dd className="font-mono text-xs break-all">{t.streamId}</dd>
                 <dt className="text-slate-600">Status</dt>
                 <dd>
-                  <StreamStatus id={t.id} name={t.name} reported={statuses[i] ?? null} />
+                  <StreamStatus id={t.id} name={t.name} reported={statuses[i] ?? null} lastSent={t.streamStatus} />
                 </dd>
                 <dt className="text-slate-600">Events delivered</dt>
                 <dd>{t.eventsDelivered.length ? t.eventsDelivered.map(eventLabel).join(", ") : "none"}</dd>
