@@ -3,7 +3,7 @@
 import { saveTransmitter } from "@/lib/signals/admin";
 import { transmitterSchema } from "@/lib/signals/transmitter-schema";
 import { btn, Field, input } from "../_ui/kit";
-import { aria, FormMessage, SubmitButton, useSchemaForm } from "../settings/_components/form-bits";
+import { aria, FormMessage, SubmitButton, IdField, useSchemaForm } from "../settings/_components/form-bits";
 
 export interface TransmitterValues {
   id: string;
@@ -52,13 +52,7 @@ export function TransmitterForm({
           </p>
         )}
       </FormMessage>
-      {isNew ? (
-        <Field name={`${prefix}id`} label="Id" hint="Lower-case letters, digits or dashes; it cannot change later." errors={errors.id}>
-          <input {...aria("id", errors, true, prefix)} defaultValue={shown("id")} className={`${input} max-w-[16rem]`} />
-        </Field>
-      ) : (
-        <input type="hidden" name="id" value={initial.id} />
-      )}
+      <IdField isNew={isNew} id={initial.id} value={shown("id")} prefix={prefix} errors={errors} />
       {FIELDS.map((f) => (
         <Field key={f.name} name={`${prefix}${f.name}`} label={f.label} hint={f.hint} errors={errors[f.name]}>
           <input {...aria(f.name, errors, true, prefix)} defaultValue={shown(f.name)} className={input} />

@@ -4,7 +4,7 @@ import { saveEndpoint } from "@/lib/events/admin";
 import { EVENT_LABELS, EVENT_TYPES } from "@/lib/events/catalogue";
 import { endpointSchema } from "@/lib/events/endpoint-schema";
 import { btn, Field, input } from "../_ui/kit";
-import { aria, FieldError, FormMessage, SubmitButton, useSchemaForm } from "../settings/_components/form-bits";
+import { aria, FieldError, FormMessage, SubmitButton, IdField, useSchemaForm } from "../settings/_components/form-bits";
 import { SecretOnce } from "./secret-once";
 
 export interface EndpointValues {
@@ -53,13 +53,7 @@ export function EndpointForm({
         }
       </FormMessage>
       <input type="hidden" name="isNew" value={isNew ? "true" : "false"} />
-      {isNew ? (
-        <Field name={`${prefix}id`} label="Id" hint="Lower-case letters, digits or dashes; it cannot change later." errors={errors.id}>
-          <input {...aria("id", errors, true, prefix)} defaultValue={shown("id")} className={`${input} max-w-[16rem]`} />
-        </Field>
-      ) : (
-        <input type="hidden" name="id" value={initial.id} />
-      )}
+      <IdField isNew={isNew} id={initial.id} value={shown("id")} prefix={prefix} errors={errors} />
       <Field name={`${prefix}name`} label="Name" hint="What staff read in the log, e.g. Back office." errors={errors.name}>
         <input {...aria("name", errors, true, prefix)} defaultValue={shown("name")} className={input} />
       </Field>

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import type { z } from "zod";
 import type { FormState } from "@/lib/staff/guard";
 import { fieldErrorsOf, formValues, KNOWN_SCOPES, type KnownScope } from "@/lib/settings/schema";
-import { input } from "../../_ui/kit";
+import { Field, input } from "../../_ui/kit";
 import { scopeText } from "./format";
 
 /**
@@ -59,6 +59,31 @@ export function aria(name: string, errors: Record<string, string[]>, hint = fals
   const id = `${idPrefix}${name}`;
   const ids = [hint ? `${id}-hint` : null, errors[name]?.length ? `${id}-error` : null].filter(Boolean).join(" ");
   return { id, name, "aria-invalid": errors[name]?.length ? true : undefined, "aria-describedby": ids || undefined } as const;
+}
+
+/**
+ * A row's id: typed when the row is new (it cannot change later), else sent along unseen.
+ * `value`: what the field shows (the typed value after a refusal, or the initial one).
+ */
+export function IdField({
+  isNew,
+  id,
+  value,
+  prefix,
+  errors,
+}: {
+  isNew: boolean;
+  id: string;
+  value: string;
+  prefix: string;
+  errors: Record<string, string[]>;
+}) {
+  if (!isNew) return <input type="hidden" name="id" value={id} />;
+  return (
+    <Field name={`${prefix}id`} label="Id" hint="Lower-case letters, digits or dashes; it cannot change later." errors={errors.id}>
+      <input {...aria("id", errors, true, prefix)} defaultValue={value} className={`${input} max-w-[16rem]`} />
+    </Field>
+  );
 }
 
 export function FieldError({ name, errors, idPrefix = "" }: { name: string; errors: Record<string, string[]>; idPrefix?: string }) {
